@@ -1,0 +1,327 @@
+"""PutEvents -> API destination -> local sink: delivered events/s and put-to-receive latency on loopback.
+
+Run: `.venv/bin/python -m bench.delivery_bench` (options: --rate, --seconds, --burst).
+
+The local EventBridge runs in its own process (`python -m vcn.eventbridge`), as in `vcn local up`; this
+process holds the client and the sink (one clock for send and receive times). The baseline is the same
+client posting the same event body straight to the sink, in the same run. A second EventBridge runs with
+`--keep-alive-to-destinations` to show what AWS's `Connection: close` costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+AMZ_JSON = "application/x-amz-json-1.1"
+
+
+@dataclass
+class Phase:
+    name: str
+    sent: dict[int, float]
+    received: dict[int, float]
+
+
+class Sink:
+    """Records when each (phase, seq) arrives."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, Phase] = {}
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/in", self._receive)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/in"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        now = time.perf_counter()
+        detail = json.loads(body)["detail"]
+        self.phases[detail["phase"]].received[detail["seq"]] = now
+        return web.Response(text="ok")
+
+
+def event_body(phase: str, seq: int) -> dict[str, Any]:
+    return {
+        "Source": "bench.delivery",
+        "DetailType": "BenchEvent",
+        "Detail": json.dumps({"phase": phase, "seq": seq}),
+    }
+
+
+async def call(session: aiohttp.ClientSession, url: str, operation: str, request: dict[str, Any]) -> Any:
+    async with session.post(
+        url,
+        data=json.dumps(request),
+        headers={"X-Amz-Target": f"AWSEvents.{operation}", "Content-Type": AMZ_JSON},
+    ) as response:
+        document = await response.json(content_type=None)
+        if response.status != 200:
+            raise RuntimeError(f"{operation} failed: {document}")
+        return document
+
+
+async def configure(session: aiohttp.ClientSession, eventbridge: str, sink: str) -> None:
+    connection = await call(
+        session,
+        eventbridge,
+        "CreateConnection",
+        {
+            "Name": "bench",
+            "AuthorizationType": "API_KEY",
+            "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "bench"}},
+        },
+    )
+    destination = await call(
+        session,
+        eventbridge,
+        "CreateApiDestination",
+        {
+            "Name": "bench-sink",
+            "ConnectionArn": connection["ConnectionArn"],
+            "InvocationEndpoint": sink,
+            "HttpMethod": "POST",
+            "InvocationRateLimitPerSecond": 100_000,
+        },
+    )
+    await call(
+        session, eventbridge, "PutRule", {"Name": "bench", "EventPattern": '{"source": ["bench.delivery"]}'}
+    )
+    await call(
+        session,
+        eventbridge,
+        "PutTargets",
+        {"Rule": "bench", "Targets": [{"Id": "sink", "Arn": destination["ApiDestinationArn"]}]},
+    )
+
+
+Sender = Callable[[str, int], Awaitable[None]]
+
+
+def via_eventbridge(session: aiohttp.ClientSession, eventbridge: str) -> Sender:
+    async def send(phase: str, seq: int) -> None:
+        await call(session, eventbridge, "PutEvents", {"Entries": [event_body(phase, seq)]})
+
+    return send
+
+
+def direct(session: aiohttp.ClientSession, sink: str) -> Sender:
+    async def send(phase: str, seq: int) -> None:
+        # The same envelope a target receives, so both paths carry comparable bodies.
+        event = {
+            "version": "0",
+            "id": str(seq),
+            "detail-type": "BenchEvent",
+            "source": "bench.delivery",
+            "detail": {"phase": phase, "seq": seq},
+        }
+        async with session.post(
+            sink, data=json.dumps(event), headers={"Content-Type": "application/json"}
+        ) as r:
+            await r.read()
+
+    return send
+
+
+async def run_phase(sink: Sink, send: Sender, name: str, count: int, rate: float | None) -> Phase:
+    """Send `count` events paced at `rate` per second (None: as fast as 64 in flight allow)."""
+    phase = sink.phases[name] = Phase(name, {}, {})
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
+    limit = asyncio.Semaphore(64)
+
+    async def one(seq: int) -> None:
+        phase.sent[seq] = time.perf_counter()
+        await send(name, seq)
+
+    async def bounded(seq: int) -> None:
+        async with limit:
+            await one(seq)
+
+    start = loop.time()
+    for seq in range(count):
+        if rate is None:
+            tasks.append(loop.create_task(bounded(seq)))
+            continue
+        delay = start + seq / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(loop.create_task(one(seq)))
+    await asyncio.gather(*tasks)
+    deadline = time.perf_counter() + 15
+    while len(phase.received) < count and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    return phase
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+@dataclass
+class Row:
+    path: str
+    offered: str
+    delivered: int
+    events_per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    eventbridge_cpu_ms: float | None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (load-independent cost, unlike latency on a shared machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def summarize(path: str, offered: str, phase: Phase, cpu: float | None) -> Row:
+    latencies = [(phase.received[seq] - phase.sent[seq]) * 1000 for seq in phase.received]
+    span = max(phase.received.values()) - min(phase.sent.values())
+    return Row(
+        path,
+        offered,
+        len(phase.received),
+        len(phase.received) / span,
+        percentile(latencies, 0.50),
+        percentile(latencies, 0.99),
+        max(latencies),
+        None if cpu is None else cpu * 1000 / max(1, len(phase.received)),
+    )
+
+
+def start_eventbridge(state_dir: str, *flags: str) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "vcn.eventbridge", "--port", "0", "--state-dir", state_dir]
+    process = subprocess.Popen(
+        [*command, "--log-level", "WARNING", *flags], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"(http://\S+)", line)
+    if match is None:
+        process.kill()
+        raise RuntimeError(f"EventBridge did not start: {line!r}")
+    return process, match.group(1)
+
+
+Target = tuple[str, int]  # EventBridge URL and process id
+
+
+async def bench(
+    rate: float, seconds: float, burst: int, eventbridge: Target, keep_alive: Target
+) -> list[Row]:
+    sink = Sink()
+    await sink.start()
+    rows: list[Row] = []
+    try:
+        # At most 10 connections per endpoint, like boto3's default pool (max_pool_connections=10).
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit_per_host=10)) as session:
+            await configure(session, eventbridge[0], sink.url)
+            await configure(session, keep_alive[0], sink.url)
+            count = int(rate * seconds)
+            paths: list[tuple[str, Sender, int | None]] = [
+                ("baseline: client -> sink", direct(session, sink.url), None),
+                (
+                    "PutEvents -> API destination -> sink",
+                    via_eventbridge(session, eventbridge[0]),
+                    eventbridge[1],
+                ),
+                (
+                    "same, --keep-alive-to-destinations",
+                    via_eventbridge(session, keep_alive[0]),
+                    keep_alive[1],
+                ),
+            ]
+            for offered, total, pace in ((f"{rate:g}/s", count, rate), ("max (64 in flight)", burst, None)):
+                for label, send, pid in paths:
+                    if pace is not None:
+                        await run_phase(sink, send, f"warmup {label}", int(rate), rate)
+                    before = cpu_seconds(pid) if pid else 0.0
+                    phase = await run_phase(sink, send, f"{offered} {label}", total, pace)
+                    cpu = cpu_seconds(pid) - before if pid else None
+                    rows.append(summarize(label, offered, phase, cpu))
+    finally:
+        await sink.stop()
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| path | offered | delivered | events/s | p50 ms | p99 ms | max ms | EventBridge CPU ms/event |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.path} | {row.offered} | {row.delivered} | {row.events_per_second:.0f} | "
+            f"{row.p50_ms:.2f} | {row.p99_ms:.2f} | {row.max_ms:.2f} | "
+            f"{'' if row.eventbridge_cpu_ms is None else f'{row.eventbridge_cpu_ms:.2f}'} |"
+        )
+    by_offer: dict[str, list[Row]] = {}
+    for row in rows:
+        by_offer.setdefault(row.offered, []).append(row)
+    for offered, (baseline, *measured) in by_offer.items():
+        for row in measured:
+            lines.append(
+                f"| ratio ({row.path}) / baseline | {offered} | | "
+                f"{row.events_per_second / baseline.events_per_second:.2f}x | "
+                f"{row.p50_ms / baseline.p50_ms:.1f}x | {row.p99_ms / baseline.p99_ms:.1f}x | | |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.delivery_bench", description=__doc__)
+    parser.add_argument("--rate", type=float, default=500.0, help="paced events per second")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each paced run")
+    parser.add_argument("--burst", type=int, default=3000, help="events in each max-throughput run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as state_dir:
+        started: list[subprocess.Popen[str]] = []
+        try:
+            process, url = start_eventbridge(state_dir)
+            started.append(process)
+            fast_process, fast_url = start_eventbridge(state_dir, "--keep-alive-to-destinations")
+            started.append(fast_process)
+            rows = asyncio.run(
+                bench(args.rate, args.seconds, args.burst, (url, process.pid), (fast_url, fast_process.pid))
+            )
+        finally:
+            for running in started:
+                running.terminate()
+                running.wait(10)
+    load = os.getloadavg()[0]
+    print(
+        f"delivery bench: {os.cpu_count()} CPUs, load average {load:.1f}, "
+        f"{args.rate:g}/s for {args.seconds:g} s, bursts of {args.burst}"
+    )
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Validation worker: the target of the ValidationRequested rule; validates and emits the result events."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from adapters.event_publisher import EventPublisher, eventbridge_publisher_from_environment
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from vehicle_config.events import VALIDATION_REQUESTED, parse_validation_requested, validation_outcome_events
+from vehicle_config.fields import InvalidFields
+from vehicle_config.rules import validate
+
+logger = Logger()
+tracer = Tracer(patch_modules=["botocore"])  # PutEvents is its only I/O; patching less starts faster
+metrics = Metrics()
+
+
+@functools.cache
+def event_publisher() -> EventPublisher:
+    return eventbridge_publisher_from_environment()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    if event.detail_type != VALIDATION_REQUESTED:
+        return _rejected(event, [f"detail-type {event.detail_type!r} is not {VALIDATION_REQUESTED}"])
+    try:
+        request = parse_validation_requested(event.detail)
+    except InvalidFields as invalid:
+        # Retrying cannot fix a malformed event, so it is logged and dropped instead of raised.
+        return _rejected(event, [str(e.to_dict()) for e in invalid.errors])
+    result = validate(request.configuration)
+    events = validation_outcome_events(
+        request.configuration, result, request.submitted_by, request.request_id
+    )
+    receipt = event_publisher().publish(events)
+    metrics.add_metric(name="ConfigurationsValidated", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "configuration validated",
+        configurationId=result.configuration_id,
+        batchId=request.batch_id,
+        outcome=result.outcome,
+    )
+    return {
+        "configurationId": result.configuration_id,
+        "outcome": result.outcome,
+        "eventIds": list(receipt.event_ids),
+    }
+
+
+def _rejected(event: EventBridgeEvent, problems: list[str]) -> dict[str, Any]:
+    logger.error("ValidationRequested event rejected", eventId=event.get_id, problems=problems)
+    metrics.add_metric(name="ValidationRequestsRejected", unit=MetricUnit.Count, value=1)
+    return {"rejected": True, "problems": problems}

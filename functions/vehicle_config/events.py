@@ -1,0 +1,199 @@
+"""Domain events from the catalog in ARCHITECTURE.md, built with exactly their required detail fields.
+
+Every builder checks the fields that travel to clients (scalars, channel segments), so an event that leaves
+this module can always be turned into a notification by an InputTransformer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vehicle_config.fields import FieldError, InvalidFields, channel_segment, client_scalar, one_of
+from vehicle_config.model import PRIORITIES, Configuration
+from vehicle_config.rules import Recommendation, ValidationResult
+
+VALIDATION_SOURCE = "vehicle-config.validation"
+SUPPLY_SOURCE = "vehicle-config.supply"
+
+CONFIGURATION_VALIDATED = "ConfigurationValidated"
+SPEC_ADJUSTMENT_RECOMMENDED = "SpecAdjustmentRecommended"
+VALIDATION_REQUESTED = "ValidationRequested"
+SUPPLY_CONSTRAINT_RAISED = "SupplyConstraintRaised"
+SUPPLY_CONSTRAINT_CLEARED = "SupplyConstraintCleared"
+
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+MAX_AFFECTED_CONFIGURATIONS = 500
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """A fact for the event bus: `source` and `detail_type` name it, `detail` is its JSON object."""
+
+    source: str
+    detail_type: str
+    detail: Mapping[str, Any]
+
+
+def configuration_validated(
+    configuration: Configuration, result: ValidationResult, submitted_by: str, request_id: str | None = None
+) -> DomainEvent:
+    detail: dict[str, Any] = {
+        "configurationId": configuration.configuration_id,
+        "market": configuration.market,
+        "modelLine": configuration.model_line,
+        "plant": configuration.plant,
+        "outcome": result.outcome,
+        "violationCount": len(result.violations),
+        "warningCount": len(result.warnings),
+        "submittedBy": channel_segment("submittedBy", submitted_by),
+        "priority": configuration.priority,
+    }
+    return DomainEvent(VALIDATION_SOURCE, CONFIGURATION_VALIDATED, _with_request_id(detail, request_id))
+
+
+def spec_adjustment_recommended(
+    configuration: Configuration,
+    recommendation: Recommendation,
+    submitted_by: str,
+    request_id: str | None = None,
+) -> DomainEvent:
+    detail: dict[str, Any] = {
+        "configurationId": configuration.configuration_id,
+        "market": configuration.market,
+        "modelLine": configuration.model_line,
+        "submittedBy": channel_segment("submittedBy", submitted_by),
+        "recommendationId": recommendation.recommendation_id,
+        "action": recommendation.action,
+        "fromOption": recommendation.from_option,
+        "toOption": recommendation.to_option,
+        "reasonCode": recommendation.reason_code,
+        "priority": configuration.priority,
+    }
+    return DomainEvent(VALIDATION_SOURCE, SPEC_ADJUSTMENT_RECOMMENDED, _with_request_id(detail, request_id))
+
+
+def validation_outcome_events(
+    configuration: Configuration, result: ValidationResult, submitted_by: str, request_id: str | None = None
+) -> list[DomainEvent]:
+    """ConfigurationValidated followed by one SpecAdjustmentRecommended per recommendation."""
+    return [
+        configuration_validated(configuration, result, submitted_by, request_id),
+        *(
+            spec_adjustment_recommended(configuration, r, submitted_by, request_id)
+            for r in result.recommendations
+        ),
+    ]
+
+
+def validation_requested(
+    configuration: Configuration, batch_id: str, submitted_by: str, request_id: str | None = None
+) -> DomainEvent:
+    detail: dict[str, Any] = {
+        "configurationId": configuration.configuration_id,
+        "batchId": client_scalar("batchId", batch_id),
+        "submittedBy": channel_segment("submittedBy", submitted_by),
+        "configuration": configuration.to_dict(),
+    }
+    return DomainEvent(VALIDATION_SOURCE, VALIDATION_REQUESTED, _with_request_id(detail, request_id))
+
+
+@dataclass(frozen=True)
+class ValidationRequest:
+    """The work a ValidationRequested event asks for."""
+
+    configuration: Configuration
+    batch_id: str
+    submitted_by: str
+    request_id: str | None
+
+
+def parse_validation_requested(detail: Any) -> ValidationRequest:
+    """Read a ValidationRequested detail back; raise `InvalidFields` naming every bad field."""
+    if not isinstance(detail, Mapping):
+        raise InvalidFields.single("detail", "must be a JSON object")
+    errors: list[FieldError] = []
+    parsed: dict[str, Any] = {}
+    checks = {
+        "batchId": lambda v: client_scalar("batchId", v),
+        "submittedBy": lambda v: channel_segment("submittedBy", v),
+        "configuration": lambda v: Configuration.from_dict(v),
+    }
+    for name, check in checks.items():
+        try:
+            parsed[name] = check(detail[name]) if name in detail else _missing(name)
+        except InvalidFields as invalid:
+            errors.extend(e.nested("detail") for e in invalid.errors)
+    try:
+        request_id = channel_segment("requestId", detail["requestId"]) if "requestId" in detail else None
+    except InvalidFields as invalid:
+        errors.extend(e.nested("detail") for e in invalid.errors)
+    if errors:
+        raise InvalidFields(errors)
+    return ValidationRequest(parsed["configuration"], parsed["batchId"], parsed["submittedBy"], request_id)
+
+
+def supply_constraint_raised(
+    constraint_id: str,
+    plant: str,
+    part_number: str,
+    severity: str,
+    affected_configurations: Sequence[str],
+    priority: str,
+) -> DomainEvent:
+    return DomainEvent(
+        SUPPLY_SOURCE,
+        SUPPLY_CONSTRAINT_RAISED,
+        _supply_detail(constraint_id, plant, part_number, severity, affected_configurations, priority),
+    )
+
+
+def supply_constraint_cleared(
+    constraint_id: str,
+    plant: str,
+    part_number: str,
+    severity: str,
+    affected_configurations: Sequence[str],
+    priority: str,
+) -> DomainEvent:
+    return DomainEvent(
+        SUPPLY_SOURCE,
+        SUPPLY_CONSTRAINT_CLEARED,
+        _supply_detail(constraint_id, plant, part_number, severity, affected_configurations, priority),
+    )
+
+
+def _supply_detail(
+    constraint_id: str,
+    plant: str,
+    part_number: str,
+    severity: str,
+    affected_configurations: Sequence[str],
+    priority: str,
+) -> dict[str, Any]:
+    if isinstance(affected_configurations, str) or len(affected_configurations) > MAX_AFFECTED_CONFIGURATIONS:
+        raise InvalidFields.single(
+            "affectedConfigurations",
+            f"must be a list of at most {MAX_AFFECTED_CONFIGURATIONS} configuration ids",
+        )
+    return {
+        "constraintId": client_scalar("constraintId", constraint_id),
+        "plant": channel_segment("plant", plant),
+        "partNumber": client_scalar("partNumber", part_number),
+        "severity": one_of("severity", severity, SEVERITIES),
+        "affectedConfigurations": [
+            client_scalar(f"affectedConfigurations[{i}]", c) for i, c in enumerate(affected_configurations)
+        ],
+        "priority": one_of("priority", priority, PRIORITIES),
+    }
+
+
+def _with_request_id(detail: dict[str, Any], request_id: str | None) -> dict[str, Any]:
+    if request_id is not None:
+        detail["requestId"] = channel_segment("requestId", request_id)
+    return detail
+
+
+def _missing(name: str) -> Any:
+    raise InvalidFields.single(name, "is required")

@@ -1,0 +1,1 @@
+"""The emulated AppSync Events API: protocol, channels, authorization, handlers, fan-out and the server."""

@@ -1,0 +1,196 @@
+"""Channel namespace handlers: DIRECT Lambda `OnPublish` / `OnSubscribe` with the service's request and reply
+shapes.
+
+Request: `{"identity","request":{"headers","domainName"},"info":{"channel","channelNamespace","operation"},
+"stash","outErrors","events"}`. Publish reply `{"events":[{"id","payload"}|{"id","error"}]}` or `{"error"}`;
+subscribe reply `null` allows and `{"error"}` (or a function error of type UnauthorizedException) denies.
+These are the shapes Powertools' `AppSyncEventsResolver` reads and writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from vcn.appsync.channels import Channel
+from vcn.appsync.config import EventApiConfig, HandlerConfig, Namespace
+from vcn.appsync.protocol import dumps, handler_failed, publish_denied, subscription_denied
+from vcn.invoker import FunctionError, FunctionNotFound, LambdaInvoker
+
+logger = logging.getLogger("vcn.appsync")
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    id: str  # the identifier reported back to the publisher
+    index: int
+    text: str  # the JSON string as published
+
+
+@dataclass
+class PublishOutcome:
+    broadcast: list[str]  # JSON strings to deliver, in order
+    successful: list[IncomingEvent]
+    failed: list[tuple[IncomingEvent, str]]  # event and the handler's error message
+    oversized: int = 0  # transformed events too large to deliver
+
+
+class ChannelHandlers:
+    def __init__(
+        self, config: EventApiConfig, invoker: LambdaInvoker | None, *, max_event_bytes: int
+    ) -> None:
+        self._config = config
+        self._invoker = invoker
+        self._max_event_bytes = max_event_bytes
+        self._data_sources = {ds.name: ds.function for ds in config.data_sources}
+        self._warned: set[str] = set()
+        for ns in config.namespaces:
+            for handler in (ns.on_publish, ns.on_subscribe):
+                if handler is None or handler.behavior != "DIRECT":
+                    continue
+                if handler.data_source not in self._data_sources:
+                    raise ValueError(
+                        f"namespace {ns.name!r}: DIRECT handler names data source {handler.data_source!r},"
+                        f" which is not defined; define an AWS_LAMBDA DataSource with that Name"
+                    )
+                if invoker is None:
+                    raise ValueError(
+                        f"namespace {ns.name!r} has a DIRECT Lambda handler but the server has no Lambda"
+                        " invoker; pass one to AppSyncEventsServer"
+                    )
+
+    def _function(self, ns: Namespace, handler: HandlerConfig) -> str | None:
+        if handler.behavior != "DIRECT":
+            if ns.name not in self._warned:
+                self._warned.add(ns.name)
+                logger.warning(
+                    "namespace %s uses CODE (APPSYNC_JS) handlers, which the local cloud does not run;"
+                    " events pass through unchanged",
+                    ns.name,
+                )
+            return None
+        return self._data_sources.get(handler.data_source or "")
+
+    def _request(
+        self,
+        operation: Literal["PUBLISH", "SUBSCRIBE"],
+        channel: Channel,
+        identity: dict[str, Any] | None,
+        headers: Mapping[str, str],
+        events: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        return {
+            "identity": identity,
+            "request": {"headers": dict(headers), "domainName": None},
+            "info": {
+                "channel": {
+                    "path": channel.display,
+                    "segments": [*channel.segments, *(["*"] if channel.wildcard else [])],
+                },
+                "channelNamespace": {"name": channel.namespace},
+                "operation": operation,
+            },
+            "stash": {},
+            "outErrors": [],
+            "events": events,
+        }
+
+    async def on_subscribe(
+        self, ns: Namespace, channel: Channel, identity: dict[str, Any] | None, headers: Mapping[str, str]
+    ) -> None:
+        """Return when the subscription is allowed; raise AppSyncError when denied or the handler fails."""
+        if ns.on_subscribe is None or self._invoker is None:
+            return
+        function = self._function(ns, ns.on_subscribe)
+        if function is None:
+            return
+        request = self._request("SUBSCRIBE", channel, identity, headers, None)
+        if ns.on_subscribe.invoke_type == "EVENT":
+            await self._invoker.invoke_async(function, request)
+            return
+        try:
+            reply = await self._invoker.invoke(function, request)
+        except FunctionError as exc:
+            if exc.error_type == "UnauthorizedException":
+                raise subscription_denied(exc.error_message or None) from exc
+            logger.warning("onSubscribe handler %s failed: %s", function, exc)
+            raise handler_failed("SUBSCRIBE") from exc
+        except FunctionNotFound as exc:
+            logger.error("onSubscribe handler %s does not exist", function)
+            raise handler_failed("SUBSCRIBE") from exc
+        if reply is None:
+            return
+        if isinstance(reply, dict) and "error" in reply:
+            raise subscription_denied(str(reply["error"]))
+        logger.warning("onSubscribe handler %s returned %r; expected null or {'error': ..}", function, reply)
+
+    async def on_publish(
+        self,
+        ns: Namespace,
+        channel: Channel,
+        events: list[IncomingEvent],
+        identity: dict[str, Any] | None,
+        headers: Mapping[str, str],
+    ) -> PublishOutcome:
+        passthrough = PublishOutcome([e.text for e in events], list(events), [])
+        if ns.on_publish is None or self._invoker is None:
+            return passthrough
+        function = self._function(ns, ns.on_publish)
+        if function is None:
+            return passthrough
+        payloads = [{"id": e.id, "payload": json.loads(e.text)} for e in events]
+        request = self._request("PUBLISH", channel, identity, headers, payloads)
+        if ns.on_publish.invoke_type == "EVENT":
+            # Fire-and-forget: the events are broadcast as published.
+            await self._invoker.invoke_async(function, request)
+            return passthrough
+        try:
+            reply = await self._invoker.invoke(function, request)
+        except FunctionError as exc:
+            if exc.error_type == "UnauthorizedException":
+                raise publish_denied(exc.error_message or None) from exc
+            logger.warning("onPublish handler %s failed: %s", function, exc)
+            raise handler_failed("PUBLISH") from exc
+        except FunctionNotFound as exc:
+            logger.error("onPublish handler %s does not exist", function)
+            raise handler_failed("PUBLISH") from exc
+        return self._publish_reply(function, events, reply)
+
+    def _publish_reply(self, function: str, events: list[IncomingEvent], reply: Any) -> PublishOutcome:
+        if isinstance(reply, dict) and "error" in reply:
+            raise publish_denied(str(reply["error"]))
+        if not isinstance(reply, dict) or not isinstance(reply.get("events"), list):
+            logger.warning(
+                "onPublish handler %s returned %r; expected {'events': [..]} or {'error': ..}",
+                function,
+                reply,
+            )
+            raise handler_failed("PUBLISH")
+        by_id = {e.id: e for e in events}
+        outcome = PublishOutcome([], [], [])
+        for item in reply["events"]:
+            if not isinstance(item, dict):
+                continue
+            original = by_id.pop(str(item.get("id")), None)
+            if "error" in item:
+                if original is not None:
+                    outcome.failed.append((original, str(item["error"])))
+                continue
+            text = dumps(item.get("payload"))
+            if len(text) > self._max_event_bytes:
+                outcome.oversized += 1
+                if original is not None:
+                    outcome.failed.append(
+                        (original, f"event exceeds {self._max_event_bytes} bytes after onPublish")
+                    )
+                continue
+            outcome.broadcast.append(text)
+            if original is not None:
+                outcome.successful.append(original)
+        # Events the handler dropped were accepted, just not broadcast.
+        outcome.successful.extend(by_id.values())
+        outcome.successful.sort(key=lambda e: e.index)
+        return outcome

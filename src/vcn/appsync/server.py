@@ -1,0 +1,491 @@
+"""The AppSync Events server: `POST /event` and the WebSocket `GET /event/realtime` on one port (aiohttp),
+plus an optional TLS listener on a second port with a locally generated certificate.
+
+This module owns transports only: upgrade and connection auth, frame dispatch, per-connection state
+(subscription ids, publish rate), keep-alive and lifetime; the operations themselves live in
+`vcn.appsync.api`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+import socket
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from vcn.appsync import protocol as wire
+from vcn.appsync.api import EventApi
+from vcn.appsync.authorization import normalize_headers
+from vcn.appsync.channels import validate_subscription_id
+from vcn.appsync.config import EventApiConfig
+from vcn.appsync.fanout import Outbox
+from vcn.appsync.protocol import AppSyncError, AppSyncLimits
+from vcn.appsync.subscriptions import Subscription
+from vcn.appsync.tls import TlsFiles, ensure_tls_files
+from vcn.invoker import LambdaInvoker
+
+logger = logging.getLogger("vcn.appsync")
+
+_KEEP_ALIVE = wire.KEEP_ALIVE.encode()
+_CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "*",
+    "Access-Control-Max-Age": "600",
+}
+
+
+class AppSyncEventsServer:
+    def __init__(
+        self,
+        config: EventApiConfig,
+        invoker: LambdaInvoker | None,
+        *,
+        state_dir: Path,
+        iam_credentials: Mapping[str, str] | None = None,
+        keepalive_seconds: float = 60.0,
+        limits: AppSyncLimits | None = None,
+    ) -> None:
+        if keepalive_seconds <= 0:
+            raise ValueError(f"keepalive_seconds must be positive (got {keepalive_seconds}); AWS uses 60")
+        self.config = config
+        self.api = EventApi(config, invoker, iam_credentials=iam_credentials, limits=limits)
+        self.limits = self.api.limits
+        self.keepalive_seconds = keepalive_seconds
+        self._state_dir = Path(state_dir)
+        self._connections: set[RealtimeConnection] = set()
+        self._runner: web.AppRunner | None = None
+        self._host = "127.0.0.1"
+        self._port: int | None = None
+        self._tls_port: int | None = None
+        self._tls: TlsFiles | None = None
+        self._connection_seq = 0
+
+    # ---- lifecycle
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0, tls_port: int | None = None) -> None:
+        app = web.Application(client_max_size=self.limits.max_request_bytes * 4, middlewares=[_cors])
+        app.router.add_post("/event", self._http_publish)
+        app.router.add_route("OPTIONS", "/event", _preflight)
+        app.router.add_get("/event/realtime", self._realtime)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+        await self._runner.setup()
+        self._host = host
+        plain = _bind(host, port)
+        self._port = plain.getsockname()[1]
+        await web.SockSite(self._runner, plain).start()
+        if tls_port is not None:
+            self._tls = ensure_tls_files(self._state_dir)
+            secure = _bind(host, tls_port)
+            self._tls_port = secure.getsockname()[1]
+            await web.SockSite(self._runner, secure, ssl_context=self._tls.server_context()).start()
+        logger.info("AppSync Events API %s listening on %s", self.config.name, self.http_url)
+
+    async def stop(self) -> None:
+        connections = list(self._connections)
+        await asyncio.gather(
+            *(c.close(1001, "server shutting down") for c in connections), return_exceptions=True
+        )
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.api.close()
+
+    # ---- addresses
+
+    def _authority(self, port: int | None) -> str:
+        if port is None:
+            raise RuntimeError("the server is not started; await server.start() first")
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"{host}:{port}"
+
+    @property
+    def port(self) -> int | None:
+        return self._port
+
+    @property
+    def tls_port(self) -> int | None:
+        return self._tls_port
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self._authority(self._port)}/event"
+
+    @property
+    def realtime_url(self) -> str:
+        return f"ws://{self._authority(self._port)}/event/realtime"
+
+    @property
+    def https_url(self) -> str | None:
+        return f"https://{self._authority(self._tls_port)}/event" if self._tls_port is not None else None
+
+    @property
+    def wss_url(self) -> str | None:
+        return (
+            f"wss://{self._authority(self._tls_port)}/event/realtime" if self._tls_port is not None else None
+        )
+
+    @property
+    def tls_cert_path(self) -> Path | None:
+        """The CA certificate a client must trust to reach the TLS listener."""
+        return self._tls.ca_cert if self._tls is not None else None
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    # ---- HTTP publish
+
+    async def _http_publish(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.read()
+            if len(body) > self.limits.max_request_bytes:
+                raise wire.bad_request(
+                    f"Request exceeded {self.limits.max_request_bytes} bytes; send fewer or smaller events"
+                )
+            try:
+                document = json.loads(body)
+            except ValueError:
+                raise wire.bad_request(
+                    'Request body must be JSON: {"channel": "/ns/a", "events": ["<json>"]}'
+                ) from None
+            if not isinstance(document, dict):
+                raise wire.bad_request('Request body must be a JSON object: {"channel": .., "events": [..]}')
+            result = await self.api.publish(
+                document.get("channel"),
+                document.get("events"),
+                normalize_headers(request.headers),
+                websocket=False,
+                source_ip=request.remote or "127.0.0.1",
+                signed_bodies=lambda: [body],
+            )
+        except AppSyncError as error:
+            return _error_response(error)
+        except Exception:
+            logger.exception("HTTP publish failed")
+            return _error_response(wire.internal_failure())
+        return web.Response(
+            text=wire.dumps({"successful": result.successful, "failed": result.failed}),
+            content_type="application/json",
+        )
+
+    # ---- WebSocket
+
+    async def _realtime(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(
+            protocols=(wire.SUBPROTOCOL,),
+            compress=False,
+            autoping=True,
+            max_msg_size=self.limits.max_request_bytes * 2,
+        )
+        transport = request.transport
+        await ws.prepare(request)
+        source_ip = request.remote or "127.0.0.1"
+        try:
+            headers = _connect_headers(request)
+            await self.api.connect(headers, source_ip)
+        except AppSyncError as error:
+            await ws.send_str(wire.connection_error(error))
+            await ws.close(code=1000)
+            return ws
+        self._connection_seq += 1
+        connection = RealtimeConnection(self, ws, transport, f"conn-{self._connection_seq}", source_ip)
+        self._connections.add(connection)
+        try:
+            await connection.run()
+        finally:
+            self._connections.discard(connection)
+            await connection.release()
+        return ws
+
+
+class RealtimeConnection:
+    """One WebSocket client: its subscriptions, outbox, publish rate and timers."""
+
+    def __init__(
+        self,
+        server: AppSyncEventsServer,
+        ws: web.WebSocketResponse,
+        transport: asyncio.Transport | None,
+        name: str,
+        source_ip: str,
+    ) -> None:
+        self.server = server
+        self.api = server.api
+        self.ws = ws
+        self.name = name
+        self.source_ip = source_ip
+        self._transport = transport
+        self._loop = asyncio.get_running_loop()
+        self.subscriptions: dict[str, Subscription] = {}
+        self._pending: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._publish_lock = asyncio.Lock()
+        self._tokens = float(server.limits.publishes_per_second)
+        self._tokens_at = time.monotonic()
+        self.outbox = Outbox(
+            name,
+            self._send_text_frame,
+            limit_bytes=server.limits.outbound_queue_bytes,
+            on_overflow=self._overflow,
+        )
+        self._keepalive: asyncio.TimerHandle | None = None
+        self._expiry: asyncio.TimerHandle | None = None
+        self._closing = False
+
+    async def run(self) -> None:
+        self.outbox.start()
+        self._arm_keepalive()
+        self._expiry = self._loop.call_later(
+            self.server.limits.max_connection_seconds,
+            lambda: self._spawn(self.close(1000, "connection reached its maximum lifetime")),
+        )
+        async for message in self.ws:
+            if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                text = (
+                    message.data
+                    if message.type == WSMsgType.TEXT
+                    else message.data.decode("utf-8", "replace")
+                )
+                try:
+                    self._dispatch(text)
+                except Exception:  # a bug handling one frame must not end the connection
+                    logger.exception("%s: failed to handle a frame", self.name)
+                    self._send(wire.error_frame(None, wire.internal_failure()))
+            elif message.type == WSMsgType.ERROR:
+                logger.info("%s: connection error %s", self.name, self.ws.exception())
+                break
+
+    def _arm_keepalive(self) -> None:
+        self._keepalive = self._loop.call_later(self.server.keepalive_seconds, self._send_keepalive)
+
+    def _send_keepalive(self) -> None:
+        if self.outbox.put(_KEEP_ALIVE):
+            self._arm_keepalive()
+
+    def _send(self, frame: str) -> None:
+        self.outbox.put_text(frame)
+
+    async def _send_text_frame(self, frame: bytes) -> None:
+        await self.ws.send_frame(frame, WSMsgType.TEXT)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = self._loop.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _dispatch(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            self._send(wire.error_frame(None, wire.bad_request("Message is not valid JSON")))
+            return
+        if not isinstance(message, dict):
+            self._send(wire.error_frame(None, wire.bad_request("Message must be a JSON object with a type")))
+            return
+        kind = message.get("type")
+        op_id = message.get("id") if isinstance(message.get("id"), str) else None
+        if kind == "connection_init":
+            self._send(wire.CONNECTION_ACK)
+        elif kind == "subscribe":
+            self._spawn(self._subscribe(message, op_id))
+        elif kind == "unsubscribe":
+            self._unsubscribe(op_id)
+        elif kind == "publish":
+            if len(text.encode()) > self.server.limits.max_request_bytes:
+                error = wire.invalid_input(
+                    f"publish exceeded {self.server.limits.max_request_bytes} bytes;"
+                    " send fewer or smaller events",
+                    websocket=True,
+                )
+                self._send(wire.error_frame(op_id, error, frame_type="publish_error"))
+            elif not self._take_publish_token():
+                self._send(
+                    wire.error_frame(
+                        op_id,
+                        wire.rate_exceeded(self.server.limits.publishes_per_second),
+                        frame_type="publish_error",
+                    )
+                )
+            else:
+                self._spawn(self._publish(message, op_id))
+        elif kind == "ka":
+            return
+        else:
+            error = AppSyncError(
+                "UnsupportedOperation",
+                f"Unknown message type {kind!r}; use subscribe, unsubscribe or publish",
+            )
+            self._send(wire.error_frame(op_id, error))
+
+    def _take_publish_token(self) -> bool:
+        rate = self.server.limits.publishes_per_second
+        now = time.monotonic()
+        self._tokens = min(rate, self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = now
+        if self._tokens < 1.0:
+            return False
+        self._tokens -= 1.0
+        return True
+
+    async def _subscribe(self, message: dict[str, Any], op_id: str | None) -> None:
+        try:
+            sub_id = validate_subscription_id(message.get("id"))
+            if sub_id in self.subscriptions or sub_id in self._pending:
+                raise wire.duplicate_subscription(sub_id)
+            limit = self.server.limits.max_subscriptions_per_connection
+            if len(self.subscriptions) + len(self._pending) >= limit:
+                raise wire.max_subscriptions(limit)
+        except AppSyncError as error:
+            self._send(wire.error_frame(op_id, error, frame_type="subscribe_error"))
+            return
+        self._pending.add(sub_id)
+        try:
+            channel = await self.api.admit_subscription(
+                message.get("channel"), _auth_object(message), self.source_ip
+            )
+        except AppSyncError as error:
+            self._send(wire.error_frame(sub_id, error, frame_type="subscribe_error"))
+            return
+        except Exception:
+            logger.exception("%s: subscribe %s failed", self.name, sub_id)
+            self._send(wire.error_frame(sub_id, wire.internal_failure(), frame_type="subscribe_error"))
+            return
+        finally:
+            self._pending.discard(sub_id)
+        if self._closing:
+            return
+        subscription = Subscription(sub_id, channel, self.outbox)
+        self.subscriptions[sub_id] = subscription
+        self.api.index.add(subscription)
+        self._send(wire.subscribe_success(sub_id))
+
+    def _unsubscribe(self, op_id: str | None) -> None:
+        subscription = self.subscriptions.pop(op_id, None) if op_id is not None else None
+        if subscription is None:
+            error = wire.unknown_operation(op_id or "")
+            self._send(wire.error_frame(op_id, error, frame_type="unsubscribe_error"))
+            return
+        self.api.index.remove(subscription)
+        self._send(wire.unsubscribe_success(subscription.id))
+
+    async def _publish(self, message: dict[str, Any], op_id: str | None) -> None:
+        # Publishes of one connection are processed in order, so its events are delivered in order.
+        async with self._publish_lock:
+            try:
+                if op_id is None:
+                    raise wire.bad_request("publish needs an id to correlate its publish_success")
+                result = await self.api.publish(
+                    message.get("channel"),
+                    message.get("events"),
+                    _auth_object(message),
+                    websocket=True,
+                    source_ip=self.source_ip,
+                )
+            except AppSyncError as error:
+                self._send(wire.error_frame(op_id, error, frame_type="publish_error"))
+                return
+            except Exception:
+                logger.exception("%s: publish %s failed", self.name, op_id)
+                self._send(wire.error_frame(op_id, wire.internal_failure(), frame_type="publish_error"))
+                return
+            self._send(wire.publish_success(op_id, result.successful, result.failed))
+
+    def _overflow(self, reason: str) -> None:
+        logger.warning("disconnecting %s (%s): %s", self.name, self.source_ip, reason)
+        self._closing = True
+        self._drop_subscriptions()
+        # The socket is not draining, so a close frame would never arrive: drop the TCP connection.
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _drop_subscriptions(self) -> None:
+        for subscription in self.subscriptions.values():
+            self.api.index.remove(subscription)
+        self.subscriptions.clear()
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close cleanly: flush what is queued (briefly), then send a close frame."""
+        if self._closing:
+            return
+        self._closing = True
+        logger.info("closing %s: %s", self.name, reason)
+        self._drop_subscriptions()
+        await self.outbox.drain(timeout=1.0)
+        try:
+            await asyncio.wait_for(self.ws.close(code=code, message=reason.encode()[:120]), timeout=2.0)
+        except (TimeoutError, ConnectionError, RuntimeError):
+            if self._transport is not None:
+                self._transport.abort()
+
+    async def release(self) -> None:
+        """Forget every trace of the connection once its socket is gone."""
+        self._closing = True
+        for handle in (self._keepalive, self._expiry):
+            if handle is not None:
+                handle.cancel()
+        self._drop_subscriptions()
+        for task in list(self._tasks):
+            task.cancel()
+        await self.outbox.close()
+
+
+def _error_response(error: AppSyncError) -> web.Response:
+    return web.Response(status=error.status, text=wire.http_errors(error), content_type="application/json")
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _auth_object(message: Mapping[str, Any]) -> dict[str, str]:
+    authorization = message.get("authorization")
+    return normalize_headers(authorization) if isinstance(authorization, dict) else {}
+
+
+def _connect_headers(request: web.Request) -> dict[str, str]:
+    """Connection auth: plain upgrade headers, overridden by the `header-<base64url(json)>` subprotocol."""
+    headers = normalize_headers(request.headers)
+    for offered in request.headers.getall("Sec-WebSocket-Protocol", []):
+        for protocol in (p.strip() for p in offered.split(",")):
+            if not protocol.startswith(wire.HEADER_SUBPROTOCOL_PREFIX):
+                continue
+            encoded = protocol[len(wire.HEADER_SUBPROTOCOL_PREFIX) :]
+            try:
+                decoded = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+            except (binascii.Error, ValueError):
+                raise wire.unauthorized() from None
+            if not isinstance(decoded, dict):
+                raise wire.unauthorized()
+            headers.update(normalize_headers(decoded))
+    return headers
+
+
+@web.middleware
+async def _cors(request: web.Request, handler: Any) -> web.StreamResponse:
+    response: web.StreamResponse = await handler(request)
+    if not response.prepared:
+        for name, value in _CORS_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+async def _preflight(request: web.Request) -> web.Response:
+    # A wildcard does not cover `Authorization` in browsers, so echo the headers the page asked for.
+    requested = request.headers.get("Access-Control-Request-Headers")
+    headers = {"Access-Control-Allow-Headers": requested} if requested else {}
+    return web.Response(status=204, headers=headers)

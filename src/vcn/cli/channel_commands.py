@@ -1,0 +1,128 @@
+"""`vcn subscribe` and `vcn publish`: the AppSync Events side, through the project's Python client."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from vcn.cli.common import target_of, target_options
+from vcn.cli.errors import CliError
+from vcn.cli.target import Target
+from vcn.cli.token_command import mint_token
+
+if TYPE_CHECKING:
+    from vcn.client import Auth
+
+
+def _subscriber_token(args: argparse.Namespace, target: Target) -> str:
+    if args.token:
+        return str(args.token)
+    if args.user:
+        if not target.is_local or target.state_dir is None:
+            raise CliError("--user mints a local development token; against --stack pass --token <jwt>")
+        return mint_token(target.state_dir, args.user)
+    if os.environ.get("VCN_TOKEN"):
+        return os.environ["VCN_TOKEN"]
+    raise CliError(
+        "say who subscribes: --user <analyst id> (local cloud) or --token <jwt> (or set VCN_TOKEN)"
+    )
+
+
+def _publisher_auth(target: Target) -> Auth:
+    import boto3
+
+    from vcn.client import ApiKeyAuth, IamAuth
+
+    if target.api_key:
+        return ApiKeyAuth(target.api_key)
+    credentials = boto3.Session(region_name=target.region).get_credentials()
+    if credentials is None:
+        raise CliError(
+            "no AWS credentials found to sign the publish (IAM); configure the AWS CLI or AWS_PROFILE"
+        )
+    return IamAuth(credentials.get_frozen_credentials(), target.region)
+
+
+async def _subscribe(target: Target, channel: str, token: str, count: int | None) -> int:
+    from vcn.client import EventsClient, TokenAuth
+
+    client = EventsClient(target.appsync_http, target.appsync_realtime, TokenAuth(token))
+    received = 0
+    async with client.connect() as connection:
+        subscription = await connection.subscribe(channel)
+        print(f"subscribed to {channel} on the {target.label}; waiting for notifications", file=sys.stderr)
+        async for event in subscription:
+            print(json.dumps(event, separators=(",", ":")), flush=True)
+            received += 1
+            if count is not None and received >= count:
+                break
+    return 0
+
+
+def run_subscribe(args: argparse.Namespace) -> int:
+    from vcn.client import EventsError
+
+    target = target_of(args)
+    token = _subscriber_token(args, target)
+    try:
+        return asyncio.run(_subscribe(target, args.channel, token, args.count))
+    except EventsError as exc:
+        raise CliError(f"subscribe to {args.channel} failed: {exc}") from None
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parse_events(values: list[str]) -> list[Any]:
+    events = []
+    for index, value in enumerate(values, start=1):
+        try:
+            events.append(json.loads(value))
+        except json.JSONDecodeError as exc:
+            raise CliError(f"event {index} is not valid JSON ({exc.msg}): {value!r}") from None
+    return events
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from vcn.client import EventsClient, EventsError
+
+    target = target_of(args)
+    events = _parse_events(args.events)
+    client = EventsClient(target.appsync_http, target.appsync_realtime, _publisher_auth(target))
+    try:
+        result = asyncio.run(client.publish_http(args.channel, events))
+    except EventsError as exc:
+        raise CliError(f"publish to {args.channel} failed: {exc}") from None
+    print(json.dumps({"successful": result.successful, "failed": result.failed}))
+    return 0 if not result.failed else 1
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    subscribe = commands.add_parser(
+        "subscribe",
+        parents=[target_options()],
+        help="print every notification on a channel, one JSON line each",
+        description="Subscribe to an AppSync Events channel (e.g. /markets/DE/VELA, /users/analyst-de, "
+        "/plants/ZWI or a wildcard such as /markets/DE/*) and print each notification as one JSON line.",
+    )
+    subscribe.add_argument("channel", help="channel to subscribe to, e.g. /markets/DE/VELA")
+    who = subscribe.add_mutually_exclusive_group()
+    who.add_argument("--user", help="demo analyst to subscribe as (local cloud; a token is minted for them)")
+    who.add_argument("--token", help="bearer token (JWT) to subscribe with")
+    subscribe.add_argument("--count", type=int, default=None, help="exit after this many notifications")
+    subscribe.set_defaults(run=run_subscribe)
+
+    publish = commands.add_parser(
+        "publish",
+        parents=[target_options()],
+        help="publish events to a channel over HTTP",
+        description="Publish 1-5 JSON events to an AppSync Events channel (API key locally, IAM on AWS).",
+    )
+    publish.add_argument("channel", help="channel to publish to, e.g. /markets/DE/VELA")
+    publish.add_argument(
+        "events", nargs="+", metavar="JSON", help='events, each a JSON value: \'{"type":"x"}\''
+    )
+    publish.set_defaults(run=run_publish)

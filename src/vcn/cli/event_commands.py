@@ -1,0 +1,110 @@
+"""`vcn emit` (PutEvents from an entries file) and `vcn demo` (a steady stream of domain events)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+from vcn.cli.common import target_of, target_options
+from vcn.cli.errors import CliError
+from vcn.cli.target import Target
+from vcn.demo import run_demo
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """Entries as `aws events put-events --entries file://...` reads them (a list or `{"Entries": [..]}`)."""
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CliError(f"entries file {path} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"entries file {path} is not valid JSON: {exc}") from None
+    entries = document.get("Entries") if isinstance(document, dict) else document
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise CliError(
+            f'entries file {path} must hold a JSON list of PutEvents entries (or {{"Entries": [...]}})'
+        )
+    return entries
+
+
+def put_events(target: Target, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """One PutEvents call; entries without an EventBusName go to the application's bus."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    events = target.boto3_client("events")
+    request = [
+        {**entry} if "EventBusName" in entry else {**entry, "EventBusName": target.bus_name}
+        for entry in entries
+    ]
+    try:
+        response: dict[str, Any] = events.put_events(Entries=request)
+    except ClientError as exc:
+        error = exc.response["Error"]
+        raise CliError(f"PutEvents was refused: {error.get('Code')}: {error.get('Message')}") from None
+    except BotoCoreError as exc:
+        raise CliError(f"cannot reach EventBridge of the {target.label}: {exc}") from None
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+def run_emit(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    entries = read_entries(args.entries_file)
+    failed = 0
+    for start in range(0, len(entries), 10):
+        response = put_events(target, entries[start : start + 10])
+        failed += int(response.get("FailedEntryCount", 0))
+        print(json.dumps(response))
+    return 1 if failed else 0
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    if args.rate <= 0:
+        raise CliError(f"--rate must be a positive number of events per second, got {args.rate}")
+    target = target_of(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+
+        async def send(entries: list[dict[str, Any]]) -> dict[str, Any]:
+            return await asyncio.to_thread(put_events, target, entries)
+
+        return await run_demo(send, bus_name=target.bus_name, rate=args.rate, stop=stop, count=args.count)
+
+    sent = asyncio.run(main())
+    print(f"demo: sent {sent} business events to {target.bus_name} on the {target.label}")
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    emit = commands.add_parser(
+        "emit",
+        parents=[target_options()],
+        help="send the events of an entries file (PutEvents)",
+        description="PutEvents the entries of a file (the format of `aws events put-events --entries "
+        "file://...`, e.g. events/put-events/*.json) to the bus; prints the responses.",
+    )
+    emit.add_argument("entries_file", type=Path, help="JSON file with a list of PutEvents entries")
+    emit.set_defaults(run=run_emit)
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[target_options()],
+        help="send a steady stream of realistic domain events",
+        description="Send validation outcomes, spec recommendations and supply constraints for the demo "
+        "analysts' markets (DE, FR, US) and plants until interrupted.",
+    )
+    demo.add_argument("--rate", type=float, default=1.0, help="business events per second (default: 1)")
+    demo.add_argument("--count", type=int, default=None, help="stop after this many business events")
+    demo.set_defaults(run=run_demo_command)

@@ -1,0 +1,180 @@
+"""`vcn local up` (run template.yaml on this machine) and `vcn local invoke` (like `sam local invoke`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from vcn.cli.errors import CliError
+from vcn.cli.target import default_state_dir
+from vcn.local.ports import LocalPorts, PortInUse, check_ports_free
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)-18s %(message)s"
+
+
+def parse_overrides(values: list[str] | None) -> dict[str, str]:
+    """`Key=Value` pairs, or SAM's `ParameterKey=Key,ParameterValue=Value`, into a dict."""
+    overrides: dict[str, str] = {}
+    for value in values or []:
+        if value.startswith("ParameterKey="):
+            fields = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
+            if "ParameterValue" not in fields:
+                raise CliError(f"parameter override {value!r} has no ParameterValue=...")
+            overrides[fields["ParameterKey"]] = fields["ParameterValue"]
+            continue
+        key, sep, item = value.partition("=")
+        if not sep or not key:
+            raise CliError(f"parameter override {value!r} is not Key=Value (e.g. LogLevel=DEBUG)")
+        overrides[key] = item
+    return overrides
+
+
+def chosen_ports(args: argparse.Namespace) -> LocalPorts:
+    base = LocalPorts.from_base(args.port_base) if args.port_base is not None else LocalPorts()
+    tls = (
+        None
+        if args.no_tls
+        else (args.appsync_tls_port if args.appsync_tls_port is not None else base.appsync_tls)
+    )
+    return LocalPorts(
+        api=args.api_port if args.api_port is not None else base.api,
+        eventbridge=args.eventbridge_port if args.eventbridge_port is not None else base.eventbridge,
+        appsync=args.appsync_port if args.appsync_port is not None else base.appsync,
+        appsync_tls=tls,
+    )
+
+
+def _template_path(value: Path) -> Path:
+    if not value.is_file():
+        raise CliError(
+            f"template {value} does not exist; run from the project root or pass --template <path>"
+        )
+    return value
+
+
+def run_up(args: argparse.Namespace) -> int:
+    # Mistakes in the command line are reported before the (slow) imports of the emulators.
+    template = _template_path(args.template)
+    overrides = parse_overrides(args.parameter_overrides)
+    ports = chosen_ports(args)
+    try:
+        check_ports_free(ports, args.host)
+    except PortInUse as exc:
+        raise CliError(str(exc)) from None
+
+    from vcn.eventbridge.settings import EventBridgeSettings
+    from vcn.local.cloud import LocalCloud, LocalCloudError
+    from vcn.template.errors import TemplateError
+
+    logging.basicConfig(level=getattr(logging, args.log_level), format=LOG_FORMAT, datefmt="%H:%M:%S")
+    settings = EventBridgeSettings()
+    if args.retry_base_seconds is not None:
+        settings = EventBridgeSettings(retry_base_seconds=args.retry_base_seconds)
+    cloud = LocalCloud(
+        template,
+        host=args.host,
+        ports=ports,
+        state_dir=args.state_dir or default_state_dir(),
+        parameter_overrides=overrides,
+        eventbridge_settings=settings,
+        demo_rate=args.demo_rate if args.demo else None,
+        grace_seconds=args.grace_seconds,
+    )
+    try:
+        cloud.run()
+    except PortInUse as exc:
+        raise CliError(str(exc)) from None
+    except TemplateError as exc:
+        raise CliError(f"{args.template}: {exc}") from None
+    except LocalCloudError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+def run_invoke(args: argparse.Namespace) -> int:
+    from vcn.local.invoke import InvokeError, invoke_function
+    from vcn.template.errors import TemplateError
+
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT, datefmt="%H:%M:%S", stream=sys.stderr)
+    try:
+        ok, result = invoke_function(
+            _template_path(args.template),
+            args.function,
+            args.event,
+            state_dir=args.state_dir or default_state_dir(),
+            parameter_overrides=parse_overrides(args.parameter_overrides),
+        )
+    except (InvokeError, TemplateError) as exc:
+        raise CliError(str(exc)) from None
+    print(json.dumps(result))
+    return 0 if ok else 1
+
+
+def _add_template_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--template", type=Path, default=Path("template.yaml"), help="SAM template (default: template.yaml)"
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, default=None, help="state folder: keys, DLQs, local.json (default: .vcn)"
+    )
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="template parameters, e.g. LogLevel=DEBUG (TokenIssuer, TokenAudience, JwksUrl and "
+        "ApiKeyExpires are set for the local cloud unless given here)",
+    )
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    local = commands.add_parser(
+        "local",
+        help="run the application on this machine",
+        description="Run template.yaml on the local cloud (no Docker, no AWS account).",
+    )
+    actions = local.add_subparsers(dest="local_command", metavar="{up,invoke}", required=True)
+
+    up = actions.add_parser(
+        "up",
+        help="start the local cloud in the foreground",
+        description="Start EventBridge, AppSync Events, the HTTP API, Lambda workers and the development "
+        "identity provider from the template, write <state-dir>/local.json when every endpoint accepts "
+        "connections, and run until Ctrl-C (SIGINT/SIGTERM shut down cleanly).",
+    )
+    _add_template_options(up)
+    up.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    up.add_argument(
+        "--port-base", type=int, default=None, help="api=N, eventbridge=N+10, appsync=N+20, tls=N+21"
+    )
+    up.add_argument("--api-port", type=int, default=None, help="HTTP API, identity provider, console (4000)")
+    up.add_argument("--eventbridge-port", type=int, default=None, help="EventBridge API (4010)")
+    up.add_argument("--appsync-port", type=int, default=None, help="AppSync Events http/ws (4020)")
+    up.add_argument("--appsync-tls-port", type=int, default=None, help="AppSync Events https/wss (4021)")
+    up.add_argument("--no-tls", action="store_true", help="do not start the AppSync TLS listener")
+    up.add_argument("--demo", action="store_true", help="also send a steady stream of demo domain events")
+    up.add_argument("--demo-rate", type=float, default=0.5, help="demo business events per second (0.5)")
+    up.add_argument(
+        "--retry-base-seconds",
+        type=float,
+        default=None,
+        help="first API destination retry backoff (AWS-like default 1.0; tests shorten it)",
+    )
+    up.add_argument(
+        "--grace-seconds", type=float, default=5.0, help="at shutdown, time for pending deliveries (5)"
+    )
+    up.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    up.set_defaults(run=run_up)
+
+    invoke = actions.add_parser(
+        "invoke",
+        help="invoke one function once, like `sam local invoke`",
+        description="Invoke one function of the template with an event file and print its result as JSON. "
+        "Its AWS calls go to the running local cloud of --state-dir when there is one.",
+    )
+    invoke.add_argument("function", help="logical id of the function, e.g. ConfigurationApiFunction")
+    invoke.add_argument("-e", "--event", type=Path, default=None, help="JSON event file ('-' for stdin)")
+    _add_template_options(invoke)
+    invoke.set_defaults(run=run_invoke)

@@ -1,0 +1,186 @@
+"""`vcn dlq list|show|redrive` and `vcn metrics`: operating the delivery path (local or deployed)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from typing import Any
+
+import requests
+
+from vcn.cli.common import target_of, target_options
+from vcn.cli.errors import CliError
+from vcn.cli.target import Target
+from vcn.eventbridge.dlq import DeadLetterStore
+
+REDRIVE_PATH = "/_vcn/dlq/redrive"
+METRICS_PATH = "/_vcn/metrics"
+DLQ_OUTPUTS = ("NotificationDeadLetterQueueUrl", "ValidationDeadLetterQueueUrl")
+
+
+def _local_post(url: str, body: dict[str, Any]) -> Any:
+    try:
+        response = requests.post(url, json=body, timeout=60)
+    except requests.RequestException as exc:
+        raise CliError(
+            f"the local cloud does not answer at {url} ({exc}); is `vcn local up` running?"
+        ) from None
+    if response.status_code != 200:
+        raise CliError(f"{url} answered {response.status_code}: {response.text.strip()}")
+    return response.json()
+
+
+# ---- deployed stacks: the dead-letter queues are SQS queues named in the stack outputs
+
+
+def _stack_queue_urls(target: Target, queue: str | None) -> list[str]:
+    outputs = target.outputs or {}
+    urls = [outputs[key] for key in DLQ_OUTPUTS if key in outputs]
+    return [url for url in urls if queue is None or url.rstrip("/").endswith("/" + queue)]
+
+
+def _peek_sqs(target: Target, queue: str | None) -> list[dict[str, Any]]:
+    sqs = target.boto3_client("sqs")
+    messages: list[dict[str, Any]] = []
+    for url in _stack_queue_urls(target, queue):
+        # VisibilityTimeout 0: look without hiding the messages from anyone else.
+        reply = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+        )
+        for message in reply.get("Messages", []):
+            messages.append({"QueueName": url.rsplit("/", 1)[-1], **message})
+    return messages
+
+
+# ---- commands
+
+
+def run_list(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    if target.state_dir is None:
+        for peeked in _peek_sqs(target, args.queue):
+            print(json.dumps({"MessageId": peeked["MessageId"], "QueueName": peeked["QueueName"]}))
+        return 0
+    messages = DeadLetterStore(target.state_dir).list(args.queue)
+    for message in messages:
+        attributes = message.attributes
+        sent = dt.datetime.fromtimestamp(message.sent_timestamp_ms / 1000, dt.UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        print(
+            f"{message.message_id}  {message.queue}  {sent}  {message.event.get('detail-type', '?')}  "
+            f"{attributes.get('ERROR_CODE', '')} {attributes.get('EXHAUSTED_RETRY_CONDITION', '')}".rstrip()
+        )
+    if not messages:
+        print("no dead-letter messages")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    if target.state_dir is None:
+        found = [message for message in _peek_sqs(target, None) if message["MessageId"] == args.message_id]
+        if not found:
+            raise CliError(
+                f"no message {args.message_id} among the visible dead-letter messages of {target.label}"
+            )
+        print(json.dumps(found[0], indent=2))
+        return 0
+    try:
+        message = DeadLetterStore(target.state_dir).get(args.message_id)
+    except KeyError:
+        raise CliError(
+            f"no dead-letter message {args.message_id}; `vcn dlq list` shows the ids that exist"
+        ) from None
+    print(json.dumps(message.to_json(), indent=2))
+    return 0
+
+
+def run_redrive(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    if target.state_dir is None or target.eventbridge_url is None:
+        raise CliError(
+            "redrive works on the local cloud; on AWS an EventBridge DLQ has no redrive to API destinations: "
+            "inspect the messages with `vcn dlq show` and emit their events again with `vcn emit`"
+        )
+    body: dict[str, Any] = {"queue": args.queue}
+    if args.ids:
+        body["messageIds"] = args.ids
+    # The running EventBridge redelivers: events go through their rules' targets as configured now.
+    report = _local_post(target.eventbridge_url.rstrip("/") + REDRIVE_PATH, body)
+    print(json.dumps(report))
+    return 1 if report.get("Failed") else 0
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    if target.eventbridge_url is not None:
+        url = target.eventbridge_url.rstrip("/") + METRICS_PATH
+        try:
+            response = requests.get(url, timeout=10)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise CliError(f"cannot read metrics at {url} ({exc}); is `vcn local up` running?") from None
+        print(json.dumps(response.json(), indent=2))
+        return 0
+    cloudwatch = target.boto3_client("cloudwatch")
+    now = dt.datetime.now(dt.UTC)
+    totals = {}
+    for metric in ("Invocations", "FailedInvocations", "InvocationsSentToDLQ", "ThrottledRules"):
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Events",
+            MetricName=metric,
+            StartTime=now - dt.timedelta(hours=1),
+            EndTime=now,
+            Period=3600,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        totals[metric] = sum(point["Sum"] for point in points)
+    print(json.dumps({"window": "last hour", "AWS/Events": totals}, indent=2))
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dlq = commands.add_parser(
+        "dlq",
+        help="inspect and redrive dead-lettered notifications",
+        description="Dead-letter queues of the notification rules: list, show one message, redrive.",
+    )
+    actions = dlq.add_subparsers(dest="dlq_command", metavar="{list,show,redrive}", required=True)
+    listing = actions.add_parser(
+        "list",
+        parents=[target_options()],
+        help="list dead-letter messages",
+        description="List dead-letter messages.",
+    )
+    listing.add_argument("--queue", help="only this queue (its SQS queue name)")
+    listing.set_defaults(run=run_list)
+    show = actions.add_parser(
+        "show",
+        parents=[target_options()],
+        help="show one message",
+        description="Show one dead-letter message.",
+    )
+    show.add_argument("message_id", help="message id from `vcn dlq list`")
+    show.set_defaults(run=run_show)
+    redrive = actions.add_parser(
+        "redrive",
+        parents=[target_options()],
+        help="deliver dead-lettered events again",
+        description="Send dead-lettered events through their rule's target again (local cloud); delivered "
+        "messages leave the queue, failed ones stay.",
+    )
+    redrive.add_argument("--queue", help="only this queue (default: every queue)")
+    redrive.add_argument("--id", dest="ids", action="append", help="only this message id (repeatable)")
+    redrive.set_defaults(run=run_redrive)
+
+    metrics = commands.add_parser(
+        "metrics",
+        parents=[target_options()],
+        help="print delivery metrics",
+        description="Print EventBridge delivery metrics: Invocations, FailedInvocations, "
+        "InvocationsSentToDLQ, "
+        "ThrottledRules (local cloud: since start; stack: CloudWatch, last hour).",
+    )
+    metrics.set_defaults(run=run_metrics)

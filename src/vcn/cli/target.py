@@ -1,0 +1,133 @@
+"""Where a command sends its requests: the running local cloud (`<state-dir>/local.json`) or a deployed stack.
+
+A deployed stack is found by name through its CloudFormation outputs; everything else about AWS (credentials,
+region) comes from the usual boto3 configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vcn.cli.errors import CliError
+from vcn.local.state import LOCAL_FILE
+
+DEFAULT_STATE_DIR = ".vcn"
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def default_state_dir() -> Path:
+    return Path(os.environ.get("VCN_STATE_DIR", DEFAULT_STATE_DIR))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Endpoints of one running application, local or deployed."""
+
+    label: str  # "local cloud" or "stack <name>"
+    region: str
+    bus_name: str
+    appsync_http: str
+    appsync_realtime: str
+    eventbridge_url: str | None = None  # None: the AWS endpoint of `region`
+    api_key: str | None = None  # local only: the deployed key is never exposed as an output
+    api_url: str | None = None
+    state_dir: Path | None = None  # local only
+    outputs: dict[str, str] | None = None  # deployed only
+
+    @property
+    def is_local(self) -> bool:
+        return self.state_dir is not None
+
+    def boto3_client(self, service: str) -> Any:
+        """A boto3 client for `service` pointed at this target (dummy credentials for the local cloud)."""
+        import boto3  # imported on use: it costs most of the CLI's start-up time
+
+        if self.is_local:
+            session: Any = boto3.session.Session(
+                aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+                aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+                region_name=self.region,
+            )
+            return session.client(service, endpoint_url=self.eventbridge_url if service == "events" else None)
+        deployed: Any = boto3.session.Session(region_name=self.region)
+        return deployed.client(service)
+
+
+def read_local_json(state_dir: Path) -> dict[str, Any]:
+    path = state_dir / LOCAL_FILE
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CliError(
+            f"no local cloud is running for state dir {state_dir} ({path} does not exist); "
+            "start one with `vcn local up` or pass --state-dir / --stack"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path} is not valid JSON ({exc}); stop the local cloud and start it again") from None
+    if not isinstance(document, dict):
+        raise CliError(f"{path} is not a JSON object; stop the local cloud and start it again")
+    return document
+
+
+def local_target(state_dir: Path) -> Target:
+    info = read_local_json(state_dir)
+    appsync = info.get("appsync") or {}
+    return Target(
+        label="local cloud",
+        region=str(info.get("region", "us-east-1")),
+        bus_name=str(info.get("eventBusName", "vehicle-config")),
+        appsync_http=str(appsync.get("http", "")),
+        appsync_realtime=str(appsync.get("realtime", "")),
+        eventbridge_url=str(info["eventbridge"]),
+        api_key=appsync.get("apiKey"),
+        api_url=info.get("api"),
+        state_dir=state_dir,
+    )
+
+
+def stack_target(stack: str, region: str | None = None, cloudformation: Any = None) -> Target:
+    """Endpoints from a deployed stack's outputs (EventsHttpEndpoint, EventsRealtimeEndpoint, ...)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+    try:
+        if cloudformation is None:
+            cloudformation = boto3.session.Session(region_name=region).client("cloudformation")
+        stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except NoRegionError:
+        raise CliError(f"no AWS region for stack {stack!r}: pass --region or set AWS_REGION") from None
+    except NoCredentialsError:
+        raise CliError(
+            "no AWS credentials found: configure the AWS CLI (aws configure) or set AWS_PROFILE"
+        ) from None
+    except ClientError as exc:
+        raise CliError(f"cannot read stack {stack!r}: {exc.response['Error']['Message']}") from None
+    except BotoCoreError as exc:
+        raise CliError(f"cannot reach CloudFormation for stack {stack!r}: {exc}") from None
+    outputs = {item["OutputKey"]: item["OutputValue"] for item in stacks[0].get("Outputs", [])}
+    missing = [
+        key for key in ("EventsHttpEndpoint", "EventsRealtimeEndpoint", "EventBusName") if key not in outputs
+    ]
+    if missing:
+        raise CliError(
+            f"stack {stack!r} has no output(s) {', '.join(missing)}; deploy this project's template.yaml"
+        )
+    return Target(
+        label=f"stack {stack}",
+        region=cloudformation.meta.region_name,
+        bus_name=outputs["EventBusName"],
+        appsync_http=outputs["EventsHttpEndpoint"],
+        appsync_realtime=outputs["EventsRealtimeEndpoint"],
+        api_url=outputs.get("ConfigurationApiUrl"),
+        outputs=outputs,
+    )
+
+
+def resolve_target(state_dir: Path | None, stack: str | None, region: str | None = None) -> Target:
+    if stack:
+        return stack_target(stack, region)
+    return local_target(state_dir or default_state_dir())

@@ -1,0 +1,92 @@
+"""A subscription to one channel (or `/*` wildcard): an async iterator of the events published to it.
+
+Events are parsed from the `data` frame's JSON string. The stream survives reconnects (the connection
+re-subscribes it under the same id); it ends cleanly after `unsubscribe()` or a clean close, and raises
+the error when the subscription is lost for good (denied on re-subscribe, reconnect attempts exhausted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any
+
+_END = object()
+
+
+class SubscriptionState(enum.Enum):
+    PENDING = "pending"  # subscribe sent, no answer yet
+    ACTIVE = "active"  # the service confirmed it; re-subscribed after every reconnect
+    CLOSED = "closed"  # unsubscribed, denied or the connection ended
+
+
+class Subscription:
+    """Events on `channel`: `async for event in sub`, then `await sub.unsubscribe()` (or `async with sub`)."""
+
+    def __init__(
+        self, subscription_id: str, channel: str, unsubscribe: Callable[[Subscription], Awaitable[None]]
+    ):
+        self.id = subscription_id
+        self.channel = channel
+        self.state = SubscriptionState.PENDING
+        self._unsubscribe = unsubscribe
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        return f"Subscription(id={self.id!r}, channel={self.channel!r}, state={self.state.value})"
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> Any:
+        item = await self._queue.get()
+        if item is _END:
+            self._queue.put_nowait(_END)  # every later call ends the same way
+            if self._error is not None:
+                raise self._error
+            raise StopAsyncIteration
+        return item
+
+    async def get(self, timeout: float | None = None) -> Any:
+        """The next event; raises `TimeoutError` after `timeout` seconds, `StopAsyncIteration` at the end."""
+        return await asyncio.wait_for(self.__anext__(), timeout)
+
+    @property
+    def pending_events(self) -> int:
+        """Events received but not yet consumed."""
+        return self._queue.qsize()
+
+    async def unsubscribe(self) -> None:
+        """Stop the subscription at the service; the iterator ends after the events already received."""
+        if self.state is not SubscriptionState.CLOSED:
+            await self._unsubscribe(self)
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.unsubscribe()
+
+    # -- called by the connection --------------------------------------------------------------------------
+    def _deliver(self, event: Any) -> None:
+        if self.state is SubscriptionState.CLOSED:
+            return
+        if isinstance(event, str):
+            # not JSON after all: hand over the raw string rather than drop it
+            with contextlib.suppress(ValueError):
+                event = json.loads(event)
+        self._queue.put_nowait(event)
+
+    def _finish(self, error: BaseException | None = None) -> None:
+        if self.state is SubscriptionState.CLOSED:
+            return
+        self.state = SubscriptionState.CLOSED
+        self._error = error
+        self._queue.put_nowait(_END)

@@ -1,0 +1,58 @@
+"""`python -m vcn.eventbridge --port N --state-dir D`: the local EventBridge on its own, stopped by
+SIGINT/SIGTERM with a grace period for pending deliveries (the rest goes to the dead-letter queues)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from vcn.eventbridge.server import EventBridgeServer
+from vcn.eventbridge.service import EventBridgeService
+from vcn.eventbridge.settings import EventBridgeSettings
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m vcn.eventbridge", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4010)
+    parser.add_argument("--state-dir", type=Path, default=Path(".vcn"))
+    parser.add_argument("--account", default="000000000000")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument(
+        "--grace-seconds", type=float, default=5.0, help="time pending deliveries get on shutdown"
+    )
+    parser.add_argument(
+        "--keep-alive-to-destinations",
+        action="store_true",
+        help="reuse connections to API destinations instead of AWS's `Connection: close` (faster)",
+    )
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    settings = EventBridgeSettings(api_destination_connection_close=not args.keep_alive_to_destinations)
+    service = EventBridgeService(args.account, args.region, state_dir=args.state_dir, settings=settings)
+    server = EventBridgeServer(service)
+    await server.start(args.host, args.port)
+    print(f"EventBridge ready on {server.url} (state in {args.state_dir})", flush=True)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    dead_lettered = await server.stop(args.grace_seconds)
+    print(f"EventBridge stopped; {dead_lettered} pending deliveries went to dead-letter queues", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()

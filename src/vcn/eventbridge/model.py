@@ -1,0 +1,120 @@
+"""The resources of the local EventBridge: event buses, rules, targets, connections and API destinations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vcn.eventbridge.input_transformer import TargetInput
+from vcn.eventbridge.patterns import EventPattern
+from vcn.eventbridge.retry import RetryPolicy
+from vcn.eventbridge.rule_index import RuleIndex
+
+ENABLED = "ENABLED"
+DISABLED = "DISABLED"
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    arn: str
+    spec: Mapping[str, Any]  # the Target exactly as PutTargets received it (ListTargetsByRule returns it)
+    input: TargetInput
+    retry_policy: RetryPolicy
+    dead_letter_queue: str | None  # queue name from DeadLetterConfig.Arn
+    http_parameters: Mapping[str, Any]
+
+
+@dataclass
+class Rule:
+    name: str
+    bus: str
+    arn: str
+    event_pattern: str | None
+    pattern: EventPattern | None
+    schedule_expression: str | None
+    state: str
+    description: str | None
+    role_arn: str | None
+    account: str
+    targets: dict[str, Target] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return self.state != DISABLED
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {"Name": self.name, "Arn": self.arn}
+        if self.event_pattern is not None:
+            described["EventPattern"] = self.event_pattern
+        if self.schedule_expression is not None:
+            described["ScheduleExpression"] = self.schedule_expression
+        described["State"] = self.state
+        if self.description is not None:
+            described["Description"] = self.description
+        if self.role_arn is not None:
+            described["RoleArn"] = self.role_arn
+        described["EventBusName"] = self.bus
+        described["CreatedBy"] = self.account
+        return described
+
+
+@dataclass
+class EventBus:
+    name: str
+    arn: str
+    description: str | None
+    created: float
+    rules: dict[str, Rule] = field(default_factory=dict)
+    index: RuleIndex = field(default_factory=RuleIndex)
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {"Name": self.name, "Arn": self.arn}
+        if self.description is not None:
+            described["Description"] = self.description
+        described["CreationTime"] = self.created
+        described["LastModifiedTime"] = self.created
+        return described
+
+
+@dataclass
+class Connection:
+    name: str
+    arn: str
+    authorization_type: str
+    auth_parameters: Mapping[str, Any]  # with secrets: only delivery reads them, Describe never returns them
+    description: str | None
+    secret_arn: str
+    created: float
+    modified: float
+
+
+@dataclass
+class ApiDestination:
+    name: str
+    arn: str
+    connection_arn: str
+    invocation_endpoint: str
+    http_method: str
+    rate_limit_per_second: int
+    description: str | None
+    created: float
+    modified: float
+
+    def describe(self) -> dict[str, Any]:
+        described: dict[str, Any] = {"ApiDestinationArn": self.arn, "Name": self.name}
+        if self.description is not None:
+            described["Description"] = self.description
+        described.update(
+            {
+                "ApiDestinationState": "ACTIVE",
+                "ConnectionArn": self.connection_arn,
+                "InvocationEndpoint": self.invocation_endpoint,
+                "HttpMethod": self.http_method,
+                "InvocationRateLimitPerSecond": self.rate_limit_per_second,
+                "CreationTime": self.created,
+                "LastModifiedTime": self.modified,
+            }
+        )
+        return described

@@ -1,0 +1,158 @@
+"""The EventBridge API: `EventBridgeService.call(operation, request)` takes and returns AWS's JSON shapes.
+
+PutEvents and TestEventPattern live here: events are validated, routed through each bus's rule index and
+handed to the dispatcher, which delivers asynchronously. Resources are the control plane's
+(`control_plane.ControlPlane`); dead-letter redrive comes back through `redeliver`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from vcn.eventbridge import arns
+from vcn.eventbridge.api_destination import ApiDestinationClient
+from vcn.eventbridge.connection_auth import ConnectionAuthorizer
+from vcn.eventbridge.control_plane import ControlPlane, Operation, compile_event_pattern
+from vcn.eventbridge.delivery import Delivery, Dispatcher
+from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore, RedriveOutcome
+from vcn.eventbridge.errors import EventBridgeError
+from vcn.eventbridge.input_transformer import DeliveryContext, render
+from vcn.eventbridge.metrics import DeliveryMetrics
+from vcn.eventbridge.put_events import build_event, check_entry, check_request, format_time, parse_test_event
+from vcn.eventbridge.settings import EventBridgeSettings
+from vcn.invoker import LambdaInvoker
+
+log = logging.getLogger("vcn.eventbridge")
+
+
+class EventBridgeService:
+    """One account and region of the local EventBridge."""
+
+    def __init__(
+        self,
+        account: str = "000000000000",
+        region: str = "us-east-1",
+        *,
+        state_dir: Path,
+        invoker: LambdaInvoker | None = None,
+        settings: EventBridgeSettings | None = None,
+    ) -> None:
+        self.account = account
+        self.region = region
+        self.settings = settings or EventBridgeSettings()
+        self.state_dir = Path(state_dir)
+        self.resources = ControlPlane(account, region, self.settings)
+        self.metrics = DeliveryMetrics()
+        self.dead_letters = DeadLetterStore(self.state_dir)
+        self.http = ApiDestinationClient(
+            ConnectionAuthorizer(
+                self.settings.oauth_expiry_margin_seconds, self.settings.http_timeout_seconds
+            ),
+            self.settings.http_timeout_seconds,
+            self.settings.api_destination_connection_close,
+        )
+        self.dispatcher = Dispatcher(
+            self.settings, self.metrics, self.dead_letters, self.http, self.resources, invoker
+        )
+        self._operations: dict[str, Operation] = {
+            "PutEvents": self._put_events,
+            "TestEventPattern": self._test_event_pattern,
+            **self.resources.operations(),
+        }
+
+    @property
+    def operations(self) -> frozenset[str]:
+        return frozenset(self._operations)
+
+    def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Run one API operation; raises EventBridgeError with AWS's code and message."""
+        handler = self._operations.get(operation)
+        if handler is None:
+            raise EventBridgeError(
+                "UnknownOperationException",
+                f"Operation {operation} is not supported by the local EventBridge; supported: "
+                + ", ".join(sorted(self._operations)),
+            )
+        return handler(request)
+
+    def _put_events(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        entries = check_request(request.get("Entries"), self.settings.max_put_events_bytes)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise EventBridgeError(
+                "InternalException", "PutEvents must run inside the local EventBridge's event loop.", 500
+            ) from None
+        now = datetime.now(UTC)
+        ingested_at = time.monotonic()
+        ingestion_time = format_time(now)
+        results: list[dict[str, Any]] = []
+        failed = 0
+        for entry in entries:
+            detail, failure = check_entry(entry)
+            if failure is not None or detail is None:
+                failed += 1
+                results.append(failure.as_result() if failure else {})
+                continue
+            event = build_event(
+                entry, detail, account=self.account, region=self.region, now=now, now_text=ingestion_time
+            )
+            results.append({"EventId": event["id"]})
+            self._route(arns.bus_name(entry.get("EventBusName")), event, ingestion_time, ingested_at)
+        return {"FailedEntryCount": failed, "Entries": results}
+
+    def _route(self, bus_name: str, event: dict[str, Any], ingestion_time: str, ingested_at: float) -> None:
+        bus = self.resources.bus(bus_name)
+        if bus is None:
+            self.metrics.dropped_events += 1
+            log.error(
+                "EVENT DROPPED: PutEvents named event bus %r, which does not exist; event %s (source=%s, "
+                "detail-type=%s) went nowhere. AWS accepts and drops it the same way. Existing buses: %s",
+                bus_name,
+                event["id"],
+                event["source"],
+                event["detail-type"],
+                ", ".join(self.resources.bus_names()),
+            )
+            return
+        for rule_name in bus.index.match(event):
+            rule = bus.rules.get(rule_name)
+            if rule is not None and rule.enabled:
+                self.dispatcher.fan_out(rule, event, ingestion_time, ingested_at)
+
+    def _test_event_pattern(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        pattern = compile_event_pattern(request.get("EventPattern"))
+        event = parse_test_event(request.get("Event"))
+        return {"Result": bool(pattern.matches(event))}
+
+    async def redeliver(self, message: DeadLetterMessage) -> RedriveOutcome:
+        """One attempt to send a dead-lettered event through its rule's target (as it is configured now)."""
+        found = self.resources.target(message.rule_arn, message.target_id)
+        if found is None:
+            return RedriveOutcome(
+                False,
+                f"rule {message.rule_arn} or its target {message.target_id} does not exist now; "
+                "recreate it (e.g. start the local cloud with the same template) and redrive again",
+            )
+        rule, target = found
+        context = DeliveryContext(rule.arn, rule.name, format_time(datetime.now(UTC)))
+        rendered = render(target.input, message.event, context)
+        if rendered.body is None:
+            return RedriveOutcome(False, f"nothing to deliver: {rendered.dropped_because}")
+        delivery = Delivery(rule.arn, rule.name, target, message.event, rendered.body, time.monotonic())
+        result = await self.dispatcher.attempt(delivery)
+        if result.delivered:
+            return RedriveOutcome(True)
+        return RedriveOutcome(False, f"{result.error_code}: {result.error_message}")
+
+    async def shutdown(self, grace_seconds: float) -> int:
+        """Finish or dead-letter pending deliveries, then close outbound connections."""
+        leftovers = await self.dispatcher.drain(grace_seconds)
+        await self.http.close()
+        return leftovers

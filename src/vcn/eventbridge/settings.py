@@ -1,0 +1,33 @@
+"""Tunable limits and timers of the local EventBridge (AWS defaults; tests shorten the timers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+DlqBody = Literal["original", "transformed"]
+
+
+@dataclass(frozen=True)
+class EventBridgeSettings:
+    # PutEvents request size limit; AWS raised it from 256 KB to 1 MB.
+    max_put_events_bytes: int = 1024 * 1024
+    max_rules_per_bus: int = 300
+    max_targets_per_rule: int = 5
+    # API destination HTTP timeout per attempt.
+    http_timeout_seconds: float = 5.0
+    # AWS sends `Connection: close`, so every invocation opens a new connection; False reuses connections
+    # (faster locally, but no longer what the endpoint sees from AWS).
+    api_destination_connection_close: bool = True
+    # Requests in flight per API destination; more wait their turn (thousands of simultaneous connects to one
+    # endpoint overflow its accept queue and cost far more than queueing).
+    max_connections_per_destination: int = 32
+    # Exponential backoff: delay before retry n is uniform(0, min(cap, base * 2**n)) ("full jitter").
+    retry_base_seconds: float = 1.0
+    retry_max_backoff_seconds: float = 60.0
+    # UNCONFIRMED in AWS whether a DLQ message holds the original or the transformed event; default original.
+    dlq_body: DlqBody = "original"
+    # Where deliveries still pending at shutdown go when their target has no dead-letter queue of its own.
+    shutdown_queue_name: str = "vcn-undelivered"
+    # Refresh OAuth tokens this many seconds before they expire.
+    oauth_expiry_margin_seconds: float = 30.0

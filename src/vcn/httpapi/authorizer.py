@@ -1,0 +1,151 @@
+"""The HTTP API JWT authorizer: validates a bearer token the way API Gateway does and renders its claims.
+
+API Gateway fetches the issuer's JWKS, accepts RSA signatures only, checks `exp`, `nbf`, `iss` and that
+`aud` (or `client_id`) is one of the configured audiences, and puts the claims in
+`requestContext.authorizer.jwt.claims` with every value turned into a string; array claims become `"[a b]"`
+(space-separated in brackets), as recorded from HTTP APIs with Cognito groups. How objects are rendered is
+UNCONFIRMED; they become `map[k:v]` the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import jwt
+from jwt import PyJWK, PyJWKSet
+
+log = logging.getLogger("vcn.httpapi")
+
+JwksSource = Callable[[], Awaitable[Mapping[str, Any]]]
+_RSA_ALGORITHMS = ["RS256", "RS384", "RS512"]
+
+
+@dataclass(frozen=True)
+class JwtAuthorizerConfig:
+    """`JwtConfiguration` of an HTTP API authorizer after parameters are resolved."""
+
+    name: str
+    issuer: str
+    audiences: tuple[str, ...]
+    identity_source: str = "$request.header.Authorization"
+    jwks_url: str | None = None  # None -> discover from `<issuer>/.well-known/openid-configuration`
+
+
+@dataclass(frozen=True)
+class JwtClaims:
+    claims: dict[str, str]
+    scopes: list[str] | None = field(default=None)
+
+
+class Unauthorized(Exception):
+    """No token, or a token API Gateway would reject (the reason is only logged, as in AWS)."""
+
+
+def render_claim(value: Any) -> str:
+    """Render a claim value as API Gateway does for HTTP APIs: `["DE","FR"]` -> `"[DE FR]"`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "[" + " ".join(render_claim(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{key}:{render_claim(item)}" for key, item in value.items()) + "]"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def parse_claim_list(rendered: str) -> list[str]:
+    """The inverse of `render_claim` for lists of words (what handlers do with `"[DE FR]"`)."""
+    text = rendered.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return [word for word in text.replace(",", " ").split() if word]
+
+
+def http_jwks_source(jwks_url: str | None, issuer: str) -> JwksSource:
+    """Fetch the JWKS over HTTP, from `jwks_url` or through the issuer's OpenID discovery document."""
+
+    async def fetch() -> Mapping[str, Any]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+            url = jwks_url
+            if url is None:
+                discovery = issuer.rstrip("/") + "/.well-known/openid-configuration"
+                async with session.get(discovery) as response:
+                    response.raise_for_status()
+                    url = str((await response.json(content_type=None))["jwks_uri"])
+            async with session.get(url) as response:
+                response.raise_for_status()
+                document = await response.json(content_type=None)
+                if not isinstance(document, dict):
+                    raise ValueError(f"JWKS at {url} is not a JSON object")
+                return document
+
+    return fetch
+
+
+class JwtAuthorizer:
+    """Validates bearer tokens for one authorizer; keys are cached and refreshed once on an unknown `kid`."""
+
+    def __init__(self, config: JwtAuthorizerConfig, jwks_source: JwksSource | None = None) -> None:
+        self.config = config
+        self._source = jwks_source or http_jwks_source(config.jwks_url, config.issuer)
+        self._keys: dict[str, PyJWK] = {}
+
+    def _header_name(self) -> str:
+        prefix = "$request.header."
+        source = self.config.identity_source
+        return source[len(prefix) :].lower() if source.startswith(prefix) else "authorization"
+
+    async def _refresh(self) -> None:
+        document = await self._source()
+        keys: dict[str, PyJWK] = {}
+        for key in PyJWKSet.from_dict(dict(document)).keys:
+            keys[str(key.key_id or "")] = key
+        self._keys = keys
+
+    async def _key_for(self, kid: str) -> PyJWK:
+        if kid not in self._keys:
+            await self._refresh()
+        if kid not in self._keys:
+            raise Unauthorized(f"no key with kid {kid!r} in the JWKS of {self.config.issuer}")
+        return self._keys[kid]
+
+    async def authorize(self, headers: Mapping[str, str]) -> JwtClaims:
+        """Return the rendered claims of a valid token, or raise Unauthorized."""
+        raw = headers.get(self._header_name())
+        if not raw:
+            raise Unauthorized("no token in " + self.config.identity_source)
+        token = raw[7:].strip() if raw[:7].lower() == "bearer " else raw.strip()
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"malformed token: {exc}") from exc
+        if header.get("alg") not in _RSA_ALGORITHMS:
+            raise Unauthorized(f"algorithm {header.get('alg')!r} is not supported; HTTP APIs accept RSA only")
+        key = await self._key_for(str(header.get("kid") or ""))
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=_RSA_ALGORITHMS,
+                issuer=self.config.issuer,
+                options={"verify_aud": False, "require": ["exp", "iss"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(str(exc)) from exc
+        audience = claims.get("aud", claims.get("client_id"))
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.config.audiences and not set(map(str, audiences)) & set(self.config.audiences):
+            raise Unauthorized(f"audience {audience!r} is not one of {list(self.config.audiences)}")
+        scope = claims.get("scope", claims.get("scp"))
+        scopes = scope.split() if isinstance(scope, str) else scope if isinstance(scope, list) else None
+        rendered = {name: render_claim(value) for name, value in claims.items()}
+        return JwtClaims(rendered, [str(item) for item in scopes] if scopes is not None else None)

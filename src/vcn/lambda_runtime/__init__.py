@@ -1,0 +1,19 @@
+"""The local Lambda runtime: warm worker processes per function behind the `LambdaInvoker` port.
+
+`LambdaRuntime(functions, extra_env=...)` is what the EventBridge, AppSync and HTTP API emulators invoke;
+`invoke_local(function, event_path)` is `vcn local invoke`.
+"""
+
+from .environment import local_endpoint_environment
+from .local_invoke import InvalidEvent, InvokeOutcome, invoke_local, invoke_once, read_event
+from .runtime import LambdaRuntime
+
+__all__ = [
+    "InvalidEvent",
+    "InvokeOutcome",
+    "LambdaRuntime",
+    "invoke_local",
+    "invoke_once",
+    "local_endpoint_environment",
+    "read_event",
+]

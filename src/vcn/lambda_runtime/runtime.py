@@ -1,0 +1,197 @@
+"""`LambdaRuntime`: the local cloud's `LambdaInvoker`, running each function in warm worker processes.
+
+One pool per function: a warm worker is reused; concurrent calls start more, up to `max_workers_per_function`,
+then wait. Asynchronous invocations are queued and run with bounded concurrency; their failures are logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from vcn.invoker import FunctionError, FunctionNotFound, function_name
+from vcn.template.model import FunctionSpec
+
+from .environment import worker_environment
+from .worker import Worker
+
+logger = logging.getLogger("vcn.lambda")
+
+# Called after an asynchronous invocation fails (e.g. to put the event in the function's dead-letter queue)
+AsyncFailureHook = Callable[[FunctionSpec, Any, FunctionError], Awaitable[None] | None]
+
+
+class FunctionPool:
+    """The warm workers of one function."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        extra_env: Mapping[str, str],
+        python: str,
+        max_workers: int,
+        init_timeout: float,
+    ) -> None:
+        self.spec = spec
+        self._extra_env = dict(extra_env)
+        self._python = python
+        self._init_timeout = init_timeout
+        self._idle: list[Worker] = []
+        self._all: set[Worker] = set()
+        self._slots = asyncio.Semaphore(max_workers)
+
+    @property
+    def worker_count(self) -> int:
+        return len(self._all)
+
+    async def _spawn(self) -> Worker:
+        worker = Worker(self.spec, worker_environment(self.spec, self._extra_env), self._python)
+        self._all.add(worker)
+        try:
+            await worker.start(self._init_timeout)
+        except BaseException:
+            self._all.discard(worker)
+            await worker.kill()
+            raise
+        return worker
+
+    async def _warm_worker(self) -> Worker | None:
+        """An idle worker that is still running; ones that died while idle are collected."""
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive:
+                return worker
+            self._all.discard(worker)
+            await worker.kill()
+        return None
+
+    async def prewarm(self) -> None:
+        if self._all:
+            return
+        try:
+            self._idle.append(await self._spawn())
+        except FunctionError as exc:
+            logger.warning("[%s] could not start: %s: %s", self.spec.name, exc.error_type, exc.error_message)
+
+    async def invoke(self, payload: Any, invoked_arn: str) -> Any:
+        async with self._slots:
+            worker = await self._warm_worker() or await self._spawn()
+            try:
+                return await worker.invoke(payload, invoked_arn)
+            finally:
+                if worker.dead:
+                    self._all.discard(worker)
+                else:
+                    self._idle.append(worker)
+
+    async def stop(self, grace_seconds: float) -> None:
+        workers, self._idle = list(self._all), []
+        self._all.clear()
+        await asyncio.gather(*(w.stop(grace_seconds) for w in workers), return_exceptions=True)
+
+
+class LambdaRuntime:
+    """Runs the template's functions locally; implements `vcn.invoker.LambdaInvoker`."""
+
+    def __init__(
+        self,
+        functions: Iterable[FunctionSpec],
+        *,
+        extra_env: Mapping[str, str] | None = None,
+        python: str = sys.executable,
+        max_workers_per_function: int = 4,
+        max_async_concurrency: int = 16,
+        init_timeout: float = 10.0,
+        on_async_failure: AsyncFailureHook | None = None,
+    ) -> None:
+        if max_workers_per_function < 1:
+            raise ValueError("max_workers_per_function must be at least 1")
+        self._pools = {
+            spec.name: FunctionPool(spec, extra_env or {}, python, max_workers_per_function, init_timeout)
+            for spec in functions
+        }
+        self._async_slots = asyncio.Semaphore(max_async_concurrency)
+        self._async_tasks: set[asyncio.Task[None]] = set()
+        self._on_async_failure = on_async_failure
+        self._python = python
+
+    @property
+    def function_names(self) -> list[str]:
+        return list(self._pools)
+
+    def worker_count(self, function: str) -> int:
+        """Worker processes currently alive for a function (for tests and metrics)."""
+        return self._pool(function).worker_count
+
+    def _pool(self, function: str) -> FunctionPool:
+        try:
+            return self._pools[function_name(function)]
+        except KeyError:
+            known = ", ".join(self._pools) or "none"
+            raise FunctionNotFound(f"Function not found: {function} (local functions: {known})") from None
+
+    async def start(self, *, prewarm: bool = False) -> None:
+        """Workers start lazily on first invoke; `prewarm=True` starts one per function now (in parallel)."""
+        local = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        others = sorted({p.spec.runtime for p in self._pools.values() if p.spec.runtime != local})
+        if others and self._python == sys.executable:
+            logger.info(
+                "functions declare %s and run on the local %s (%s)", ", ".join(others), local, self._python
+            )
+        if prewarm:
+            await asyncio.gather(*(pool.prewarm() for pool in self._pools.values()))
+
+    async def invoke(self, function: str, payload: Any) -> Any:
+        pool = self._pool(function)
+        invoked_arn = function if function.startswith("arn:") else pool.spec.arn
+        return await pool.invoke(payload, invoked_arn)
+
+    async def invoke_async(self, function: str, payload: Any) -> None:
+        self._pool(function)  # an unknown function is the caller's error, raised now
+        task = asyncio.get_running_loop().create_task(self._run_async(function, payload))
+        self._async_tasks.add(task)
+        task.add_done_callback(self._async_tasks.discard)
+
+    async def _run_async(self, function: str, payload: Any) -> None:
+        async with self._async_slots:
+            try:
+                await self.invoke(function, payload)
+            except FunctionError as exc:
+                spec = self._pool(function).spec
+                logger.warning(
+                    "[%s] async invocation failed: %s: %s", spec.name, exc.error_type, exc.error_message
+                )
+                await self._report_async_failure(spec, payload, exc)
+            except Exception:  # an async invocation must never take the caller down
+                logger.exception("[%s] async invocation failed", function_name(function))
+
+    async def _report_async_failure(self, spec: FunctionSpec, payload: Any, error: FunctionError) -> None:
+        if self._on_async_failure is None:
+            return
+        try:
+            outcome = self._on_async_failure(spec, payload, error)
+            if inspect.isawaitable(outcome):
+                await outcome
+        except Exception:  # the hook's failure must not hide the function's
+            logger.exception("[%s] on_async_failure hook failed", spec.name)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until queued asynchronous invocations have run (or `timeout` passes)."""
+        pending = list(self._async_tasks)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    async def stop(self, grace_seconds: float = 2.0) -> None:
+        """Let queued async invocations finish within the grace period, then stop every worker."""
+        await self.drain(grace_seconds)
+        for task in list(self._async_tasks):
+            task.cancel()
+        for task in list(self._async_tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await asyncio.gather(*(pool.stop(1.0) for pool in self._pools.values()))

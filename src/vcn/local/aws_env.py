@@ -1,0 +1,20 @@
+"""The AWS environment local functions see: the local endpoints (the runtime adds dummy credentials)."""
+
+from __future__ import annotations
+
+from vcn.lambda_runtime.environment import DUMMY_CREDENTIALS
+
+LOCAL_REGION = "us-east-1"
+# Access key -> secret pairs the local AppSync accepts for AWS_IAM (SigV4) requests: the Lambda workers'.
+LOCAL_IAM_CREDENTIALS = {DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"]: DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
+
+
+def function_environment(eventbridge_url: str, region: str = LOCAL_REGION) -> dict[str, str]:
+    """Variables added to every function so boto3 calls reach the local cloud, never a real account."""
+    return {
+        "AWS_ENDPOINT_URL_EVENTBRIDGE": eventbridge_url,
+        # Every other service also points here, so a stray SDK call fails loudly instead of reaching AWS.
+        "AWS_ENDPOINT_URL": eventbridge_url,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }

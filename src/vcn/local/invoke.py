@@ -1,0 +1,82 @@
+"""`vcn local invoke`: one function, once, with the endpoints of the running local cloud when there is one."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from vcn.lambda_runtime import InvalidEvent, invoke_local
+from vcn.local.aws_env import function_environment
+from vcn.local.cloud import identity_overrides
+from vcn.local.state import LOCAL_FILE
+from vcn.template import LocalEndpoints, load_stack
+
+log = logging.getLogger("vcn.local")
+
+
+class InvokeError(Exception):
+    """The function or its event cannot be found or read; the message says which and what to do."""
+
+
+def _port(url: str | None) -> int | None:
+    return urlsplit(url).port if url else None
+
+
+def endpoints_of_running_cloud(state_dir: Path) -> LocalEndpoints | None:
+    """The endpoints in `<state_dir>/local.json`, or None when no local cloud runs there."""
+    try:
+        info: dict[str, Any] = json.loads((state_dir / LOCAL_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    appsync = info.get("appsync") or {}
+    api, eventbridge, http = (
+        _port(info.get("api")),
+        _port(info.get("eventbridge")),
+        _port(appsync.get("http")),
+    )
+    if api is None or eventbridge is None or http is None:
+        return None
+    return LocalEndpoints(
+        host=urlsplit(info["api"]).hostname or "127.0.0.1",
+        api_port=api,
+        eventbridge_port=eventbridge,
+        appsync_port=http,
+        appsync_tls_port=_port(appsync.get("https")),
+        api_key_value=str(appsync.get("apiKey") or LocalEndpoints().api_key_value),
+    )
+
+
+def invoke_function(
+    template: Path,
+    function: str,
+    event_path: Path | None,
+    *,
+    state_dir: Path,
+    parameter_overrides: Mapping[str, str],
+) -> tuple[bool, Any]:
+    """Run `function` once with the event file; returns (succeeded, result or Lambda's error object)."""
+    endpoints = endpoints_of_running_cloud(state_dir)
+    if endpoints is None:
+        endpoints = LocalEndpoints()
+        log.warning(
+            "no local cloud runs for %s: AWS calls of the function go to %s", state_dir, endpoints.api_url
+        )
+    stack = load_stack(
+        template,
+        endpoints=endpoints,
+        parameter_overrides=identity_overrides(endpoints.api_url, parameter_overrides),
+    )
+    try:
+        spec = stack.function(function)
+    except LookupError as exc:
+        raise InvokeError(str(exc)) from None
+    eventbridge_url = f"http://{endpoints.host}:{endpoints.eventbridge_port}"
+    try:
+        outcome = invoke_local(spec, event_path, extra_env=function_environment(eventbridge_url))
+    except InvalidEvent as exc:
+        raise InvokeError(str(exc)) from None
+    return outcome.ok, outcome.response

@@ -1,0 +1,81 @@
+"""Ports of the local cloud: defaults, `--port-base`, free ports for tests, and the port-in-use check."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from dataclasses import dataclass, replace
+
+DEFAULT_API_PORT = 4000
+DEFAULT_EVENTBRIDGE_PORT = 4010
+DEFAULT_APPSYNC_PORT = 4020
+DEFAULT_APPSYNC_TLS_PORT = 4021
+
+
+class PortInUse(Exception):
+    """A port the local cloud needs is taken; the message names the port and the flag that moves it."""
+
+    def __init__(self, port: int, flag: str) -> None:
+        super().__init__(f"port {port} is in use; pass {flag} to choose another")
+        self.port = port
+        self.flag = flag
+
+
+@dataclass(frozen=True)
+class LocalPorts:
+    """The four listening ports (0 = any free port); `appsync_tls` None turns the TLS listener off."""
+
+    api: int = DEFAULT_API_PORT
+    eventbridge: int = DEFAULT_EVENTBRIDGE_PORT
+    appsync: int = DEFAULT_APPSYNC_PORT
+    appsync_tls: int | None = DEFAULT_APPSYNC_TLS_PORT
+
+    @classmethod
+    def from_base(cls, base: int, tls: bool = True) -> LocalPorts:
+        """`--port-base 5000` -> api 5000, eventbridge 5010, appsync 5020, TLS 5021 (the defaults' layout)."""
+        return cls(base, base + 10, base + 20, base + 21 if tls else None)
+
+    def flags(self) -> list[tuple[str, int]]:
+        pairs = [
+            ("--api-port", self.api),
+            ("--eventbridge-port", self.eventbridge),
+            ("--appsync-port", self.appsync),
+        ]
+        if self.appsync_tls is not None:
+            pairs.append(("--appsync-tls-port", self.appsync_tls))
+        return pairs
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def assign_free_ports(ports: LocalPorts, host: str) -> LocalPorts:
+    """Replace every 0 with a free port now: the template needs the real ports before the servers start."""
+    return replace(
+        ports,
+        api=ports.api or _free_port(host),
+        eventbridge=ports.eventbridge or _free_port(host),
+        appsync=ports.appsync or _free_port(host),
+        appsync_tls=None if ports.appsync_tls is None else ports.appsync_tls or _free_port(host),
+    )
+
+
+def check_ports_free(ports: LocalPorts, host: str) -> None:
+    """Raise PortInUse for the first port another process already listens on."""
+    seen: dict[int, str] = {}
+    for flag, port in ports.flags():
+        if port in seen:
+            raise PortInUse(port, flag) from None
+        seen[port] = flag
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # SO_REUSEADDR as the servers use it, so a port in TIME_WAIT is not reported as taken.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                    raise PortInUse(port, flag) from None
+                raise

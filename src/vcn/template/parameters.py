@@ -1,0 +1,133 @@
+"""Template parameters: defaults plus `--parameter-overrides`, checked the way CloudFormation checks them."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import TemplateError
+
+ParameterValue = str | list[str]
+
+_OVERRIDE_HINT = "Pass it with --parameter-overrides {name}=<value>"
+
+
+def parse_parameter_overrides(text: str | list[str] | None) -> dict[str, str]:
+    """Parse SAM-style overrides `A=1 B="two words"` or `ParameterKey=A,ParameterValue=1` (string or argv)."""
+    if not text:
+        return {}
+    tokens = shlex.split(text) if isinstance(text, str) else [t for item in text for t in shlex.split(item)]
+    overrides: dict[str, str] = {}
+    for token in tokens:
+        long_form = re.fullmatch(r"ParameterKey=([^,]+),ParameterValue=(.*)", token)
+        if long_form:
+            overrides[long_form.group(1)] = long_form.group(2)
+            continue
+        name, sep, value = token.partition("=")
+        if not sep or not name:
+            raise TemplateError(
+                f"parameter override {token!r} is not Key=Value", hint="Write --parameter-overrides Key=Value"
+            )
+        overrides[name] = value
+    return overrides
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check(name: str, declaration: Mapping[str, Any], value: ParameterValue) -> None:
+    where = f"Parameters.{name}"
+    items = value if isinstance(value, list) else [value]
+    ptype = str(declaration.get("Type", "String"))
+    if ptype in ("Number", "List<Number>"):
+        for item in items:
+            if not _is_number(item):
+                raise TemplateError(
+                    f"value {item!r} is not a number", resource=where, hint=_OVERRIDE_HINT.format(name=name)
+                )
+    allowed = declaration.get("AllowedValues")
+    if isinstance(allowed, list):
+        allowed_text = [_scalar_text(a) for a in allowed]
+        for item in items:
+            if item not in allowed_text:
+                raise TemplateError(
+                    f"value {item!r} is not one of the AllowedValues {allowed_text}",
+                    resource=where,
+                    hint=_OVERRIDE_HINT.format(name=name),
+                )
+    pattern = declaration.get("AllowedPattern")
+    if isinstance(pattern, str):
+        for item in items:
+            if not re.fullmatch(pattern, item):
+                description = declaration.get("ConstraintDescription") or f"it must match {pattern}"
+                raise TemplateError(f"value {item!r} is not allowed: {description}", resource=where)
+    for item in items:
+        if "MinLength" in declaration and len(item) < int(declaration["MinLength"]):
+            raise TemplateError(
+                f"value {item!r} is shorter than MinLength {declaration['MinLength']}", resource=where
+            )
+        if "MaxLength" in declaration and len(item) > int(declaration["MaxLength"]):
+            raise TemplateError(
+                f"value {item!r} is longer than MaxLength {declaration['MaxLength']}", resource=where
+            )
+        if ptype in ("Number", "List<Number>"):
+            if "MinValue" in declaration and float(item) < float(declaration["MinValue"]):
+                raise TemplateError(
+                    f"value {item} is below MinValue {declaration['MinValue']}", resource=where
+                )
+            if "MaxValue" in declaration and float(item) > float(declaration["MaxValue"]):
+                raise TemplateError(
+                    f"value {item} is above MaxValue {declaration['MaxValue']}", resource=where
+                )
+
+
+def resolve_parameters(
+    declared: Mapping[str, Any], overrides: Mapping[str, str], notes: list[str]
+) -> dict[str, ParameterValue]:
+    """Each declared parameter's value: override, else Default; lists split on commas; unknown ones noted."""
+    values: dict[str, ParameterValue] = {}
+    for name, declaration in declared.items():
+        if not isinstance(declaration, Mapping):
+            raise TemplateError("parameter declaration must be a mapping", resource=f"Parameters.{name}")
+        ptype = str(declaration.get("Type", "String"))
+        if name in overrides:
+            raw = overrides[name]
+        elif "Default" in declaration:
+            if ptype.startswith("AWS::SSM::Parameter::Value"):
+                raise TemplateError(
+                    f"the default names SSM parameter {declaration['Default']}; the local cloud has no SSM",
+                    resource=f"Parameters.{name}",
+                    hint=_OVERRIDE_HINT.format(name=name),
+                )
+            default = declaration["Default"]
+            raw = (
+                ",".join(_scalar_text(v) for v in default)
+                if isinstance(default, list)
+                else _scalar_text(default)
+            )
+        else:
+            raise TemplateError(
+                f"parameter {name} has no Default and no value was given",
+                hint=_OVERRIDE_HINT.format(name=name),
+            )
+        is_list = ptype.startswith("List<") or ptype == "CommaDelimitedList" or "<List<" in ptype
+        value: ParameterValue = [item.strip() for item in raw.split(",")] if is_list else raw
+        _check(name, declaration, value)
+        values[name] = value
+    unknown = sorted(set(overrides) - set(declared))
+    if unknown:
+        notes.append(f"parameter overrides not declared by the template, ignored: {', '.join(unknown)}")
+    return values

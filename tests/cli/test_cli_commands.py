@@ -1,0 +1,144 @@
+"""The `vcn` command line as a user meets it: help everywhere, clear one-line errors, tokens on stdout."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+
+from vcn.identity import load_or_create_signing_key
+from vcn.local.state import local_document, write_local_json
+
+VCN = [sys.executable, "-m", "vcn.cli.main"]
+COMMANDS = [
+    [],
+    ["local"],
+    ["local", "up"],
+    ["local", "invoke"],
+    ["token"],
+    ["subscribe"],
+    ["publish"],
+    ["emit"],
+    ["demo"],
+    ["dlq"],
+    ["dlq", "list"],
+    ["dlq", "show"],
+    ["dlq", "redrive"],
+    ["metrics"],
+]
+
+
+def vcn(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*VCN, *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "vcn")
+def test_every_command_has_help(command: list[str]) -> None:
+    result = vcn(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: vcn")
+    assert len(result.stdout.splitlines()) > 3
+
+
+def _fake_local_cloud(state_dir: Path, api: str = "http://127.0.0.1:4999") -> None:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    write_local_json(
+        state_dir,
+        local_document(
+            region="us-east-1",
+            account="000000000000",
+            eventbridge="http://127.0.0.1:4998",
+            bus_name="vehicle-config",
+            appsync_http="http://127.0.0.1:4997/event",
+            appsync_realtime="ws://127.0.0.1:4997/event/realtime",
+            api_key="k",
+            appsync_https=None,
+            appsync_wss=None,
+            api=api,
+        ),
+    )
+
+
+def test_token_prints_only_a_token_signed_by_the_local_key(tmp_path: Path) -> None:
+    _fake_local_cloud(tmp_path)
+    key = load_or_create_signing_key(tmp_path)
+    result = vcn("token", "--user", "analyst-us", "--state-dir", str(tmp_path), "--ttl", "60")
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert result.stdout == token + "\n"
+    claims = jwt.decode(
+        token,
+        key.private_key.public_key(),
+        algorithms=["RS256"],
+        audience="vcn-local",
+        issuer="http://127.0.0.1:4999",
+    )
+    assert (claims["sub"], claims["markets"], claims["plants"]) == ("analyst-us", ["US"], ["CHA"])
+    assert claims["exp"] - claims["iat"] == 60
+
+    custom = vcn(
+        "token", "--user", "u-42", "--markets", "DE,FR", "--plants", "*", "--state-dir", str(tmp_path)
+    )
+    claims = jwt.decode(custom.stdout.strip(), options={"verify_signature": False})
+    assert (claims["markets"], claims["plants"]) == (["DE", "FR"], ["*"])
+
+
+def test_token_errors_are_one_clear_line(tmp_path: Path) -> None:
+    missing = vcn("token", "--user", "analyst-de", "--state-dir", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("error: no local cloud is running") and missing.stderr.count("\n") == 1
+    _fake_local_cloud(tmp_path)
+    stranger = vcn("token", "--user", "mallory", "--state-dir", str(tmp_path))
+    assert stranger.returncode == 1 and "pass --markets and/or --plants" in stranger.stderr
+    unsafe = vcn("token", "--user", "bob smith", "--markets", "DE", "--state-dir", str(tmp_path))
+    assert unsafe.returncode == 1 and "segment-safe" in unsafe.stderr
+
+
+def test_local_up_names_the_busy_port_and_its_flag(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = vcn(
+            "local",
+            "up",
+            "--state-dir",
+            str(tmp_path),
+            "--port-base",
+            "0",
+            "--api-port",
+            "0",
+            "--appsync-port",
+            "0",
+            "--no-tls",
+            "--eventbridge-port",
+            str(port),
+            cwd=Path.cwd(),
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: port {port} is in use; pass --eventbridge-port to choose another"
+    )
+    assert not (tmp_path / "local.json").exists()
+
+
+def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None:
+    result = vcn("local", "up", "--template", str(tmp_path / "nope.yaml"), "--state-dir", str(tmp_path))
+    assert (
+        result.returncode == 1
+        and "does not exist; run from the project root or pass --template" in result.stderr
+    )
+    result = vcn("local", "up", "--parameter-overrides", "LogLevel", "--state-dir", str(tmp_path))
+    assert result.returncode == 1 and "is not Key=Value" in result.stderr
+
+
+def test_emit_rejects_a_file_that_is_not_entries(tmp_path: Path) -> None:
+    _fake_local_cloud(tmp_path)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Source": "x"}')
+    result = vcn("emit", str(bad), "--state-dir", str(tmp_path))
+    assert result.returncode == 1 and "must hold a JSON list of PutEvents entries" in result.stderr

@@ -1,0 +1,74 @@
+"""The channel map as a decision table: who may subscribe to which channel."""
+
+from __future__ import annotations
+
+import pytest
+from vehicle_config.channels import Grants, may_subscribe, parse_subscription_channel
+from vehicle_config.fields import InvalidFields
+
+ANALYST_DE = Grants("analyst-de", frozenset({"DE", "FR"}), frozenset({"ZWI"}))
+GLOBAL_LEAD = Grants("global-lead", frozenset({"*"}), frozenset({"*"}))
+NOBODY = Grants("", frozenset(), frozenset())
+
+
+@pytest.mark.parametrize(
+    ("grants", "channel", "allowed"),
+    [
+        (ANALYST_DE, "/users/analyst-de", True),
+        (ANALYST_DE, "/users/analyst-us", False),
+        (ANALYST_DE, "/users/*", False),
+        (GLOBAL_LEAD, "/users/*", False),
+        (ANALYST_DE, "/users/analyst-de/*", True),
+        (NOBODY, "/users/analyst-de", False),
+        (ANALYST_DE, "/markets/DE/VELA", True),
+        (ANALYST_DE, "/markets/FR/NOVA", True),
+        (ANALYST_DE, "/markets/US/VELA", False),
+        (ANALYST_DE, "/markets/DE/*", True),
+        (ANALYST_DE, "/markets/US/*", False),
+        (ANALYST_DE, "/markets/*", False),
+        (GLOBAL_LEAD, "/markets/*", True),
+        (GLOBAL_LEAD, "/markets/US/TERRA", True),
+        (ANALYST_DE, "/markets/de/VELA", False),
+        (ANALYST_DE, "/markets", False),
+        (ANALYST_DE, "/plants/ZWI", True),
+        (ANALYST_DE, "/plants/WOB", False),
+        (ANALYST_DE, "/plants/*", False),
+        (GLOBAL_LEAD, "/plants/*", True),
+        (ANALYST_DE, "/requests/req-1", False),
+        (GLOBAL_LEAD, "/requests/*", False),
+        (GLOBAL_LEAD, "/*", False),
+        (GLOBAL_LEAD, "/default/x", False),
+        (ANALYST_DE, "/markets/*/VELA", False),
+        (ANALYST_DE, "/markets/DE/VELA/", False),
+        (ANALYST_DE, "/markets//VELA", False),
+        (ANALYST_DE, "/markets/DE/a/b/c/d", False),
+        (ANALYST_DE, "markets/DE/VELA", True),
+        (ANALYST_DE, "", False),
+    ],
+)
+def test_decision_table(grants: Grants, channel: str, allowed: bool) -> None:
+    assert may_subscribe(grants, channel) is allowed
+
+
+def test_grants_round_trip_through_handler_context() -> None:
+    context = ANALYST_DE.to_handler_context()
+    assert context == {"userId": "analyst-de", "markets": "DE,FR", "plants": "ZWI"}
+    assert Grants.from_handler_context(context) == ANALYST_DE
+
+
+def test_malformed_handler_context_grants_nothing() -> None:
+    grants = Grants.from_handler_context({"userId": "a/b", "markets": ["DE"], "plants": "ZWI, ,b d"})
+    assert grants == Grants("", frozenset(), frozenset({"ZWI"}))
+    assert Grants.from_handler_context(None) == NOBODY
+
+
+def test_grants_from_token_claims() -> None:
+    grants = Grants.from_claims({"sub": "analyst-de", "markets": ["DE", "FR", "no good"], "plants": "ZWI"})
+    assert grants == Grants("analyst-de", frozenset({"DE", "FR"}), frozenset())
+    with pytest.raises(InvalidFields, match="sub"):
+        Grants.from_claims({"sub": "user@example.com"})
+
+
+def test_parse_subscription_channel() -> None:
+    assert parse_subscription_channel("/markets/DE/*") == ["markets", "DE", "*"]
+    assert parse_subscription_channel("/a/b/c/d/e/f") is None

@@ -1,0 +1,172 @@
+"""End to end: AppSync answers 500 for a while -> retries -> dead-letter queue -> `vcn dlq redrive` delivers.
+
+The fault is real HTTP: the supply rule's target is re-pointed (with the ordinary EventBridge API, as on AWS)
+at an API destination whose endpoint is a proxy in front of the local AppSync Events API. The proxy
+answers 500 until the test makes it healthy, then forwards requests unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import boto3
+import pytest
+from aiohttp import web
+
+from tests.e2e.conftest import ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
+from vcn.eventbridge.dlq import DeadLetterStore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+EVENTS = 3
+
+
+@pytest.fixture(scope="module")
+def fast_retry_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
+    # The template's RetryPolicy (8 retries) stays; only the backoff base shrinks from 1 s to 10 ms.
+    cloud = start_cloud(tmp_path_factory.mktemp("dlq") / "state", "--retry-base-seconds", "0.01")
+    try:
+        yield cloud
+    finally:
+        stop_cloud(cloud, signal.SIGTERM)  # SIGTERM shuts down as cleanly as Ctrl-C
+
+
+class FlakyAppSync:
+    """A proxy to the AppSync HTTP endpoint that fails with 500 until `healthy` is set."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.healthy = False
+        self.requests = 0
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if not self.healthy:
+            return web.json_response(
+                {"errors": [{"errorType": "InternalFailure", "message": "down"}]}, status=500
+            )
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() in ("x-api-key", "content-type")
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.upstream, data=await request.read(), headers=headers) as response,
+        ):
+            return web.Response(
+                status=response.status, body=await response.read(), content_type="application/json"
+            )
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/event", self.handle)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/event"
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+def _route_supply_rule_through(cloud: RunningCloud, endpoint: str) -> str:
+    """Re-point the supply constraint rule's target at `endpoint`; returns the rule name."""
+    events = boto3.client(
+        "events",
+        endpoint_url=cloud.info["eventbridge"],
+        region_name=cloud.info["region"],
+        aws_access_key_id="dummy",
+        aws_secret_access_key="dummy",
+    )
+    bus = cloud.info["eventBusName"]
+    rule = next(
+        r["Name"] for r in events.list_rules(EventBusName=bus)["Rules"] if "SupplyConstraint" in r["Name"]
+    )
+    targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
+    destination_name = targets[0]["Arn"].split(":api-destination/", 1)[1].split("/")[0]
+    connection = events.describe_api_destination(Name=destination_name)["ConnectionArn"]
+    flaky = events.create_api_destination(
+        Name="FlakyAppSync", ConnectionArn=connection, InvocationEndpoint=endpoint, HttpMethod="POST"
+    )["ApiDestinationArn"]
+    reply = events.put_targets(Rule=rule, EventBusName=bus, Targets=[{**t, "Arn": flaky} for t in targets])
+    assert reply["FailedEntryCount"] == 0, reply
+    return str(rule)
+
+
+def _supply_entries() -> list[dict[str, Any]]:
+    template = json.loads((ROOT / "events" / "put-events" / "supply-constraint-raised.json").read_text())[0]
+    detail = json.loads(template["Detail"])
+    assert detail["plant"] == "ZWI"
+    return [
+        {**template, "Detail": json.dumps({**detail, "constraintId": f"sc-e2e-dlq-{index}"})}
+        for index in range(EVENTS)
+    ]
+
+
+def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
+    fast_retry_cloud: RunningCloud,
+) -> None:
+    cloud = fast_retry_cloud
+    store = DeadLetterStore(cloud.state_dir)
+    token = cloud.token("supply-lead")
+
+    async def scenario() -> None:
+        proxy = FlakyAppSync(cloud.info["appsync"]["http"])
+        await proxy.start()
+        try:
+            await asyncio.to_thread(_route_supply_rule_through, cloud, proxy.url)
+            async with RawSubscriber(cloud.info["appsync"]["realtime"], token) as subscriber:
+                reply = await subscriber.subscribe("/plants/ZWI")
+                assert reply["type"] == "subscribe_success", reply
+                events = boto3.client(
+                    "events",
+                    endpoint_url=cloud.info["eventbridge"],
+                    region_name=cloud.info["region"],
+                    aws_access_key_id="dummy",
+                    aws_secret_access_key="dummy",
+                )
+                sent = await asyncio.to_thread(events.put_events, Entries=_supply_entries())
+                assert sent["FailedEntryCount"] == 0
+                event_ids = {entry["EventId"] for entry in sent["Entries"]}
+
+                for _ in range(600):
+                    if len(store.list()) >= EVENTS:
+                        break
+                    await asyncio.sleep(0.1)
+                dead = store.list()
+                assert {message.event["id"] for message in dead} == event_ids, cloud.log_tail()
+                assert all(m.attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts" for m in dead)
+                assert proxy.requests == EVENTS * (1 + 8)  # first attempt + the template's 8 retries, each
+                assert await subscriber.notifications(1, timeout=0.5) == []
+
+                listed = await asyncio.to_thread(cloud.vcn, "dlq", "list")
+                assert listed.returncode == 0 and all(m.message_id in listed.stdout for m in dead), listed
+
+                proxy.healthy = True
+                redriven = await asyncio.to_thread(cloud.vcn, "dlq", "redrive")
+                assert redriven.returncode == 0, redriven.stderr
+                report = json.loads(redriven.stdout)
+                assert (
+                    sorted(report["Redriven"]) == sorted(m.message_id for m in dead) and not report["Failed"]
+                )
+
+                received = await subscriber.notifications(EVENTS, timeout=20)
+                received += await subscriber.notifications(1, timeout=2)  # a duplicate would show up here
+                assert sorted(n["eventId"] for n in received) == sorted(event_ids)
+                assert {n["constraintId"] for n in received} == {f"sc-e2e-dlq-{i}" for i in range(EVENTS)}
+                assert store.list() == []
+                again = json.loads((await asyncio.to_thread(cloud.vcn, "dlq", "redrive")).stdout)
+                assert again["Redriven"] == []
+        finally:
+            await proxy.stop()
+
+    asyncio.run(scenario())

@@ -1,0 +1,71 @@
+"""End to end: `vcn local invoke` runs every function of the template with its sample event (sam-like)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.e2e.conftest import ROOT, RunningCloud
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+INVOKE = ROOT / "events" / "invoke"
+# One sample per function (each worker start costs seconds); a denial shows how a function error is reported.
+SAMPLES = [
+    ("TokenAuthorizerFunction", "authorizer-connect.json"),
+    ("ConfigurationApiFunction", "configuration-api-validate.json"),
+    ("SubscribeGuardFunction", "subscribe-guard-market-allowed.json"),
+    ("SubscribeGuardFunction", "subscribe-guard-market-denied.json"),
+    ("ValidationWorkerFunction", "validation-worker-validation-requested.json"),
+]
+FUNCTIONS = {
+    "TokenAuthorizerFunction",
+    "ConfigurationApiFunction",
+    "SubscribeGuardFunction",
+    "ValidationWorkerFunction",
+}
+
+
+@pytest.fixture(scope="module")
+def invocations(local_cloud: RunningCloud) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every sample invoked at once (each `vcn local invoke` starts its own worker, which takes seconds)."""
+    with ThreadPoolExecutor(max_workers=len(SAMPLES)) as pool:
+        futures = {
+            sample: pool.submit(
+                local_cloud.vcn, "local", "invoke", function, "-e", str(INVOKE / sample), timeout=120
+            )
+            for function, sample in SAMPLES
+        }
+        return {sample: future.result() for sample, future in futures.items()}
+
+
+@pytest.mark.parametrize(("function", "sample"), SAMPLES, ids=[sample for _, sample in SAMPLES])
+def test_local_invoke_runs_each_function(
+    invocations: dict[str, subprocess.CompletedProcess[str]], function: str, sample: str
+) -> None:
+    result = invocations[sample]
+    output = json.loads(result.stdout)
+    if sample.endswith("-denied.json"):
+        # A guard denies by raising UnauthorizedException; the CLI reports it and exits 1.
+        assert result.returncode == 1 and output["errorType"] == "UnauthorizedException", output
+        return
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    if function == "ConfigurationApiFunction":
+        assert output["statusCode"] == 200 and json.loads(output["body"])["configurationId"], output
+    elif function == "TokenAuthorizerFunction":
+        assert output["isAuthorized"] is False  # the sample's token is not signed by the local key
+    elif function == "SubscribeGuardFunction":
+        assert output is None  # null allows the subscription
+
+
+def test_samples_cover_every_function_of_the_template() -> None:
+    assert {function for function, _ in SAMPLES} == FUNCTIONS
+    assert all((INVOKE / sample).is_file() for _, sample in SAMPLES)
+
+
+def test_unknown_function_is_one_clear_error(local_cloud: RunningCloud) -> None:
+    result = local_cloud.vcn("local", "invoke", "NoSuchFunction")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: No function named 'NoSuchFunction'"), result.stderr

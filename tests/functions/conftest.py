@@ -1,0 +1,55 @@
+"""Handler-test setup: Powertools as outside Lambda; fixtures for context, publisher and identity."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+# Set before any handler module is imported: Powertools reads these at import time.
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "vehicle-config-notifications")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "VehicleConfigNotifications")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
+os.environ.setdefault("EVENT_BUS_NAME", "vehicle-config")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+from adapters.event_publisher import InMemoryEventPublisher
+from fn_support import FakeLambdaContext, IdentityProvider, ec_key, rsa_key
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture
+def publisher(monkeypatch: pytest.MonkeyPatch) -> InMemoryEventPublisher:
+    """An in-memory publisher injected into every handler that publishes."""
+    from handlers import configuration_api, validation_worker
+
+    fake = InMemoryEventPublisher()
+    monkeypatch.setattr(configuration_api, "event_publisher", lambda: fake)
+    monkeypatch.setattr(validation_worker, "event_publisher", lambda: fake)
+    return fake
+
+
+@pytest.fixture(scope="session")
+def signing_keys() -> dict[str, object]:
+    # RSA generation is the slow part of these tests, so the keys are made once per session
+    return {
+        "rsa": rsa_key("rsa-1"),
+        "ec": ec_key("ec-1"),
+        "rotated": rsa_key("rsa-2"),
+        "foreign": rsa_key("rsa-x"),
+    }
+
+
+@pytest.fixture
+def identity_provider(signing_keys: dict) -> Iterator[IdentityProvider]:
+    provider = IdentityProvider(keys=[signing_keys["rsa"], signing_keys["ec"]])
+    provider.served = [signing_keys["rsa"], signing_keys["ec"]]
+    provider.start()
+    yield provider
+    provider.stop()

@@ -1,0 +1,156 @@
+"""Every file in events/ is exercised: invoke samples by their handler, entries files by the AWS CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from adapters.event_publisher import InMemoryEventPublisher
+from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
+from fn_support import EVENTS_DIR, FakeLambdaContext
+from handlers import authorizer, configuration_api, subscribe_guard, validation_worker
+from vehicle_config.events import parse_validation_requested
+from vehicle_config.fields import is_channel_segment, is_client_scalar
+
+INVOKE_FILES = sorted((EVENTS_DIR / "invoke").glob("*.json"))
+ENTRIES_FILES = sorted((EVENTS_DIR / "put-events").glob("*.json"))
+CATALOG_DETAIL_TYPES = {
+    "ConfigurationValidated",
+    "SpecAdjustmentRecommended",
+    "ValidationRequested",
+    "SupplyConstraintRaised",
+    "SupplyConstraintCleared",
+}
+SEGMENT_FIELDS = {"market", "modelLine", "plant", "submittedBy", "requestId"}
+
+
+def test_events_folder_holds_only_invoke_and_entries_files() -> None:
+    files = {p for p in EVENTS_DIR.rglob("*") if p.is_file()}
+    assert files == set(INVOKE_FILES) | set(ENTRIES_FILES)
+    assert len(INVOKE_FILES) >= 5 and len(ENTRIES_FILES) == len(CATALOG_DETAIL_TYPES)
+
+
+@pytest.mark.parametrize("path", INVOKE_FILES, ids=lambda p: p.name)
+def test_invoke_sample_runs_through_its_function(
+    path: Path, publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
+) -> None:
+    event = json.loads(path.read_text())
+    name = path.name
+    if name.startswith("configuration-api-"):
+        response = configuration_api.handler(event, lambda_context)
+        assert response["statusCode"] in (200, 202), response["body"]
+        assert publisher.published
+    elif name.startswith("validation-worker-"):
+        answer = validation_worker.handler(event, lambda_context)
+        assert "outcome" in answer and publisher.published
+    elif name.startswith("authorizer-"):
+        # shipped with a placeholder token (replace it with `vcn token ...`); a real token is tested elsewhere
+        assert set(event) == {"authorizationToken", "requestContext", "requestHeaders"}
+        assert authorizer.handler(event, lambda_context) == {"isAuthorized": False}
+    elif name.startswith("subscribe-guard-"):
+        assert event["info"]["operation"] == "SUBSCRIBE" and event["events"] is None
+        try:
+            decision = subscribe_guard.handler(event, lambda_context) is None
+        except UnauthorizedException:
+            decision = False
+        assert decision is name.endswith("-allowed.json")
+    else:
+        pytest.fail(f"{name}: no function claims this sample; name it after its function")
+
+
+@pytest.mark.parametrize("path", ENTRIES_FILES, ids=lambda p: p.name)
+def test_entries_file_holds_catalog_events(path: Path) -> None:
+    entries = json.loads(path.read_text())
+    assert isinstance(entries, list) and 1 <= len(entries) <= 10
+    for entry in entries:
+        assert set(entry) == {"Source", "DetailType", "Detail", "EventBusName"}
+        assert entry["EventBusName"] == "vehicle-config"
+        assert entry["DetailType"] in CATALOG_DETAIL_TYPES
+        assert entry["Source"] == (
+            "vehicle-config.supply"
+            if entry["DetailType"].startswith("Supply")
+            else "vehicle-config.validation"
+        )
+        detail = json.loads(entry["Detail"])
+        for field, value in detail.items():
+            if isinstance(value, str):
+                assert is_client_scalar(value), (field, value)
+            if field in SEGMENT_FIELDS:
+                assert is_channel_segment(value), (field, value)
+        if entry["DetailType"] == "ValidationRequested":
+            parse_validation_requested(detail)
+
+
+def test_every_catalog_detail_type_has_an_entries_file() -> None:
+    types = {json.loads(p.read_text())[0]["DetailType"] for p in ENTRIES_FILES}
+    assert types == CATALOG_DETAIL_TYPES
+
+
+@pytest.fixture
+def put_events_endpoint() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A loopback endpoint that answers PutEvents like EventBridge and records the requests."""
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append({"target": self.headers.get("X-Amz-Target"), "body": body})
+            entries = [{"EventId": f"00000000-0000-0000-0000-{i:012d}"} for i in range(len(body["Entries"]))]
+            answer = json.dumps({"FailedEntryCount": 0, "Entries": entries}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.slow
+def test_entries_files_work_with_aws_cli_put_events(
+    put_events_endpoint: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, received = put_events_endpoint
+    aws = Path(sys.executable).with_name("aws")
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    # one CLI process per file, run side by side: CLI start-up dominates this test
+    processes = [
+        subprocess.Popen(
+            [str(aws), "events", "put-events", "--endpoint-url", url, "--entries", f"file://{path}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in ENTRIES_FILES
+    ]
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=90)
+        assert process.returncode == 0, stderr
+        assert json.loads(stdout)["FailedEntryCount"] == 0
+    assert [r["target"] for r in received] == ["AWSEvents.PutEvents"] * len(ENTRIES_FILES)
+    sent = sorted(json.dumps(e, sort_keys=True) for r in received for e in r["body"]["Entries"])
+    expected = sorted(json.dumps(e, sort_keys=True) for p in ENTRIES_FILES for e in json.loads(p.read_text()))
+    assert sent == expected

@@ -1,0 +1,85 @@
+"""Subscribe guard as a decision table through the real handler, with AppSync DIRECT subscribe events."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
+from fn_support import FakeLambdaContext, load_invoke_event
+from handlers import subscribe_guard
+
+ANALYST_DE = {"userId": "analyst-de", "markets": "DE,FR", "plants": "WOB,ZWI"}
+EVERYTHING = {"userId": "global-lead", "markets": "*", "plants": "*"}
+
+
+def subscribe_event(channel: str, handler_context: dict[str, str] | None) -> dict[str, Any]:
+    """The sample event's recorded shape, pointed at another channel and identity."""
+    event = copy.deepcopy(load_invoke_event("subscribe-guard-market-allowed.json"))
+    segments = channel.strip("/").split("/")
+    event["info"]["channel"] = {"path": channel, "segments": segments}
+    event["info"]["channelNamespace"] = {"name": segments[0]}
+    event["identity"] = None if handler_context is None else {"handlerContext": handler_context}
+    return event
+
+
+def allowed(event: dict[str, Any], context: FakeLambdaContext) -> bool:
+    try:
+        answer = subscribe_guard.handler(event, context)
+    except UnauthorizedException:
+        return False
+    assert answer is None, "a subscribe handler allows by returning null"
+    return True
+
+
+@pytest.mark.parametrize(
+    ("identity", "channel", "expected"),
+    [
+        (ANALYST_DE, "/users/analyst-de", True),
+        (ANALYST_DE, "/users/analyst-us", False),
+        (ANALYST_DE, "/users/*", False),
+        (EVERYTHING, "/users/*", False),
+        (ANALYST_DE, "/markets/DE/VELA", True),
+        (ANALYST_DE, "/markets/FR/NOVA", True),
+        (ANALYST_DE, "/markets/US/VELA", False),
+        (ANALYST_DE, "/markets/DE/*", True),
+        (ANALYST_DE, "/markets/*", False),
+        (EVERYTHING, "/markets/*", True),
+        (ANALYST_DE, "/plants/ZWI", True),
+        (ANALYST_DE, "/plants/CHA", False),
+        (ANALYST_DE, "/plants/*", False),
+        (EVERYTHING, "/plants/*", True),
+        (EVERYTHING, "/requests/req-1", False),
+        (EVERYTHING, "/other/thing", False),
+        (None, "/markets/DE/VELA", False),
+        ({}, "/users/analyst-de", False),
+        (ANALYST_DE, "markets/DE/VELA", False),
+    ],
+)
+def test_decision_table(
+    identity: dict[str, str] | None, channel: str, expected: bool, lambda_context: FakeLambdaContext
+) -> None:
+    assert allowed(subscribe_event(channel, identity), lambda_context) is expected
+
+
+def test_denial_says_which_channel(lambda_context: FakeLambdaContext) -> None:
+    with pytest.raises(UnauthorizedException, match="/markets/US/VELA"):
+        subscribe_guard.handler(subscribe_event("/markets/US/VELA", ANALYST_DE), lambda_context)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("subscribe-guard-market-allowed.json", True),
+        ("subscribe-guard-market-denied.json", False),
+        ("subscribe-guard-market-wildcard-allowed.json", True),
+        ("subscribe-guard-all-markets-denied.json", False),
+        ("subscribe-guard-own-user-allowed.json", True),
+        ("subscribe-guard-other-user-denied.json", False),
+        ("subscribe-guard-plant-allowed.json", True),
+        ("subscribe-guard-all-plants-allowed.json", True),
+    ],
+)
+def test_sample_events(name: str, expected: bool, lambda_context: FakeLambdaContext) -> None:
+    assert allowed(load_invoke_event(name), lambda_context) is expected

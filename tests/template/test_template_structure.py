@@ -1,0 +1,409 @@
+"""Structural guarantees of template.yaml: contracts with the functions, safety nets, least privilege."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+NOTIFICATION_RULES = ("ConfigurationValidatedRule", "SpecAdjustmentRecommendedRule", "SupplyConstraintRule")
+
+FUNCTIONS = {
+    "ConfigurationApiFunction": ("handlers.configuration_api.handler", {"EVENT_BUS_NAME", "TOKEN_AUDIENCE"}),
+    "ValidationWorkerFunction": ("handlers.validation_worker.handler", {"EVENT_BUS_NAME"}),
+    "TokenAuthorizerFunction": (
+        "handlers.authorizer.handler",
+        {"JWKS_URL", "TOKEN_ISSUER", "TOKEN_AUDIENCE"},
+    ),
+    "SubscribeGuardFunction": ("handlers.subscribe_guard.handler", set()),
+}
+
+GLOBAL_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": "vehicle-config-notifications",
+    "POWERTOOLS_METRICS_NAMESPACE": "VehicleConfigNotifications",
+    "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
+}
+
+GUARD_HANDLER = {
+    "OnSubscribe": {
+        "Behavior": "DIRECT",
+        "Integration": {
+            "DataSourceName": {"Fn::GetAtt": ["SubscribeGuardDataSource", "Name"]},
+            "LambdaConfig": {"InvokeType": "REQUEST_RESPONSE"},
+        },
+    }
+}
+
+NAMESPACES = {
+    # name: (subscribe modes, publish modes, handler configs)
+    "markets": (["AWS_LAMBDA"], ["API_KEY", "AWS_IAM"], GUARD_HANDLER),
+    "users": (["AWS_LAMBDA"], ["API_KEY", "AWS_IAM"], GUARD_HANDLER),
+    "plants": (["AWS_LAMBDA"], ["API_KEY", "AWS_IAM"], GUARD_HANDLER),
+    "requests": (["AWS_IAM"], ["API_KEY", "AWS_IAM"], None),
+}
+
+
+def of_type(resources: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in resources.items() if r["Type"] == resource_type}
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Every node of a JSON-shaped value, depth first."""
+    yield value
+    if isinstance(value, dict):
+        for child in value.values():
+            yield from walk(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from walk(child)
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_statements(resources: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(resource id, statement) for every IAM statement: roles, inline policies, resource policies."""
+    for name, resource in resources.items():
+        for node in walk(resource.get("Properties", {})):
+            if isinstance(node, dict) and "Statement" in node:
+                for statement in as_list(node["Statement"]):
+                    if isinstance(statement, dict) and "Effect" in statement:
+                        yield name, statement
+
+
+def references(value: Any) -> set[str]:
+    """Logical ids a value refers to through Ref, GetAtt or Sub."""
+    found: set[str] = set()
+    for node in walk(value):
+        if not isinstance(node, dict):
+            continue
+        if "Ref" in node:
+            found.add(node["Ref"])
+        if "Fn::GetAtt" in node:
+            found.add(node["Fn::GetAtt"][0])
+        if "Fn::Sub" in node:
+            text = node["Fn::Sub"] if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"][0]
+            for part in text.split("${")[1:]:
+                found.add(part.split("}")[0].split(".")[0])
+    return found
+
+
+def test_functions_have_contract_handlers_and_environment(resources: dict[str, Any]) -> None:
+    functions = of_type(resources, "AWS::Serverless::Function")
+    assert set(functions) == set(FUNCTIONS)
+    for name, (handler, environment) in FUNCTIONS.items():
+        properties = functions[name]["Properties"]
+        assert properties["Handler"] == handler, name
+        own = properties.get("Environment", {}).get("Variables", {})
+        assert set(own) == environment, name
+
+
+def test_globals_set_runtime_architecture_tracing_code_and_powertools(template: dict[str, Any]) -> None:
+    function_globals = template["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Tracing"] == "Active"
+    assert function_globals["CodeUri"] == "functions/"
+    assert function_globals["Environment"]["Variables"] == GLOBAL_ENVIRONMENT
+
+
+def test_every_function_is_arm64_python313_with_active_tracing_after_expansion(
+    expanded: dict[str, Any],
+) -> None:
+    functions = of_type(expanded["Resources"], "AWS::Lambda::Function")
+    assert set(functions) == set(FUNCTIONS)
+    for name, function in functions.items():
+        properties = function["Properties"]
+        assert properties["Runtime"] == "python3.13", name
+        assert properties["Architectures"] == ["arm64"], name
+        assert properties["TracingConfig"] == {"Mode": "Active"}, name
+        assert GLOBAL_ENVIRONMENT.items() <= properties["Environment"]["Variables"].items(), name
+
+
+def test_required_parameters_have_no_defaults(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    for name in ("TokenIssuer", "TokenAudience", "JwksUrl", "ApiKeyExpires"):
+        assert "Default" not in parameters[name], name
+    assert parameters["EventBusName"]["Default"] == "vehicle-config"
+    assert parameters["ArchiveRetentionDays"]["Default"] == 7
+    assert parameters["ApiDestinationRateLimit"]["Default"] == 300
+    assert parameters["LogLevel"]["Default"] == "INFO"
+    assert parameters["AlarmTopicArn"]["Default"] == ""
+
+
+def test_api_key_expiry_comes_from_a_number_parameter(template: dict[str, Any]) -> None:
+    keys = of_type(template["Resources"], "AWS::AppSync::ApiKey")
+    assert list(keys) == ["EventsApiKey"]
+    assert keys["EventsApiKey"]["Properties"]["Expires"] == {"Ref": "ApiKeyExpires"}
+    parameter = template["Parameters"]["ApiKeyExpires"]
+    assert parameter["Type"] == "Number"
+    assert "365" in parameter["Description"] and "make deploy" in parameter["Description"]
+
+
+def test_no_output_reveals_the_api_key_or_the_connection(template: dict[str, Any]) -> None:
+    secret_holders = set(of_type(template["Resources"], "AWS::AppSync::ApiKey")) | set(
+        of_type(template["Resources"], "AWS::Events::Connection")
+    )
+    for name, output in template["Outputs"].items():
+        assert not references(output) & secret_holders, f"output {name} exposes {references(output)}"
+
+
+def test_outputs_name_the_endpoints_bus_and_http_api(template: dict[str, Any]) -> None:
+    outputs = {name: output["Value"] for name, output in template["Outputs"].items()}
+    assert outputs["EventsHttpEndpoint"] == {"Fn::Sub": "https://${EventsApi.Dns.Http}/event"}
+    assert outputs["EventsRealtimeEndpoint"] == {"Fn::Sub": "wss://${EventsApi.Dns.Realtime}/event/realtime"}
+    assert outputs["EventsApiId"] == {"Fn::GetAtt": ["EventsApi", "ApiId"]}
+    assert outputs["EventBusName"] == {"Ref": "VehicleConfigBus"}
+    assert "ConfigurationHttpApi" in references(outputs["ConfigurationApiUrl"])
+
+
+def test_events_api_auth_providers_and_default_modes(resources: dict[str, Any]) -> None:
+    config = resources["EventsApi"]["Properties"]["EventConfig"]
+    providers = {p["AuthType"]: p for p in config["AuthProviders"]}
+    assert set(providers) == {"API_KEY", "AWS_LAMBDA", "AWS_IAM"}
+    lambda_config = providers["AWS_LAMBDA"]["LambdaAuthorizerConfig"]
+    assert lambda_config["AuthorizerUri"] == {"Fn::GetAtt": ["TokenAuthorizerFunction", "Arn"]}
+    assert 0 < lambda_config["AuthorizerResultTtlInSeconds"] <= 3600
+    assert [m["AuthType"] for m in config["ConnectionAuthModes"]] == ["API_KEY", "AWS_LAMBDA", "AWS_IAM"]
+    assert [m["AuthType"] for m in config["DefaultPublishAuthModes"]] == ["API_KEY", "AWS_IAM"]
+    assert [m["AuthType"] for m in config["DefaultSubscribeAuthModes"]] == ["AWS_LAMBDA"]
+
+
+@pytest.mark.parametrize("namespace", sorted(NAMESPACES))
+def test_namespace_auth_modes_and_subscribe_handler(resources: dict[str, Any], namespace: str) -> None:
+    by_name = {
+        r["Properties"]["Name"]: r["Properties"]
+        for r in of_type(resources, "AWS::AppSync::ChannelNamespace").values()
+    }
+    assert set(by_name) == set(NAMESPACES)
+    subscribe, publish, handlers = NAMESPACES[namespace]
+    properties = by_name[namespace]
+    assert properties["ApiId"] == {"Fn::GetAtt": ["EventsApi", "ApiId"]}
+    assert [m["AuthType"] for m in properties["SubscribeAuthModes"]] == subscribe
+    assert [m["AuthType"] for m in properties["PublishAuthModes"]] == publish
+    assert properties.get("HandlerConfigs") == handlers
+
+
+def test_guard_data_source_role_may_invoke_only_the_guard(resources: dict[str, Any]) -> None:
+    source = resources["SubscribeGuardDataSource"]["Properties"]
+    assert source["Type"] == "AWS_LAMBDA"
+    assert source["Name"].isalnum()
+    assert source["LambdaConfig"]["LambdaFunctionArn"] == {"Fn::GetAtt": ["SubscribeGuardFunction", "Arn"]}
+    role_id = source["ServiceRoleArn"]["Fn::GetAtt"][0]
+    role = resources[role_id]["Properties"]
+    trust = role["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "appsync.amazonaws.com"}]
+    statements = [s for _, s in policy_statements({role_id: {"Properties": {"Policies": role["Policies"]}}})]
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": {"Fn::GetAtt": ["SubscribeGuardFunction", "Arn"]},
+        }
+    ]
+
+
+def test_appsync_may_invoke_the_authorizer_for_this_api_only(resources: dict[str, Any]) -> None:
+    permissions = of_type(resources, "AWS::Lambda::Permission").values()
+    assert [p["Properties"] for p in permissions] == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": ["TokenAuthorizerFunction", "Arn"]},
+            "Principal": "appsync.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": ["EventsApi", "ApiArn"]},
+        }
+    ]
+
+
+def test_bus_has_an_archive_with_parameter_retention(resources: dict[str, Any]) -> None:
+    assert resources["VehicleConfigBus"]["Properties"] == {"Name": {"Ref": "EventBusName"}}
+    archive = resources["VehicleConfigArchive"]["Properties"]
+    assert archive["SourceArn"] == {"Fn::GetAtt": ["VehicleConfigBus", "Arn"]}
+    assert archive["RetentionDays"] == {"Ref": "ArchiveRetentionDays"}
+
+
+def test_api_destination_posts_to_appsync_with_the_api_key_connection(resources: dict[str, Any]) -> None:
+    connection = resources["AppSyncConnection"]["Properties"]
+    assert connection["AuthorizationType"] == "API_KEY"
+    assert connection["AuthParameters"]["ApiKeyAuthParameters"] == {
+        "ApiKeyName": "x-api-key",
+        "ApiKeyValue": {"Fn::GetAtt": ["EventsApiKey", "ApiKey"]},
+    }
+    destination = resources["AppSyncApiDestination"]["Properties"]
+    assert destination["ConnectionArn"] == {"Fn::GetAtt": ["AppSyncConnection", "Arn"]}
+    assert destination["InvocationEndpoint"] == {"Fn::Sub": "https://${EventsApi.Dns.Http}/event"}
+    assert destination["HttpMethod"] == "POST"
+    assert destination["InvocationRateLimitPerSecond"] == {"Ref": "ApiDestinationRateLimit"}
+
+
+def test_api_destination_role_may_only_invoke_that_destination(resources: dict[str, Any]) -> None:
+    role = resources["ApiDestinationInvokeRole"]["Properties"]
+    trust = role["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "events.amazonaws.com"}]
+    statements = [s for _, s in policy_statements({"role": {"Properties": {"Policies": role["Policies"]}}})]
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": "events:InvokeApiDestination",
+            "Resource": {"Fn::GetAtt": ["AppSyncApiDestination", "ArnForPolicy"]},
+        }
+    ]
+
+
+def test_every_rule_target_has_a_retry_policy_and_a_dead_letter_queue(expanded: dict[str, Any]) -> None:
+    rules = of_type(expanded["Resources"], "AWS::Events::Rule")
+    assert set(rules) == {*NOTIFICATION_RULES, "ValidationWorkerFunctionValidationRequested"}
+    for name, rule in rules.items():
+        assert rule["Properties"]["EventBusName"] == {"Ref": "VehicleConfigBus"}, name
+        for target in rule["Properties"]["Targets"]:
+            retry = target["RetryPolicy"]
+            assert 0 < retry["MaximumRetryAttempts"] <= 185, (name, target["Id"])
+            assert 60 <= retry["MaximumEventAgeInSeconds"] <= 86400, (name, target["Id"])
+            assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][1] == "Arn", (name, target["Id"])
+
+
+def test_notification_rules_target_the_api_destination_through_the_invoke_role(
+    resources: dict[str, Any],
+) -> None:
+    for name in NOTIFICATION_RULES:
+        for target in resources[name]["Properties"]["Targets"]:
+            assert target["Arn"] == {"Fn::GetAtt": ["AppSyncApiDestination", "Arn"]}, name
+            assert target["RoleArn"] == {"Fn::GetAtt": ["ApiDestinationInvokeRole", "Arn"]}, name
+            assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]}
+
+
+def test_rule_patterns_route_the_catalog(expanded: dict[str, Any]) -> None:
+    patterns = {
+        name: rule["Properties"]["EventPattern"]
+        for name, rule in of_type(expanded["Resources"], "AWS::Events::Rule").items()
+    }
+    assert patterns == {
+        "ConfigurationValidatedRule": {
+            "source": ["vehicle-config.validation"],
+            "detail-type": ["ConfigurationValidated"],
+        },
+        "SpecAdjustmentRecommendedRule": {
+            "source": ["vehicle-config.validation"],
+            "detail-type": ["SpecAdjustmentRecommended"],
+        },
+        "SupplyConstraintRule": {
+            "source": ["vehicle-config.supply"],
+            "detail-type": ["SupplyConstraintRaised", "SupplyConstraintCleared"],
+        },
+        "ValidationWorkerFunctionValidationRequested": {
+            "source": ["vehicle-config.validation"],
+            "detail-type": ["ValidationRequested"],
+        },
+    }
+    worker_rule = expanded["Resources"]["ValidationWorkerFunctionValidationRequested"]["Properties"]
+    assert [t["Arn"] for t in worker_rule["Targets"]] == [{"Fn::GetAtt": ["ValidationWorkerFunction", "Arn"]}]
+
+
+def test_dead_letter_queues_are_encrypted_and_admit_only_the_rules_that_use_them(
+    expanded: dict[str, Any],
+) -> None:
+    resources = expanded["Resources"]
+    queues = of_type(resources, "AWS::SQS::Queue")
+    assert set(queues) == {"NotificationDeadLetterQueue", "ValidationDeadLetterQueue"}
+    policies = {
+        p["Properties"]["Queues"][0]["Ref"]: p["Properties"]["PolicyDocument"]["Statement"]
+        for p in of_type(resources, "AWS::SQS::QueuePolicy").values()
+    }
+    assert set(policies) == set(queues)
+    for queue in queues:
+        assert queues[queue]["Properties"]["SqsManagedSseEnabled"] is True, queue
+        users = [
+            name
+            for name, rule in of_type(resources, "AWS::Events::Rule").items()
+            if any(
+                t["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [queue, "Arn"]}
+                for t in rule["Properties"]["Targets"]
+            )
+        ]
+        assert users, f"no rule uses {queue}"
+        (statement,) = policies[queue]
+        assert statement["Effect"] == "Allow"
+        assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+        assert statement["Action"] == "sqs:SendMessage"
+        assert statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+        admitted = as_list(statement["Condition"]["ArnEquals"]["aws:SourceArn"])
+        assert sorted(admitted, key=json.dumps) == sorted(
+            ({"Fn::GetAtt": [name, "Arn"]} for name in users), key=json.dumps
+        )
+
+
+def test_no_iam_statement_uses_a_wildcard_action(expanded: dict[str, Any]) -> None:
+    statements = list(policy_statements(expanded["Resources"]))
+    assert len(statements) >= 10  # guards against the walker silently finding nothing
+    for name, statement in statements:
+        assert "NotAction" not in statement, name
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{name}: {action}"
+
+
+def test_producers_may_put_events_only_on_the_bus(expanded: dict[str, Any]) -> None:
+    resources = expanded["Resources"]
+    for function in ("ConfigurationApiFunction", "ValidationWorkerFunction"):
+        statements = [s for _, s in policy_statements({function: resources[f"{function}Role"]})]
+        put_events = [s for s in statements if "events:PutEvents" in as_list(s["Action"])]
+        assert put_events == [
+            {
+                "Effect": "Allow",
+                "Action": "events:PutEvents",
+                "Resource": {"Fn::GetAtt": ["VehicleConfigBus", "Arn"]},
+            }
+        ], function
+    for function in ("TokenAuthorizerFunction", "SubscribeGuardFunction"):
+        assert "Policies" not in resources[f"{function}Role"]["Properties"], function
+
+
+def test_http_api_uses_the_jwt_authorizer_by_default_on_both_routes(resources: dict[str, Any]) -> None:
+    auth = resources["ConfigurationHttpApi"]["Properties"]["Auth"]
+    authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
+    assert authorizer["JwtConfiguration"] == {
+        "issuer": {"Ref": "TokenIssuer"},
+        "audience": [{"Ref": "TokenAudience"}],
+    }
+    events = resources["ConfigurationApiFunction"]["Properties"]["Events"].values()
+    routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events if e["Type"] == "HttpApi"}
+    assert routes == {("POST", "/configurations/validate"), ("POST", "/configurations/batches")}
+    for event in events:
+        assert event["Properties"]["ApiId"] == {"Ref": "ConfigurationHttpApi"}
+        assert "Auth" not in event["Properties"]  # no route opts out of the default authorizer
+
+
+def test_alarms_watch_queue_depth_and_each_notification_rule(resources: dict[str, Any]) -> None:
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm").values()
+    watched: dict[tuple[str, str], set[str]] = {}
+    for alarm in alarms:
+        properties = alarm["Properties"]
+        assert properties["AlarmActions"] == {
+            "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]
+        }
+        assert properties["ComparisonOperator"] == "GreaterThanThreshold"
+        assert properties["Threshold"] == 0
+        key = (properties["Namespace"], properties["MetricName"])
+        watched.setdefault(key, set()).update(references(properties["Dimensions"]))
+    assert watched[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == {
+        "NotificationDeadLetterQueue",
+        "ValidationDeadLetterQueue",
+    }
+    assert watched[("AWS/Events", "FailedInvocations")] == set(NOTIFICATION_RULES)
+    assert resources["ConfigurationValidatedRuleFailedInvocationsAlarm"]["Properties"]["Dimensions"] == [
+        {
+            "Name": "RuleName",
+            # Ref of a rule on a custom bus is "<bus>|<rule>"; the metric dimension is the bare rule name.
+            "Value": {
+                "Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": ["ConfigurationValidatedRule", "Arn"]}]}]
+            },
+        }
+    ]
+
+
+def test_alarm_actions_depend_on_a_non_empty_topic(template: dict[str, Any]) -> None:
+    assert template["Conditions"]["HasAlarmTopic"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]
+    }

@@ -1,0 +1,161 @@
+// The live feed: newest first, deduplicated by eventId (one event can reach a user on two channels),
+// priority colours and labels, icons by type, relative times, filters, unread counter and toasts.
+
+const ICONS = {
+  ConfigurationValidated: "\u2714", // check mark
+  SpecAdjustmentRecommended: "\u270E", // pencil
+  SupplyConstraintRaised: "\u26A0", // warning sign
+  SupplyConstraintCleared: "\u2713", // light check
+};
+
+const LABELS = {
+  ConfigurationValidated: "Configuration validated",
+  SpecAdjustmentRecommended: "Spec adjustment recommended",
+  SupplyConstraintRaised: "Supply constraint raised",
+  SupplyConstraintCleared: "Supply constraint cleared",
+};
+
+const MAX_ITEMS = 500;
+
+export function summarize(n) {
+  switch (n.type) {
+    case "ConfigurationValidated":
+      return [
+        `${n.configurationId} \u2014 ${n.outcome}`,
+        `${n.market} / ${n.modelLine} @ ${n.plant} \u00B7 ${n.violationCount} violations, ${n.warningCount} warnings \u00B7 by ${n.submittedBy}`,
+      ];
+    case "SpecAdjustmentRecommended": {
+      const change = n.action === "REPLACE_OPTION" ? `${n.fromOption} \u2192 ${n.toOption}` : n.action === "ADD_OPTION" ? `add ${n.toOption}` : `remove ${n.fromOption}`;
+      return [`${n.configurationId} \u2014 ${change}`, `${n.market} / ${n.modelLine} \u00B7 ${n.action} \u00B7 reason ${n.reasonCode}`];
+    }
+    case "SupplyConstraintRaised":
+    case "SupplyConstraintCleared":
+      return [`${n.partNumber} at ${n.plant} \u2014 ${n.severity}`, `constraint ${n.constraintId}`];
+    default:
+      return [n.type || "notification", JSON.stringify(n)];
+  }
+}
+
+export function relativeTime(iso, now = Date.now()) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  const s = Math.round((now - t) / 1000);
+  if (s < 5) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return new Date(t).toLocaleString();
+}
+
+export class Feed {
+  constructor({ list, empty, unread, filterPriority, filterType, toasts }) {
+    Object.assign(this, { list, empty, unread, filterPriority, filterType, toasts });
+    this.seen = new Set();
+    this.unreadCount = 0;
+    filterPriority.addEventListener("change", () => this.applyFilters());
+    filterType.addEventListener("change", () => this.applyFilters());
+    setInterval(() => this.refreshTimes(), 15000);
+  }
+
+  add(n, channel) {
+    const key = n.eventId || JSON.stringify(n);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    const item = document.createElement("li");
+    const priority = String(n.priority || "NORMAL").toUpperCase();
+    item.className = `note priority-${priority.toLowerCase()} unread`;
+    item.dataset.priority = priority;
+    item.dataset.type = n.type || "";
+    item.dataset.eventId = n.eventId || "";
+    item.tabIndex = 0;
+    const [title, detail] = summarize(n);
+    const icon = document.createElement("span");
+    icon.className = "icon";
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = ICONS[n.type] || "\u2022";
+    const body = document.createElement("div");
+    body.className = "body";
+    const head = document.createElement("div");
+    head.className = "head";
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = priority;
+    const kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = LABELS[n.type] || n.type;
+    const time = document.createElement("time");
+    time.dateTime = n.time || "";
+    time.textContent = relativeTime(n.time);
+    head.append(badge, kind, time);
+    const t = document.createElement("div");
+    t.className = "title";
+    t.textContent = title;
+    const d = document.createElement("div");
+    d.className = "detail";
+    d.textContent = detail;
+    const via = document.createElement("div");
+    via.className = "via";
+    via.textContent = channel;
+    body.append(head, t, d, via);
+    item.append(icon, body);
+    item.addEventListener("click", () => this.markRead(item));
+    item.addEventListener("keydown", (e) => (e.key === "Enter" || e.key === " ") && this.markRead(item));
+    this.list.prepend(item);
+    while (this.list.children.length > MAX_ITEMS) this.list.lastElementChild.remove();
+    this.unreadCount += 1;
+    this.applyFilters();
+    this.renderUnread();
+    if (priority === "HIGH" || priority === "URGENT") this.toast(priority, `${LABELS[n.type] || n.type}: ${title}`);
+  }
+
+  markRead(item) {
+    if (!item.classList.contains("unread")) return;
+    item.classList.remove("unread");
+    this.unreadCount = Math.max(0, this.unreadCount - 1);
+    this.renderUnread();
+  }
+
+  markAllRead() {
+    for (const item of this.list.querySelectorAll(".unread")) item.classList.remove("unread");
+    this.unreadCount = 0;
+    this.renderUnread();
+  }
+
+  renderUnread() {
+    this.unread.textContent = String(this.unreadCount);
+    this.unread.dataset.count = String(this.unreadCount);
+    document.title = this.unreadCount ? `(${this.unreadCount}) Vehicle configuration notifications` : "Vehicle configuration notifications";
+  }
+
+  applyFilters() {
+    const p = this.filterPriority.value;
+    const t = this.filterType.value;
+    let visible = 0;
+    for (const item of this.list.children) {
+      const show = (!p || item.dataset.priority === p) && (!t || item.dataset.type === t);
+      item.hidden = !show;
+      if (show) visible += 1;
+    }
+    this.empty.hidden = visible > 0;
+  }
+
+  refreshTimes() {
+    for (const time of this.list.querySelectorAll("time")) time.textContent = relativeTime(time.dateTime);
+  }
+
+  toast(priority, text) {
+    const el = document.createElement("div");
+    el.className = `toast priority-${priority.toLowerCase()}`;
+    el.textContent = text;
+    this.toasts.append(el);
+    setTimeout(() => el.remove(), 6000);
+  }
+
+  clear() {
+    this.list.replaceChildren();
+    this.seen.clear();
+    this.unreadCount = 0;
+    this.renderUnread();
+    this.applyFilters();
+  }
+}
