@@ -1,0 +1,15 @@
+"""Run every benchmark in turn (`make bench`); each prints its own table beside its baseline."""
+
+import runpy
+import sys
+
+BENCHES = ["matching_bench", "delivery_bench", "validation_bench", "appsync_bench", "request_reply_bench"]
+
+if __name__ == "__main__":
+    chosen = sys.argv[1:] or BENCHES
+    for name in chosen:
+        print(f"\n=== bench.{name}", flush=True)
+        try:
+            runpy.run_module(f"bench.{name}", run_name="__main__")
+        except ModuleNotFoundError as exc:
+            print(f"skipped: {exc}")
