@@ -35,7 +35,7 @@ from vcn.lambda_runtime import LambdaRuntime
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
 from vcn.local.function_dlq import FunctionDeadLetters, rule_targets_by_function
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
-from vcn.local.state import local_document, remove_local_json, write_local_json
+from vcn.local.state import load_or_create_api_key, local_document, remove_local_json, write_local_json
 from vcn.template import load_stack, replay_eventbridge_calls
 from vcn.template.model import LocalEndpoints, LocalStack
 
@@ -171,6 +171,7 @@ class LocalCloud:
             eventbridge_port=self.ports.eventbridge,
             appsync_port=self.ports.appsync,
             appsync_tls_port=self.ports.appsync_tls,
+            api_key_value=load_or_create_api_key(self.state_dir),
         )
         issuer = endpoints.api_url
         provider = DevIdentityProvider(load_or_create_signing_key(self.state_dir), issuer=issuer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,20 @@ def write_local_json(state_dir: Path, document: dict[str, Any]) -> Path:
 def remove_local_json(state_dir: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         (state_dir / LOCAL_FILE).unlink()
+
+
+API_KEY_FILE = "appsync-api-key"
+
+
+def load_or_create_api_key(state_dir: Path) -> str:
+    """The local AppSync API key: random, made once per state folder (0600), so no key lives in the repo."""
+    path = state_dir / API_KEY_FILE
+    with contextlib.suppress(FileNotFoundError):
+        existing = path.read_text().strip()
+        if existing:
+            return existing
+    key = "da2-" + secrets.token_hex(13)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
