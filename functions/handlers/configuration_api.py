@@ -2,16 +2,21 @@
 
 POST /configurations/validate  -> 200 result; emits ConfigurationValidated + SpecAdjustmentRecommended
 POST /configurations/batches   -> 202 {batchId, count}; emits one ValidationRequested per configuration
+POST /validations?wait=<s>     -> subscribes to /requests/<requestId>, THEN emits ValidationRequested, waits:
+                                  200 {requestId, result} when the worker's reply arrives within the wait,
+                                  202 {requestId, channel} otherwise (the reply still arrives there)
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import uuid
 from typing import Any
 
 from adapters.event_publisher import EventPublisher, PublishError, eventbridge_publisher_from_environment
+from adapters.request_reply import ReplyChannelUnavailable, ReplySubscriber, request_reply
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
@@ -19,6 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vehicle_config.events import validation_outcome_events, validation_requested
 from vehicle_config.fields import InvalidFields, channel_segment
+from vehicle_config.replies import is_validation_reply, new_request_id, parse_wait, reply_channel
 from vehicle_config.rules import validate
 from vehicle_config.submissions import InvalidBatch, parse_batch, parse_submission
 
@@ -32,9 +38,20 @@ class Unauthenticated(Exception):
     """The request carries no token subject (the HTTP API's JWT authorizer did not run)."""
 
 
+# Time the function keeps after the wait to answer (the function timeout must exceed the longest wait).
+RESPONSE_HEADROOM_SECONDS = 2.0
+
+
 @functools.cache
 def event_publisher() -> EventPublisher:
     return eventbridge_publisher_from_environment()
+
+
+@functools.cache
+def reply_subscriber() -> ReplySubscriber:
+    from adapters.appsync_replies import appsync_reply_subscriber_from_environment
+
+    return appsync_reply_subscriber_from_environment()
 
 
 @app.post("/configurations/validate")
@@ -68,12 +85,52 @@ def submit_batch() -> Response:
     return _json(202, {"batchId": batch_id, "count": len(events)})
 
 
+@app.post("/validations")
+@tracer.capture_method
+def request_validation() -> Response:
+    submitted_by = _caller()
+    wait = parse_wait(app.current_event.get_query_string_value("wait"))
+    submission = parse_submission(_json_body())
+    if submission.request_id is not None:
+        raise InvalidFields.single("requestId", "is chosen by the service on /validations; remove it")
+    configuration = submission.configuration
+    request_id = new_request_id()
+    channel = reply_channel(request_id)
+    # A request is a batch of one: its batch id is the request id.
+    requested = validation_requested(configuration, request_id, submitted_by, request_id)
+    outcome = asyncio.run(
+        request_reply(
+            reply_subscriber(),
+            channel,
+            lambda: event_publisher().publish([requested]),
+            lambda reply: is_validation_reply(reply, request_id, configuration.configuration_id),
+            min(wait, _time_left_seconds()),
+        )
+    )
+    ids = {"requestId": request_id, "configurationId": configuration.configuration_id}
+    reply = outcome.reply
+    if reply is None:
+        metrics.add_metric(name="ValidationRepliesPending", unit=MetricUnit.Count, value=1)
+        logger.info("no reply within the wait", wait=wait, ignored=outcome.ignored, extra=ids)
+        message = f"No result within {wait:g} s; it will be published on {channel} (IAM subscribers)"
+        return _json(
+            202, {"requestId": request_id, "status": "PENDING", "channel": channel, "message": message}
+        )
+    metrics.add_metric(name="ValidationRepliesReceived", unit=MetricUnit.Count, value=1)
+    logger.info("validation answered", outcome=reply["outcome"], ignored=outcome.ignored, extra=ids)
+    return _json(200, {"requestId": request_id, "status": "COMPLETED", "result": reply})
+
+
 @app.not_found
 def route_not_found(error: Exception) -> Response:
     metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
     path = app.current_event.path
     return _json(
-        404, {"message": f"No route for {path}; use POST /configurations/validate or /configurations/batches"}
+        404,
+        {
+            "message": f"No route for {path}; use POST /configurations/validate, /configurations/batches "
+            "or /validations"
+        },
     )
 
 
@@ -108,6 +165,14 @@ def publish_failed(error: PublishError) -> Response:
     return _json(502, {"message": "Events could not be published; retry the request", "detail": str(error)})
 
 
+@app.exception_handler(ReplyChannelUnavailable)
+def reply_channel_unavailable(error: ReplyChannelUnavailable) -> Response:
+    metrics.add_metric(name="ReplyChannelFailures", unit=MetricUnit.Count, value=1)
+    logger.error("reply channel unavailable; nothing was emitted", detail=str(error))
+    body = {"message": "The reply channel is unavailable, so nothing was started; retry the request"}
+    return _json(503, body)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -125,6 +190,13 @@ def _caller() -> str:
             "No token subject: send a bearer token issued by the configured identity provider"
         )
     return channel_segment("submittedBy", subject)
+
+
+def _time_left_seconds() -> float:
+    """How long this invocation may still wait for a reply before it must answer."""
+    context = app.lambda_context
+    remaining_ms = context.get_remaining_time_in_millis() if context is not None else 30_000
+    return max(0.1, remaining_ms / 1000 - RESPONSE_HEADROOM_SECONDS)
 
 
 def _json_body() -> Any:

@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from adapters.event_publisher import EventPublisher, eventbridge_publisher_from_environment
+from adapters.fault_injection import FaultInjection
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
@@ -17,6 +18,7 @@ from vehicle_config.rules import validate
 logger = Logger()
 tracer = Tracer(patch_modules=["botocore"])  # PutEvents is its only I/O; patching less starts faster
 metrics = Metrics()
+faults = FaultInjection.from_environment()  # test-only; off unless the stack enables it
 
 
 @functools.cache
@@ -36,6 +38,7 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     except InvalidFields as invalid:
         # Retrying cannot fix a malformed event, so it is logged and dropped instead of raised.
         return _rejected(event, [str(e.to_dict()) for e in invalid.errors])
+    faults.apply(request.configuration.configuration_id)
     result = validate(request.configuration)
     events = validation_outcome_events(
         request.configuration, result, request.submitted_by, request.request_id

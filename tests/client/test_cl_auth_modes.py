@@ -7,10 +7,10 @@ import json
 
 import pytest
 from botocore.credentials import Credentials
-from conftest import IAM_KEY_ID, IAM_SECRET, LocalEventApi
+from cl_support import IAM_KEY_ID, IAM_SECRET, LocalEventApi
+from vcn.client.auth import header_subprotocol
 
 from vcn.client import ConnectError, IamAuth, PublishError, TokenAuth
-from vcn.client.auth import header_subprotocol
 
 
 def test_lambda_token_auth_connects_subscribes_and_publishes(local_api: LocalEventApi) -> None:

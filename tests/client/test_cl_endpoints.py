@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import LocalEventApi
+from cl_support import LocalEventApi
 
 from vcn.client import ApiKeyAuth, Endpoints, EventsClient
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import LocalEventApi
+from cl_support import LocalEventApi
 
 from vcn.client import ApiKeyAuth, ConnectError, ConnectionLost, PublishError, SubscribeError
 

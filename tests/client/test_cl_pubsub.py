@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import LocalEventApi
+from cl_support import LocalEventApi
 
 from vcn.client import SubscriptionState
 

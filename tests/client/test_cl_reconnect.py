@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 import pytest
-from conftest import LocalEventApi
+from cl_support import LocalEventApi
 
 from vcn.appsync.config import Namespace
 from vcn.client import ConnectionLost, ReconnectPolicy, SubscribeError

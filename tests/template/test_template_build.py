@@ -139,7 +139,16 @@ def test_sam_build_packages_every_function_with_its_handler_and_dependencies(
     for name, handler_module in HANDLER_MODULES.items():
         code = build_dir / functions[name]["CodeUri"]
         assert (code / handler_module).is_file(), f"{name}: {handler_module} missing from {code}"
-        for package in ("aws_lambda_powertools", "jwt", "vehicle_config", "adapters"):
+        # appsync_events_client (+ aiohttp, websockets): the configuration API's request/reply bridge
+        for package in (
+            "aws_lambda_powertools",
+            "jwt",
+            "vehicle_config",
+            "adapters",
+            "appsync_events_client",
+            "aiohttp",
+            "websockets",
+        ):
             assert (code / package / "__init__.py").is_file(), f"{name}: {package} missing"
 
 

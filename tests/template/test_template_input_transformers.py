@@ -17,7 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
-NOTIFICATION_RULES = ("ConfigurationValidatedRule", "SpecAdjustmentRecommendedRule", "SupplyConstraintRule")
+NOTIFICATION_RULES = (
+    "ConfigurationValidatedRule",
+    "ValidationReplyRule",
+    "SpecAdjustmentRecommendedRule",
+    "SupplyConstraintRule",
+)
 PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.-]+)>")
 
 # Scalar detail fields each notification carries (ARCHITECTURE.md catalog, lists and objects left out).
@@ -53,7 +58,10 @@ CHANNEL_OF_TARGET = {
     "MarketChannel": "/markets/{market}/{modelLine}",
     "UserChannel": "/users/{submittedBy}",
     "PlantChannel": "/plants/{plant}",
+    "RequestChannel": "/requests/{requestId}",
 }
+# Fields a target adds to the catalog's scalars: the reply carries the id of the request it answers.
+EXTRA_FIELDS_OF_TARGET = {"RequestChannel": ("requestId",)}
 
 SAMPLE_DETAILS: dict[str, dict[str, Any]] = {
     "ConfigurationValidated": {
@@ -190,19 +198,20 @@ def publish_body(target: dict[str, Any], event: dict[str, Any]) -> tuple[str, li
     return body["channel"], [json.loads(e) for e in body["events"]]
 
 
-def expected_notification(event: dict[str, Any]) -> dict[str, Any]:
+def expected_notification(event: dict[str, Any], target_id: str = "") -> dict[str, Any]:
     detail = event["detail"]
+    fields = CATALOG_SCALARS[event["detail-type"]] + EXTRA_FIELDS_OF_TARGET.get(target_id, ())
     return {
         "type": event["detail-type"],
         "eventId": event["id"],
         "time": event["time"],
-        **{field: detail[field] for field in CATALOG_SCALARS[event["detail-type"]]},
+        **{field: detail[field] for field in fields},
     }
 
 
 def test_every_placeholder_is_defined_and_every_variable_used(resources: dict[str, Any]) -> None:
     targets = notification_targets(resources)
-    assert len(targets) == 5
+    assert len(targets) == 6
     for rule, target in targets:
         transformer = target["InputTransformer"]
         used = set(PLACEHOLDER.findall(transformer["InputTemplate"]))
@@ -217,7 +226,11 @@ def test_every_target_renders_a_valid_publish_body_for_the_sample_events(resourc
         event = envelope(source, detail_type, SAMPLE_DETAILS[detail_type])
         channel, notifications = publish_body(target, event)
         assert channel == CHANNEL_OF_TARGET[target["Id"]].format(**event["detail"]), (rule, target["Id"])
-        assert notifications == [expected_notification(event)], (rule, target["Id"], detail_type)
+        assert notifications == [expected_notification(event, target["Id"])], (
+            rule,
+            target["Id"],
+            detail_type,
+        )
         checked.add(detail_type)
     assert checked == set(CATALOG_SCALARS)
 
@@ -257,25 +270,25 @@ def test_the_sample_entries_files_render_valid_bodies_on_every_matching_target(
             event = envelope(source, detail_type, json.loads(entry["Detail"]))
             channel, notifications = publish_body(target, event)
             assert channel == CHANNEL_OF_TARGET[target["Id"]].format(**event["detail"]), (rule, target["Id"])
-            assert notifications == [expected_notification(event)], (rule, target["Id"], entry)
+            assert notifications == [expected_notification(event, target["Id"])], (rule, target["Id"], entry)
             rendered.add(detail_type)
     assert rendered == set(CATALOG_SCALARS), "events/put-events lacks an entries file for some detail-type"
 
 
 CLIENT_SCALAR = st.from_regex(r"[A-Za-z0-9._:-]{1,40}", fullmatch=True)
 SEGMENT = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?", fullmatch=True)
-SEGMENT_FIELDS = {"market", "modelLine", "plant", "submittedBy"}
+SEGMENT_FIELDS = {"market", "modelLine", "plant", "submittedBy", "requestId"}
 COUNT_FIELDS = {"violationCount", "warningCount"}
 
 
-def detail_strategy(detail_type: str) -> st.SearchStrategy[dict[str, Any]]:
+def detail_strategy(detail_type: str, target_id: str) -> st.SearchStrategy[dict[str, Any]]:
     fields = {
         field: SEGMENT
         if field in SEGMENT_FIELDS
         else st.integers(min_value=0, max_value=10_000)
         if field in COUNT_FIELDS
         else CLIENT_SCALAR
-        for field in CATALOG_SCALARS[detail_type]
+        for field in CATALOG_SCALARS[detail_type] + EXTRA_FIELDS_OF_TARGET.get(target_id, ())
     }
     return st.fixed_dictionaries(fields)
 
@@ -286,8 +299,8 @@ def test_any_catalog_conforming_event_renders_a_valid_body_on_every_target(
     resources: dict[str, Any], data: st.DataObject
 ) -> None:
     for rule, source, target, detail_type in cases(resources):
-        detail = data.draw(detail_strategy(detail_type), label=detail_type)
+        detail = data.draw(detail_strategy(detail_type, target["Id"]), label=detail_type)
         event = envelope(source, detail_type, detail)
         channel, notifications = publish_body(target, event)
         assert channel == CHANNEL_OF_TARGET[target["Id"]].format(**detail), rule
-        assert notifications == [expected_notification(event)], rule
+        assert notifications == [expected_notification(event, target["Id"])], rule

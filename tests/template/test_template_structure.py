@@ -8,11 +8,22 @@ from typing import Any
 
 import pytest
 
-NOTIFICATION_RULES = ("ConfigurationValidatedRule", "SpecAdjustmentRecommendedRule", "SupplyConstraintRule")
+NOTIFICATION_RULES = (
+    "ConfigurationValidatedRule",
+    "ValidationReplyRule",
+    "SpecAdjustmentRecommendedRule",
+    "SupplyConstraintRule",
+)
 
 FUNCTIONS = {
-    "ConfigurationApiFunction": ("handlers.configuration_api.handler", {"EVENT_BUS_NAME", "TOKEN_AUDIENCE"}),
-    "ValidationWorkerFunction": ("handlers.validation_worker.handler", {"EVENT_BUS_NAME"}),
+    "ConfigurationApiFunction": (
+        "handlers.configuration_api.handler",
+        {"EVENT_BUS_NAME", "TOKEN_AUDIENCE", "EVENTS_HTTP_URL", "EVENTS_REALTIME_URL"},
+    ),
+    "ValidationWorkerFunction": (
+        "handlers.validation_worker.handler",
+        {"EVENT_BUS_NAME", "VALIDATION_FAULT_INJECTION"},
+    ),
     "TokenAuthorizerFunction": (
         "handlers.authorizer.handler",
         {"JWKS_URL", "TOKEN_ISSUER", "TOKEN_AUDIENCE"},
@@ -285,6 +296,11 @@ def test_rule_patterns_route_the_catalog(expanded: dict[str, Any]) -> None:
             "source": ["vehicle-config.validation"],
             "detail-type": ["ConfigurationValidated"],
         },
+        "ValidationReplyRule": {
+            "source": ["vehicle-config.validation"],
+            "detail-type": ["ConfigurationValidated"],
+            "detail": {"requestId": [{"exists": True}]},
+        },
         "SpecAdjustmentRecommendedRule": {
             "source": ["vehicle-config.validation"],
             "detail-type": ["SpecAdjustmentRecommended"],
@@ -337,7 +353,7 @@ def test_dead_letter_queues_are_encrypted_and_admit_only_the_rules_that_use_them
 
 def test_no_iam_statement_uses_a_wildcard_action(expanded: dict[str, Any]) -> None:
     statements = list(policy_statements(expanded["Resources"]))
-    assert len(statements) >= 10  # guards against the walker silently finding nothing
+    assert len(statements) >= 12  # guards against the walker silently finding nothing
     for name, statement in statements:
         assert "NotAction" not in statement, name
         for action in as_list(statement["Action"]):
@@ -360,7 +376,56 @@ def test_producers_may_put_events_only_on_the_bus(expanded: dict[str, Any]) -> N
         assert "Policies" not in resources[f"{function}Role"]["Properties"], function
 
 
-def test_http_api_uses_the_jwt_authorizer_by_default_on_both_routes(resources: dict[str, Any]) -> None:
+def test_only_the_configuration_api_may_use_appsync_and_only_to_subscribe_to_requests(
+    expanded: dict[str, Any],
+) -> None:
+    appsync = [
+        (name, statement)
+        for name, statement in policy_statements(expanded["Resources"])
+        if any(action.startswith("appsync:") for action in as_list(statement["Action"]))
+    ]
+    assert appsync == [
+        (
+            "ConfigurationApiFunctionRole",
+            {
+                "Effect": "Allow",
+                "Action": "appsync:EventConnect",
+                "Resource": {"Fn::GetAtt": ["EventsApi", "ApiArn"]},
+            },
+        ),
+        (
+            "ConfigurationApiFunctionRole",
+            {
+                "Effect": "Allow",
+                "Action": "appsync:EventSubscribe",
+                "Resource": {"Fn::Sub": "${EventsApi.ApiArn}/channelNamespace/requests"},
+            },
+        ),
+    ]
+
+
+def test_the_configuration_api_reaches_the_events_api_endpoints_and_outlives_the_longest_wait(
+    resources: dict[str, Any], template: dict[str, Any]
+) -> None:
+    properties = resources["ConfigurationApiFunction"]["Properties"]
+    variables = properties["Environment"]["Variables"]
+    assert variables["EVENTS_HTTP_URL"] == {"Fn::Sub": "https://${EventsApi.Dns.Http}/event"}
+    assert variables["EVENTS_REALTIME_URL"] == {"Fn::Sub": "wss://${EventsApi.Dns.Realtime}/event/realtime"}
+    # The longest wait (25 s) plus headroom fits in the function, which fits in the HTTP API's 30 s.
+    assert 25 < properties["Timeout"] < 30
+
+
+def test_fault_injection_is_off_unless_a_stack_enables_it(
+    resources: dict[str, Any], template: dict[str, Any]
+) -> None:
+    parameter = template["Parameters"]["ValidationFaultInjection"]
+    assert parameter["Default"] == "disabled"
+    assert parameter["AllowedValues"] == ["disabled", "enabled"]
+    variables = resources["ValidationWorkerFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["VALIDATION_FAULT_INJECTION"] == {"Ref": "ValidationFaultInjection"}
+
+
+def test_http_api_uses_the_jwt_authorizer_by_default_on_every_route(resources: dict[str, Any]) -> None:
     auth = resources["ConfigurationHttpApi"]["Properties"]["Auth"]
     authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
     assert authorizer["JwtConfiguration"] == {
@@ -369,7 +434,11 @@ def test_http_api_uses_the_jwt_authorizer_by_default_on_both_routes(resources: d
     }
     events = resources["ConfigurationApiFunction"]["Properties"]["Events"].values()
     routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events if e["Type"] == "HttpApi"}
-    assert routes == {("POST", "/configurations/validate"), ("POST", "/configurations/batches")}
+    assert routes == {
+        ("POST", "/configurations/validate"),
+        ("POST", "/configurations/batches"),
+        ("POST", "/validations"),
+    }
     for event in events:
         assert event["Properties"]["ApiId"] == {"Ref": "ConfigurationHttpApi"}
         assert "Auth" not in event["Properties"]  # no route opts out of the default authorizer

@@ -1,23 +1,38 @@
-"""Asyncio client for AppSync Events (AWS or the local cloud): subscribe, publish over WebSocket and HTTP.
+"""The AppSync Events client, re-exported: it lives in `functions/appsync_events_client` because the
+configuration API's Lambda package (CodeUri: functions/) needs it too; see that package's docstring.
 
-Public API: `EventsClient`, the auth strategies `ApiKeyAuth` / `TokenAuth` / `IamAuth`, `EventsConnection`,
-`Subscription`, `PublishResult`, `ReconnectPolicy` and the typed errors (all carry `error_type`/`message`).
+`vcn.client.<module>` names the same module objects as `appsync_events_client.<module>`.
 """
 
-from vcn.client.auth import ApiKeyAuth, Auth, IamAuth, TokenAuth
-from vcn.client.client import EventsClient
-from vcn.client.connection import EventsConnection, PublishResult, ReconnectPolicy
-from vcn.client.endpoints import Endpoints
-from vcn.client.errors import (
+import importlib
+import sys
+
+from appsync_events_client import (
+    ApiKeyAuth,
+    Auth,
     ConnectError,
     ConnectionLost,
+    Endpoints,
+    EventsClient,
+    EventsConnection,
     EventsError,
+    IamAuth,
     OperationTimeout,
     PublishError,
+    PublishResult,
+    ReconnectPolicy,
     SubscribeError,
+    Subscription,
+    SubscriptionState,
+    TokenAuth,
     UnsubscribeError,
 )
-from vcn.client.subscription import Subscription, SubscriptionState
+
+# Same module objects under both names, so `vcn.client.auth` imports and patches reach the real code.
+for _name in ("auth", "client", "connection", "endpoints", "errors", "http", "subscription"):
+    _module = importlib.import_module(f"appsync_events_client.{_name}")
+    sys.modules[f"{__name__}.{_name}"] = _module
+    globals()[_name] = _module  # `import vcn.client.auth` then `vcn.client.auth.x`, as for a real subpackage
 
 __all__ = [
     "ApiKeyAuth",

@@ -9,10 +9,10 @@ from typing import Any
 
 import aiohttp
 
-from vcn.client.auth import Auth, canonical_json
-from vcn.client.connection import PublishResult, encode_events, normalize_channel
-from vcn.client.endpoints import Endpoints
-from vcn.client.errors import ConnectionLost, OperationTimeout, PublishError
+from .auth import Auth, canonical_json
+from .connection import PublishResult, encode_events, normalize_channel
+from .endpoints import Endpoints
+from .errors import ConnectionLost, OperationTimeout, PublishError
 
 
 async def publish_http(

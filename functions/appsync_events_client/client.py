@@ -21,10 +21,10 @@ from typing import Any
 
 import aiohttp
 
-from vcn.client.auth import Auth
-from vcn.client.connection import EventsConnection, PublishResult, ReconnectPolicy
-from vcn.client.endpoints import Endpoints
-from vcn.client.http import publish_http
+from .auth import Auth
+from .connection import EventsConnection, PublishResult, ReconnectPolicy
+from .endpoints import Endpoints
+from .http import publish_http
 
 
 class EventsClient:

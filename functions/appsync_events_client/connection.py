@@ -28,9 +28,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
-from vcn.client.auth import Auth, canonical_json, header_subprotocol
-from vcn.client.endpoints import Endpoints
-from vcn.client.errors import (
+from .auth import Auth, canonical_json, header_subprotocol
+from .endpoints import Endpoints
+from .errors import (
     ConnectError,
     ConnectionLost,
     EventsError,
@@ -39,7 +39,7 @@ from vcn.client.errors import (
     SubscribeError,
     UnsubscribeError,
 )
-from vcn.client.subscription import Subscription, SubscriptionState
+from .subscription import Subscription, SubscriptionState
 
 log = logging.getLogger(__name__)
 
