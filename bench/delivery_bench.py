@@ -2,9 +2,12 @@
 
 Run: `.venv/bin/python -m bench.delivery_bench` (options: --rate, --seconds, --burst).
 
-The local EventBridge runs in its own process (`python -m vcn.eventbridge`), as in `vcn local up`; this
-process holds the client and the sink (one clock for send and receive times). The baseline is the same
-client posting the same event body straight to the sink, in the same run. A second EventBridge runs with
+Three processes, as in real use: the local EventBridge (`python -m vcn.eventbridge`, as in `vcn local up`),
+the sink (the API destination's endpoint, `--sink-process`) and this process, the client. Send and receive
+times are read from CLOCK_MONOTONIC, which all processes of the machine share. The sink has its own event loop
+so that accepting one TCP connection per delivery (AWS's `Connection: close`) does not stall the client's
+sends, and the client's work does not delay the receive stamps. The baseline is the same client posting the
+same event body straight to the sink, in the same run. A second EventBridge runs with
 `--keep-alive-to-destinations` to show what AWS's `Connection: close` costs.
 """
 
@@ -23,11 +26,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
 
 AMZ_JSON = "application/x-amz-json-1.1"
+
+
+def now() -> float:
+    """Seconds on CLOCK_MONOTONIC: one clock for the client and the sink process."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 @dataclass
@@ -37,32 +46,48 @@ class Phase:
     received: dict[int, float]
 
 
-class Sink:
-    """Records when each (phase, seq) arrives."""
+class SinkServer:
+    """The API destination's endpoint (runs in the sink process): records when each (phase, seq) arrives."""
 
     def __init__(self) -> None:
-        self.phases: dict[str, Phase] = {}
-        self.url = ""
-        self._runner: web.AppRunner | None = None
+        self.received: dict[str, dict[int, float]] = {}
 
-    async def start(self) -> None:
+    def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/in", self._receive)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/in"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        app.router.add_get("/received/{phase}", self._report)
+        return app
 
     async def _receive(self, request: web.Request) -> web.Response:
         body = await request.read()
-        now = time.perf_counter()
+        arrived = now()
         detail = json.loads(body)["detail"]
-        self.phases[detail["phase"]].received[detail["seq"]] = now
+        self.received.setdefault(detail["phase"], {})[detail["seq"]] = arrived
         return web.Response(text="ok")
+
+    async def _report(self, request: web.Request) -> web.Response:
+        return web.json_response(self.received.get(request.match_info["phase"], {}))
+
+
+async def serve_sink() -> None:
+    runner = web.AppRunner(SinkServer().app(), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    print(f"sink ready on http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
+    await asyncio.Event().wait()  # until the client terminates this process
+
+
+class Sink:
+    """The client's handle on the sink process."""
+
+    def __init__(self, base_url: str, pid: int) -> None:
+        self.base_url = base_url
+        self.url = f"{base_url}/in"
+        self.pid = pid
+
+    async def received(self, session: aiohttp.ClientSession, phase: str) -> dict[int, float]:
+        async with session.get(f"{self.base_url}/received/{quote(phase, safe='')}") as response:
+            return {int(seq): arrived for seq, arrived in (await response.json()).items()}
 
 
 def event_body(phase: str, seq: int) -> dict[str, Any]:
@@ -147,15 +172,17 @@ def direct(session: aiohttp.ClientSession, sink: str) -> Sender:
     return send
 
 
-async def run_phase(sink: Sink, send: Sender, name: str, count: int, rate: float | None) -> Phase:
+async def run_phase(
+    session: aiohttp.ClientSession, sink: Sink, send: Sender, name: str, count: int, rate: float | None
+) -> Phase:
     """Send `count` events paced at `rate` per second (None: as fast as 64 in flight allow)."""
-    phase = sink.phases[name] = Phase(name, {}, {})
+    phase = Phase(name, {}, {})
     loop = asyncio.get_running_loop()
     tasks: list[asyncio.Task[None]] = []
     limit = asyncio.Semaphore(64)
 
     async def one(seq: int) -> None:
-        phase.sent[seq] = time.perf_counter()
+        phase.sent[seq] = now()
         await send(name, seq)
 
     async def bounded(seq: int) -> None:
@@ -172,10 +199,12 @@ async def run_phase(sink: Sink, send: Sender, name: str, count: int, rate: float
             await asyncio.sleep(delay)
         tasks.append(loop.create_task(one(seq)))
     await asyncio.gather(*tasks)
-    deadline = time.perf_counter() + 15
-    while len(phase.received) < count and time.perf_counter() < deadline:
-        await asyncio.sleep(0.01)
-    return phase
+    deadline = now() + 15
+    while True:
+        phase.received = await sink.received(session, name)
+        if len(phase.received) >= count or now() >= deadline:
+            return phase
+        await asyncio.sleep(0.05)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -193,6 +222,7 @@ class Row:
     p99_ms: float
     max_ms: float
     eventbridge_cpu_ms: float | None
+    sink_cpu_ms: float
 
 
 def cpu_seconds(pid: int) -> float:
@@ -201,7 +231,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def summarize(path: str, offered: str, phase: Phase, cpu: float | None) -> Row:
+def summarize(path: str, offered: str, phase: Phase, cpu: float | None, sink_cpu: float) -> Row:
     latencies = [(phase.received[seq] - phase.sent[seq]) * 1000 for seq in phase.received]
     span = max(phase.received.values()) - min(phase.sent.values())
     return Row(
@@ -213,74 +243,75 @@ def summarize(path: str, offered: str, phase: Phase, cpu: float | None) -> Row:
         percentile(latencies, 0.99),
         max(latencies),
         None if cpu is None else cpu * 1000 / max(1, len(phase.received)),
+        sink_cpu * 1000 / max(1, len(phase.received)),
     )
+
+
+def start_process(what: str, command: list[str]) -> tuple[subprocess.Popen[str], str]:
+    """Start a server process and return it with the URL it prints on its first line."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"(http://[^\s/]+)", line)
+    if match is None:
+        process.kill()
+        raise RuntimeError(f"{what} did not start: {line!r}")
+    return process, match.group(1)
 
 
 def start_eventbridge(state_dir: str, *flags: str) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, "-m", "vcn.eventbridge", "--port", "0", "--state-dir", state_dir]
-    process = subprocess.Popen(
-        [*command, "--log-level", "WARNING", *flags], stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"(http://\S+)", line)
-    if match is None:
-        process.kill()
-        raise RuntimeError(f"EventBridge did not start: {line!r}")
-    return process, match.group(1)
+    return start_process("EventBridge", [*command, "--log-level", "WARNING", *flags])
 
 
 Target = tuple[str, int]  # EventBridge URL and process id
 
 
 async def bench(
-    rate: float, seconds: float, burst: int, eventbridge: Target, keep_alive: Target
+    rate: float, seconds: float, burst: int, sink: Sink, eventbridge: Target, keep_alive: Target
 ) -> list[Row]:
-    sink = Sink()
-    await sink.start()
     rows: list[Row] = []
-    try:
-        # At most 10 connections per endpoint, like boto3's default pool (max_pool_connections=10).
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit_per_host=10)) as session:
-            await configure(session, eventbridge[0], sink.url)
-            await configure(session, keep_alive[0], sink.url)
-            count = int(rate * seconds)
-            paths: list[tuple[str, Sender, int | None]] = [
-                ("baseline: client -> sink", direct(session, sink.url), None),
-                (
-                    "PutEvents -> API destination -> sink",
-                    via_eventbridge(session, eventbridge[0]),
-                    eventbridge[1],
-                ),
-                (
-                    "same, --keep-alive-to-destinations",
-                    via_eventbridge(session, keep_alive[0]),
-                    keep_alive[1],
-                ),
-            ]
-            for offered, total, pace in ((f"{rate:g}/s", count, rate), ("max (64 in flight)", burst, None)):
-                for label, send, pid in paths:
-                    if pace is not None:
-                        await run_phase(sink, send, f"warmup {label}", int(rate), rate)
-                    before = cpu_seconds(pid) if pid else 0.0
-                    phase = await run_phase(sink, send, f"{offered} {label}", total, pace)
-                    cpu = cpu_seconds(pid) - before if pid else None
-                    rows.append(summarize(label, offered, phase, cpu))
-    finally:
-        await sink.stop()
+    # At most 10 connections per endpoint, like boto3's default pool (max_pool_connections=10).
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit_per_host=10)) as session:
+        await configure(session, eventbridge[0], sink.url)
+        await configure(session, keep_alive[0], sink.url)
+        count = int(rate * seconds)
+        paths: list[tuple[str, Sender, int | None]] = [
+            ("baseline: client -> sink", direct(session, sink.url), None),
+            (
+                "PutEvents -> API destination -> sink",
+                via_eventbridge(session, eventbridge[0]),
+                eventbridge[1],
+            ),
+            (
+                "same, --keep-alive-to-destinations",
+                via_eventbridge(session, keep_alive[0]),
+                keep_alive[1],
+            ),
+        ]
+        for offered, total, pace in ((f"{rate:g}/s", count, rate), ("max (64 in flight)", burst, None)):
+            for label, send, pid in paths:
+                if pace is not None:
+                    await run_phase(session, sink, send, f"warmup {label}", int(rate), rate)
+                before, sink_before = (cpu_seconds(pid) if pid else 0.0), cpu_seconds(sink.pid)
+                phase = await run_phase(session, sink, send, f"{offered} {label}", total, pace)
+                cpu = cpu_seconds(pid) - before if pid else None
+                rows.append(summarize(label, offered, phase, cpu, cpu_seconds(sink.pid) - sink_before))
     return rows
 
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| path | offered | delivered | events/s | p50 ms | p99 ms | max ms | EventBridge CPU ms/event |",
-        "|---|---|---|---|---|---|---|---|",
+        "| path | offered | delivered | events/s | p50 ms | p99 ms | max ms | EventBridge CPU ms/event "
+        "| sink CPU ms/event |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row.path} | {row.offered} | {row.delivered} | {row.events_per_second:.0f} | "
             f"{row.p50_ms:.2f} | {row.p99_ms:.2f} | {row.max_ms:.2f} | "
-            f"{'' if row.eventbridge_cpu_ms is None else f'{row.eventbridge_cpu_ms:.2f}'} |"
+            f"{'' if row.eventbridge_cpu_ms is None else f'{row.eventbridge_cpu_ms:.2f}'} | "
+            f"{row.sink_cpu_ms:.2f} |"
         )
     by_offer: dict[str, list[Row]] = {}
     for row in rows:
@@ -290,7 +321,7 @@ def table(rows: list[Row]) -> str:
             lines.append(
                 f"| ratio ({row.path}) / baseline | {offered} | | "
                 f"{row.events_per_second / baseline.events_per_second:.2f}x | "
-                f"{row.p50_ms / baseline.p50_ms:.1f}x | {row.p99_ms / baseline.p99_ms:.1f}x | | |"
+                f"{row.p50_ms / baseline.p50_ms:.1f}x | {row.p99_ms / baseline.p99_ms:.1f}x | | | |"
             )
     return "\n".join(lines)
 
@@ -300,16 +331,32 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="paced events per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each paced run")
     parser.add_argument("--burst", type=int, default=3000, help="events in each max-throughput run")
+    parser.add_argument("--sink-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sink_process:
+        asyncio.run(serve_sink())
+        return
     with tempfile.TemporaryDirectory() as state_dir:
         started: list[subprocess.Popen[str]] = []
         try:
+            sink_process, sink_url = start_process(
+                "sink", [sys.executable, "-m", "bench.delivery_bench", "--sink-process"]
+            )
+            started.append(sink_process)
+            sink = Sink(sink_url, sink_process.pid)
             process, url = start_eventbridge(state_dir)
             started.append(process)
             fast_process, fast_url = start_eventbridge(state_dir, "--keep-alive-to-destinations")
             started.append(fast_process)
             rows = asyncio.run(
-                bench(args.rate, args.seconds, args.burst, (url, process.pid), (fast_url, fast_process.pid))
+                bench(
+                    args.rate,
+                    args.seconds,
+                    args.burst,
+                    sink,
+                    (url, process.pid),
+                    (fast_url, fast_process.pid),
+                )
             )
         finally:
             for running in started:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import signal
@@ -65,3 +66,15 @@ def test_sigterm_dead_letters_pending_deliveries(tmp_path: Path) -> None:
             process.kill()
         loop.run(sink.stop())
         loop.close()
+
+
+def test_startup_heap_is_frozen_out_of_full_collections() -> None:
+    from vcn.heap import freeze_startup_heap
+
+    gc.unfreeze()
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > 0
+        assert gc.collect() >= 0  # collections still run on what is created afterwards
+    finally:
+        gc.unfreeze()

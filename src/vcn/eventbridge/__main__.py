@@ -12,6 +12,7 @@ from pathlib import Path
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
+from vcn.heap import freeze_startup_heap
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,6 +39,7 @@ async def serve(args: argparse.Namespace) -> None:
     service = EventBridgeService(args.account, args.region, state_dir=args.state_dir, settings=settings)
     server = EventBridgeServer(service)
     await server.start(args.host, args.port)
+    freeze_startup_heap()
     print(f"EventBridge ready on {server.url} (state in {args.state_dir})", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -27,6 +27,7 @@ from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
+from vcn.heap import freeze_startup_heap
 from vcn.httpapi import ApiServer, HttpRoute, JwtAuthorizerConfig
 from vcn.identity import DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.provider import DEFAULT_AUDIENCE
@@ -155,6 +156,7 @@ class LocalCloud:
                 loop.add_signal_handler(sig, stop.set)
         try:
             await self.start()
+            freeze_startup_heap()
             log.info("ready: %s written; Ctrl-C to stop", self.state_dir / "local.json")
             await stop.wait()
             log.info("shutting down")
