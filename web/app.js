@@ -2,8 +2,9 @@
 // show the live feed, and submit configurations for validation.
 
 import { EventsConnection } from "./events-client.js";
-import { channelsFor, decodeClaims } from "./grants.js";
+import { channelsFor, decodeClaims, grantList } from "./grants.js";
 import { Feed } from "./feed.js";
+import { SubmitForm, newConfigurationId } from "./submit-form.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUS_TEXT = {
@@ -18,6 +19,7 @@ let config;
 let connection = null;
 let token = null;
 let feed;
+let submitForm = null;
 
 function setStatus(state, detail) {
   const el = $("connection-status");
@@ -37,25 +39,24 @@ function apiUrl(path) {
   return new URL(path.replace(/^\//, ""), config.api.endsWith("/") ? config.api : `${config.api}/`).toString();
 }
 
-async function loadConfig() {
-  const response = await fetch("config.json", { cache: "no-store" });
-  if (!response.ok) throw new Error(`config.json could not be loaded (HTTP ${response.status}).`);
+async function fetchJson(url, what) {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${what} could not be loaded (HTTP ${response.status}).`);
   return response.json();
 }
 
 async function loadAnalysts() {
   if (config.identity !== "local") return;
-  const response = await fetch(apiUrl("/dev/analysts"));
-  if (!response.ok) return;
-  const analysts = await response.json();
+  const analysts = await fetchJson(apiUrl("/dev/analysts"), "The demo analysts");
   const list = $("analyst-list");
   list.replaceChildren();
+  const grants = (values) => (values || []).join(", ") || "none";
   for (const analyst of analysts) {
     const li = document.createElement("li");
     const button = document.createElement("button");
     button.type = "button";
     button.dataset.user = analyst.id;
-    button.textContent = `${analyst.name} \u2014 markets ${(analyst.markets || []).join(", ") || "none"}, plants ${(analyst.plants || []).join(", ") || "none"}`;
+    button.textContent = `${analyst.name} \u2014 markets ${grants(analyst.markets)}, plants ${grants(analyst.plants)}`;
     button.addEventListener("click", () => signInAs(analyst.id));
     li.append(button);
     list.append(li);
@@ -64,25 +65,33 @@ async function loadAnalysts() {
 }
 
 async function signInAs(user) {
-  const response = await fetch(apiUrl("/dev/token"), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ user }),
-  });
-  if (!response.ok) return showError(`The local identity provider refused ${user} (HTTP ${response.status}).`);
-  signIn((await response.json()).token);
+  let response;
+  try {
+    response = await fetch(apiUrl("/dev/token"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user }),
+    });
+  } catch (err) {
+    return showError(`The local identity provider could not be reached (${err.message}); is vcn local up running?`);
+  }
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) return showError(body.message || `The local identity provider refused ${user} (HTTP ${response.status}).`);
+  signIn(body.token);
 }
 
 function signIn(newToken) {
+  const bare = String(newToken || "").trim().replace(/^Bearer\s+/i, "");
   let claims;
   try {
-    claims = decodeClaims(newToken.trim().replace(/^Bearer\s+/i, ""));
+    claims = decodeClaims(bare);
   } catch (err) {
-    showError(err.message);
+    showError(`${err.message} Paste the whole token (three parts separated by dots).`);
     return;
   }
   showError("");
-  token = newToken.trim().replace(/^Bearer\s+/i, "");
+  if (connection) connection.close();
+  token = bare;
   sessionStorage.setItem("vcn.token", token);
   $("sign-in").hidden = true;
   $("workspace").hidden = false;
@@ -92,15 +101,24 @@ function signIn(newToken) {
   const channels = channelsFor(claims);
   $("subscriptions").textContent = `Subscribed to ${channels.join(", ")}`;
   feed.clear();
+  const out = $("submit-result");
+  out.replaceChildren();
+  out.className = "submit-result";
+  if (submitForm) {
+    const problem = submitForm.setGrants(grantList(claims.markets));
+    if (problem) out.textContent = problem;
+  }
   connection = new EventsConnection({
     httpUrl: config.appsync.http,
     realtimeUrl: config.appsync.realtime,
     token,
+    timing: window.vcnConsoleTiming || {}, // embedding pages and tests may shorten the timers
     onStatus: setStatus,
     onError: (message) => feed.toast("HIGH", message),
   });
   for (const channel of channels) connection.subscribe(channel, (event, ch) => feed.add(event, ch));
   connection.connect();
+  $("feed-title").focus();
 }
 
 function signOut() {
@@ -108,6 +126,7 @@ function signOut() {
   connection = null;
   token = null;
   sessionStorage.removeItem("vcn.token");
+  feed.clear();
   $("workspace").hidden = true;
   $("sign-in").hidden = false;
   $("who").hidden = true;
@@ -115,48 +134,82 @@ function signOut() {
   setStatus("offline");
 }
 
+function findingList(label, items, describe) {
+  const fragment = document.createDocumentFragment();
+  if (!items || !items.length) return fragment;
+  const h = document.createElement("h3");
+  h.textContent = `${label} (${items.length})`;
+  const ul = document.createElement("ul");
+  ul.className = label.toLowerCase();
+  for (const item of items) {
+    const li = document.createElement("li");
+    li.textContent = describe(item);
+    ul.append(li);
+  }
+  fragment.append(h, ul);
+  return fragment;
+}
+
+function recommendationText(r) {
+  const change =
+    r.action === "REPLACE_OPTION" ? `Replace ${r.fromOption} with ${r.toOption}`
+    : r.action === "ADD_OPTION" ? `Add ${r.toOption}`
+    : `Remove ${r.fromOption}`;
+  return `${change} (${r.reasonCode})`;
+}
+
 async function submitConfiguration(event) {
   event.preventDefault();
-  const form = event.target;
-  const data = Object.fromEntries(new FormData(form).entries());
-  data.options = String(data.options || "").split(",").map((o) => o.trim()).filter(Boolean);
   const out = $("submit-result");
+  out.className = "submit-result";
+  const problem = submitForm.problem();
+  if (problem) {
+    out.className = "submit-result error";
+    out.textContent = problem;
+    return;
+  }
+  const body = submitForm.body();
   out.textContent = "Validating\u2026";
   let response;
   try {
     response = await fetch(apiUrl("/configurations/validate"), {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify(data),
+      body: JSON.stringify(body),
     });
   } catch (err) {
-    out.textContent = `The configuration API could not be reached: ${err.message}`;
+    out.className = "submit-result error";
+    out.textContent = `The configuration API could not be reached (${err.message}); try again.`;
     return;
   }
-  const body = await response.json().catch(() => ({}));
+  const result = await response.json().catch(() => ({}));
   out.replaceChildren();
   if (!response.ok) {
     out.className = "submit-result error";
-    out.textContent = `Rejected (HTTP ${response.status}): ${body.message || JSON.stringify(body)}`;
+    const hint = response.status === 401 ? " Your token was refused; sign out and sign in again." : "";
+    const head = document.createElement("p");
+    head.textContent = `Rejected (HTTP ${response.status}): ${result.message || "no reason given"}.${hint}`;
+    out.append(head, findingList("Errors", result.errors, (e) => `${e.field} ${e.message}`));
     return;
   }
-  out.className = `submit-result outcome-${String(body.outcome || "").toLowerCase()}`;
+  out.className = `submit-result outcome-${String(result.outcome || "").toLowerCase()}`;
+  out.dataset.outcome = result.outcome || "";
   const head = document.createElement("p");
   head.className = "outcome";
-  head.textContent = `${body.configurationId || data.configurationId}: ${body.outcome}`;
-  out.append(head);
-  for (const [label, items] of [["Violations", body.violations], ["Warnings", body.warnings], ["Recommendations", body.recommendations]]) {
-    if (!items || !items.length) continue;
-    const h = document.createElement("h3");
-    h.textContent = label;
-    const ul = document.createElement("ul");
-    for (const item of items) {
-      const li = document.createElement("li");
-      li.textContent = item.message || [item.code, item.action, item.fromOption, item.toOption, item.reasonCode].filter(Boolean).join(" ");
-      ul.append(li);
-    }
-    out.append(h, ul);
-  }
+  head.textContent = `${result.configurationId}: ${String(result.outcome || "").replace(/_/g, " ")}`;
+  const note = document.createElement("p");
+  note.className = "hint";
+  note.textContent = "Its notifications arrive in the live feed.";
+  out.append(
+    head,
+    findingList("Violations", result.violations, (f) => `${f.message} (${f.code})`),
+    findingList("Warnings", result.warnings, (f) => `${f.message} (${f.code})`),
+    findingList("Recommendations", result.recommendations, recommendationText),
+    note,
+  );
+  // the next submission is a new configuration unless the analyst edits the id again
+  const el = $("submit-form").elements;
+  el.configurationId.value = newConfigurationId(body.market, body.modelLine);
 }
 
 async function main() {
@@ -171,17 +224,23 @@ async function main() {
   $("mark-read").addEventListener("click", () => feed.markAllRead());
   $("sign-out").addEventListener("click", signOut);
   $("submit-form").addEventListener("submit", submitConfiguration);
+  $("reset-preset").addEventListener("click", () => submitForm && submitForm.applyPreset($("submit-form").elements.market.value));
   $("token-form").addEventListener("submit", (e) => {
     e.preventDefault();
     signIn($("token-input").value);
   });
   try {
-    config = await loadConfig();
+    config = await fetchJson("config.json", "config.json");
   } catch (err) {
-    showError(err.message);
+    showError(`${err.message} The console needs it beside index.html.`);
     return;
   }
-  await loadAnalysts().catch(() => {});
+  try {
+    submitForm = new SubmitForm($("submit-form"), await fetchJson("catalog.json", "The catalog"));
+  } catch (err) {
+    $("submit-result").textContent = err.message;
+  }
+  await loadAnalysts().catch((err) => showError(err.message));
   const fromUrl = new URLSearchParams(location.search).get("token");
   if (fromUrl) {
     history.replaceState(null, "", location.pathname); // keep the token out of the address bar and history
@@ -189,6 +248,7 @@ async function main() {
   } else if (sessionStorage.getItem("vcn.token")) {
     signIn(sessionStorage.getItem("vcn.token"));
   }
+  document.body.dataset.ready = "true";
 }
 
 main();

@@ -3,6 +3,13 @@
 
 const SUBPROTOCOL = "aws-appsync-event-ws";
 
+export const DEFAULT_TIMING = {
+  reconnectBaseMs: 500, // first retry after 0.25..0.5 s, doubling per attempt
+  reconnectMaxMs: 15000, // analysts should not wait more than this after the service is back
+  connectTimeoutMs: 10000, // no connection_ack within this: the attempt is abandoned and retried
+  keepAliveMs: null, // null: the server's connectionTimeoutMs from connection_ack (AWS: 300000)
+};
+
 function base64Url(text) {
   const bytes = new TextEncoder().encode(text);
   let binary = "";
@@ -14,25 +21,37 @@ function randomId() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
+function reasons(frame) {
+  return (frame.errors || []).map((e) => [e.errorType, e.message].filter(Boolean).join(": ")).join("; ");
+}
+
+/**
+ * States reported through onStatus: "connecting", "connected" (acknowledged and every subscription answered),
+ * "reconnecting" (lost; a retry is scheduled or running), "unauthorized" (token refused: no retry), "offline".
+ */
 export class EventsConnection {
   /**
-   * @param {{httpUrl: string, realtimeUrl: string, token: string,
+   * @param {{httpUrl: string, realtimeUrl: string, token: string, timing?: object,
    *          onStatus?: (state: string, detail?: string) => void,
    *          onError?: (message: string) => void}} options
    */
-  constructor({ httpUrl, realtimeUrl, token, onStatus = () => {}, onError = () => {} }) {
+  constructor({ httpUrl, realtimeUrl, token, timing = {}, onStatus = () => {}, onError = () => {} }) {
     this.host = new URL(httpUrl).host;
     this.realtimeUrl = realtimeUrl;
     this.token = token;
+    this.timing = { ...DEFAULT_TIMING, ...timing };
     this.onStatus = onStatus;
     this.onError = onError;
-    this.subscriptions = new Map(); // id -> {channel, onEvent}
+    this.subscriptions = new Map(); // id -> {channel, onEvent, state: "pending" | "active"}
     this.socket = null;
     this.closed = false;
+    this.everConnected = false;
     this.attempt = 0;
-    this.keepAliveMs = 300000;
+    this.keepAliveMs = this.timing.keepAliveMs || 300000;
     this.watchdog = null;
     this.retryTimer = null;
+    this.onOnline = () => this.retryNow();
+    window.addEventListener("online", this.onOnline);
   }
 
   get authorization() {
@@ -41,7 +60,8 @@ export class EventsConnection {
 
   connect() {
     this.closed = false;
-    this.onStatus(this.attempt === 0 ? "connecting" : "reconnecting", `attempt ${this.attempt + 1}`);
+    this.retryTimer = null;
+    this.report(this.everConnected ? "reconnecting" : "connecting", `attempt ${this.attempt + 1}`);
     let socket;
     try {
       socket = new WebSocket(this.realtimeUrl, [SUBPROTOCOL, `header-${base64Url(JSON.stringify(this.authorization))}`]);
@@ -50,13 +70,19 @@ export class EventsConnection {
       return;
     }
     this.socket = socket;
+    this.acked = false;
+    // a handshake that hangs (a frozen server) must not leave the console waiting forever
+    this.armWatchdog(this.timing.connectTimeoutMs, "no connection_ack");
     socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "connection_init" })));
-    socket.addEventListener("message", (msg) => this.handleFrame(msg.data));
-    socket.addEventListener("close", () => {
+    socket.addEventListener("message", (msg) => {
+      if (this.socket === socket) this.handleFrame(msg.data);
+    });
+    socket.addEventListener("close", (e) => {
       if (this.socket !== socket) return;
       this.socket = null;
       this.stopWatchdog();
-      if (!this.closed) this.scheduleReconnect("connection closed");
+      for (const sub of this.subscriptions.values()) sub.state = "pending";
+      if (!this.closed) this.scheduleReconnect(`connection closed (code ${e.code})`);
     });
   }
 
@@ -67,16 +93,17 @@ export class EventsConnection {
     } catch {
       return;
     }
+    // any frame proves the connection alive; AWS sends "ka" every minute even when there is no traffic
+    if (this.acked) this.armWatchdog(this.keepAliveMs, "keep-alive missed");
     switch (frame.type) {
       case "connection_ack":
-        this.keepAliveMs = frame.connectionTimeoutMs || this.keepAliveMs;
+        this.keepAliveMs = this.timing.keepAliveMs || frame.connectionTimeoutMs || this.keepAliveMs;
         this.attempt = 0;
-        this.armWatchdog();
-        this.onStatus("connected");
-        for (const [id, sub] of this.subscriptions) this.sendSubscribe(id, sub.channel);
-        break;
-      case "ka":
-        this.armWatchdog();
+        this.acked = true;
+        this.everConnected = true;
+        this.armWatchdog(this.keepAliveMs, "keep-alive missed");
+        for (const [id, sub] of this.subscriptions) this.sendSubscribe(id, sub);
+        this.reportSubscriptions();
         break;
       case "data": {
         const sub = this.subscriptions.get(frame.id);
@@ -85,46 +112,62 @@ export class EventsConnection {
         try {
           event = typeof event === "string" ? JSON.parse(event) : event;
         } catch {
-          /* a non-JSON event is shown as text */
+          event = { type: "unreadable", text: String(frame.event) };
         }
         sub.onEvent(event, sub.channel);
         break;
       }
       case "subscribe_success": {
         const sub = this.subscriptions.get(frame.id);
-        if (sub) sub.active = true;
-        this.onStatus("connected");
+        if (sub) sub.state = "active";
+        this.reportSubscriptions();
         break;
       }
       case "subscribe_error": {
         const sub = this.subscriptions.get(frame.id);
-        const reason = (frame.errors || []).map((e) => e.errorType + (e.message ? `: ${e.message}` : "")).join("; ");
-        this.onError(`Subscription to ${sub ? sub.channel : frame.id} refused (${reason || "unknown"})`);
-        this.subscriptions.delete(frame.id);
+        this.onError(`Subscription to ${sub ? sub.channel : frame.id} refused (${reasons(frame) || "no reason given"})`);
+        this.subscriptions.delete(frame.id); // refused for this token: retrying it would be refused again
+        this.reportSubscriptions();
         break;
       }
       case "connection_error": {
-        const reason = (frame.errors || []).map((e) => e.message || e.errorType).join("; ");
-        this.onError(`Connection refused: ${reason}`);
-        this.onStatus("unauthorized", reason);
-        this.closed = true; // a rejected token will not get better by retrying
+        const reason = reasons(frame) || "no reason given";
+        this.onError(`Connection refused: ${reason}. Sign in again.`);
+        this.closed = true; // a rejected token does not get better by retrying
+        this.stopWatchdog();
+        this.report("unauthorized", reason);
+        if (this.socket) this.socket.close();
         break;
       }
       case "error":
-        this.onError((frame.errors || []).map((e) => e.message || e.errorType).join("; "));
+        this.onError(reasons(frame) || "The events service reported an error");
         break;
       default:
         break;
     }
   }
 
-  armWatchdog() {
+  reportSubscriptions() {
+    const pending = [...this.subscriptions.values()].filter((s) => s.state !== "active").length;
+    if (pending) this.report("connecting", `subscribing (${pending} pending)`);
+    else this.report("connected", `${this.subscriptions.size} subscriptions`);
+  }
+
+  report(state, detail) {
+    this.state = state;
+    this.onStatus(state, detail);
+  }
+
+  armWatchdog(ms, reason) {
     this.stopWatchdog();
-    // no keep-alive within the announced timeout: the socket is dead even if the browser has not noticed
+    // nothing heard within the allowed time: the socket is dead even if the browser has not noticed
     this.watchdog = setTimeout(() => {
-      this.onStatus("reconnecting", "keep-alive missed");
-      if (this.socket) this.socket.close();
-    }, this.keepAliveMs);
+      const socket = this.socket;
+      this.socket = null;
+      if (socket) socket.close();
+      for (const sub of this.subscriptions.values()) sub.state = "pending";
+      this.scheduleReconnect(reason);
+    }, ms);
   }
 
   stopWatchdog() {
@@ -133,31 +176,43 @@ export class EventsConnection {
   }
 
   scheduleReconnect(reason) {
-    if (this.closed) return;
+    if (this.closed || this.retryTimer) return;
     this.attempt += 1;
-    const base = Math.min(30000, 500 * 2 ** Math.min(this.attempt - 1, 6));
-    const delay = base / 2 + Math.random() * (base / 2);
-    this.onStatus("reconnecting", `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    const { reconnectBaseMs, reconnectMaxMs } = this.timing;
+    const ceiling = Math.min(reconnectMaxMs, reconnectBaseMs * 2 ** Math.min(this.attempt - 1, 16));
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: many consoles must not retry in step
+    this.report("reconnecting", `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
     this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  retryNow() {
+    if (this.closed || !this.retryTimer) return;
+    clearTimeout(this.retryTimer);
+    this.connect();
   }
 
   subscribe(channel, onEvent) {
     const id = randomId();
-    this.subscriptions.set(id, { channel, onEvent, active: false });
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.sendSubscribe(id, channel);
+    const sub = { channel, onEvent, state: "pending" };
+    this.subscriptions.set(id, sub);
+    if (this.socket && this.acked) this.sendSubscribe(id, sub);
     return id;
   }
 
-  sendSubscribe(id, channel) {
-    this.socket.send(JSON.stringify({ type: "subscribe", id, channel, authorization: this.authorization }));
+  sendSubscribe(id, sub) {
+    sub.state = "pending";
+    this.socket.send(JSON.stringify({ type: "subscribe", id, channel: sub.channel, authorization: this.authorization }));
   }
 
   close() {
     this.closed = true;
     this.stopWatchdog();
+    window.removeEventListener("online", this.onOnline);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.socket) this.socket.close();
+    this.retryTimer = null;
+    const socket = this.socket;
     this.socket = null;
-    this.onStatus("offline");
+    if (socket) socket.close();
+    this.report("offline");
   }
 }

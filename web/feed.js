@@ -2,7 +2,7 @@
 // priority colours and labels, icons by type, relative times, filters, unread counter and toasts.
 
 const ICONS = {
-  ConfigurationValidated: "\u2714", // check mark
+  ConfigurationValidated: "\u2611", // ballot box with check
   SpecAdjustmentRecommended: "\u270E", // pencil
   SupplyConstraintRaised: "\u26A0", // warning sign
   SupplyConstraintCleared: "\u2713", // light check
@@ -17,22 +17,35 @@ const LABELS = {
 
 const MAX_ITEMS = 500;
 
+/** Title, one-line detail and the labelled fields that matter for each notification type. */
 export function summarize(n) {
   switch (n.type) {
     case "ConfigurationValidated":
       return [
-        `${n.configurationId} \u2014 ${n.outcome}`,
-        `${n.market} / ${n.modelLine} @ ${n.plant} \u00B7 ${n.violationCount} violations, ${n.warningCount} warnings \u00B7 by ${n.submittedBy}`,
+        `${n.configurationId} \u2014 ${String(n.outcome || "").replace(/_/g, " ")}`,
+        `${n.violationCount} violations, ${n.warningCount} warnings`,
+        [["Market", n.market], ["Model line", n.modelLine], ["Plant", n.plant], ["By", n.submittedBy]],
       ];
     case "SpecAdjustmentRecommended": {
-      const change = n.action === "REPLACE_OPTION" ? `${n.fromOption} \u2192 ${n.toOption}` : n.action === "ADD_OPTION" ? `add ${n.toOption}` : `remove ${n.fromOption}`;
-      return [`${n.configurationId} \u2014 ${change}`, `${n.market} / ${n.modelLine} \u00B7 ${n.action} \u00B7 reason ${n.reasonCode}`];
+      const change =
+        n.action === "REPLACE_OPTION" ? `replace ${n.fromOption} \u2192 ${n.toOption}`
+        : n.action === "ADD_OPTION" ? `add ${n.toOption}`
+        : `remove ${n.fromOption}`;
+      return [
+        `${n.configurationId} \u2014 ${change}`,
+        `reason ${n.reasonCode}`,
+        [["Market", n.market], ["Model line", n.modelLine], ["By", n.submittedBy]],
+      ];
     }
     case "SupplyConstraintRaised":
     case "SupplyConstraintCleared":
-      return [`${n.partNumber} at ${n.plant} \u2014 ${n.severity}`, `constraint ${n.constraintId}`];
+      return [
+        `${n.partNumber} at ${n.plant}`,
+        `${n.type === "SupplyConstraintRaised" ? "severity" : "was"} ${n.severity}`,
+        [["Plant", n.plant], ["Constraint", n.constraintId]],
+      ];
     default:
-      return [n.type || "notification", JSON.stringify(n)];
+      return [n.type || "notification", "", Object.entries(n).filter(([k]) => !["type", "eventId", "time", "priority"].includes(k))];
   }
 }
 
@@ -67,8 +80,9 @@ export class Feed {
     item.dataset.priority = priority;
     item.dataset.type = n.type || "";
     item.dataset.eventId = n.eventId || "";
+    if (n.outcome) item.dataset.outcome = n.outcome;
     item.tabIndex = 0;
-    const [title, detail] = summarize(n);
+    const [title, detail, fields] = summarize(n);
     const icon = document.createElement("span");
     icon.className = "icon";
     icon.setAttribute("aria-hidden", "true");
@@ -86,6 +100,7 @@ export class Feed {
     const time = document.createElement("time");
     time.dateTime = n.time || "";
     time.textContent = relativeTime(n.time);
+    time.title = n.time || "";
     head.append(badge, kind, time);
     const t = document.createElement("div");
     t.className = "title";
@@ -93,10 +108,20 @@ export class Feed {
     const d = document.createElement("div");
     d.className = "detail";
     d.textContent = detail;
+    const facts = document.createElement("dl");
+    facts.className = "facts";
+    for (const [label, value] of fields) {
+      if (value === undefined || value === null || value === "") continue;
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = String(value);
+      facts.append(dt, dd);
+    }
     const via = document.createElement("div");
     via.className = "via";
-    via.textContent = channel;
-    body.append(head, t, d, via);
+    via.textContent = `via ${channel}`;
+    body.append(head, t, d, facts, via);
     item.append(icon, body);
     item.addEventListener("click", () => this.markRead(item));
     item.addEventListener("keydown", (e) => (e.key === "Enter" || e.key === " ") && this.markRead(item));
@@ -124,6 +149,7 @@ export class Feed {
   renderUnread() {
     this.unread.textContent = String(this.unreadCount);
     this.unread.dataset.count = String(this.unreadCount);
+    this.unread.setAttribute("aria-label", `${this.unreadCount} unread notifications`);
     document.title = this.unreadCount ? `(${this.unreadCount}) Vehicle configuration notifications` : "Vehicle configuration notifications";
   }
 
@@ -147,8 +173,11 @@ export class Feed {
     const el = document.createElement("div");
     el.className = `toast priority-${priority.toLowerCase()}`;
     el.textContent = text;
+    el.title = "Click to dismiss";
+    el.addEventListener("click", () => el.remove());
     this.toasts.append(el);
-    setTimeout(() => el.remove(), 6000);
+    while (this.toasts.children.length > 4) this.toasts.firstElementChild.remove(); // a burst must not cover the page
+    setTimeout(() => el.remove(), 8000);
   }
 
   clear() {

@@ -10,7 +10,8 @@ export function decodeClaims(token) {
   return claims;
 }
 
-function list(value) {
+/** A grant claim as a list: a JSON array, or a comma-joined string as in the authorizer's handlerContext. */
+export function grantList(value) {
   if (Array.isArray(value)) return value.map(String);
   if (typeof value === "string" && value) return value.split(",").map((v) => v.trim()).filter(Boolean);
   return [];
@@ -19,8 +20,8 @@ function list(value) {
 /** The channels a user's console subscribes to: their own, every granted market (all model lines), every granted plant. */
 export function channelsFor(claims) {
   const channels = [`/users/${claims.sub}`];
-  const markets = list(claims.markets);
-  const plants = list(claims.plants);
+  const markets = grantList(claims.markets);
+  const plants = grantList(claims.plants);
   if (markets.includes("*")) channels.push("/markets/*");
   else for (const m of markets) channels.push(`/markets/${m}/*`);
   if (plants.includes("*")) channels.push("/plants/*");
