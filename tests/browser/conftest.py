@@ -37,13 +37,13 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_session() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str, playwright_session: Playwright) -> Iterator[Browser]:
     browser = playwright_session.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
     try:
@@ -52,7 +52,7 @@ def browser(chromium_path: str, playwright_session: Playwright) -> Iterator[Brow
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cloud(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
     """One local cloud for all browser tests, on ports it keeps when a test restarts it (`restart_cloud`)."""
     state_dir = tmp_path_factory.mktemp("browser-cloud") / "state"
