@@ -40,6 +40,10 @@ class RecordingOutbox:
         self.frames.append(frame)
         return True
 
+    def put_all(self, frames: list[bytes]) -> int:
+        self.frames.extend(frames)
+        return len(frames)
+
 
 def subscribe(index: SubscriptionIndex, sub_id: str, channel: str) -> RecordingOutbox:
     outbox = RecordingOutbox()
@@ -114,6 +118,8 @@ def test_slow_consumer_is_disconnected_while_the_others_receive_everything(
             )
             slow_client = RawClient(slow)
             assert (await slow_client.subscribe("slow", "/default/feed"))["type"] == "subscribe_success"
+            # Private access: to check the slow client was cut off after its frames went out directly.
+            (slow_connection,) = server._connections
             async with raw_client(server) as a, raw_client(server) as b, raw_client(server) as c:
                 fast = [a, b, c]
                 for n, client in enumerate(fast):
@@ -136,6 +142,7 @@ def test_slow_consumer_is_disconnected_while_the_others_receive_everything(
             with pytest.raises(websockets.ConnectionClosed):
                 while True:
                     await slow.recv()
+            assert slow_connection.outbox.direct_writes > 0 and slow_connection.outbox.closed
 
     with caplog.at_level(logging.WARNING, logger="vcn.appsync"):
         run(scenario())

@@ -1,8 +1,10 @@
-"""Delivery: bounded per-connection outboxes with their own writer task, and broadcasting to subscriptions.
+"""Delivery: bounded per-connection outboxes, and broadcasting to subscriptions.
 
-A publish only appends pre-built frames to the outboxes of the matching subscriptions (no awaiting), so a slow
-or dead client never delays the publisher or the other subscribers. A connection whose outbox exceeds its byte
-budget is reported through `on_overflow` and disconnected by its owner.
+A frame goes straight onto the connection's socket when nothing is queued ahead of it and the transport is
+not paused (so a broadcast reaches its first subscriber at once, like `websockets.broadcast`); otherwise it
+waits in the outbox, which a writer task empties at the pace the client reads. A publish never awaits, so a
+slow or dead client never delays the publisher or the other subscribers. A connection whose outbox exceeds
+its byte budget is reported through `on_overflow` and disconnected by its owner.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from vcn.appsync.channels import Channel
 from vcn.appsync.protocol import broadcast_error, encode_event
@@ -19,7 +22,21 @@ from vcn.appsync.subscriptions import SubscriptionIndex
 
 logger = logging.getLogger("vcn.appsync")
 
-SendFrame = Callable[[bytes], Awaitable[None]]  # writes one UTF-8 text frame
+
+class FrameSink(Protocol):
+    """Where an outbox writes UTF-8 text frames: one WebSocket connection's transport."""
+
+    def ready(self) -> bool:
+        """True when a frame can be written now without waiting: open, and its transport not paused."""
+        ...
+
+    def write(self, frames: Sequence[bytes]) -> None:
+        """Write text frames, in order, without waiting (only called when `ready()`)."""
+        ...
+
+    async def send(self, frame: bytes) -> None:
+        """Write one text frame, waiting while the transport is paused."""
+        ...
 
 
 class Outbox:
@@ -31,17 +48,20 @@ class Outbox:
         "_limit",
         "_on_overflow",
         "_queued",
-        "_send",
+        "_sending",
+        "_sink",
         "_wakeup",
         "_writer",
+        "direct_writes",
         "name",
+        "queued_writes",
     )
 
     def __init__(
-        self, name: str, send: SendFrame, *, limit_bytes: int, on_overflow: Callable[[str], None]
+        self, name: str, sink: FrameSink, *, limit_bytes: int, on_overflow: Callable[[str], None]
     ) -> None:
         self.name = name
-        self._send = send
+        self._sink = sink
         self._limit = limit_bytes
         self._on_overflow = on_overflow
         self._frames: deque[bytes] = deque()
@@ -49,6 +69,9 @@ class Outbox:
         self._wakeup = asyncio.Event()
         self._closed = False
         self._writer: asyncio.Task[None] | None = None
+        self._sending = False  # the writer task holds a frame it has not finished sending
+        self.direct_writes = 0  # frames written by `put` itself
+        self.queued_writes = 0  # frames written by the writer task after waiting in the queue
 
     def start(self) -> None:
         self._writer = asyncio.get_running_loop().create_task(
@@ -67,7 +90,37 @@ class Outbox:
         return self.put(frame.encode())
 
     def put(self, frame: bytes) -> bool:
-        """Queue one encoded text frame; False if the connection is closed or has just overflowed."""
+        """Write or queue one encoded text frame; False if the connection is closed or has just overflowed."""
+        if self._closed:
+            return False
+        # Nothing ahead of this frame and room in the socket buffer: skip the queue (and a task switch).
+        if not self._frames and not self._sending and self._sink.ready():
+            return self._write_now((frame,)) == 1
+        return self._enqueue(frame)
+
+    def put_all(self, frames: Sequence[bytes]) -> int:
+        """`put` for several frames, written in one go when possible; the number written or queued."""
+        if self._closed:
+            return 0
+        if not self._frames and not self._sending and self._sink.ready():
+            return self._write_now(frames)
+        queued = 0
+        for frame in frames:
+            if not self._enqueue(frame):
+                break
+            queued += 1
+        return queued
+
+    def _write_now(self, frames: Sequence[bytes]) -> int:
+        try:
+            self._sink.write(frames)
+        except (ConnectionError, RuntimeError) as exc:
+            self._lost(exc)
+            return 0
+        self.direct_writes += len(frames)
+        return len(frames)
+
+    def _enqueue(self, frame: bytes) -> bool:
         if self._closed:
             return False
         size = len(frame)
@@ -95,18 +148,28 @@ class Outbox:
                 continue
             frame = frames.popleft()
             self._queued -= len(frame)
+            self._sending = True
             try:
-                await self._send(frame)
+                await self._sink.send(frame)
             except (ConnectionError, RuntimeError) as exc:
-                # The peer went away; the connection's reader notices and cleans up.
-                logger.debug("write to %s failed: %s", self.name, exc)
-                self._closed = True
+                self._lost(exc)
                 return
+            finally:
+                self._sending = False
+            self.queued_writes += 1
+
+    def _lost(self, exc: Exception) -> None:
+        # The peer went away; the connection's reader notices and cleans up.
+        logger.debug("write to %s failed: %s", self.name, exc)
+        self._closed = True
+        self._frames.clear()
+        self._queued = 0
 
     async def drain(self, timeout: float) -> None:
         """Wait (bounded) until queued frames are written, e.g. before a clean close."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while self._frames and not self._closed and asyncio.get_running_loop().time() < deadline:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (self._frames or self._sending) and not self._closed and loop.time() < deadline:
             await asyncio.sleep(0.01)
 
     async def close(self) -> None:
@@ -129,17 +192,21 @@ class FanOut:
         self.delivered = 0
 
     def broadcast(self, channel: Channel, events: Iterable[str]) -> int:
-        """Queue each event (JSON string) for each subscription matching `channel`; return frames queued."""
+        """Send each event (JSON string) to each subscription matching `channel`; return frames written or
+        queued."""
         tails = [encode_event(event) for event in events]
         if not tails:
             return 0
         queued = 0
-        for subscription in list(self._index.match(channel)):
-            put = subscription.outbox.put
-            prefix = subscription.frame_prefix
-            for tail in tails:
-                if put(prefix + tail):
-                    queued += 1
+        if len(tails) == 1:
+            tail = tails[0]
+            for subscription in list(self._index.match(channel)):
+                queued += subscription.outbox.put(subscription.frame_prefix + tail)
+        else:
+            # One write per subscription for all of a publish's events (still one `data` frame each).
+            for subscription in list(self._index.match(channel)):
+                prefix = subscription.frame_prefix
+                queued += subscription.outbox.put_all([prefix + tail for tail in tails])
         self.delivered += queued
         return queued
 

@@ -14,12 +14,14 @@ import binascii
 import json
 import logging
 import socket
+import struct
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from aiohttp.base_protocol import BaseProtocol
 
 from vcn.appsync import protocol as wire
 from vcn.appsync.api import EventApi
@@ -197,7 +199,9 @@ class AppSyncEventsServer:
             await ws.close(code=1000)
             return ws
         self._connection_seq += 1
-        connection = RealtimeConnection(self, ws, transport, f"conn-{self._connection_seq}", source_ip)
+        connection = RealtimeConnection(
+            self, ws, transport, request.protocol, f"conn-{self._connection_seq}", source_ip
+        )
         self._connections.add(connection)
         try:
             await connection.run()
@@ -205,6 +209,55 @@ class AppSyncEventsServer:
             self._connections.discard(connection)
             await connection.release()
         return ws
+
+
+class WebSocketFrameSink:
+    """Writes text frames of one aiohttp WebSocket: straight onto the transport when it has room, else through
+    aiohttp's writer, which waits for the transport to drain.
+
+    The direct write builds the same unmasked, uncompressed frame aiohttp would (`compress=False` on every
+    connection), in one `transport.write`, so it never interleaves with aiohttp's own control frames.
+    """
+
+    __slots__ = ("_protocol", "_transport", "_ws")
+
+    def __init__(
+        self, ws: web.WebSocketResponse, transport: asyncio.Transport | None, protocol: BaseProtocol
+    ) -> None:
+        self._ws = ws
+        self._transport = transport
+        self._protocol = protocol
+
+    def ready(self) -> bool:
+        transport = self._transport
+        return not (
+            transport is None or self._protocol.writing_paused or transport.is_closing() or self._ws.closed
+        )
+
+    def write(self, frames: Sequence[bytes]) -> None:
+        assert self._transport is not None  # ready() said so
+        if len(frames) == 1:
+            frame = frames[0]
+            self._transport.write(_text_frame_header(len(frame)) + frame)
+        else:
+            self._transport.write(b"".join(_text_frame_header(len(f)) + f for f in frames))
+
+    async def send(self, frame: bytes) -> None:
+        await self._ws.send_frame(frame, WSMsgType.TEXT)
+
+
+_SHORT_HEADERS = tuple(bytes((0x81, length)) for length in range(126))
+_MEDIUM_HEADER = struct.Struct("!BBH")
+_LONG_HEADER = struct.Struct("!BBQ")
+
+
+def _text_frame_header(length: int) -> bytes:
+    """RFC 6455 header of a final, unmasked text frame carrying `length` payload bytes."""
+    if length < 126:
+        return _SHORT_HEADERS[length]
+    if length < 65536:
+        return _MEDIUM_HEADER.pack(0x81, 126, length)
+    return _LONG_HEADER.pack(0x81, 127, length)
 
 
 class RealtimeConnection:
@@ -215,6 +268,7 @@ class RealtimeConnection:
         server: AppSyncEventsServer,
         ws: web.WebSocketResponse,
         transport: asyncio.Transport | None,
+        server_protocol: BaseProtocol,
         name: str,
         source_ip: str,
     ) -> None:
@@ -233,7 +287,7 @@ class RealtimeConnection:
         self._tokens_at = time.monotonic()
         self.outbox = Outbox(
             name,
-            self._send_text_frame,
+            WebSocketFrameSink(ws, transport, server_protocol),
             limit_bytes=server.limits.outbound_queue_bytes,
             on_overflow=self._overflow,
         )
@@ -273,9 +327,6 @@ class RealtimeConnection:
 
     def _send(self, frame: str) -> None:
         self.outbox.put_text(frame)
-
-    async def _send_text_frame(self, frame: bytes) -> None:
-        await self.ws.send_frame(frame, WSMsgType.TEXT)
 
     def _spawn(self, coroutine: Any) -> None:
         task = self._loop.create_task(coroutine)
