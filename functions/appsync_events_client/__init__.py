@@ -4,7 +4,7 @@ Public API: `EventsClient`, the auth strategies `ApiKeyAuth` / `TokenAuth` / `Ia
 `Subscription`, `PublishResult`, `ReconnectPolicy` and the typed errors (all carry `error_type`/`message`).
 
 It lives in functions/ so Lambda functions ship it (the configuration API waits for replies with it); the
-local cloud's CLI and tests import it as `vcn.client`, a re-export of this package. Runtime dependencies:
+local cloud's CLI and tests import the same package. Runtime dependencies:
 aiohttp, websockets and botocore (functions/requirements.txt lists the first two; Lambda has botocore).
 """
 

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from appsync_events_client import ApiKeyAuth, Auth, EventsClient, ReconnectPolicy
+
 from vcn.appsync.config import (
     ApiKey,
     AuthProvider,
@@ -17,7 +19,6 @@ from vcn.appsync.config import (
     Namespace,
 )
 from vcn.appsync.server import AppSyncEventsServer
-from vcn.client import ApiKeyAuth, Auth, EventsClient, ReconnectPolicy
 from vcn.invoker import CallableInvoker
 
 T = TypeVar("T")

@@ -6,10 +6,10 @@ import asyncio
 import dataclasses
 
 import pytest
+from appsync_events_client import ConnectionLost, ReconnectPolicy, SubscribeError
 from cl_support import LocalEventApi
 
 from vcn.appsync.config import Namespace
-from vcn.client import ConnectionLost, ReconnectPolicy, SubscribeError
 
 
 def test_subscription_keeps_yielding_after_the_server_restarts_on_the_same_port(

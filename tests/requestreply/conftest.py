@@ -13,11 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 import requests
+from appsync_events_client import EventsClient, IamAuth
 from botocore.credentials import ReadOnlyCredentials
 from requests_aws4auth import AWS4Auth
 
 from tests.e2e.conftest import RunningCloud, start_cloud, stop_cloud
-from vcn.client import EventsClient, IamAuth
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS
 
 

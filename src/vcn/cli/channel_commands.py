@@ -15,7 +15,7 @@ from vcn.cli.target import Target
 from vcn.cli.token_command import mint_token
 
 if TYPE_CHECKING:
-    from vcn.client import Auth
+    from appsync_events_client import Auth
 
 
 def _subscriber_token(args: argparse.Namespace, target: Target) -> str:
@@ -34,8 +34,7 @@ def _subscriber_token(args: argparse.Namespace, target: Target) -> str:
 
 def _publisher_auth(target: Target) -> Auth:
     import boto3
-
-    from vcn.client import ApiKeyAuth, IamAuth
+    from appsync_events_client import ApiKeyAuth, IamAuth
 
     if target.api_key:
         return ApiKeyAuth(target.api_key)
@@ -48,7 +47,7 @@ def _publisher_auth(target: Target) -> Auth:
 
 
 async def _subscribe(target: Target, channel: str, token: str, count: int | None) -> int:
-    from vcn.client import EventsClient, TokenAuth
+    from appsync_events_client import EventsClient, TokenAuth
 
     client = EventsClient(target.appsync_http, target.appsync_realtime, TokenAuth(token))
     received = 0
@@ -64,7 +63,7 @@ async def _subscribe(target: Target, channel: str, token: str, count: int | None
 
 
 def run_subscribe(args: argparse.Namespace) -> int:
-    from vcn.client import EventsError
+    from appsync_events_client import EventsError
 
     target = target_of(args)
     token = _subscriber_token(args, target)
@@ -87,7 +86,7 @@ def _parse_events(values: list[str]) -> list[Any]:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from vcn.client import EventsClient, EventsError
+    from appsync_events_client import EventsClient, EventsError
 
     target = target_of(args)
     events = _parse_events(args.events)
