@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from tests.e2e.conftest import AWS, ROOT, VCN, RunningCloud, free_ports, stop_cloud
+from tests.e2e.conftest import AWS, ROOT, RunningCloud, start_cloud, stop_cloud
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PUT_EVENTS = ROOT / "events" / "put-events"
@@ -57,42 +56,12 @@ def cloud(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """One local cloud for all browser tests, on ports it keeps when a test restarts it (`restart_cloud`)."""
     state_dir = tmp_path_factory.mktemp("browser-cloud") / "state"
     state_dir.mkdir()
-    running = start_cloud_on(state_dir, free_ports(4))
+    running = start_cloud(state_dir)
     try:
         yield running
     finally:
         if running.process.poll() is None:
             stop_cloud(running)
-
-
-def start_cloud_on(state_dir: Path, ports: list[int]) -> RunningCloud:
-    """`vcn local up` on the given api, eventbridge, appsync and TLS ports (a restart keeps its ports)."""
-    api, eventbridge, appsync, tls = ports
-    log_path = state_dir.parent / f"{state_dir.name}.log"
-    process = subprocess.Popen(
-        [
-            VCN, "local", "up",
-            "--state-dir", str(state_dir),
-            "--api-port", str(api),
-            "--eventbridge-port", str(eventbridge),
-            "--appsync-port", str(appsync),
-            "--appsync-tls-port", str(tls),
-            "--grace-seconds", "1",
-        ],
-        cwd=ROOT,
-        stdout=log_path.open("ab"),
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    local_json = state_dir / "local.json"
-    deadline = time.monotonic() + 120
-    while not local_json.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(
-                f"vcn local up did not become ready:\n{log_path.read_text(errors='replace')}"
-            )
-        time.sleep(0.1)
-    return RunningCloud(process, state_dir, log_path, json.loads(local_json.read_text()))
 
 
 def ports_of(cloud: RunningCloud) -> list[int]:
@@ -103,7 +72,7 @@ def ports_of(cloud: RunningCloud) -> list[int]:
 
 def restart_cloud(cloud: RunningCloud) -> None:
     """Start a stopped cloud again with the same ports and state folder (so its signing key and tokens)."""
-    again = start_cloud_on(cloud.state_dir, ports_of(cloud))
+    again = start_cloud(cloud.state_dir, ports=ports_of(cloud))
     cloud.process, cloud.info = again.process, again.info
 
 

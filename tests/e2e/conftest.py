@@ -71,11 +71,12 @@ class RunningCloud:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_cloud(state_dir: Path, *extra: str) -> RunningCloud:
-    api, eventbridge, appsync, tls = free_ports(4)
+def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) -> RunningCloud:
+    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place."""
+    api, eventbridge, appsync, tls = ports or free_ports(4)
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir.parent / f"{state_dir.name}.log"
-    log = log_path.open("wb")
+    log = log_path.open("ab")
     process = subprocess.Popen(
         [
             VCN, "local", "up",
