@@ -25,18 +25,10 @@ from typing import Any
 import aiohttp
 
 from tests.e2e.conftest import start_cloud, stop_cloud
+from tests.requestreply.conftest import configuration
 
 TARGET_P99_ADDED_MS = 50.0
-CONFIGURATION = {
-    "configurationId": "cfg-bench-0001",
-    "market": "DE",
-    "modelLine": "VELA",
-    "trim": "SPORT",
-    "powertrain": "PHEV",
-    "plant": "WOB",
-    "options": ["WHL-20", "ROOF-PANO", "SEAT-HEAT", "ACC", "LKA"],
-    "priority": "HIGH",
-}
+CONFIGURATION = configuration("cfg-bench-0001")
 
 
 def percentile(values: list[float], fraction: float) -> float:
