@@ -3,7 +3,14 @@
 import runpy
 import sys
 
-BENCHES = ["matching_bench", "delivery_bench", "validation_bench", "appsync_bench", "request_reply_bench"]
+BENCHES = [
+    "matching_bench",
+    "delivery_bench",
+    "exchange_bench",
+    "validation_bench",
+    "appsync_bench",
+    "request_reply_bench",
+]
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or BENCHES

@@ -9,9 +9,9 @@ import logging
 import signal
 from pathlib import Path
 
+from vcn import event_loop
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
-from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.heap import freeze_startup_heap
 
 
@@ -25,18 +25,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--grace-seconds", type=float, default=5.0, help="time pending deliveries get on shutdown"
     )
-    parser.add_argument(
-        "--keep-alive-to-destinations",
-        action="store_true",
-        help="reuse connections to API destinations instead of AWS's `Connection: close` (faster)",
-    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
-    settings = EventBridgeSettings(api_destination_connection_close=not args.keep_alive_to_destinations)
-    service = EventBridgeService(args.account, args.region, state_dir=args.state_dir, settings=settings)
+    service = EventBridgeService(args.account, args.region, state_dir=args.state_dir)
     server = EventBridgeServer(service)
     await server.start(args.host, args.port)
     freeze_startup_heap()
@@ -53,7 +47,7 @@ async def serve(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(serve(args))
+    event_loop.run(serve(args))
 
 
 if __name__ == "__main__":

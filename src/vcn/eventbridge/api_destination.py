@@ -3,14 +3,16 @@ connection and target HTTP parameters (the connection's win), the auth header, a
 as delivered, retryable or final.
 
 ERROR_CODE values for dead-letter messages are local choices (AWS does not document them for API
-destinations): `HTTP_<status>`, `TIMEOUT`, `CONNECTION_ERROR`, `OAUTH_TOKEN_ERROR`.
+destinations): `HTTP_<status>`, `TIMEOUT`, `CONNECTION_ERROR`, `OAUTH_TOKEN_ERROR`, and `INVALID_REQUEST`
+(not retried) when the request cannot be written, e.g. a header value taken from the event holds a line break.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+import ssl
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ import aiohttp
 
 from vcn.eventbridge.connection_auth import AuthorizationFailed, ConnectionAuthorizer, parameter_pairs
 from vcn.eventbridge.connections import OAUTH
+from vcn.eventbridge.http_exchange import ExchangeFailed, InvalidRequest, exchange
 from vcn.eventbridge.jsonpath import MISSING, InvalidJsonPath, parse_path, resolve
 from vcn.eventbridge.model import ApiDestination, Connection
 from vcn.eventbridge.retry import is_retryable_status, parse_retry_after
@@ -29,8 +32,6 @@ AWS_HEADERS = {
     "Accept-Encoding": "gzip,deflate",
     "Connection": "close",
 }
-# aiohttp would add `Accept: */*`; AWS sends no Accept header.
-_SKIP_AUTO_HEADERS = ("Accept",)
 _NO_BODY_METHODS = ("GET", "HEAD")
 
 
@@ -82,17 +83,35 @@ def _with_body_parameters(body: str, parameters: list[tuple[str, str]]) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
+class HeaderSet:
+    """Request headers where a later value replaces an earlier one whatever the case of its name."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._by_name: dict[str, tuple[str, str]] = {}
+        self.update(pairs)
+
+    def update(self, pairs: Iterable[tuple[str, str]] | Mapping[str, str]) -> None:
+        for name, value in pairs.items() if isinstance(pairs, Mapping) else pairs:
+            self._by_name[name.lower()] = (name, value)
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._by_name.values())
+
+
 class ApiDestinationClient:
-    """Sends deliveries to API destinations over one aiohttp session."""
+    """Sends deliveries to API destinations, one connection per invocation as AWS does (`Connection: close`).
+
+    OAuth token requests go through an aiohttp session (they are rare and need the response body)."""
 
     def __init__(
-        self, authorizer: ConnectionAuthorizer, timeout_seconds: float, connection_close: bool = True
+        self,
+        authorizer: ConnectionAuthorizer,
+        timeout_seconds: float,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.authorizer = authorizer
-        self._headers = dict(AWS_HEADERS)
-        if not connection_close:
-            del self._headers["Connection"]
-        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self.timeout_seconds = timeout_seconds
+        self._ssl_context = ssl_context  # None: the system's trust store
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
 
@@ -119,14 +138,15 @@ class ApiDestinationClient:
         event: Mapping[str, Any],
         body: str,
     ) -> AttemptResult:
-        session = self.session()
         connection_parameters = connection.auth_parameters.get("InvocationHttpParameters") or {}
         url = invocation_url(
             destination.invocation_endpoint, list(http_parameters.get("PathParameterValues", [])), event
         )
-        headers = dict(self._headers)
-        for name, value in (http_parameters.get("HeaderParameters") or {}).items():
-            headers[name] = parameter_value(value, event)
+        headers = HeaderSet(AWS_HEADERS.items())
+        headers.update(
+            (name, parameter_value(value, event))
+            for name, value in (http_parameters.get("HeaderParameters") or {}).items()
+        )
         headers.update(parameter_pairs(connection_parameters, "HeaderParameters"))
         query = {
             name: parameter_value(value, event)
@@ -135,30 +155,29 @@ class ApiDestinationClient:
         query.update(parameter_pairs(connection_parameters, "QueryStringParameters"))
         payload = _with_body_parameters(body, parameter_pairs(connection_parameters, "BodyParameters"))
         try:
-            headers.update(await self.authorizer.headers(session, connection))
+            headers.update(await self.authorizer.headers(self.session, connection))
         except AuthorizationFailed as exc:
             return AttemptResult(False, exc.retryable, "OAUTH_TOKEN_ERROR", str(exc))
         method = destination.http_method
         try:
-            async with session.request(
-                method,
-                url,
-                params=query or None,
-                data=None if method in _NO_BODY_METHODS else payload.encode("utf-8"),
-                headers=headers,
-                skip_auto_headers=_SKIP_AUTO_HEADERS,
-                timeout=self._timeout,
-                allow_redirects=False,  # a 3xx is a final answer for EventBridge, not a hop to follow
-            ) as response:
-                await response.read()
-                status = response.status
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            async with asyncio.timeout(self.timeout_seconds):
+                reply = await exchange(
+                    method,
+                    url,
+                    headers=headers.items(),
+                    query=query.items(),
+                    body=None if method in _NO_BODY_METHODS else payload.encode("utf-8"),
+                    ssl_context=self._ssl_context,
+                )
         except TimeoutError:
             return AttemptResult(
-                False, True, "TIMEOUT", f"{method} {url} did not answer within {self._timeout.total} s"
+                False, True, "TIMEOUT", f"{method} {url} did not answer within {self.timeout_seconds:g} s"
             )
-        except aiohttp.ClientError as exc:
+        except InvalidRequest as exc:
+            return AttemptResult(False, False, "INVALID_REQUEST", f"{method} {url} cannot be sent: {exc}")
+        except ExchangeFailed as exc:
             return AttemptResult(False, True, "CONNECTION_ERROR", f"{method} {url} failed: {exc}")
+        status = reply.status
         if 200 <= status <= 299:
             return DELIVERED
         if status == 401 and connection.authorization_type == OAUTH:
@@ -168,5 +187,5 @@ class ApiDestinationClient:
             is_retryable_status(status),
             f"HTTP_{status}",
             f"{method} {url} answered {status}",
-            retry_after,
+            parse_retry_after(reply.headers.get("retry-after")),
         )

@@ -7,7 +7,7 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +62,10 @@ class ConnectionAuthorizer:
         """Drop a cached token (the endpoint answered 401, so the token is no longer good)."""
         self._tokens.pop(connection.arn, None)
 
-    async def headers(self, session: aiohttp.ClientSession, connection: Connection) -> dict[str, str]:
+    async def headers(
+        self, session: Callable[[], aiohttp.ClientSession], connection: Connection
+    ) -> dict[str, str]:
+        """The auth header; `session()` gives the HTTP session for a token request, if one is due."""
         auth = connection.auth_parameters
         if connection.authorization_type == API_KEY:
             api_key = auth["ApiKeyAuthParameters"]
@@ -74,7 +77,7 @@ class ConnectionAuthorizer:
             return {"Authorization": f"Bearer {await self._token(session, connection)}"}
         return {}
 
-    async def _token(self, session: aiohttp.ClientSession, connection: Connection) -> str:
+    async def _token(self, session: Callable[[], aiohttp.ClientSession], connection: Connection) -> str:
         cached = self._tokens.get(connection.arn)
         if cached is not None and cached.expires_at - self._margin > time.monotonic():
             return cached.value
@@ -83,7 +86,7 @@ class ConnectionAuthorizer:
             cached = self._tokens.get(connection.arn)
             if cached is not None and cached.expires_at - self._margin > time.monotonic():
                 return cached.value
-            token = await self._request_token(session, connection)
+            token = await self._request_token(session(), connection)
             self._tokens[connection.arn] = token
             return token.value
 

@@ -55,7 +55,6 @@ class EventBridgeService:
                 self.settings.oauth_expiry_margin_seconds, self.settings.http_timeout_seconds
             ),
             self.settings.http_timeout_seconds,
-            self.settings.api_destination_connection_close,
         )
         self.dispatcher = Dispatcher(
             self.settings, self.metrics, self.dead_letters, self.http, self.resources, invoker

@@ -16,9 +16,6 @@ class EventBridgeSettings:
     max_targets_per_rule: int = 5
     # API destination HTTP timeout per attempt.
     http_timeout_seconds: float = 5.0
-    # AWS sends `Connection: close`, so every invocation opens a new connection; False reuses connections
-    # (faster locally, but no longer what the endpoint sees from AWS).
-    api_destination_connection_close: bool = True
     # Requests in flight per API destination; more wait their turn (thousands of simultaneous connects to one
     # endpoint overflow its accept queue and cost far more than queueing).
     max_connections_per_destination: int = 32

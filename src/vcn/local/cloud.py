@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vcn import event_loop
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.demo import run_demo
 from vcn.eventbridge.dlq import DeadLetterStore
@@ -146,7 +147,7 @@ class LocalCloud:
 
     def run(self) -> None:
         """Start, serve until SIGINT/SIGTERM, stop (the `vcn local up` foreground loop)."""
-        asyncio.run(self._serve())
+        event_loop.run(self._serve())
 
     async def _serve(self) -> None:
         stop = asyncio.Event()
