@@ -11,6 +11,7 @@ acts on the status and `Retry-After` only. For a connection used once, an aiohtt
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import ssl
 from collections.abc import Iterable, Mapping
@@ -105,12 +106,8 @@ class _ResponseReader(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._headers: dict[str, str] = {}
         self._status: int | None = None  # known once the headers are complete
-        self._transport: asyncio.BaseTransport | None = None
 
-    # asyncio.Protocol
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport
+    # asyncio.Protocol (`exchange` closes the transport once `reply` is done)
 
     def data_received(self, data: bytes) -> None:
         if self._reply.done():
@@ -121,7 +118,6 @@ class _ResponseReader(asyncio.Protocol):
             self._resolve()
         except httptools.HttpParserError as exc:
             self._reply.set_exception(ExchangeFailed(f"the response is not valid HTTP/1.1 ({exc})"))
-            self._close()
 
     def eof_received(self) -> bool:
         return False  # close our side too
@@ -158,11 +154,12 @@ class _ResponseReader(asyncio.Protocol):
     def _resolve(self) -> None:
         if not self._reply.done() and self._status is not None:
             self._reply.set_result(HttpReply(self._status, self._headers))
-        self._close()
 
-    def _close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
+
+@functools.cache
+def _system_trust() -> ssl.SSLContext:
+    """The default TLS context, built once: loading the trust store costs ~27 ms here."""
+    return ssl.create_default_context()
 
 
 async def exchange(
@@ -182,9 +179,7 @@ async def exchange(
     request = encode_request(method, where, headers, body)
     loop = asyncio.get_running_loop()
     reply: asyncio.Future[HttpReply] = loop.create_future()
-    tls: ssl.SSLContext | None = None
-    if where.scheme == "https":
-        tls = ssl_context or ssl.create_default_context()
+    tls = (ssl_context or _system_trust()) if where.scheme == "https" else None
     try:
         transport, _ = await loop.create_connection(
             lambda: _ResponseReader(reply, method == "HEAD"),
@@ -193,7 +188,7 @@ async def exchange(
             ssl=tls,
             server_hostname=where.host if tls else None,
         )
-    except (OSError, ssl.SSLError) as exc:
+    except OSError as exc:  # ssl.SSLError included
         raise ExchangeFailed(f"cannot connect to {where.host}:{where.port}: {exc}") from None
     try:
         transport.write(request)
