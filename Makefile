@@ -25,9 +25,9 @@ system-deps:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: venv
-	$(BIN)/ruff check src functions tests bench
-	$(BIN)/ruff format --check src functions tests bench
-	$(BIN)/mypy src functions
+	$(BIN)/ruff check src functions app_profile tests bench
+	$(BIN)/ruff format --check src functions app_profile tests bench
+	$(BIN)/mypy src functions app_profile
 
 test: venv system-deps lint
 	$(BIN)/pytest

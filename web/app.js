@@ -47,7 +47,7 @@ async function fetchJson(url, what) {
 
 async function loadAnalysts() {
   if (config.identity !== "local") return;
-  const analysts = await fetchJson(apiUrl("/dev/analysts"), "The demo analysts");
+  const analysts = await fetchJson(apiUrl("/dev/users"), "The demo analysts");
   const list = $("analyst-list");
   list.replaceChildren();
   const grants = (values) => (values || []).join(", ") || "none";

@@ -53,11 +53,13 @@ def _fake_local_cloud(state_dir: Path, api: str = "http://127.0.0.1:4999") -> No
             account="000000000000",
             eventbridge="http://127.0.0.1:4998",
             bus_name="vehicle-config",
-            appsync_http="http://127.0.0.1:4997/event",
-            appsync_realtime="ws://127.0.0.1:4997/event/realtime",
-            api_key="k",
-            appsync_https=None,
-            appsync_wss=None,
+            appsync={
+                "http": "http://127.0.0.1:4997/event",
+                "realtime": "ws://127.0.0.1:4997/event/realtime",
+                "apiKey": "k",
+                "https": None,
+                "wss": None,
+            },
             api=api,
         ),
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from app_profile.parameters import local_parameters
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.invoker import FunctionError
-from vcn.local.cloud import identity_overrides
 from vcn.local.function_dlq import FunctionDeadLetters, rule_targets_by_function
+from vcn.local.profile import LocalIdentity
 from vcn.template import LocalEndpoints, load_stack
 
 
@@ -16,7 +17,9 @@ def test_failed_async_invocation_is_kept_for_redrive(tmp_path: Path) -> None:
     stack = load_stack(
         "template.yaml",
         endpoints=LocalEndpoints(),
-        parameter_overrides=identity_overrides("http://127.0.0.1:4000", {}),
+        parameter_overrides=local_parameters(
+            LocalIdentity("http://127.0.0.1:4000", "vcn-local", "http://127.0.0.1:4000/.well-known/jwks.json")
+        ),
     )
     invoked_by = rule_targets_by_function(stack.eventbridge_calls)
     rule_arn, target_id = invoked_by["ValidationWorkerFunction"]

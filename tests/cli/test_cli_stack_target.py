@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from app_profile import PROFILE
 from vcn.cli.errors import CliError
 from vcn.cli.target import stack_target
 
@@ -46,7 +47,7 @@ def _client(outputs: dict[str, str] | None = None, error: str | None = None) -> 
 
 def test_endpoints_come_from_the_stack_outputs() -> None:
     client, stubber = _client(OUTPUTS)
-    target = stack_target("vcn", cloudformation=client)
+    target = stack_target("vcn", PROFILE.stack_outputs, cloudformation=client)
     stubber.assert_no_pending_responses()
     assert (target.label, target.region, target.bus_name) == ("stack vcn", "eu-central-1", "vehicle-config")
     assert target.appsync_http == OUTPUTS["EventsHttpEndpoint"]
@@ -57,7 +58,13 @@ def test_endpoints_come_from_the_stack_outputs() -> None:
 def test_missing_stack_and_missing_outputs_are_clear_errors() -> None:
     client, _ = _client(error="Stack with id vcn does not exist")
     with pytest.raises(CliError, match="cannot read stack 'vcn': Stack with id vcn does not exist"):
-        stack_target("vcn", cloudformation=client)
+        stack_target("vcn", PROFILE.stack_outputs, cloudformation=client)
     client, _ = _client({"EventBusName": "vehicle-config"})
     with pytest.raises(CliError, match=r"has no output\(s\) EventsHttpEndpoint, EventsRealtimeEndpoint"):
-        stack_target("vcn", cloudformation=client)
+        stack_target("vcn", PROFILE.stack_outputs, cloudformation=client)
+
+
+def test_a_project_without_profile_cannot_name_its_outputs() -> None:
+    client, _ = _client(OUTPUTS)
+    with pytest.raises(CliError, match="no app profile naming its stack outputs"):
+        stack_target("vcn", None, cloudformation=client)

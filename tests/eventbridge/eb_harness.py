@@ -150,10 +150,7 @@ class Cloud:
     def call(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         """Run a service operation on the server's loop (PutEvents needs it)."""
 
-        async def run() -> dict[str, Any]:
-            return self.service.call(operation, request)
-
-        return self.loop.run(run())
+        return self.loop.run(self.service.call(operation, request))
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         async def poll() -> None:

@@ -173,14 +173,14 @@ def test_redrive_resends_through_the_target_and_is_safe_to_repeat(cloud: Cloud) 
     assert store.get(messages[0].message_id) == messages[0]
 
     async def redrive_twice_at_once() -> list[Any]:
-        return list(await asyncio.gather(store.redrive(cloud.service), store.redrive(cloud.service)))
+        return list(await asyncio.gather(cloud.service.redrive(), cloud.service.redrive()))
 
     reports = cloud.loop.run(redrive_twice_at_once())
     assert sorted(reports[0].redriven + reports[1].redriven) == sorted(m.message_id for m in messages)
     assert store.list() == []
     delivered = [request.json()["id"] for request in cloud.sink.received[2:]]
     assert sorted(delivered) == sorted([first, second])
-    again = cloud.loop.run(store.redrive(cloud.service))
+    again = cloud.loop.run(cloud.service.redrive())
     assert again.redriven == [] and len(cloud.sink.received) == 4
 
 
@@ -189,9 +189,7 @@ def test_failed_redrive_keeps_the_message(cloud: Cloud) -> None:
     cloud.sink.script(Reply(400), Reply(400))
     put_event(cloud)
     [message] = dead_letters(cloud)
-    report = cloud.loop.run(
-        cloud.service.dead_letters.redrive(cloud.service, message_ids=[message.message_id])
-    )
+    report = cloud.loop.run(cloud.service.redrive(message_ids=[message.message_id]))
     assert report.failed == {message.message_id: f"HTTP_400: POST {cloud.sink.url}/in answered 400"}
     assert [kept.message_id for kept in cloud.service.dead_letters.list()] == [message.message_id]
 

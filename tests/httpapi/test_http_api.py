@@ -122,7 +122,7 @@ def test_event_has_the_payload_format_2_fields(tmp_path: Path) -> None:
     async def scenario(
         session: aiohttp.ClientSession, provider: DevIdentityProvider, seen: list[Any]
     ) -> None:
-        token = provider.issue_token("analyst-de", ["DE", "FR"], ["ZWI"])
+        token = provider.issue_token("analyst-de", {"markets": ["DE", "FR"], "plants": ["ZWI"]})
         async with session.post(
             "/configurations/validate?dry=1&tag=a&tag=b",
             data=b'{"market":"DE"}',

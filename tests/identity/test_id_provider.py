@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import stat
 import time
 from pathlib import Path
@@ -14,11 +13,15 @@ import jwt
 import pytest
 
 from vcn.httpapi import ApiServer
-from vcn.identity import DEMO_ANALYSTS, DevIdentityProvider, load_or_create_signing_key
+from vcn.identity import DemoUser, DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.routes import identity_routes
 from vcn.invoker import CallableInvoker
 
 ISSUER = "http://127.0.0.1:4999"
+USERS = (
+    DemoUser("reader-eu", "Reader, Europe", {"regions": ["eu"]}),
+    DemoUser("ops", "Operations", {"regions": ["*"], "roles": ["ops"]}),
+)
 
 
 def test_signing_key_is_created_private_and_reused(tmp_path: Path) -> None:
@@ -30,9 +33,9 @@ def test_signing_key_is_created_private_and_reused(tmp_path: Path) -> None:
     assert second.public_jwk == first.public_jwk
 
 
-def test_token_verifies_against_the_jwks_and_carries_the_grants(tmp_path: Path) -> None:
+def test_token_verifies_against_the_jwks_and_carries_the_claims(tmp_path: Path) -> None:
     provider = DevIdentityProvider(load_or_create_signing_key(tmp_path), issuer=ISSUER)
-    token = provider.issue_token("analyst-de", ["DE"], ["ZWI"], ttl=120)
+    token = provider.issue_token("analyst-de", {"markets": ["DE"], "plants": ["ZWI"]}, ttl=120)
     assert jwt.get_unverified_header(token)["kid"] == provider.key.kid
     key = jwt.PyJWKSet.from_dict(provider.jwks)[provider.key.kid]
     claims = jwt.decode(token, key.key, algorithms=["RS256"], audience="vcn-local", issuer=ISSUER)
@@ -45,20 +48,15 @@ def test_token_verifies_against_the_jwks_and_carries_the_grants(tmp_path: Path) 
 def test_user_ids_must_be_channel_segments(tmp_path: Path) -> None:
     provider = DevIdentityProvider(load_or_create_signing_key(tmp_path), issuer=ISSUER)
     with pytest.raises(ValueError, match="segment-safe"):
-        provider.issue_token("bob smith", ["DE"], [])
+        provider.issue_token("bob smith")
     with pytest.raises(ValueError, match="segment-safe"):
-        provider.issue_token("-bob", ["DE"], [])
+        provider.issue_token("-bob")
 
 
-def test_demo_analysts_are_segment_safe_and_cover_markets_and_plants() -> None:
-    ids = {analyst.id for analyst in DEMO_ANALYSTS}
-    assert {"analyst-de", "analyst-fr", "analyst-us", "supply-lead", "admin"} <= ids
-    markets = {market for analyst in DEMO_ANALYSTS for market in analyst.markets}
-    assert {"DE", "FR", "US", "*"} <= markets
-    catalog = json.loads(Path("functions/vehicle_config/catalog.json").read_text())
-    for analyst in DEMO_ANALYSTS:
-        assert set(analyst.markets) - {"*"} <= set(catalog["markets"])
-        assert set(analyst.plants) - {"*"} <= set(catalog["plants"])
+def test_registered_claims_cannot_be_overridden(tmp_path: Path) -> None:
+    provider = DevIdentityProvider(load_or_create_signing_key(tmp_path), issuer=ISSUER)
+    with pytest.raises(ValueError, match="exp, iss are set by the provider"):
+        provider.issue_token("bob", {"iss": "https://elsewhere", "exp": 1})
 
 
 async def _with_server(tmp_path: Path, web_root: Path | None, scenario: Any) -> Any:
@@ -70,7 +68,10 @@ async def _with_server(tmp_path: Path, web_root: Path | None, scenario: Any) -> 
         "identity": "local",
     }
     server = ApiServer(
-        [], CallableInvoker({}), extra_routes=identity_routes(provider, lambda: config), web_root=web_root
+        [],
+        CallableInvoker({}),
+        extra_routes=identity_routes(provider, USERS, lambda: config),
+        web_root=web_root,
     )
     await server.start("127.0.0.1", 0)
     try:
@@ -80,28 +81,25 @@ async def _with_server(tmp_path: Path, web_root: Path | None, scenario: Any) -> 
         await server.stop()
 
 
-def test_routes_serve_jwks_analysts_tokens_and_console_config(tmp_path: Path) -> None:
+def test_routes_serve_jwks_demo_users_tokens_and_browser_config(tmp_path: Path) -> None:
     async def scenario(session: aiohttp.ClientSession, provider: DevIdentityProvider) -> None:
         async with session.get("/.well-known/jwks.json") as response:
             assert response.status == 200
             assert (await response.json())["keys"][0]["kid"] == provider.key.kid
-        async with session.get("/dev/analysts") as response:
-            analysts = await response.json()
-            assert {
-                "id": "analyst-de",
-                "name": analysts[0]["name"],
-                "markets": ["DE"],
-                "plants": ["ZWI"],
-            } in analysts
-        async with session.post("/dev/token", json={"user": "analyst-fr"}) as response:
+        async with session.get("/dev/users") as response:
+            assert await response.json() == [
+                {"id": "reader-eu", "name": "Reader, Europe", "regions": ["eu"]},
+                {"id": "ops", "name": "Operations", "regions": ["*"], "roles": ["ops"]},
+            ]
+        async with session.post("/dev/token", json={"user": "ops"}) as response:
             assert response.status == 200
             token = (await response.json())["token"]
             claims = jwt.decode(token, options={"verify_signature": False})
-            assert (claims["sub"], claims["markets"], claims["iss"]) == ("analyst-fr", ["FR"], ISSUER)
-            assert claims["name"] == "Demand analyst France"
+            assert (claims["sub"], claims["roles"], claims["iss"]) == ("ops", ["ops"], ISSUER)
+            assert claims["name"] == "Operations"
         async with session.post("/dev/token", json={"user": "mallory"}) as response:
             assert response.status == 404
-            assert "known analysts: analyst-de" in (await response.json())["message"]
+            assert "known demo users: reader-eu, ops" in (await response.json())["message"]
         async with session.post("/dev/token", data="not json") as response:
             assert response.status == 400
         async with session.get("/config.json") as response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import textwrap
@@ -365,7 +366,7 @@ def test_replay_substitutes_the_arns_the_service_mints(stack: LocalStack) -> Non
 
     arn = "arn:aws:events:us-east-1:000000000000"
 
-    def service(operation: str, request: dict[str, Any]) -> dict[str, Any]:
+    async def service(operation: str, request: dict[str, Any]) -> dict[str, Any]:
         received.append((operation, request))
         if operation == "CreateConnection":
             return {"ConnectionArn": f"{arn}:connection/{request['Name']}/minted-1"}
@@ -373,7 +374,7 @@ def test_replay_substitutes_the_arns_the_service_mints(stack: LocalStack) -> Non
             return {"ApiDestinationArn": f"{arn}:api-destination/{request['Name']}/minted-2"}
         return {}
 
-    replay_eventbridge_calls(stack.eventbridge_calls, service)
+    asyncio.run(replay_eventbridge_calls(stack.eventbridge_calls, service))
     destination = next(r for op, r in received if op == "CreateApiDestination")
     assert destination["ConnectionArn"].endswith("/minted-1")
     markets_targets = next(r for op, r in received if op == "PutTargets" and r["Rule"] == "MarketsRule")

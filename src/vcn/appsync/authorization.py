@@ -138,7 +138,7 @@ class Authorizer:
             if hmac.compare_digest(key.value, value):
                 if key.expires <= now:
                     logger.warning(
-                        "API key %s expired at %s; issue a new key (ApiKeyExpires)",
+                        "API key %s expired at %s; issue a new key (the AWS::AppSync::ApiKey's Expires)",
                         key.key_id,
                         datetime.fromtimestamp(key.expires, UTC).isoformat(),
                     )

@@ -24,11 +24,11 @@ def _subscriber_token(args: argparse.Namespace, target: Target) -> str:
     if args.user:
         if not target.is_local or target.state_dir is None:
             raise CliError("--user mints a local development token; against --stack pass --token <jwt>")
-        return mint_token(target.state_dir, args.user)
+        return mint_token(target.state_dir, args.user, args.profile)
     if os.environ.get("VCN_TOKEN"):
         return os.environ["VCN_TOKEN"]
     raise CliError(
-        "say who subscribes: --user <analyst id> (local cloud) or --token <jwt> (or set VCN_TOKEN)"
+        "say who subscribes: --user <demo user id> (local cloud) or --token <jwt> (or set VCN_TOKEN)"
     )
 
 
@@ -103,13 +103,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     subscribe = commands.add_parser(
         "subscribe",
         parents=[target_options()],
-        help="print every notification on a channel, one JSON line each",
-        description="Subscribe to an AppSync Events channel (e.g. /markets/DE/VELA, /users/analyst-de, "
-        "/plants/ZWI or a wildcard such as /markets/DE/*) and print each notification as one JSON line.",
+        help="print every event on a channel, one JSON line each",
+        description="Subscribe to an AppSync Events channel (e.g. /orders/eu/42, or a wildcard such as "
+        "/orders/eu/*) and print each event received as one JSON line.",
     )
-    subscribe.add_argument("channel", help="channel to subscribe to, e.g. /markets/DE/VELA")
+    subscribe.add_argument("channel", help="channel to subscribe to, e.g. /orders/eu/*")
     who = subscribe.add_mutually_exclusive_group()
-    who.add_argument("--user", help="demo analyst to subscribe as (local cloud; a token is minted for them)")
+    who.add_argument("--user", help="demo user to subscribe as (local cloud; a token is minted for them)")
     who.add_argument("--token", help="bearer token (JWT) to subscribe with")
     subscribe.add_argument("--count", type=int, default=None, help="exit after this many notifications")
     subscribe.set_defaults(run=run_subscribe)
@@ -120,7 +120,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="publish events to a channel over HTTP",
         description="Publish 1-5 JSON events to an AppSync Events channel (API key locally, IAM on AWS).",
     )
-    publish.add_argument("channel", help="channel to publish to, e.g. /markets/DE/VELA")
+    publish.add_argument("channel", help="channel to publish to, e.g. /orders/eu/42")
     publish.add_argument(
         "events", nargs="+", metavar="JSON", help='events, each a JSON value: \'{"type":"x"}\''
     )

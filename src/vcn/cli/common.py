@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from vcn.cli.target import Target, resolve_target
+from vcn.local.profile import AppProfile
 
 
 def target_options() -> argparse.ArgumentParser:
@@ -25,4 +26,5 @@ def target_options() -> argparse.ArgumentParser:
 
 
 def target_of(args: argparse.Namespace) -> Target:
-    return resolve_target(args.state_dir, args.stack, args.region)
+    profile: AppProfile = args.profile
+    return resolve_target(args.state_dir, args.stack, args.region, profile.stack_outputs)

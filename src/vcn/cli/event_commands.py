@@ -1,20 +1,15 @@
-"""`vcn emit` (PutEvents from an entries file) and `vcn demo` (a steady stream of domain events)."""
+"""`vcn emit`: PutEvents the entries of a file, to the local cloud or a deployed stack."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
-import logging
-import signal
 from pathlib import Path
 from typing import Any
 
 from vcn.cli.common import target_of, target_options
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target
-from vcn.demo import run_demo
 
 
 def read_entries(path: Path) -> list[dict[str, Any]]:
@@ -64,29 +59,6 @@ def run_emit(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def run_demo_command(args: argparse.Namespace) -> int:
-    if args.rate <= 0:
-        raise CliError(f"--rate must be a positive number of events per second, got {args.rate}")
-    target = target_of(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-
-    async def main() -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-
-        async def send(entries: list[dict[str, Any]]) -> dict[str, Any]:
-            return await asyncio.to_thread(put_events, target, entries)
-
-        return await run_demo(send, bus_name=target.bus_name, rate=args.rate, stop=stop, count=args.count)
-
-    sent = asyncio.run(main())
-    print(f"demo: sent {sent} business events to {target.bus_name} on the {target.label}")
-    return 0
-
-
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     emit = commands.add_parser(
         "emit",
@@ -97,14 +69,3 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     emit.add_argument("entries_file", type=Path, help="JSON file with a list of PutEvents entries")
     emit.set_defaults(run=run_emit)
-
-    demo = commands.add_parser(
-        "demo",
-        parents=[target_options()],
-        help="send a steady stream of realistic domain events",
-        description="Send validation outcomes, spec recommendations and supply constraints for the demo "
-        "analysts' markets (DE, FR, US) and plants until interrupted.",
-    )
-    demo.add_argument("--rate", type=float, default=1.0, help="business events per second (default: 1)")
-    demo.add_argument("--count", type=int, default=None, help="stop after this many business events")
-    demo.set_defaults(run=run_demo_command)

@@ -11,6 +11,7 @@ from pathlib import Path
 from vcn.cli.errors import CliError
 from vcn.cli.target import default_state_dir
 from vcn.local.ports import LocalPorts, PortInUse, check_ports_free
+from vcn.local.profile import AppProfile, ProfileError, find_profile
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)-18s %(message)s"
 
@@ -55,6 +56,14 @@ def _template_path(value: Path) -> Path:
     return value
 
 
+def project_profile(template: Path) -> AppProfile:
+    """The app profile of the project the template belongs to (its folder's pyproject.toml)."""
+    try:
+        return find_profile(template.resolve().parent)
+    except ProfileError as exc:
+        raise CliError(str(exc)) from None
+
+
 def run_up(args: argparse.Namespace) -> int:
     # Mistakes in the command line are reported before the (slow) imports of the emulators.
     template = _template_path(args.template)
@@ -66,25 +75,25 @@ def run_up(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
 
     from vcn.eventbridge.settings import EventBridgeSettings
-    from vcn.local.cloud import LocalCloud, LocalCloudError
+    from vcn.local.cloud import LocalCloudConfig, LocalCloudError, serve
     from vcn.template.errors import TemplateError
 
     logging.basicConfig(level=getattr(logging, args.log_level), format=LOG_FORMAT, datefmt="%H:%M:%S")
     settings = EventBridgeSettings()
     if args.retry_base_seconds is not None:
         settings = EventBridgeSettings(retry_base_seconds=args.retry_base_seconds)
-    cloud = LocalCloud(
+    config = LocalCloudConfig(
         template,
         host=args.host,
         ports=ports,
         state_dir=args.state_dir or default_state_dir(),
         parameter_overrides=overrides,
         eventbridge_settings=settings,
-        demo_rate=args.demo_rate if args.demo else None,
         grace_seconds=args.grace_seconds,
+        profile=project_profile(template),
     )
     try:
-        cloud.run()
+        serve(config, demo_rate=args.demo_rate if args.demo else None)
     except PortInUse as exc:
         raise CliError(str(exc)) from None
     except TemplateError as exc:
@@ -106,6 +115,7 @@ def run_invoke(args: argparse.Namespace) -> int:
             args.event,
             state_dir=args.state_dir or default_state_dir(),
             parameter_overrides=parse_overrides(args.parameter_overrides),
+            profile=project_profile(args.template),
         )
     except (InvokeError, TemplateError) as exc:
         raise CliError(str(exc)) from None
@@ -124,8 +134,8 @@ def _add_template_options(parser: argparse.ArgumentParser) -> None:
         "--parameter-overrides",
         nargs="+",
         metavar="KEY=VALUE",
-        help="template parameters, e.g. LogLevel=DEBUG (TokenIssuer, TokenAudience, JwksUrl and "
-        "ApiKeyExpires are set for the local cloud unless given here)",
+        help="template parameters, e.g. LogLevel=DEBUG (they win over the values the project's app "
+        "profile sets for local runs)",
     )
 
 
@@ -154,7 +164,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up.add_argument("--appsync-port", type=int, default=None, help="AppSync Events http/ws (4020)")
     up.add_argument("--appsync-tls-port", type=int, default=None, help="AppSync Events https/wss (4021)")
     up.add_argument("--no-tls", action="store_true", help="do not start the AppSync TLS listener")
-    up.add_argument("--demo", action="store_true", help="also send a steady stream of demo domain events")
+    up.add_argument("--demo", action="store_true", help="also send the app profile's demo event stream")
     up.add_argument("--demo-rate", type=float, default=0.5, help="demo business events per second (0.5)")
     up.add_argument(
         "--retry-base-seconds",

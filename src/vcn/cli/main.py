@@ -1,33 +1,46 @@
-"""Entry point of `vcn`: builds the command tree and turns user mistakes into one `error:` line and exit 1."""
+"""Entry point of `vcn`: builds the command tree and turns user mistakes into one `error:` line and exit 1.
+
+The app profile of the project in the current folder (see `vcn.local.profile`) adds its demo users, claim
+flags, stack output names and commands; without one, every generic command works on its own.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from vcn.cli import channel_commands, event_commands, local_commands, ops_commands, token_command
 from vcn.cli.errors import CliError
+from vcn.local.profile import NO_PROFILE, AppProfile, ProfileError, find_profile
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(profile: AppProfile = NO_PROFILE) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vcn",
-        description="Vehicle-configuration notifications: run the local cloud (EventBridge, AppSync Events, "
-        "Lambda from template.yaml) and send, watch and redrive notifications, locally or on a deployed "
-        "stack.",
+        description="Run a SAM template's EventBridge, AppSync Events, Lambda and HTTP API on this machine "
+        "(the local cloud), and send, watch and redrive its events, locally or on a deployed stack.",
     )
+    parser.set_defaults(profile=profile)
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     local_commands.add_parser(commands)
-    token_command.add_parser(commands)
+    token_command.add_parser(commands, profile)
     channel_commands.add_parsers(commands)
     event_commands.add_parsers(commands)
     ops_commands.add_parsers(commands)
+    if profile.add_commands is not None:
+        profile.add_commands(commands, profile)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        profile = find_profile(Path.cwd())
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    parser = build_parser(profile)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

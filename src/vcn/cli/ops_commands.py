@@ -13,10 +13,10 @@ from vcn.cli.common import target_of, target_options
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target
 from vcn.eventbridge.dlq import DeadLetterStore
+from vcn.local.profile import AppProfile
 
 REDRIVE_PATH = "/_vcn/dlq/redrive"
 METRICS_PATH = "/_vcn/metrics"
-DLQ_OUTPUTS = ("NotificationDeadLetterQueueUrl", "ValidationDeadLetterQueueUrl")
 
 
 def _local_post(url: str, body: dict[str, Any]) -> Any:
@@ -34,16 +34,19 @@ def _local_post(url: str, body: dict[str, Any]) -> Any:
 # ---- deployed stacks: the dead-letter queues are SQS queues named in the stack outputs
 
 
-def _stack_queue_urls(target: Target, queue: str | None) -> list[str]:
+def _stack_queue_urls(target: Target, queue: str | None, names: tuple[str, ...]) -> list[str]:
     outputs = target.outputs or {}
-    urls = [outputs[key] for key in DLQ_OUTPUTS if key in outputs]
+    urls = [outputs[key] for key in names if key in outputs]
     return [url for url in urls if queue is None or url.rstrip("/").endswith("/" + queue)]
 
 
-def _peek_sqs(target: Target, queue: str | None) -> list[dict[str, Any]]:
+def _peek_sqs(args: argparse.Namespace, target: Target, queue: str | None) -> list[dict[str, Any]]:
+    """A look at the stack's dead-letter queues: the outputs the app profile names as such."""
+    profile: AppProfile = args.profile
+    names = profile.stack_outputs.dead_letter_queues if profile.stack_outputs else ()
     sqs = target.boto3_client("sqs")
     messages: list[dict[str, Any]] = []
-    for url in _stack_queue_urls(target, queue):
+    for url in _stack_queue_urls(target, queue, names):
         # VisibilityTimeout 0: look without hiding the messages from anyone else.
         reply = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
@@ -59,7 +62,7 @@ def _peek_sqs(target: Target, queue: str | None) -> list[dict[str, Any]]:
 def run_list(args: argparse.Namespace) -> int:
     target = target_of(args)
     if target.state_dir is None:
-        for peeked in _peek_sqs(target, args.queue):
+        for peeked in _peek_sqs(args, target, args.queue):
             print(json.dumps({"MessageId": peeked["MessageId"], "QueueName": peeked["QueueName"]}))
         return 0
     messages = DeadLetterStore(target.state_dir).list(args.queue)
@@ -80,7 +83,9 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     target = target_of(args)
     if target.state_dir is None:
-        found = [message for message in _peek_sqs(target, None) if message["MessageId"] == args.message_id]
+        found = [
+            message for message in _peek_sqs(args, target, None) if message["MessageId"] == args.message_id
+        ]
         if not found:
             raise CliError(
                 f"no message {args.message_id} among the visible dead-letter messages of {target.label}"
@@ -144,8 +149,8 @@ def run_metrics(args: argparse.Namespace) -> int:
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dlq = commands.add_parser(
         "dlq",
-        help="inspect and redrive dead-lettered notifications",
-        description="Dead-letter queues of the notification rules: list, show one message, redrive.",
+        help="inspect and redrive dead-lettered events",
+        description="Dead-letter queues of the rules' targets: list, show one message, redrive.",
     )
     actions = dlq.add_subparsers(dest="dlq_command", metavar="{list,show,redrive}", required=True)
     listing = actions.add_parser(

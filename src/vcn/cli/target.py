@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vcn.cli.errors import CliError
+from vcn.local.profile import StackOutputs
 from vcn.local.state import LOCAL_FILE
 
 DEFAULT_STATE_DIR = ".vcn"
@@ -79,7 +80,7 @@ def local_target(state_dir: Path) -> Target:
     return Target(
         label="local cloud",
         region=str(info.get("region", "us-east-1")),
-        bus_name=str(info.get("eventBusName", "vehicle-config")),
+        bus_name=str(info.get("eventBusName") or "default"),
         appsync_http=str(appsync.get("http", "")),
         appsync_realtime=str(appsync.get("realtime", "")),
         eventbridge_url=str(info["eventbridge"]),
@@ -89,8 +90,15 @@ def local_target(state_dir: Path) -> Target:
     )
 
 
-def stack_target(stack: str, region: str | None = None, cloudformation: Any = None) -> Target:
-    """Endpoints from a deployed stack's outputs (EventsHttpEndpoint, EventsRealtimeEndpoint, ...)."""
+def stack_target(
+    stack: str, outputs: StackOutputs | None, region: str | None = None, cloudformation: Any = None
+) -> Target:
+    """Endpoints from a deployed stack's outputs, named by the app profile's `StackOutputs`."""
+    if outputs is None:
+        raise CliError(
+            f"--stack {stack}: this project has no app profile naming its stack outputs "
+            "([tool.vcn] profile in pyproject.toml), so the endpoints cannot be found"
+        )
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
@@ -108,10 +116,9 @@ def stack_target(stack: str, region: str | None = None, cloudformation: Any = No
         raise CliError(f"cannot read stack {stack!r}: {exc.response['Error']['Message']}") from None
     except BotoCoreError as exc:
         raise CliError(f"cannot reach CloudFormation for stack {stack!r}: {exc}") from None
-    outputs = {item["OutputKey"]: item["OutputValue"] for item in stacks[0].get("Outputs", [])}
-    missing = [
-        key for key in ("EventsHttpEndpoint", "EventsRealtimeEndpoint", "EventBusName") if key not in outputs
-    ]
+    values = {item["OutputKey"]: item["OutputValue"] for item in stacks[0].get("Outputs", [])}
+    required = (outputs.appsync_http, outputs.appsync_realtime, outputs.event_bus)
+    missing = [key for key in required if key not in values]
     if missing:
         raise CliError(
             f"stack {stack!r} has no output(s) {', '.join(missing)}; deploy this project's template.yaml"
@@ -119,15 +126,17 @@ def stack_target(stack: str, region: str | None = None, cloudformation: Any = No
     return Target(
         label=f"stack {stack}",
         region=cloudformation.meta.region_name,
-        bus_name=outputs["EventBusName"],
-        appsync_http=outputs["EventsHttpEndpoint"],
-        appsync_realtime=outputs["EventsRealtimeEndpoint"],
-        api_url=outputs.get("ConfigurationApiUrl"),
-        outputs=outputs,
+        bus_name=values[outputs.event_bus],
+        appsync_http=values[outputs.appsync_http],
+        appsync_realtime=values[outputs.appsync_realtime],
+        api_url=values.get(outputs.api_url) if outputs.api_url else None,
+        outputs=values,
     )
 
 
-def resolve_target(state_dir: Path | None, stack: str | None, region: str | None = None) -> Target:
+def resolve_target(
+    state_dir: Path | None, stack: str | None, region: str | None = None, outputs: StackOutputs | None = None
+) -> Target:
     if stack:
-        return stack_target(stack, region)
+        return stack_target(stack, outputs, region)
     return local_target(state_dir or default_state_dir())

@@ -3,8 +3,8 @@
 A queue is named by the QueueName of the target's `DeadLetterConfig.Arn`
 (`arn:aws:sqs:<region>:<account>:<name>`). A message carries AWS's attributes (RULE_ARN, TARGET_ARN,
 ERROR_CODE, ERROR_MESSAGE, RETRY_ATTEMPTS, EXHAUSTED_RETRY_CONDITION) and, beside them, what a redrive needs:
-the rule ARN, the target id and the original event. Redrive claims a message by renaming its file, so two
-redrives never send the same message twice.
+the rule ARN, the target id and the original event. A redrive (the EventBridge service's) claims messages by
+renaming their files, so two redrives never send the same message twice, then settles or releases each.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 _SUFFIX = ".json"
 _CLAIMED = ".redriving"
@@ -70,18 +70,24 @@ class RedriveOutcome:
     error: str = ""
 
 
-class Redeliverer(Protocol):
-    async def redeliver(self, message: DeadLetterMessage) -> RedriveOutcome:
-        """Send the message's event once more through its rule's target."""
-        ...
-
-
 @dataclass
 class RedriveReport:
     redriven: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     # Messages another redrive had already claimed or removed.
     skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A message taken out of its queue by one redrive: settle it when delivered, release it otherwise."""
+
+    message: DeadLetterMessage
+    path: Path  # the claimed file; the message's own name without the claim suffix
+
+    @property
+    def queued_path(self) -> Path:
+        return self.path.with_name(self.path.name[: -len(_CLAIMED)])
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -163,12 +169,16 @@ class DeadLetterStore:
                 return True
         return False
 
-    async def redrive(
-        self, service: Redeliverer, queue: str | None = None, message_ids: Iterable[str] | None = None
-    ) -> RedriveReport:
-        """Re-send messages through their rule's target; delivered ones leave the queue, failed ones stay."""
-        report = RedriveReport()
+    def claim(
+        self, queue: str | None = None, message_ids: Iterable[str] | None = None
+    ) -> tuple[Sequence[Claim], Sequence[str]]:
+        """Take messages out of their queues for a redrive; also returns the wanted ids not claimable.
+
+        A claim renames the message's file, so two redrives (even in two processes) never both send it; a
+        claim left behind by a redrive that died is put back after STALE_CLAIM_SECONDS."""
         wanted = set(message_ids) if message_ids is not None else None
+        claims: list[Claim] = []
+        skipped: list[str] = []
         for message in self.list(queue):
             if wanted is not None and message.message_id not in wanted:
                 continue
@@ -177,25 +187,25 @@ class DeadLetterStore:
             try:
                 os.rename(path, claimed)
             except FileNotFoundError:
-                report.skipped.append(message.message_id)
+                skipped.append(message.message_id)
                 continue
             os.utime(claimed)  # the claim's age starts now, not when the message was written
-            try:
-                outcome = await service.redeliver(message)
-            except BaseException:
-                os.rename(claimed, path)
-                raise
-            if outcome.delivered:
-                claimed.unlink()
-                _fsync_directory(claimed.parent)
-                report.redriven.append(message.message_id)
-            else:
-                os.rename(claimed, path)
-                report.failed[message.message_id] = outcome.error
+            claims.append(Claim(message, claimed))
         if wanted is not None:
-            found = set(report.redriven) | set(report.failed) | set(report.skipped)
-            report.skipped.extend(sorted(wanted - found))
-        return report
+            found = {claim.message.message_id for claim in claims} | set(skipped)
+            skipped.extend(sorted(wanted - found))
+        return claims, skipped
+
+    def settle(self, claim: Claim) -> None:
+        """The claimed message was delivered: it leaves the queue for good."""
+        with contextlib.suppress(FileNotFoundError):
+            claim.path.unlink()
+        _fsync_directory(claim.path.parent)
+
+    def release(self, claim: Claim) -> None:
+        """The claimed message was not delivered: it goes back to its queue, unchanged."""
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(claim.path, claim.queued_path)
 
     def _read(self, path: Path) -> DeadLetterMessage | None:
         try:

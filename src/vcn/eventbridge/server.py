@@ -64,7 +64,7 @@ class EventBridgeServer:
         try:
             operation = protocol.operation_from_target(request.headers.get("X-Amz-Target"))
             payload = protocol.parse_request(await request.read())
-            result = self.service.call(operation, payload)
+            result = await self.service.call(operation, payload)
             body, status = protocol.encode(result), 200
         except EventBridgeError as error:
             body, status = protocol.error_body(error), error.status
@@ -98,9 +98,7 @@ class EventBridgeServer:
 
     async def _dlq_redrive(self, request: web.Request) -> web.Response:
         options: dict[str, Any] = await request.json() if request.can_read_body else {}
-        report = await self.service.dead_letters.redrive(
-            self.service, queue=options.get("queue"), message_ids=options.get("messageIds")
-        )
+        report = await self.service.redrive(queue=options.get("queue"), message_ids=options.get("messageIds"))
         return web.json_response(
             {"Redriven": report.redriven, "Failed": report.failed, "Skipped": report.skipped}
         )

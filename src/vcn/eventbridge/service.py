@@ -2,7 +2,8 @@
 
 PutEvents and TestEventPattern live here: events are validated, routed through each bus's rule index and
 handed to the dispatcher, which delivers asynchronously. Resources are the control plane's
-(`control_plane.ControlPlane`); dead-letter redrive comes back through `redeliver`.
+(`control_plane.ControlPlane`). Redrive claims dead-lettered messages from the store and sends each through
+its rule's target again.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from vcn.eventbridge.api_destination import ApiDestinationClient
 from vcn.eventbridge.connection_auth import ConnectionAuthorizer
 from vcn.eventbridge.control_plane import ControlPlane, Operation, compile_event_pattern
 from vcn.eventbridge.delivery import Delivery, Dispatcher
-from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore, RedriveOutcome
+from vcn.eventbridge.dlq import Claim, DeadLetterMessage, DeadLetterStore, RedriveOutcome, RedriveReport
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.input_transformer import DeliveryContext, render
 from vcn.eventbridge.metrics import DeliveryMetrics
@@ -29,6 +30,9 @@ from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.invoker import LambdaInvoker
 
 log = logging.getLogger("vcn.eventbridge")
+
+# Redeliveries in flight at once during one redrive (each may wait up to the HTTP timeout).
+REDRIVE_CONCURRENCY = 8
 
 
 class EventBridgeService:
@@ -69,8 +73,10 @@ class EventBridgeService:
     def operations(self) -> frozenset[str]:
         return frozenset(self._operations)
 
-    def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Run one API operation; raises EventBridgeError with AWS's code and message."""
+    async def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Run one API operation; raises EventBridgeError with AWS's code and message.
+
+        Accepted events are handed to the dispatcher, whose delivery tasks run on the calling loop."""
         handler = self._operations.get(operation)
         if handler is None:
             raise EventBridgeError(
@@ -82,12 +88,6 @@ class EventBridgeService:
 
     def _put_events(self, request: Mapping[str, Any]) -> dict[str, Any]:
         entries = check_request(request.get("Entries"), self.settings.max_put_events_bytes)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            raise EventBridgeError(
-                "InternalException", "PutEvents must run inside the local EventBridge's event loop.", 500
-            ) from None
         now = datetime.now(UTC)
         ingested_at = time.monotonic()
         ingestion_time = format_time(now)
@@ -129,6 +129,40 @@ class EventBridgeService:
         pattern = compile_event_pattern(request.get("EventPattern"))
         event = parse_test_event(request.get("Event"))
         return {"Result": bool(pattern.matches(event))}
+
+    async def redrive(
+        self, queue: str | None = None, message_ids: Iterable[str] | None = None
+    ) -> RedriveReport:
+        """Send dead-lettered events through their rule's target again, a few at a time.
+
+        Delivered messages leave the queue; failed ones go back unchanged, each failure logged with why."""
+        claims, skipped = self.dead_letters.claim(queue, message_ids)
+        report = RedriveReport(skipped=list(skipped))
+        slots = asyncio.Semaphore(REDRIVE_CONCURRENCY)
+
+        async def redrive_one(claim: Claim) -> None:
+            async with slots:
+                settled = False
+                try:
+                    outcome = await self.redeliver(claim.message)
+                    if outcome.delivered:
+                        self.dead_letters.settle(claim)
+                        settled = True
+                        report.redriven.append(claim.message.message_id)
+                    else:
+                        report.failed[claim.message.message_id] = outcome.error
+                        log.warning(
+                            "redrive of %s (queue %s) failed: %s",
+                            claim.message.message_id,
+                            claim.message.queue,
+                            outcome.error,
+                        )
+                finally:
+                    if not settled:
+                        self.dead_letters.release(claim)
+
+        await asyncio.gather(*(redrive_one(claim) for claim in claims))
+        return report
 
     async def redeliver(self, message: DeadLetterMessage) -> RedriveOutcome:
         """One attempt to send a dead-lettered event through its rule's target (as it is configured now)."""

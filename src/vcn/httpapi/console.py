@@ -1,4 +1,4 @@
-"""Static files of the analyst console (`web/`) on the API port; a plain page until the console exists."""
+"""Static files of the app profile's web root (e.g. a console) on the API port; a plain page without one."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 from aiohttp import web
 
 PLACEHOLDER = """<!doctype html>
-<html><head><meta charset="utf-8"><title>vehicle-config notifications: local cloud</title></head>
+<html><head><meta charset="utf-8"><title>local cloud</title></head>
 <body><h1>Local cloud is running</h1>
-<p>The analyst console is not installed (no <code>web/index.html</code>).</p>
-<ul><li><a href="/config.json">/config.json</a></li><li><a href="/dev/analysts">/dev/analysts</a></li>
+<p>No web root with an <code>index.html</code> is served (the app profile names one).</p>
+<ul><li><a href="/config.json">/config.json</a></li><li><a href="/dev/users">/dev/users</a></li>
 <li><a href="/.well-known/jwks.json">/.well-known/jwks.json</a></li></ul></body></html>
 """
 

@@ -1,14 +1,13 @@
-"""The development identity provider: a local signing key, its JWKS, demo analysts and their tokens."""
+"""The development identity provider: a local signing key, its JWKS, and tokens for demo users."""
 
-from vcn.identity.analysts import DEMO_ANALYSTS, DemoAnalyst, find_analyst
 from vcn.identity.keys import SigningKey, load_or_create_signing_key
 from vcn.identity.provider import DevIdentityProvider
+from vcn.identity.users import DemoUser, find_user
 
 __all__ = [
-    "DEMO_ANALYSTS",
-    "DemoAnalyst",
+    "DemoUser",
     "DevIdentityProvider",
     "SigningKey",
-    "find_analyst",
+    "find_user",
     "load_or_create_signing_key",
 ]

@@ -1,10 +1,14 @@
-"""LocalCloud: starts every emulated service from template.yaml, in one process, and stops them cleanly.
+"""The local cloud's lifecycle: every emulated service of one template, started in one process, as one unit.
 
-Start order follows the dependencies: identity key -> template (with local endpoints and the identity
-provider's issuer, audience and JWKS URL) -> Lambda workers -> EventBridge (replaying the template's rules,
-connections and API destinations) -> AppSync Events -> HTTP API. `<state-dir>/local.json` appears only when
-every endpoint accepts TCP connections and disappears first at shutdown. At shutdown EventBridge gets a grace
-period for pending deliveries (what is left goes to the dead-letter queues) before AppSync stops.
+`running_cloud(config)` is an async context manager. It starts, in dependency order, the identity key, the
+template (resolved for the local endpoints, with the app profile's parameter values), the Lambda workers,
+AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules) and the
+HTTP API; waits until every endpoint accepts connections; writes `<state-dir>/local.json`; and yields a frozen
+`RunningCloud`. On exit, or on any failure while starting, what was started stops in reverse order:
+`local.json` disappears first, EventBridge gets a grace period for pending deliveries (the rest goes to the
+dead-letter queues) while AppSync is still up, and the Lambda workers stop last.
+
+`serve(config)` is the `vcn local up` foreground loop around it.
 """
 
 from __future__ import annotations
@@ -13,16 +17,16 @@ import asyncio
 import contextlib
 import errno
 import logging
+import random
 import signal
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vcn import event_loop
 from vcn.appsync.server import AppSyncEventsServer
-from vcn.demo import run_demo
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.server import EventBridgeServer
@@ -35,15 +39,16 @@ from vcn.identity.provider import DEFAULT_AUDIENCE
 from vcn.identity.routes import identity_routes
 from vcn.lambda_runtime import LambdaRuntime
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
+from vcn.local.demo import run_demo
 from vcn.local.function_dlq import FunctionDeadLetters, rule_targets_by_function
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
+from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
 from vcn.local.state import load_or_create_api_key, local_document, remove_local_json, write_local_json
 from vcn.template import load_stack, replay_eventbridge_calls
 from vcn.template.model import LocalEndpoints, LocalStack
 
 log = logging.getLogger("vcn.local")
 
-API_KEY_LIFETIME_SECONDS = 365 * 86400
 READY_TIMEOUT_SECONDS = 30.0
 
 
@@ -52,23 +57,62 @@ class LocalCloudError(Exception):
 
 
 @dataclass(frozen=True)
-class Endpoint:
+class LocalCloudConfig:
+    """What to run and where: one template, its project's app profile, the ports and the state folder."""
+
+    template: Path
+    host: str = "127.0.0.1"
+    ports: LocalPorts = field(default_factory=LocalPorts)
+    state_dir: Path = Path(".vcn")
+    parameter_overrides: Mapping[str, str] = field(default_factory=dict)
+    eventbridge_settings: EventBridgeSettings | None = None
+    grace_seconds: float = 5.0
+    profile: AppProfile = NO_PROFILE
+
+    @property
+    def project_dir(self) -> Path:
+        return self.template.resolve().parent
+
+    @property
+    def web_root(self) -> Path | None:
+        return self.project_dir / self.profile.web_root if self.profile.web_root else None
+
+
+@dataclass(frozen=True)
+class RunningCloud:
+    """The services of a started local cloud, and the `local.json` document that describes them."""
+
+    config: LocalCloudConfig
+    ports: LocalPorts
+    stack: LocalStack
+    identity: DevIdentityProvider
+    runtime: LambdaRuntime
+    eventbridge: EventBridgeServer
+    appsync: tuple[AppSyncEventsServer, ...]
+    api: ApiServer
+    document: Mapping[str, Any]
+
+    @property
+    def bus_name(self) -> str:
+        return self.stack.event_bus_name
+
+
+@dataclass(frozen=True)
+class _Listener:
     name: str
-    host: str
     port: int
     flag: str
 
 
-def identity_overrides(issuer: str, overrides: Mapping[str, str]) -> dict[str, str]:
-    """The template parameters the local identity provider fills in, unless the user chose them."""
-    defaults = {
-        "TokenIssuer": issuer,
-        "TokenAudience": DEFAULT_AUDIENCE,
-        "JwksUrl": f"{issuer}/.well-known/jwks.json",
-        # AWS accepts 1..365 days; just under a year keeps the key valid for any local session.
-        "ApiKeyExpires": str(int(time.time()) + API_KEY_LIFETIME_SECONDS - 3600),
-    }
-    return {**defaults, **overrides}
+def local_identity(provider: DevIdentityProvider) -> LocalIdentity:
+    return LocalIdentity(issuer=provider.issuer, audience=provider.audience, jwks_url=provider.jwks_url)
+
+
+def template_parameters(
+    profile: AppProfile, provider: DevIdentityProvider, overrides: Mapping[str, str]
+) -> dict[str, str]:
+    """The profile's local parameter values; the user's overrides win."""
+    return {**profile.local_parameters(local_identity(provider)), **overrides}
 
 
 def http_routes(stack: LocalStack) -> tuple[list[HttpRoute], str]:
@@ -90,16 +134,18 @@ def http_routes(stack: LocalStack) -> tuple[list[HttpRoute], str]:
     return routes, stack.http_apis[0].api_id if stack.http_apis else "local"
 
 
-async def wait_until_accepting(endpoints: list[Endpoint], timeout: float = READY_TIMEOUT_SECONDS) -> None:
+async def wait_until_accepting(
+    host: str, listeners: list[_Listener], timeout: float = READY_TIMEOUT_SECONDS
+) -> None:
     deadline = time.monotonic() + timeout
-    for endpoint in endpoints:
+    for listener in listeners:
         while True:
             try:
-                _, writer = await asyncio.open_connection(endpoint.host, endpoint.port)
+                _, writer = await asyncio.open_connection(host, listener.port)
             except OSError:
                 if time.monotonic() > deadline:
                     raise LocalCloudError(
-                        f"{endpoint.name} on port {endpoint.port} does not accept connections"
+                        f"{listener.name} on port {listener.port} does not accept connections"
                     ) from None
                 await asyncio.sleep(0.05)
                 continue
@@ -109,230 +155,227 @@ async def wait_until_accepting(endpoints: list[Endpoint], timeout: float = READY
             break
 
 
-class LocalCloud:
-    """Everything in one template, running on this machine."""
+async def _listen(name: str, host: str, port: int | None, flag: str, starting: Awaitable[Any]) -> None:
+    """Await a server's start; a taken port becomes PortInUse naming the flag that moves it."""
+    try:
+        await starting
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE and port:
+            raise PortInUse(port, flag) from None
+        raise LocalCloudError(f"{name} cannot listen on {host}: {exc}") from None
 
-    def __init__(
-        self,
-        template: Path,
-        *,
-        host: str = "127.0.0.1",
-        ports: LocalPorts | None = None,
-        state_dir: Path = Path(".vcn"),
-        parameter_overrides: Mapping[str, str] | None = None,
-        eventbridge_settings: EventBridgeSettings | None = None,
-        demo_rate: float | None = None,
-        grace_seconds: float = 5.0,
-        web_root: Path | None = None,
-    ) -> None:
-        self.template = Path(template)
-        self.host = host
-        self.requested_ports = ports or LocalPorts()
-        self.state_dir = Path(state_dir)
-        self.parameter_overrides = dict(parameter_overrides or {})
-        self.eventbridge_settings = eventbridge_settings
-        self.demo_rate = demo_rate
-        self.grace_seconds = grace_seconds
-        self.web_root = web_root if web_root is not None else self.template.resolve().parent / "web"
-        self.ports = self.requested_ports
-        self.stack: LocalStack | None = None
-        self.runtime: LambdaRuntime | None = None
-        self.eventbridge: EventBridgeServer | None = None
-        self.appsync: list[AppSyncEventsServer] = []
-        self.api: ApiServer | None = None
-        self.document: dict[str, Any] | None = None
-        self._demo: asyncio.Task[int] | None = None
 
-    # ---- lifecycle
+def _local_jwks(provider: DevIdentityProvider, config: JwtAuthorizerConfig) -> Any:
+    """Tokens of the local issuer are checked against the local key without an HTTP round trip."""
+    if config.issuer.rstrip("/") != provider.issuer.rstrip("/"):
+        return None
 
-    def run(self) -> None:
-        """Start, serve until SIGINT/SIGTERM, stop (the `vcn local up` foreground loop)."""
-        event_loop.run(self._serve())
+    async def jwks() -> Mapping[str, Any]:
+        return provider.jwks
 
-    async def _serve(self) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        try:
-            await self.start()
-            freeze_startup_heap()
-            log.info("ready: %s written; Ctrl-C to stop", self.state_dir / "local.json")
-            await stop.wait()
-            log.info("shutting down")
-        finally:
-            await self.stop()
+    return jwks
 
-    async def start(self) -> None:
-        check_ports_free(self.requested_ports, self.host)
-        self.ports = assign_free_ports(self.requested_ports, self.host)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        endpoints = LocalEndpoints(
-            host=self.host,
-            api_port=self.ports.api,
-            eventbridge_port=self.ports.eventbridge,
-            appsync_port=self.ports.appsync,
-            appsync_tls_port=self.ports.appsync_tls,
-            api_key_value=load_or_create_api_key(self.state_dir),
+
+def _appsync_endpoints(server: AppSyncEventsServer) -> dict[str, Any]:
+    keys = server.config.api_keys
+    return {
+        "http": server.http_url,
+        "realtime": server.realtime_url,
+        "apiKey": keys[0].value if keys else "",
+        # Without the TLS listener the secure URLs are null rather than missing: the key set stays fixed.
+        "https": server.https_url,
+        "wss": server.wss_url,
+    }
+
+
+async def _stop_eventbridge(server: EventBridgeServer, grace_seconds: float) -> None:
+    dead_lettered = await server.stop(grace_seconds=grace_seconds)
+    if dead_lettered:
+        log.warning("%d pending deliveries went to dead-letter queues (`vcn dlq list`)", dead_lettered)
+
+
+@contextlib.asynccontextmanager
+async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]:
+    """Start everything in `config.template`; stop it all, in reverse order, when the block exits."""
+    host = config.host
+    check_ports_free(config.ports, host)
+    ports = assign_free_ports(config.ports, host)
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    endpoints = LocalEndpoints(
+        host=host,
+        api_port=ports.api,
+        eventbridge_port=ports.eventbridge,
+        appsync_port=ports.appsync,
+        appsync_tls_port=ports.appsync_tls,
+        api_key_value=load_or_create_api_key(config.state_dir),
+    )
+    provider = DevIdentityProvider(
+        load_or_create_signing_key(config.state_dir), issuer=endpoints.api_url, audience=DEFAULT_AUDIENCE
+    )
+    stack = load_stack(
+        config.template,
+        endpoints=endpoints,
+        parameter_overrides=template_parameters(config.profile, provider, config.parameter_overrides),
+    )
+    log.info("template %s: %s", config.template, stack.unsupported_summary())
+    for note in stack.notes:
+        log.info("template: %s", note)
+    eventbridge_url = f"http://{host}:{ports.eventbridge}"
+
+    async with contextlib.AsyncExitStack() as started:
+        dead_letters = DeadLetterStore(config.state_dir)
+        runtime = LambdaRuntime(
+            stack.functions,
+            extra_env=function_environment(eventbridge_url),
+            on_async_failure=FunctionDeadLetters(
+                dead_letters, rule_targets_by_function(stack.eventbridge_calls)
+            ),
         )
-        issuer = endpoints.api_url
-        provider = DevIdentityProvider(load_or_create_signing_key(self.state_dir), issuer=issuer)
-        overrides = identity_overrides(issuer, self.parameter_overrides)
-        self.stack = stack = load_stack(self.template, endpoints=endpoints, parameter_overrides=overrides)
-        log.info("template %s: %s", self.template, stack.unsupported_summary())
-        for note in stack.notes:
-            log.info("template: %s", note)
-        eventbridge_url = f"http://{self.host}:{self.ports.eventbridge}"
-
-        dead_letters = FunctionDeadLetters(
-            DeadLetterStore(self.state_dir), rule_targets_by_function(stack.eventbridge_calls)
-        )
-        self.runtime = LambdaRuntime(
-            stack.functions, extra_env=function_environment(eventbridge_url), on_async_failure=dead_letters
-        )
+        started.push_async_callback(runtime.stop)
         # Warm one worker per function now, so the first notification or request is not a cold start.
-        await self.runtime.start(prewarm=True)
+        await runtime.start(prewarm=True)
+
+        appsync: list[AppSyncEventsServer] = []
+        for index, api_config in enumerate(stack.appsync_apis):
+            server = AppSyncEventsServer(
+                api_config, runtime, state_dir=config.state_dir, iam_credentials=LOCAL_IAM_CREDENTIALS
+            )
+            # Only the first API gets the configured ports; any further API listens on free ports.
+            first = index == 0
+            port = ports.appsync if first else 0
+            tls_port = ports.appsync_tls if first else (0 if ports.appsync_tls is not None else None)
+            started.push_async_callback(server.stop)
+            await _listen("AppSync Events", host, port, "--appsync-port", server.start(host, port, tls_port))
+            appsync.append(server)
 
         service = EventBridgeService(
-            state_dir=self.state_dir, invoker=self.runtime, settings=self.eventbridge_settings
+            state_dir=config.state_dir, invoker=runtime, settings=config.eventbridge_settings
         )
         try:
-            replay_eventbridge_calls(stack.eventbridge_calls, service.call)
+            await replay_eventbridge_calls(stack.eventbridge_calls, service.call)
         except EventBridgeError as exc:
-            raise LocalCloudError(f"{self.template}: the local EventBridge refused it: {exc}") from exc
-        self.eventbridge = EventBridgeServer(service)
-        await self._bind(
-            "EventBridge", "--eventbridge-port", self.eventbridge.start(self.host, self.ports.eventbridge)
+            raise LocalCloudError(f"{config.template}: the local EventBridge refused it: {exc}") from exc
+        eventbridge = EventBridgeServer(service)
+        started.push_async_callback(_stop_eventbridge, eventbridge, config.grace_seconds)
+        await _listen(
+            "EventBridge",
+            host,
+            ports.eventbridge,
+            "--eventbridge-port",
+            eventbridge.start(host, ports.eventbridge),
         )
-
-        if not stack.appsync_apis:
-            raise LocalCloudError(f"{self.template} defines no AppSync Events API (AWS::AppSync::Api)")
-        iam = LOCAL_IAM_CREDENTIALS
-        for index, config in enumerate(stack.appsync_apis):
-            server = AppSyncEventsServer(config, self.runtime, state_dir=self.state_dir, iam_credentials=iam)
-            first = index == 0
-            # Only the first API gets the configured ports; any further API listens on free ports.
-            port = self.ports.appsync if first else 0
-            tls_port = (
-                self.ports.appsync_tls if first else (0 if self.ports.appsync_tls is not None else None)
-            )
-            await self._bind("AppSync Events", "--appsync-port", server.start(self.host, port, tls_port))
-            self.appsync.append(server)
 
         routes, api_id = http_routes(stack)
-        appsync = self.appsync[0]
-        console = {
+        first_api = appsync[0] if appsync else None
+        browser_config = {
             "region": "us-east-1",
-            "appsync": {"http": appsync.http_url, "realtime": appsync.realtime_url},
-            "api": issuer,
+            "appsync": (
+                {"http": first_api.http_url, "realtime": first_api.realtime_url} if first_api else None
+            ),
+            "api": endpoints.api_url,
             "identity": "local",
         }
-        self.api = ApiServer(
+        api = ApiServer(
             routes,
-            self.runtime,
+            runtime,
             api_id=api_id,
-            extra_routes=identity_routes(provider, lambda: console),
-            web_root=self.web_root,
-            jwks_source_for=lambda config: self._local_jwks(provider, config),
+            extra_routes=identity_routes(provider, config.profile.demo_users, lambda: browser_config),
+            web_root=config.web_root,
+            jwks_source_for=lambda authorizer: _local_jwks(provider, authorizer),
         )
-        await self._bind("API", "--api-port", self.api.start(self.host, self.ports.api))
+        started.push_async_callback(api.stop)
+        await _listen("API", host, ports.api, "--api-port", api.start(host, ports.api))
 
-        ready = [
-            Endpoint("API", self.host, self.ports.api, "--api-port"),
-            Endpoint("EventBridge", self.host, self.ports.eventbridge, "--eventbridge-port"),
-            Endpoint("AppSync Events", self.host, self.ports.appsync, "--appsync-port"),
+        listeners = [
+            _Listener("API", ports.api, "--api-port"),
+            _Listener("EventBridge", ports.eventbridge, "--eventbridge-port"),
         ]
-        if self.ports.appsync_tls is not None:
-            ready.append(
-                Endpoint("AppSync Events TLS", self.host, self.ports.appsync_tls, "--appsync-tls-port")
-            )
-        await wait_until_accepting(ready)
-        self.document = local_document(
+        if appsync:
+            listeners.append(_Listener("AppSync Events", ports.appsync, "--appsync-port"))
+            if ports.appsync_tls is not None:
+                listeners.append(_Listener("AppSync Events TLS", ports.appsync_tls, "--appsync-tls-port"))
+        await wait_until_accepting(host, listeners)
+        document = local_document(
             region="us-east-1",
             account="000000000000",
             eventbridge=eventbridge_url,
             bus_name=stack.event_bus_name,
-            appsync_http=appsync.http_url,
-            appsync_realtime=appsync.realtime_url,
-            api_key=appsync.config.api_keys[0].value if appsync.config.api_keys else "",
-            appsync_https=appsync.https_url,
-            appsync_wss=appsync.wss_url,
-            api=issuer,
+            appsync=_appsync_endpoints(first_api) if first_api else None,
+            api=endpoints.api_url,
         )
-        write_local_json(self.state_dir, self.document)
-        self._announce()
-        if self.demo_rate:
-            self._demo = asyncio.get_running_loop().create_task(self._run_demo(service, stack.event_bus_name))
+        write_local_json(config.state_dir, document)
+        # Registered last, so it runs first: no client finds endpoints that are going away.
+        started.callback(remove_local_json, config.state_dir)
+        yield RunningCloud(
+            config=config,
+            ports=ports,
+            stack=stack,
+            identity=provider,
+            runtime=runtime,
+            eventbridge=eventbridge,
+            appsync=tuple(appsync),
+            api=api,
+            document=document,
+        )
 
-    async def stop(self) -> None:
-        remove_local_json(self.state_dir)
-        if self._demo is not None:
-            self._demo.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._demo
-        if self.api is not None:
-            await self.api.stop()
-        if self.eventbridge is not None:
-            dead_lettered = await self.eventbridge.stop(grace_seconds=self.grace_seconds)
-            if dead_lettered:
-                log.warning(
-                    "%d pending deliveries went to dead-letter queues (`vcn dlq list`)", dead_lettered
-                )
-        for server in self.appsync:
-            await server.stop()
-        if self.runtime is not None:
-            await self.runtime.stop()
+
+def announce(cloud: RunningCloud, demo_rate: float | None = None) -> None:
+    """Where everything listens, then the profile's hints: what `vcn local up` prints once ready."""
+    document = cloud.document
+    appsync = document.get("appsync") or {}
+    lines = ["local cloud is up"]
+    if cloud.config.web_root is not None:
+        lines.append(f"  console      {document.get('console')}")
+    lines += [
+        f"  HTTP API     {document.get('api')}   (JWKS {document.get('jwks')})",
+        f"  EventBridge  {document.get('eventbridge')}   bus {document.get('eventBusName')}",
+    ]
+    if appsync:
+        lines.append(f"  AppSync      {appsync.get('http')}   {appsync.get('realtime')}")
+    if appsync.get("https"):
+        lines.append(f"  AppSync TLS  {appsync.get('https')}   {appsync.get('wss')}")
+    lines += list(cloud.config.profile.hints)
+    if demo_rate:
+        lines.append(f"demo stream on: {demo_rate:g} business events per second")
+    for line in lines:
+        log.info("%s", line)
+
+
+async def _demo(cloud: RunningCloud, rate: float, stop: asyncio.Event) -> int:
+    factory = cloud.config.profile.demo_stream
+    if factory is None:
+        log.warning("--demo: the %s profile has no demo stream", cloud.config.profile.name)
+        return 0
+    service = cloud.eventbridge.service
+
+    async def put_events(entries: list[dict[str, Any]]) -> dict[str, Any]:
+        return await service.call("PutEvents", {"Entries": entries})
+
+    return await run_demo(put_events, factory(cloud.bus_name, random.Random()), rate=rate, stop=stop)
+
+
+async def _serve(config: LocalCloudConfig, demo_rate: float | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with running_cloud(config) as cloud:
+            announce(cloud, demo_rate)
+            demo = loop.create_task(_demo(cloud, demo_rate, asyncio.Event())) if demo_rate else None
+            freeze_startup_heap()
+            log.info("ready: %s written; Ctrl-C to stop", config.state_dir / "local.json")
+            await stop.wait()
+            log.info("shutting down")
+            if demo is not None:
+                demo.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await demo
+    finally:
         log.info("stopped")
 
-    # ---- helpers
 
-    async def _bind(self, name: str, flag: str, starting: Any) -> None:
-        try:
-            await starting
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                port = {"--api-port": self.ports.api, "--eventbridge-port": self.ports.eventbridge}.get(
-                    flag, self.ports.appsync
-                )
-                raise PortInUse(port, flag) from None
-            raise LocalCloudError(f"{name} cannot listen on {self.host}: {exc}") from None
-
-    @staticmethod
-    def _local_jwks(provider: DevIdentityProvider, config: JwtAuthorizerConfig) -> Any:
-        """Tokens of the local issuer are checked against the local key without an HTTP round trip."""
-        if config.issuer.rstrip("/") != provider.issuer.rstrip("/"):
-            return None
-
-        async def jwks() -> Mapping[str, Any]:
-            return provider.jwks
-
-        return jwks
-
-    async def _run_demo(self, service: EventBridgeService, bus_name: str) -> int:
-        async def put_events(entries: list[dict[str, Any]]) -> dict[str, Any]:
-            return service.call("PutEvents", {"Entries": entries})
-
-        return await run_demo(put_events, bus_name=bus_name, rate=self.demo_rate or 1.0, stop=asyncio.Event())
-
-    def _announce(self) -> None:
-        document = self.document or {}
-        appsync = document.get("appsync", {})
-        lines = [
-            "local cloud is up",
-            f"  console      {document.get('console')}",
-            f"  HTTP API     {document.get('api')}   (JWKS {document.get('jwks')})",
-            f"  EventBridge  {document.get('eventbridge')}   bus {document.get('eventBusName')}",
-            f"  AppSync      {appsync.get('http')}   {appsync.get('realtime')}",
-        ]
-        if appsync.get("https"):
-            lines.append(f"  AppSync TLS  {appsync.get('https')}   {appsync.get('wss')}")
-        lines += [
-            "try:",
-            "  .venv/bin/vcn subscribe '/markets/DE/*' --user analyst-de",
-            "  .venv/bin/vcn emit events/put-events/<file>.json",
-        ]
-        if self.demo_rate:
-            lines.append(f"demo stream on: {self.demo_rate:g} business events per second")
-        for line in lines:
-            log.info("%s", line)
+def serve(config: LocalCloudConfig, demo_rate: float | None = None) -> None:
+    """Start, serve until SIGINT/SIGTERM, stop (the `vcn local up` foreground loop)."""
+    event_loop.run(_serve(config, demo_rate))

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from vcn.identity.provider import DEFAULT_AUDIENCE
 from vcn.lambda_runtime import InvalidEvent, invoke_local
 from vcn.local.aws_env import function_environment
-from vcn.local.cloud import identity_overrides
+from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
 from vcn.local.state import LOCAL_FILE
 from vcn.template import LocalEndpoints, load_stack
 
@@ -50,6 +51,12 @@ def endpoints_of_running_cloud(state_dir: Path) -> LocalEndpoints | None:
     )
 
 
+def _local_identity(endpoints: LocalEndpoints) -> LocalIdentity:
+    """The identity provider the running local cloud serves (or would serve) on the API port."""
+    issuer = endpoints.api_url
+    return LocalIdentity(issuer=issuer, audience=DEFAULT_AUDIENCE, jwks_url=f"{issuer}/.well-known/jwks.json")
+
+
 def invoke_function(
     template: Path,
     function: str,
@@ -57,6 +64,7 @@ def invoke_function(
     *,
     state_dir: Path,
     parameter_overrides: Mapping[str, str],
+    profile: AppProfile = NO_PROFILE,
 ) -> tuple[bool, Any]:
     """Run `function` once with the event file; returns (succeeded, result or Lambda's error object)."""
     endpoints = endpoints_of_running_cloud(state_dir)
@@ -68,7 +76,7 @@ def invoke_function(
     stack = load_stack(
         template,
         endpoints=endpoints,
-        parameter_overrides=identity_overrides(endpoints.api_url, parameter_overrides),
+        parameter_overrides={**profile.local_parameters(_local_identity(endpoints)), **parameter_overrides},
     )
     try:
         spec = stack.function(function)

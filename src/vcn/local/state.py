@@ -1,4 +1,4 @@
-"""`<state-dir>/local.json`: the local cloud's endpoints, in exactly the keys ARCHITECTURE.md fixes."""
+"""`<state-dir>/local.json` (the endpoints, keys fixed by docs/ARCHITECTURE.md) and the local API key."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +19,16 @@ def local_document(
     account: str,
     eventbridge: str,
     bus_name: str,
-    appsync_http: str,
-    appsync_realtime: str,
-    api_key: str,
-    appsync_https: str | None,
-    appsync_wss: str | None,
+    appsync: Mapping[str, Any] | None,
     api: str,
 ) -> dict[str, Any]:
-    appsync: dict[str, Any] = {"http": appsync_http, "realtime": appsync_realtime, "apiKey": api_key}
-    # Without the TLS listener the secure URLs are null rather than missing: the key set stays fixed.
-    appsync["https"] = appsync_https
-    appsync["wss"] = appsync_wss
+    """The document; `appsync` holds http, realtime, apiKey, https, wss (None: the template has no API)."""
     return {
         "region": region,
         "account": account,
         "eventbridge": eventbridge,
         "eventBusName": bus_name,
-        "appsync": appsync,
+        "appsync": dict(appsync) if appsync is not None else None,
         "api": api,
         "console": f"{api}/",
         "jwks": f"{api}/.well-known/jwks.json",

@@ -87,6 +87,13 @@ def _handler(raw: Any, at: Location) -> HandlerConfig | None:
     return HandlerConfig("DIRECT", data_source=str(integration["DataSourceName"]), invoke_type=invoke_type)
 
 
+def _expires_hint(raw: Any) -> str:
+    """How to pass a later expiry: name the parameter when Expires is `!Ref <parameter>`."""
+    if isinstance(raw, dict) and isinstance(raw.get("Ref"), str):
+        return f"Pass a future time, e.g. --parameter-overrides {raw['Ref']}=<epoch seconds>"
+    return "Set Expires to a future time in epoch seconds"
+
+
 def extract_appsync_apis(
     resolver: Resolver, resources: LocalResources, by_type: Callable[[str], list[str]], notes: list[str]
 ) -> list[EventApiConfig]:
@@ -187,7 +194,7 @@ def extract_appsync_apis(
             if expires <= time.time():
                 raise at.error(
                     f"the API key expired at {expires} (epoch seconds); AWS rejects an expired key",
-                    hint="Pass a future time, e.g. --parameter-overrides ApiKeyExpires=<epoch seconds>",
+                    hint=_expires_hint(resources.properties(lid).get("Expires")),
                 )
         else:
             expires = int(time.time()) + _DEFAULT_KEY_LIFETIME

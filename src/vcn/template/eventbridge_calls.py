@@ -7,7 +7,7 @@ the work here is: resolve, serialize EventPattern to JSON, make numbers numbers,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from .intrinsics import Location, Resolver
@@ -121,8 +121,8 @@ def extract_eventbridge_calls(
     return calls
 
 
-def replay_eventbridge_calls(
-    calls: list[EventBridgeCall], call: Callable[[str, dict[str, Any]], dict[str, Any]]
+async def replay_eventbridge_calls(
+    calls: list[EventBridgeCall], call: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     """Send the calls to an EventBridge service; ARNs the service returns replace the loader's predicted ones.
 
@@ -136,7 +136,7 @@ def replay_eventbridge_calls(
     responses = []
     for operation, request in calls:
         body = json.loads(_rename(json.dumps(request), renamed))
-        response = call(operation, body)
+        response = await call(operation, body)
         responses.append(response)
         if operation in predicted and isinstance(response, dict):
             kind, key = predicted[operation]

@@ -1,4 +1,4 @@
-"""`vcn demo`'s event stream: realistic, catalog-consistent domain events that the rules can route safely."""
+"""The demo stream of the app profile: realistic, catalog-consistent domain events the rules route safely."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from vcn.demo import DemoStream, run_demo
-from vcn.demo.stream import describe
+from app_profile.demo_stream import VehicleConfigDemo
+from vcn.local.demo import run_demo
 
 CATALOG = json.loads(Path("functions/vehicle_config/catalog.json").read_text())
 SCALAR = re.compile(r"^[A-Za-z0-9._:-]+$")
@@ -32,7 +32,7 @@ SEGMENT_FIELDS = ("market", "modelLine", "plant", "submittedBy")
 
 
 def _batches(count: int, seed: int) -> list[list[dict[str, Any]]]:
-    stream = DemoStream("vehicle-config", random.Random(seed))
+    stream = VehicleConfigDemo("vehicle-config", random.Random(seed))
     return [stream.next_batch() for _ in range(count)]
 
 
@@ -90,7 +90,8 @@ def test_run_demo_sends_until_the_count_and_logs_where_events_go() -> None:
         sent.append(entries)
         return {"FailedEntryCount": 0, "Entries": [{"EventId": str(i)} for i in range(len(entries))]}
 
-    count = asyncio.run(run_demo(put_events, bus_name="bus-x", rate=1000, stop=asyncio.Event(), count=5))
+    source = VehicleConfigDemo("bus-x", random.Random(1))
+    count = asyncio.run(run_demo(put_events, source, rate=1000, stop=asyncio.Event(), count=5))
     assert count == 5 and len(sent) == 5
     assert all(entry["EventBusName"] == "bus-x" for batch in sent for entry in batch)
-    assert " -> /" in describe(sent[0])
+    assert " -> /" in source.describe(sent[0])

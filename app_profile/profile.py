@@ -1,0 +1,43 @@
+"""PROFILE: the vehicle-configuration application as the local cloud runs it (named in pyproject.toml)."""
+
+from __future__ import annotations
+
+import random
+
+from app_profile.analysts import DEMO_ANALYSTS
+from app_profile.commands import add_commands
+from app_profile.parameters import local_parameters
+from vcn.local.profile import AppProfile, ClaimOption, DemoSource, StackOutputs
+
+
+def demo_stream(bus_name: str, rng: random.Random) -> DemoSource:
+    # imported on use: the domain catalog is only loaded when a demo runs
+    from app_profile.demo_stream import VehicleConfigDemo
+
+    return VehicleConfigDemo(bus_name, rng)
+
+
+PROFILE = AppProfile(
+    name="vehicle-config-notifications",
+    local_parameters=local_parameters,
+    demo_users=DEMO_ANALYSTS,
+    claim_options=(
+        ClaimOption("--markets", "markets", "market codes to grant, e.g. DE FR, or *"),
+        ClaimOption("--plants", "plants", "plant codes to grant, e.g. ZWI, or *"),
+    ),
+    demo_stream=demo_stream,
+    web_root="web",
+    hints=(
+        "try:",
+        "  .venv/bin/vcn subscribe '/markets/DE/*' --user analyst-de",
+        "  .venv/bin/vcn emit events/put-events/<file>.json",
+    ),
+    stack_outputs=StackOutputs(
+        appsync_http="EventsHttpEndpoint",
+        appsync_realtime="EventsRealtimeEndpoint",
+        event_bus="EventBusName",
+        api_url="ConfigurationApiUrl",
+        dead_letter_queues=("NotificationDeadLetterQueueUrl", "ValidationDeadLetterQueueUrl"),
+    ),
+    add_commands=add_commands,
+)
