@@ -67,6 +67,8 @@ def check_ports_free(ports: LocalPorts, host: str) -> None:
     """Raise PortInUse for the first port another process already listens on."""
     seen: dict[int, str] = {}
     for flag, port in ports.flags():
+        if port == 0:  # any free port: assigned later
+            continue
         if port in seen:
             raise PortInUse(port, flag) from None
         seen[port] = flag
