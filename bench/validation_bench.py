@@ -92,10 +92,11 @@ def in_process() -> list[tuple[str, float, float, float, float]]:
     # the handler's Logger binds its stream at import time, so import while redirected
     sys.stdout = _Discard()
     try:
-        from adapters.event_publisher import InMemoryEventPublisher
         from handlers import configuration_api
         from vehicle_config.model import Configuration
         from vehicle_config.rules import validate
+
+        from tests.support.fakes import InMemoryEventPublisher
 
         publisher = InMemoryEventPublisher()
         configuration_api.event_publisher = lambda: publisher  # type: ignore[assignment]

@@ -1,8 +1,7 @@
-"""Publishing domain events to the EventBridge bus.
+"""Publishing domain events to the EventBridge bus: the `EventPublisher` port (`vehicle_config.ports`) on AWS.
 
-`EventPublisher` is the port handlers depend on. `EventBridgePublisher` sends PutEvents in batches of 10 with
-the X-Ray trace header, retries only the entries EventBridge failed with a transient code, and raises
-`PublishError` naming every entry that still failed. `InMemoryEventPublisher` records events for tests.
+`EventBridgePublisher` sends PutEvents in batches of 10 with the X-Ray trace header, retries only the entries
+EventBridge failed with a transient code, and raises `PublishError` naming every entry that still failed.
 """
 
 from __future__ import annotations
@@ -11,23 +10,16 @@ import json
 import os
 import random
 import time
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from vehicle_config.events import DomainEvent
+from vehicle_config.ports import PublishReceipt
 
 PUT_EVENTS_MAX_ENTRIES = 10
 RETRYABLE_ERROR_CODES = frozenset({"ThrottlingException", "InternalFailure"})
 TRACE_HEADER_ENV = "_X_AMZN_TRACE_ID"
-
-
-@dataclass(frozen=True)
-class PublishReceipt:
-    """EventBridge event ids, one per published event, in the order the events were given."""
-
-    event_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -47,10 +39,6 @@ class PublishError(RuntimeError):
             f"#{f.index} {f.detail_type}: {f.error_code} ({f.error_message})" for f in self.failed
         )
         super().__init__(f"EventBridge rejected {len(self.failed)} of {total} events: {codes}")
-
-
-class EventPublisher(Protocol):
-    def publish(self, events: Sequence[DomainEvent]) -> PublishReceipt: ...
 
 
 class PutEventsClient(Protocol):
@@ -121,22 +109,6 @@ class EventBridgePublisher:
         if trace_header:
             entry["TraceHeader"] = trace_header
         return entry
-
-
-@dataclass
-class InMemoryEventPublisher:
-    """Records what would have been published; for tests and local experiments."""
-
-    published: list[DomainEvent] = field(default_factory=list)
-    calls: int = 0
-
-    def publish(self, events: Sequence[DomainEvent]) -> PublishReceipt:
-        self.calls += 1
-        self.published.extend(events)
-        return PublishReceipt(tuple(str(uuid.uuid4()) for _ in events))
-
-    def of_type(self, detail_type: str) -> list[DomainEvent]:
-        return [e for e in self.published if e.detail_type == detail_type]
 
 
 def eventbridge_publisher_from_environment() -> EventBridgePublisher:

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.fakes import InMemoryEventPublisher
+
 # Set before any handler module is imported: Powertools reads these at import time.
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "vehicle-config-notifications")
@@ -15,7 +17,6 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
 os.environ.setdefault("EVENT_BUS_NAME", "vehicle-config")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
-from adapters.event_publisher import InMemoryEventPublisher
 from fn_support import FakeLambdaContext, IdentityProvider, ec_key, rsa_key
 
 

@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from adapters.event_publisher import EventBridgePublisher, InMemoryEventPublisher
+from adapters.event_publisher import EventBridgePublisher
 from fn_support import FakeLambdaContext, load_invoke_event
 from handlers import configuration_api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.support.fakes import InMemoryEventPublisher
 
 VALIDATE = "configuration-api-validate.json"
 BATCH = "configuration-api-batch.json"

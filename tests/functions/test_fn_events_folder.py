@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from adapters.event_publisher import InMemoryEventPublisher
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
 from fn_support import EVENTS_DIR, FakeLambdaContext
 from handlers import authorizer, configuration_api, subscribe_guard, validation_worker
 from vehicle_config.events import parse_validation_requested
 from vehicle_config.fields import is_channel_segment, is_client_scalar
+
+from tests.support.fakes import InMemoryEventPublisher
 
 INVOKE_FILES = sorted((EVENTS_DIR / "invoke").glob("*.json"))
 ENTRIES_FILES = sorted((EVENTS_DIR / "put-events").glob("*.json"))

@@ -22,10 +22,10 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "VehicleConfigNotification
 os.environ.setdefault("EVENT_BUS_NAME", "vehicle-config")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
-from adapters.event_publisher import PublishReceipt
 from adapters.request_reply import ReplyChannelUnavailable
 from handlers import configuration_api
 from vehicle_config.events import DomainEvent
+from vehicle_config.ports import PublishReceipt
 
 from tests.requestreply.conftest import configuration
 
