@@ -44,6 +44,12 @@ FUNCTION_ENV = {
     "POWERTOOLS_LOG_LEVEL": "INFO",
     "EVENT_BUS_NAME": "vehicle-config",
     "AWS_DEFAULT_REGION": "us-east-1",
+    # Read at import by the handlers' settings; never contacted here.
+    "EVENTS_HTTP_URL": "https://events.invalid/event",
+    "EVENTS_REALTIME_URL": "wss://events.invalid/event/realtime",
+    "JWKS_URL": "https://login.invalid/.well-known/jwks.json",
+    "TOKEN_ISSUER": "https://login.invalid/",
+    "TOKEN_AUDIENCE": "vehicle-config-notifications",
 }
 LAMBDA_LIKE_ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "bench",

@@ -59,7 +59,7 @@ class EventBridgePublisher:
         base_delay_seconds: float = 0.05,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._bus_name = bus_name
+        self.bus_name = bus_name
         self._client = client
         self._max_attempts = max_attempts
         self._base_delay = base_delay_seconds
@@ -102,7 +102,7 @@ class EventBridgePublisher:
             "Source": event.source,
             "DetailType": event.detail_type,
             "Detail": json.dumps(event.detail, separators=(",", ":")),
-            "EventBusName": self._bus_name,
+            "EventBusName": self.bus_name,
         }
         # The header changes per invocation, so it is read at publish time, not at construction.
         trace_header = os.environ.get(TRACE_HEADER_ENV)
@@ -111,11 +111,8 @@ class EventBridgePublisher:
         return entry
 
 
-def eventbridge_publisher_from_environment() -> EventBridgePublisher:
-    """The deployed function's publisher: bus from EVENT_BUS_NAME, boto3 client created on first use."""
+def eventbridge_publisher(bus_name: str) -> EventBridgePublisher:
+    """The deployed function's publisher on `bus_name`, with a boto3 EventBridge client."""
     import boto3  # imported here: boto3 costs ~100 ms of cold start and only publishing needs it
 
-    bus_name = os.environ.get("EVENT_BUS_NAME", "")
-    if not bus_name:
-        raise RuntimeError("EVENT_BUS_NAME is not set; the function's template must define it")
     return EventBridgePublisher(bus_name, boto3.client("events"))

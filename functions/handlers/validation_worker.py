@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from adapters.event_publisher import eventbridge_publisher_from_environment
+from adapters.event_publisher import eventbridge_publisher
 from adapters.fault_injection import FaultInjection
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,16 +16,19 @@ from vehicle_config.events import VALIDATION_REQUESTED, parse_validation_request
 from vehicle_config.fields import InvalidFields
 from vehicle_config.ports import EventPublisher
 
+from handlers.settings import ValidationWorkerSettings, read_settings
+
+settings = read_settings(ValidationWorkerSettings)  # once, at cold start: a bad variable fails init
 logger = Logger()
 tracer = Tracer(auto_patch=False)  # botocore is patched on first publish: importing it costs ~120 ms
 metrics = Metrics()
-faults = FaultInjection.from_environment()  # test-only; off unless the stack enables it
+faults = FaultInjection(settings.fault_injection)  # test-only; off unless a local test cloud enables it
 
 
 @functools.cache
 def event_publisher() -> EventPublisher:
     tracer.patch(["botocore"])  # PutEvents is the only I/O to trace; patched before the client exists
-    return eventbridge_publisher_from_environment()
+    return eventbridge_publisher(settings.event_bus_name)
 
 
 @logger.inject_lambda_context

@@ -233,11 +233,12 @@ def test_unknown_route_is_404(publisher: InMemoryEventPublisher, lambda_context:
     assert configuration_api.handler(event, lambda_context)["statusCode"] == 404
 
 
-def test_default_publisher_is_eventbridge_on_the_configured_bus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EVENT_BUS_NAME", "vehicle-config")
+def test_default_publisher_is_eventbridge_on_the_configured_bus() -> None:
     configuration_api.event_publisher.cache_clear()
     try:
-        assert isinstance(configuration_api.event_publisher(), EventBridgePublisher)
+        publisher = configuration_api.event_publisher()
+        assert isinstance(publisher, EventBridgePublisher)
+        assert publisher.bus_name == configuration_api.settings.event_bus_name == "vehicle-config"
     finally:
         configuration_api.event_publisher.cache_clear()
 

@@ -18,7 +18,11 @@ from botocore.credentials import ReadOnlyCredentials
 from requests_aws4auth import AWS4Auth
 
 from tests.e2e.conftest import RunningCloud, start_cloud, stop_cloud
+from tests.support.function_environment import use_function_environment
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS
+
+# test_rr_handler imports the configuration API in this process; it reads its settings at import.
+use_function_environment()
 
 
 @pytest.fixture(scope="session")
