@@ -10,6 +10,7 @@ from pathlib import Path
 
 from vcn.cli.errors import CliError
 from vcn.cli.target import default_state_dir
+from vcn.local.env_vars import EnvVars, EnvVarsError, read_env_vars
 from vcn.local.ports import LocalPorts, PortInUse, check_ports_free
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)-18s %(message)s"
@@ -47,6 +48,13 @@ def chosen_ports(args: argparse.Namespace) -> LocalPorts:
     )
 
 
+def _env_vars(path: Path | None) -> EnvVars | None:
+    try:
+        return read_env_vars(path) if path is not None else None
+    except EnvVarsError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _template_path(value: Path) -> Path:
     if not value.is_file():
         raise CliError(
@@ -59,6 +67,7 @@ def run_up(args: argparse.Namespace) -> int:
     # Mistakes in the command line are reported before the (slow) imports of the emulators.
     template = _template_path(args.template)
     overrides = parse_overrides(args.parameter_overrides)
+    env_vars = _env_vars(args.env_vars)
     ports = chosen_ports(args)
     try:
         check_ports_free(ports, args.host)
@@ -79,6 +88,7 @@ def run_up(args: argparse.Namespace) -> int:
         ports=ports,
         state_dir=args.state_dir or default_state_dir(),
         parameter_overrides=overrides,
+        env_vars=env_vars,
         eventbridge_settings=settings,
         demo_rate=args.demo_rate if args.demo else None,
         grace_seconds=args.grace_seconds,
@@ -106,6 +116,7 @@ def run_invoke(args: argparse.Namespace) -> int:
             args.event,
             state_dir=args.state_dir or default_state_dir(),
             parameter_overrides=parse_overrides(args.parameter_overrides),
+            env_vars=_env_vars(args.env_vars),
         )
     except (InvokeError, TemplateError) as exc:
         raise CliError(str(exc)) from None
@@ -126,6 +137,14 @@ def _add_template_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="template parameters, e.g. LogLevel=DEBUG (TokenIssuer, TokenAudience, JwksUrl and "
         "ApiKeyExpires are set for the local cloud unless given here)",
+    )
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help='functions\' environment variables, as for sam local: {"<FunctionLogicalId>": {"VAR": "value"}, '
+        '"Parameters": {"VAR": "value"}} (Parameters: every function; the values win over the template\'s)',
     )
 
 

@@ -35,6 +35,7 @@ from vcn.identity.provider import DEFAULT_AUDIENCE
 from vcn.identity.routes import identity_routes
 from vcn.lambda_runtime import LambdaRuntime
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
+from vcn.local.env_vars import EnvVars
 from vcn.local.function_dlq import FunctionDeadLetters, rule_targets_by_function
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
 from vcn.local.state import load_or_create_api_key, local_document, remove_local_json, write_local_json
@@ -120,6 +121,7 @@ class LocalCloud:
         ports: LocalPorts | None = None,
         state_dir: Path = Path(".vcn"),
         parameter_overrides: Mapping[str, str] | None = None,
+        env_vars: EnvVars | None = None,
         eventbridge_settings: EventBridgeSettings | None = None,
         demo_rate: float | None = None,
         grace_seconds: float = 5.0,
@@ -130,6 +132,7 @@ class LocalCloud:
         self.requested_ports = ports or LocalPorts()
         self.state_dir = Path(state_dir)
         self.parameter_overrides = dict(parameter_overrides or {})
+        self.env_vars = env_vars or EnvVars()
         self.eventbridge_settings = eventbridge_settings
         self.demo_rate = demo_rate
         self.grace_seconds = grace_seconds
@@ -189,7 +192,10 @@ class LocalCloud:
             DeadLetterStore(self.state_dir), rule_targets_by_function(stack.eventbridge_calls)
         )
         self.runtime = LambdaRuntime(
-            stack.functions, extra_env=function_environment(eventbridge_url), on_async_failure=dead_letters
+            stack.functions,
+            extra_env=function_environment(eventbridge_url),
+            environment_overrides=self.env_vars.for_functions(f.name for f in stack.functions),
+            on_async_failure=dead_letters,
         )
         # Warm one worker per function now, so the first notification or request is not a cold start.
         await self.runtime.start(prewarm=True)
