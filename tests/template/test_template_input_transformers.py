@@ -27,8 +27,7 @@ NOTIFICATION_RULES = (
 )
 PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.-]+)>")
 
-# Notification keys filled from the EventBridge envelope (the contract calls them all its envelope, with
-# `priority`, which comes from the detail), and the envelope keys they come from.
+# Notification keys EventBridge fills from the event's envelope, not its detail, and where they come from.
 FROM_ENVELOPE = {"type": "detail-type", "eventId": "id", "time": "time"}
 COUNT_FIELDS = ("violationCount", "warningCount")  # spliced outside quotes: they travel as JSON numbers
 # Every field valued with its own name (counts: their own number), so a rendered body shows what went where.
