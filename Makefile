@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv system-deps lint test test-fast run bench build deploy clean
+.PHONY: venv system-deps lint test test-fast run bench catalog build deploy clean
 
 ENV ?= default
 API_KEY_DAYS ?= 300
@@ -40,6 +40,11 @@ run: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# The console's web/catalog.json is generated from the domain catalog; a test fails while it is stale.
+catalog: venv
+	PYTHONPATH=functions $(BIN)/python -m vehicle_config.console_catalog > web/catalog.json.tmp
+	mv web/catalog.json.tmp web/catalog.json
 
 build: venv
 	PATH="$(PY313)$$PATH" $(BIN)/sam build --config-env $(ENV)

@@ -11,18 +11,20 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from vehicle_config.catalog import Catalog, default_catalog
 from vehicle_config.events import (
     SEVERITIES,
-    SUPPLY_SOURCE,
     DomainEvent,
+    SupplyConstraint,
     supply_constraint_cleared,
     supply_constraint_raised,
     validation_outcome_events,
 )
 from vehicle_config.model import PRIORITIES, Configuration
+from vehicle_config.notifications import NOTIFICATIONS, SUPPLY_SOURCE
 from vehicle_config.rules import validate
 
 from app_profile.analysts import DEMO_ANALYSTS, granted_markets
@@ -63,7 +65,7 @@ class VehicleConfigDemo:
             for user in analysts
             if any(market in self.catalog.markets for market in granted_markets(user))
         ]
-        self.open_constraints: dict[str, DomainEvent] = {}
+        self.open_constraints: dict[str, SupplyConstraint] = {}
 
     def next_batch(self) -> list[dict[str, Any]]:
         roll = self.rng.random()
@@ -96,7 +98,7 @@ class VehicleConfigDemo:
 
     def constraint_raised(self) -> DomainEvent:
         severity = self.rng.choice(SEVERITIES)
-        event = supply_constraint_raised(
+        constraint = SupplyConstraint(
             constraint_id=f"sc-{self._hex()}",
             plant=self.rng.choice(sorted(self.catalog.plants)),
             part_number=self.rng.choice(PARTS),
@@ -104,32 +106,22 @@ class VehicleConfigDemo:
             affected_configurations=[self._configuration_id() for _ in range(self.rng.randint(1, 4))],
             priority=PRIORITY_BY_SEVERITY[severity],
         )
-        self.open_constraints[str(event.detail["constraintId"])] = event
-        return event
+        self.open_constraints[constraint.constraint_id] = constraint
+        return supply_constraint_raised(constraint)
 
     def constraint_cleared(self) -> DomainEvent:
         raised = self.open_constraints.pop(self.rng.choice(sorted(self.open_constraints)))
-        detail = raised.detail
-        return supply_constraint_cleared(
-            constraint_id=detail["constraintId"],
-            plant=detail["plant"],
-            part_number=detail["partNumber"],
-            severity=detail["severity"],
-            affected_configurations=detail["affectedConfigurations"],
-            priority="NORMAL",
-        )
+        return supply_constraint_cleared(replace(raised, priority="NORMAL"))
 
     def describe(self, entries: list[dict[str, Any]]) -> str:
         """One readable line per business fact: what happened and on which channels it shows up."""
         first = json.loads(entries[0]["Detail"])
         kind = entries[0]["DetailType"]
+        channels = ", ".join(channel.format(**first) for channel in NOTIFICATIONS[kind].channels)
         if entries[0]["Source"] == SUPPLY_SOURCE:
-            return f"{kind} {first['partNumber']} {first['severity']} -> /plants/{first['plant']}"
+            return f"{kind} {first['partNumber']} {first['severity']} -> {channels}"
         extra = f" + {len(entries) - 1} SpecAdjustmentRecommended" if len(entries) > 1 else ""
-        return (
-            f"{kind} {first['configurationId']} {first['outcome']}{extra} -> "
-            f"/markets/{first['market']}/{first['modelLine']}, /users/{first['submittedBy']}"
-        )
+        return f"{kind} {first['configurationId']} {first['outcome']}{extra} -> {channels}"
 
     def _hex(self) -> str:
         return uuid.UUID(int=self.rng.getrandbits(128)).hex[:10]

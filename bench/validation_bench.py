@@ -44,6 +44,12 @@ FUNCTION_ENV = {
     "POWERTOOLS_LOG_LEVEL": "INFO",
     "EVENT_BUS_NAME": "vehicle-config",
     "AWS_DEFAULT_REGION": "us-east-1",
+    # Read at import by the handlers' settings; never contacted here.
+    "EVENTS_HTTP_URL": "https://events.invalid/event",
+    "EVENTS_REALTIME_URL": "wss://events.invalid/event/realtime",
+    "JWKS_URL": "https://login.invalid/.well-known/jwks.json",
+    "TOKEN_ISSUER": "https://login.invalid/",
+    "TOKEN_AUDIENCE": "vehicle-config-notifications",
 }
 LAMBDA_LIKE_ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "bench",
@@ -92,10 +98,11 @@ def in_process() -> list[tuple[str, float, float, float, float]]:
     # the handler's Logger binds its stream at import time, so import while redirected
     sys.stdout = _Discard()
     try:
-        from adapters.event_publisher import InMemoryEventPublisher
         from handlers import configuration_api
         from vehicle_config.model import Configuration
         from vehicle_config.rules import validate
+
+        from tests.support.fakes import InMemoryEventPublisher
 
         publisher = InMemoryEventPublisher()
         configuration_api.event_publisher = lambda: publisher  # type: ignore[assignment]

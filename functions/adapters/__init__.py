@@ -1,1 +1,2 @@
-"""Adapters between the domain and AWS: the EventBridge publisher and the JWKS token verifier."""
+"""Adapters between the domain and AWS: the EventBridge publisher, the JWKS token verifier, request/reply over
+AppSync Events, and the validation worker's test-only fault injection."""

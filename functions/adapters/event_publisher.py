@@ -1,8 +1,7 @@
-"""Publishing domain events to the EventBridge bus.
+"""Publishing domain events to the EventBridge bus: the `EventPublisher` port (`vehicle_config.ports`) on AWS.
 
-`EventPublisher` is the port handlers depend on. `EventBridgePublisher` sends PutEvents in batches of 10 with
-the X-Ray trace header, retries only the entries EventBridge failed with a transient code, and raises
-`PublishError` naming every entry that still failed. `InMemoryEventPublisher` records events for tests.
+`EventBridgePublisher` sends PutEvents in batches of 10 with the X-Ray trace header, retries only the entries
+EventBridge failed with a transient code, and raises `PublishError` naming every entry that still failed.
 """
 
 from __future__ import annotations
@@ -11,23 +10,16 @@ import json
 import os
 import random
 import time
-import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from vehicle_config.events import DomainEvent
+from vehicle_config.ports import PublishReceipt
 
 PUT_EVENTS_MAX_ENTRIES = 10
 RETRYABLE_ERROR_CODES = frozenset({"ThrottlingException", "InternalFailure"})
 TRACE_HEADER_ENV = "_X_AMZN_TRACE_ID"
-
-
-@dataclass(frozen=True)
-class PublishReceipt:
-    """EventBridge event ids, one per published event, in the order the events were given."""
-
-    event_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -49,10 +41,6 @@ class PublishError(RuntimeError):
         super().__init__(f"EventBridge rejected {len(self.failed)} of {total} events: {codes}")
 
 
-class EventPublisher(Protocol):
-    def publish(self, events: Sequence[DomainEvent]) -> PublishReceipt: ...
-
-
 class PutEventsClient(Protocol):
     """The slice of the boto3 EventBridge client this adapter uses."""
 
@@ -71,7 +59,7 @@ class EventBridgePublisher:
         base_delay_seconds: float = 0.05,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._bus_name = bus_name
+        self.bus_name = bus_name
         self._client = client
         self._max_attempts = max_attempts
         self._base_delay = base_delay_seconds
@@ -114,7 +102,7 @@ class EventBridgePublisher:
             "Source": event.source,
             "DetailType": event.detail_type,
             "Detail": json.dumps(event.detail, separators=(",", ":")),
-            "EventBusName": self._bus_name,
+            "EventBusName": self.bus_name,
         }
         # The header changes per invocation, so it is read at publish time, not at construction.
         trace_header = os.environ.get(TRACE_HEADER_ENV)
@@ -123,27 +111,8 @@ class EventBridgePublisher:
         return entry
 
 
-@dataclass
-class InMemoryEventPublisher:
-    """Records what would have been published; for tests and local experiments."""
-
-    published: list[DomainEvent] = field(default_factory=list)
-    calls: int = 0
-
-    def publish(self, events: Sequence[DomainEvent]) -> PublishReceipt:
-        self.calls += 1
-        self.published.extend(events)
-        return PublishReceipt(tuple(str(uuid.uuid4()) for _ in events))
-
-    def of_type(self, detail_type: str) -> list[DomainEvent]:
-        return [e for e in self.published if e.detail_type == detail_type]
-
-
-def eventbridge_publisher_from_environment() -> EventBridgePublisher:
-    """The deployed function's publisher: bus from EVENT_BUS_NAME, boto3 client created on first use."""
+def eventbridge_publisher(bus_name: str) -> EventBridgePublisher:
+    """The deployed function's publisher on `bus_name`, with a boto3 EventBridge client."""
     import boto3  # imported here: boto3 costs ~100 ms of cold start and only publishing needs it
 
-    bus_name = os.environ.get("EVENT_BUS_NAME", "")
-    if not bus_name:
-        raise RuntimeError("EVENT_BUS_NAME is not set; the function's template must define it")
     return EventBridgePublisher(bus_name, boto3.client("events"))

@@ -1,7 +1,7 @@
 """Test-only faults for the validation worker, so tests can make a real worker slow or failing.
 
-Off unless VALIDATION_FAULT_INJECTION is `enabled` (template parameter `ValidationFaultInjection`, default
-`disabled`; never enable it in a deployed stack). When on, the configuration id chooses the fault:
+Off unless the worker's VALIDATION_FAULT_INJECTION is `enabled`. template.yaml never sets it: a local test
+cloud does, with `vcn local up --env-vars FILE`. When on, the configuration id chooses the fault:
   `FAULT-DELAY-<ms>-...`  the worker sleeps <ms> milliseconds (at most 20000) before validating;
   `FAULT-RAISE-...`       the worker raises `InjectedFault` (the invocation fails like any crash).
 Any other id is validated normally.
@@ -9,14 +9,11 @@ Any other id is validated normally.
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-FAULT_INJECTION_ENV = "VALIDATION_FAULT_INJECTION"
-ENABLED = "enabled"
 MAX_DELAY_MS = 20_000
 _DELAY = re.compile(r"FAULT-DELAY-(?P<ms>[0-9]{1,5})-")
 _RAISE = "FAULT-RAISE-"
@@ -30,10 +27,6 @@ class InjectedFault(RuntimeError):
 class FaultInjection:
     enabled: bool
     sleep: Callable[[float], None] = time.sleep
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> FaultInjection:
-        return cls(environ.get(FAULT_INJECTION_ENV, "") == ENABLED)
 
     def apply(self, configuration_id: str) -> None:
         """Sleep or raise as the configuration id asks, when enabled; otherwise do nothing."""

@@ -8,7 +8,6 @@ cached by the verifier (keep one verifier per process so the cache outlives an i
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -61,20 +60,6 @@ class JwksTokenVerifier:
             lifespan=jwks_cache_seconds,
             timeout=fetch_timeout_seconds,
             cooldown_duration=refresh_cooldown_seconds,
-        )
-
-    @classmethod
-    def from_environment(cls) -> JwksTokenVerifier:
-        missing = [
-            name for name in ("JWKS_URL", "TOKEN_ISSUER", "TOKEN_AUDIENCE") if not os.environ.get(name)
-        ]
-        if missing:
-            raise RuntimeError(f"{', '.join(missing)} not set; the authorizer's template must define them")
-        return cls(
-            os.environ["JWKS_URL"],
-            os.environ["TOKEN_ISSUER"],
-            os.environ["TOKEN_AUDIENCE"],
-            refresh_cooldown_seconds=float(os.environ.get("JWKS_REFRESH_COOLDOWN_SECONDS", "0")),
         )
 
     def verify(self, token: str) -> VerifiedToken:

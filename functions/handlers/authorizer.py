@@ -17,9 +17,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from vehicle_config.channels import Grants
 from vehicle_config.fields import InvalidFields
 
+from handlers.settings import AuthorizerSettings, read_settings
+
 MAX_TTL_SECONDS = 300
 BEARER_PREFIX = "bearer "
 
+settings = read_settings(AuthorizerSettings)  # once, at cold start: a bad variable fails init
 logger = Logger()
 tracer = Tracer(patch_modules=["httplib"])  # traces the JWKS fetch (urllib); nothing else to patch
 metrics = Metrics()
@@ -28,7 +31,12 @@ metrics = Metrics()
 @functools.cache
 def token_verifier() -> TokenVerifier:
     """One verifier per process, so its JWKS cache survives across invocations."""
-    return JwksTokenVerifier.from_environment()
+    return JwksTokenVerifier(
+        settings.jwks_url,
+        settings.token_issuer,
+        settings.token_audience,
+        refresh_cooldown_seconds=settings.jwks_refresh_cooldown_seconds,
+    )
 
 
 @logger.inject_lambda_context(log_event=False)  # the event holds the token: never log it, whatever the env

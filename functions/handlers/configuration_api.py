@@ -15,19 +15,23 @@ import json
 import uuid
 from typing import Any
 
-from adapters.event_publisher import EventPublisher, PublishError, eventbridge_publisher_from_environment
+from adapters.event_publisher import PublishError, eventbridge_publisher
 from adapters.request_reply import ReplyChannelUnavailable, ReplySubscriber, request_reply
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from vehicle_config.events import validation_outcome_events, validation_requested
+from vehicle_config.announcements import validate_and_announce
+from vehicle_config.events import validation_requested
 from vehicle_config.fields import InvalidFields, channel_segment
+from vehicle_config.ports import EventPublisher
 from vehicle_config.replies import is_validation_reply, new_request_id, parse_wait, reply_channel
-from vehicle_config.rules import validate
 from vehicle_config.submissions import InvalidBatch, parse_batch, parse_submission
 
+from handlers.settings import ConfigurationApiSettings, read_settings
+
+settings = read_settings(ConfigurationApiSettings)  # once, at cold start: a bad variable fails init
 logger = Logger()
 tracer = Tracer(auto_patch=False)  # botocore is patched on first publish: importing it costs ~120 ms
 metrics = Metrics()
@@ -45,14 +49,16 @@ RESPONSE_HEADROOM_SECONDS = 2.0
 @functools.cache
 def event_publisher() -> EventPublisher:
     tracer.patch(["botocore"])  # PutEvents is the only I/O to trace; patched before the client exists
-    return eventbridge_publisher_from_environment()
+    return eventbridge_publisher(settings.event_bus_name)
 
 
 @functools.cache
 def reply_subscriber() -> ReplySubscriber:
-    from adapters.appsync_replies import appsync_reply_subscriber_from_environment
+    from adapters.appsync_replies import appsync_reply_subscriber  # the events client loads only if needed
 
-    return appsync_reply_subscriber_from_environment()
+    return appsync_reply_subscriber(
+        settings.events_http_url, settings.events_realtime_url, region=settings.region
+    )
 
 
 @app.post("/configurations/validate")
@@ -60,9 +66,9 @@ def reply_subscriber() -> ReplySubscriber:
 def validate_configuration() -> Response:
     submitted_by = _caller()
     submission = parse_submission(_json_body())
-    result = validate(submission.configuration)
-    events = validation_outcome_events(submission.configuration, result, submitted_by, submission.request_id)
-    event_publisher().publish(events)
+    result = validate_and_announce(
+        submission.configuration, submitted_by, event_publisher(), request_id=submission.request_id
+    ).result
     metrics.add_metric(name="ConfigurationsValidated", unit=MetricUnit.Count, value=1)
     metrics.add_metric(
         name="RecommendationsEmitted", unit=MetricUnit.Count, value=len(result.recommendations)

@@ -5,26 +5,30 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from adapters.event_publisher import EventPublisher, eventbridge_publisher_from_environment
+from adapters.event_publisher import eventbridge_publisher
 from adapters.fault_injection import FaultInjection
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from vehicle_config.events import VALIDATION_REQUESTED, parse_validation_requested, validation_outcome_events
+from vehicle_config.announcements import validate_and_announce
+from vehicle_config.events import VALIDATION_REQUESTED, parse_validation_requested
 from vehicle_config.fields import InvalidFields
-from vehicle_config.rules import validate
+from vehicle_config.ports import EventPublisher
 
+from handlers.settings import ValidationWorkerSettings, read_settings
+
+settings = read_settings(ValidationWorkerSettings)  # once, at cold start: a bad variable fails init
 logger = Logger()
 tracer = Tracer(auto_patch=False)  # botocore is patched on first publish: importing it costs ~120 ms
 metrics = Metrics()
-faults = FaultInjection.from_environment()  # test-only; off unless the stack enables it
+faults = FaultInjection(settings.fault_injection)  # test-only; off unless a local test cloud enables it
 
 
 @functools.cache
 def event_publisher() -> EventPublisher:
     tracer.patch(["botocore"])  # PutEvents is the only I/O to trace; patched before the client exists
-    return eventbridge_publisher_from_environment()
+    return eventbridge_publisher(settings.event_bus_name)
 
 
 @logger.inject_lambda_context
@@ -40,11 +44,10 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
         # Retrying cannot fix a malformed event, so it is logged and dropped instead of raised.
         return _rejected(event, [str(e.to_dict()) for e in invalid.errors])
     faults.apply(request.configuration.configuration_id)
-    result = validate(request.configuration)
-    events = validation_outcome_events(
-        request.configuration, result, request.submitted_by, request.request_id
+    announced = validate_and_announce(
+        request.configuration, request.submitted_by, event_publisher(), request_id=request.request_id
     )
-    receipt = event_publisher().publish(events)
+    result = announced.result
     metrics.add_metric(name="ConfigurationsValidated", unit=MetricUnit.Count, value=1)
     logger.info(
         "configuration validated",
@@ -55,7 +58,7 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     return {
         "configurationId": result.configuration_id,
         "outcome": result.outcome,
-        "eventIds": list(receipt.event_ids),
+        "eventIds": list(announced.receipt.event_ids),
     }
 
 

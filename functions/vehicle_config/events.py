@@ -1,5 +1,6 @@
-"""Domain events from the catalog in ARCHITECTURE.md, built with exactly their required detail fields.
+"""Domain events of the catalog, built with exactly their required detail fields.
 
+The fields of the events that reach clients are declared in `notifications`; builders supply the values.
 Every builder checks the fields that travel to clients (scalars, channel segments), so an event that leaves
 this module can always be turned into a notification by an InputTransformer.
 """
@@ -12,16 +13,17 @@ from typing import Any
 
 from vehicle_config.fields import FieldError, InvalidFields, channel_segment, client_scalar, one_of
 from vehicle_config.model import PRIORITIES, Configuration
+from vehicle_config.notifications import (
+    CONFIGURATION_VALIDATED,
+    NOTIFICATIONS,
+    SPEC_ADJUSTMENT_RECOMMENDED,
+    SUPPLY_CONSTRAINT_CLEARED,
+    SUPPLY_CONSTRAINT_RAISED,
+    VALIDATION_SOURCE,
+)
 from vehicle_config.rules import Recommendation, ValidationResult
 
-VALIDATION_SOURCE = "vehicle-config.validation"
-SUPPLY_SOURCE = "vehicle-config.supply"
-
-CONFIGURATION_VALIDATED = "ConfigurationValidated"
-SPEC_ADJUSTMENT_RECOMMENDED = "SpecAdjustmentRecommended"
 VALIDATION_REQUESTED = "ValidationRequested"
-SUPPLY_CONSTRAINT_RAISED = "SupplyConstraintRaised"
-SUPPLY_CONSTRAINT_CLEARED = "SupplyConstraintCleared"
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 MAX_AFFECTED_CONFIGURATIONS = 500
@@ -39,7 +41,7 @@ class DomainEvent:
 def configuration_validated(
     configuration: Configuration, result: ValidationResult, submitted_by: str, request_id: str | None = None
 ) -> DomainEvent:
-    detail: dict[str, Any] = {
+    values = {
         "configurationId": configuration.configuration_id,
         "market": configuration.market,
         "modelLine": configuration.model_line,
@@ -50,7 +52,7 @@ def configuration_validated(
         "submittedBy": channel_segment("submittedBy", submitted_by),
         "priority": configuration.priority,
     }
-    return DomainEvent(VALIDATION_SOURCE, CONFIGURATION_VALIDATED, _with_request_id(detail, request_id))
+    return _notified(CONFIGURATION_VALIDATED, values, request_id)
 
 
 def spec_adjustment_recommended(
@@ -59,7 +61,7 @@ def spec_adjustment_recommended(
     submitted_by: str,
     request_id: str | None = None,
 ) -> DomainEvent:
-    detail: dict[str, Any] = {
+    values = {
         "configurationId": configuration.configuration_id,
         "market": configuration.market,
         "modelLine": configuration.model_line,
@@ -71,7 +73,7 @@ def spec_adjustment_recommended(
         "reasonCode": recommendation.reason_code,
         "priority": configuration.priority,
     }
-    return DomainEvent(VALIDATION_SOURCE, SPEC_ADJUSTMENT_RECOMMENDED, _with_request_id(detail, request_id))
+    return _notified(SPEC_ADJUSTMENT_RECOMMENDED, values, request_id)
 
 
 def validation_outcome_events(
@@ -134,59 +136,50 @@ def parse_validation_requested(detail: Any) -> ValidationRequest:
     return ValidationRequest(parsed["configuration"], parsed["batchId"], parsed["submittedBy"], request_id)
 
 
-def supply_constraint_raised(
-    constraint_id: str,
-    plant: str,
-    part_number: str,
-    severity: str,
-    affected_configurations: Sequence[str],
-    priority: str,
-) -> DomainEvent:
-    return DomainEvent(
-        SUPPLY_SOURCE,
-        SUPPLY_CONSTRAINT_RAISED,
-        _supply_detail(constraint_id, plant, part_number, severity, affected_configurations, priority),
-    )
+@dataclass(frozen=True)
+class SupplyConstraint:
+    """A shortage of a part at a plant, and the configurations it affects."""
+
+    constraint_id: str
+    plant: str
+    part_number: str
+    severity: str
+    affected_configurations: Sequence[str]
+    priority: str
 
 
-def supply_constraint_cleared(
-    constraint_id: str,
-    plant: str,
-    part_number: str,
-    severity: str,
-    affected_configurations: Sequence[str],
-    priority: str,
-) -> DomainEvent:
-    return DomainEvent(
-        SUPPLY_SOURCE,
-        SUPPLY_CONSTRAINT_CLEARED,
-        _supply_detail(constraint_id, plant, part_number, severity, affected_configurations, priority),
-    )
+def supply_constraint_raised(constraint: SupplyConstraint) -> DomainEvent:
+    return _notified(SUPPLY_CONSTRAINT_RAISED, _supply_values(constraint))
 
 
-def _supply_detail(
-    constraint_id: str,
-    plant: str,
-    part_number: str,
-    severity: str,
-    affected_configurations: Sequence[str],
-    priority: str,
-) -> dict[str, Any]:
-    if isinstance(affected_configurations, str) or len(affected_configurations) > MAX_AFFECTED_CONFIGURATIONS:
+def supply_constraint_cleared(constraint: SupplyConstraint) -> DomainEvent:
+    return _notified(SUPPLY_CONSTRAINT_CLEARED, _supply_values(constraint))
+
+
+def _supply_values(constraint: SupplyConstraint) -> dict[str, Any]:
+    affected = constraint.affected_configurations
+    if isinstance(affected, str) or len(affected) > MAX_AFFECTED_CONFIGURATIONS:
         raise InvalidFields.single(
             "affectedConfigurations",
             f"must be a list of at most {MAX_AFFECTED_CONFIGURATIONS} configuration ids",
         )
     return {
-        "constraintId": client_scalar("constraintId", constraint_id),
-        "plant": channel_segment("plant", plant),
-        "partNumber": client_scalar("partNumber", part_number),
-        "severity": one_of("severity", severity, SEVERITIES),
+        "constraintId": client_scalar("constraintId", constraint.constraint_id),
+        "plant": channel_segment("plant", constraint.plant),
+        "partNumber": client_scalar("partNumber", constraint.part_number),
+        "severity": one_of("severity", constraint.severity, SEVERITIES),
         "affectedConfigurations": [
-            client_scalar(f"affectedConfigurations[{i}]", c) for i, c in enumerate(affected_configurations)
+            client_scalar(f"affectedConfigurations[{i}]", c) for i, c in enumerate(affected)
         ],
-        "priority": one_of("priority", priority, PRIORITIES),
+        "priority": one_of("priority", constraint.priority, PRIORITIES),
     }
+
+
+def _notified(detail_type: str, values: dict[str, Any], request_id: str | None = None) -> DomainEvent:
+    """An event whose detail holds exactly the fields its notification declares (and the request id)."""
+    notification = NOTIFICATIONS[detail_type]
+    detail = _with_request_id(notification.detail(values), request_id)
+    return DomainEvent(notification.source, detail_type, detail)
 
 
 def _with_request_id(detail: dict[str, Any], request_id: str | None) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from vehicle_config.events import CONFIGURATION_VALIDATED
 from vehicle_config.fields import InvalidFields, channel_segment
+from vehicle_config.notifications import CONFIGURATION_VALIDATED
 
 REQUESTS_NAMESPACE = "requests"
 DEFAULT_WAIT_SECONDS = 10.0

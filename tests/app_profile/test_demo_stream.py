@@ -9,26 +9,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS
+from vehicle_config.notifications import NOTIFICATIONS
+
 from app_profile.demo_stream import VehicleConfigDemo
 from vcn.local.demo import run_demo
 
 CATALOG = json.loads(Path("functions/vehicle_config/catalog.json").read_text())
 SCALAR = re.compile(r"^[A-Za-z0-9._:-]+$")
 SEGMENT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$")
-SUPPLY_FIELDS = {"constraintId", "plant", "partNumber", "severity", "affectedConfigurations", "priority"}
-REQUIRED = {
-    "ConfigurationValidated": {
-        "configurationId", "market", "modelLine", "plant", "outcome", "violationCount", "warningCount",
-        "submittedBy", "priority",
-    },
-    "SpecAdjustmentRecommended": {
-        "configurationId", "market", "modelLine", "submittedBy", "recommendationId", "action", "fromOption",
-        "toOption", "reasonCode", "priority",
-    },
-    "SupplyConstraintRaised": SUPPLY_FIELDS,
-    "SupplyConstraintCleared": SUPPLY_FIELDS,
-}  # fmt: skip
-SEGMENT_FIELDS = ("market", "modelLine", "plant", "submittedBy")
+# Every demo event reaches clients, so it has exactly the fields of its notification contract.
+REQUIRED = {detail_type: set(n.detail_fields) for detail_type, n in NOTIFICATIONS.items()}
 
 
 def _batches(count: int, seed: int) -> list[list[dict[str, Any]]]:
@@ -50,7 +41,7 @@ def test_every_event_follows_the_domain_catalog() -> None:
             for name, value in detail.items():
                 if isinstance(value, str):
                     assert SCALAR.match(value), (name, value)
-                if name in SEGMENT_FIELDS:
+                if name in CHANNEL_SEGMENT_FIELDS:
                     assert SEGMENT.match(value), (name, value)
             assert detail["priority"] in ("LOW", "NORMAL", "HIGH", "URGENT")
             if "market" in detail:

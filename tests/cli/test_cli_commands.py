@@ -136,6 +136,9 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
     )
     result = vcn("local", "up", "--parameter-overrides", "LogLevel", "--state-dir", str(tmp_path))
     assert result.returncode == 1 and "is not Key=Value" in result.stderr
+    result = vcn("local", "up", "--env-vars", str(tmp_path / "env.json"), "--state-dir", str(tmp_path))
+    assert result.returncode == 1 and "env.json: cannot read it" in result.stderr
+    assert not (tmp_path / "local.json").exists()
 
 
 def test_emit_rejects_a_file_that_is_not_entries(tmp_path: Path) -> None:

@@ -9,35 +9,25 @@ from domain_builders import configuration
 from vehicle_config.events import (
     CONFIGURATION_VALIDATED,
     SPEC_ADJUSTMENT_RECOMMENDED,
-    SUPPLY_SOURCE,
     VALIDATION_REQUESTED,
     VALIDATION_SOURCE,
     DomainEvent,
+    SupplyConstraint,
     parse_validation_requested,
     supply_constraint_cleared,
     supply_constraint_raised,
     validation_outcome_events,
     validation_requested,
 )
-from vehicle_config.fields import InvalidFields, is_channel_segment, is_client_scalar
+from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, InvalidFields, is_channel_segment, is_client_scalar
+from vehicle_config.notifications import NOTIFICATIONS, SUPPLY_SOURCE
 from vehicle_config.rules import validate
 
-# The domain catalog table of ARCHITECTURE.md
-SUPPLY_FIELDS = {"constraintId", "plant", "partNumber", "severity", "affectedConfigurations", "priority"}
-REQUIRED_FIELDS = {
-    "ConfigurationValidated": {
-        "configurationId", "market", "modelLine", "plant", "outcome", "violationCount", "warningCount",
-        "submittedBy", "priority",
-    },
-    "SpecAdjustmentRecommended": {
-        "configurationId", "market", "modelLine", "submittedBy", "recommendationId", "action", "fromOption",
-        "toOption", "reasonCode", "priority",
-    },
-    "ValidationRequested": {"configurationId", "batchId", "submittedBy", "configuration"},
-    "SupplyConstraintRaised": SUPPLY_FIELDS,
-    "SupplyConstraintCleared": SUPPLY_FIELDS,
-}  # fmt: skip
-SEGMENT_FIELDS = {"market", "modelLine", "plant", "submittedBy", "requestId"}
+# The events that reach clients have the fields their notification declares; ValidationRequested stays on
+# the bus and carries the whole configuration.
+REQUIRED_FIELDS = {detail_type: set(n.detail_fields) for detail_type, n in NOTIFICATIONS.items()} | {
+    VALIDATION_REQUESTED: {"configurationId", "batchId", "submittedBy", "configuration"}
+}
 
 
 def assert_travels_safely(event: DomainEvent) -> None:
@@ -45,7 +35,7 @@ def assert_travels_safely(event: DomainEvent) -> None:
     for name, value in event.detail.items():
         if isinstance(value, str):
             assert is_client_scalar(value), (name, value)
-        if name in SEGMENT_FIELDS:
+        if name in CHANNEL_SEGMENT_FIELDS:
             assert is_channel_segment(value), (name, value)
     assert json.loads(json.dumps(event.detail)) == event.detail
 
@@ -103,7 +93,8 @@ def test_malformed_validation_requested_names_every_bad_field() -> None:
 
 @pytest.mark.parametrize("builder", [supply_constraint_raised, supply_constraint_cleared])
 def test_supply_events(builder) -> None:  # type: ignore[no-untyped-def]
-    event = builder("sc-1", "ZWI", "BAT-MOD-86KWH", "CRITICAL", ["cfg-1", "cfg-2"], "URGENT")
+    constraint = SupplyConstraint("sc-1", "ZWI", "BAT-MOD-86KWH", "CRITICAL", ["cfg-1", "cfg-2"], "URGENT")
+    event = builder(constraint)
     assert event.source == SUPPLY_SOURCE
     assert set(event.detail) == REQUIRED_FIELDS[event.detail_type]
     assert event.detail["affectedConfigurations"] == ["cfg-1", "cfg-2"]
@@ -123,7 +114,7 @@ def test_supply_events(builder) -> None:  # type: ignore[no-untyped-def]
 )
 def test_supply_event_rejects_unsafe_fields(args: tuple, field: str) -> None:
     with pytest.raises(InvalidFields) as raised:
-        supply_constraint_raised(*args)
+        supply_constraint_raised(SupplyConstraint(*args))
     assert raised.value.errors[0].field == field
 
 

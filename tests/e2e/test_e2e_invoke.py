@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,17 @@ def test_unknown_function_is_one_clear_error(local_cloud: RunningCloud) -> None:
     result = local_cloud.vcn("local", "invoke", "NoSuchFunction")
     assert result.returncode == 1
     assert result.stderr.startswith("error: No function named 'NoSuchFunction'"), result.stderr
+
+
+def test_an_env_vars_file_reaches_the_invoked_function(local_cloud: RunningCloud, tmp_path: Path) -> None:
+    event = json.loads((INVOKE / "validation-worker-validation-requested.json").read_text())
+    event["detail"]["configuration"]["configurationId"] = "FAULT-RAISE-env-vars"
+    event_path, env_vars = tmp_path / "event.json", tmp_path / "env.json"
+    event_path.write_text(json.dumps(event))
+    env_vars.write_text(json.dumps({"ValidationWorkerFunction": {"VALIDATION_FAULT_INJECTION": "enabled"}}))
+    result = local_cloud.vcn(
+        "local", "invoke", "ValidationWorkerFunction", "-e", str(event_path), "--env-vars", str(env_vars),
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1, f"{result.stdout}\n{result.stderr}"
+    assert json.loads(result.stdout)["errorType"] == "InjectedFault"

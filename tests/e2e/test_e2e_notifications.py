@@ -10,23 +10,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from vehicle_config.notifications import CONFIGURATION_VALIDATED, MARKET_CHANNEL, NOTIFICATIONS
 
 from tests.e2e.conftest import AWS, ROOT, RawSubscriber, RunningCloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PUT_EVENTS = ROOT / "events" / "put-events"
-# The catalog's required detail fields of ConfigurationValidated (ARCHITECTURE.md).
-CONFIGURATION_VALIDATED_FIELDS = (
-    "configurationId",
-    "market",
-    "modelLine",
-    "plant",
-    "outcome",
-    "violationCount",
-    "warningCount",
-    "submittedBy",
-    "priority",
-)
 
 
 def _entries_file(detail_type: str) -> tuple[Path, dict[str, Any]]:
@@ -39,9 +28,9 @@ def _entries_file(detail_type: str) -> tuple[Path, dict[str, Any]]:
 
 
 def test_aws_cli_put_events_reaches_a_market_subscriber(local_cloud: RunningCloud) -> None:
-    path, entry = _entries_file("ConfigurationValidated")
+    path, entry = _entries_file(CONFIGURATION_VALIDATED)
     detail = json.loads(entry["Detail"])
-    channel = f"/markets/{detail['market']}/{detail['modelLine']}"
+    channel = MARKET_CHANNEL.format_map(detail)
     token = local_cloud.token("admin")
 
     async def scenario() -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -68,12 +57,12 @@ def test_aws_cli_put_events_reaches_a_market_subscriber(local_cloud: RunningClou
     assert response["FailedEntryCount"] == 0
     assert len(received) == 1, received
     notification = received[0]
-    assert notification["type"] == "ConfigurationValidated"
+    assert tuple(notification) == NOTIFICATIONS[CONFIGURATION_VALIDATED].keys_on(MARKET_CHANNEL)
+    assert notification["type"] == CONFIGURATION_VALIDATED
     assert notification["eventId"] == response["Entries"][0]["EventId"]
     assert notification["time"].endswith("Z")
     carried = {key: value for key, value in notification.items() if key not in ("type", "eventId", "time")}
     assert carried == {key: detail[key] for key in carried}
-    assert set(CONFIGURATION_VALIDATED_FIELDS) <= set(carried)
 
 
 def test_validate_request_notifies_the_submitter(local_cloud: RunningCloud) -> None:

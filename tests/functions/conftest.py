@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-
-# Set before any handler module is imported: Powertools reads these at import time.
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "vehicle-config-notifications")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "VehicleConfigNotifications")
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
-os.environ.setdefault("EVENT_BUS_NAME", "vehicle-config")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-
-from adapters.event_publisher import InMemoryEventPublisher
 from fn_support import FakeLambdaContext, IdentityProvider, ec_key, rsa_key
+
+from tests.support.fakes import InMemoryEventPublisher
+from tests.support.function_environment import use_function_environment
+
+# Before the test modules import any handler: handlers and Powertools read their settings at import.
+use_function_environment()
 
 
 @pytest.fixture

@@ -17,19 +17,28 @@ from fn_support import (
     unsigned_token,
 )
 from handlers import authorizer
+from handlers.settings import AuthorizerSettings, read_settings
 
 Authorize = Callable[[Any], dict[str, Any]]
+
+
+def trust(monkeypatch: pytest.MonkeyPatch, provider: IdentityProvider) -> None:
+    """Point the authorizer at `provider`: the settings its environment would give, and a fresh verifier."""
+    environment = {
+        "JWKS_URL": provider.jwks_url,
+        "TOKEN_ISSUER": provider.issuer,
+        "TOKEN_AUDIENCE": provider.audience,
+    }
+    monkeypatch.setattr(authorizer, "settings", read_settings(AuthorizerSettings, environment))
+    authorizer.token_verifier.cache_clear()
 
 
 @pytest.fixture
 def authorize(
     identity_provider: IdentityProvider, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
 ) -> Iterator[Authorize]:
-    """Calls the real handler, configured through its environment like the template does."""
-    monkeypatch.setenv("JWKS_URL", identity_provider.jwks_url)
-    monkeypatch.setenv("TOKEN_ISSUER", identity_provider.issuer)
-    monkeypatch.setenv("TOKEN_AUDIENCE", identity_provider.audience)
-    authorizer.token_verifier.cache_clear()
+    """Calls the real handler, configured through its settings like the template's environment does."""
+    trust(monkeypatch, identity_provider)
 
     def call(token: Any) -> dict[str, Any]:
         event = load_invoke_event("authorizer-subscribe.json")
@@ -147,28 +156,10 @@ def test_unreachable_jwks_refuses(
     monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext, identity_provider: IdentityProvider
 ) -> None:
     token = identity_provider.token()
+    trust(monkeypatch, identity_provider)
     identity_provider.stop()
-    monkeypatch.setenv("JWKS_URL", identity_provider.jwks_url)
-    monkeypatch.setenv("TOKEN_ISSUER", identity_provider.issuer)
-    monkeypatch.setenv("TOKEN_AUDIENCE", identity_provider.audience)
-    authorizer.token_verifier.cache_clear()
     try:
         event = {**load_invoke_event("authorizer-connect.json"), "authorizationToken": token}
-        assert authorizer.handler(event, lambda_context) == {"isAuthorized": False}
-    finally:
-        authorizer.token_verifier.cache_clear()
-
-
-def test_missing_configuration_refuses_instead_of_failing(
-    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext, identity_provider: IdentityProvider
-) -> None:
-    monkeypatch.delenv("JWKS_URL", raising=False)
-    authorizer.token_verifier.cache_clear()
-    try:
-        event = {
-            **load_invoke_event("authorizer-connect.json"),
-            "authorizationToken": identity_provider.token(),
-        }
         assert authorizer.handler(event, lambda_context) == {"isAuthorized": False}
     finally:
         authorizer.token_verifier.cache_clear()

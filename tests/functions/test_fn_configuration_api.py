@@ -6,11 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from adapters.event_publisher import EventBridgePublisher, InMemoryEventPublisher
+from adapters.event_publisher import EventBridgePublisher
 from fn_support import FakeLambdaContext, load_invoke_event
 from handlers import configuration_api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.support.fakes import InMemoryEventPublisher
 
 VALIDATE = "configuration-api-validate.json"
 BATCH = "configuration-api-batch.json"
@@ -231,11 +233,12 @@ def test_unknown_route_is_404(publisher: InMemoryEventPublisher, lambda_context:
     assert configuration_api.handler(event, lambda_context)["statusCode"] == 404
 
 
-def test_default_publisher_is_eventbridge_on_the_configured_bus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EVENT_BUS_NAME", "vehicle-config")
+def test_default_publisher_is_eventbridge_on_the_configured_bus() -> None:
     configuration_api.event_publisher.cache_clear()
     try:
-        assert isinstance(configuration_api.event_publisher(), EventBridgePublisher)
+        publisher = configuration_api.event_publisher()
+        assert isinstance(publisher, EventBridgePublisher)
+        assert publisher.bus_name == configuration_api.settings.event_bus_name == "vehicle-config"
     finally:
         configuration_api.event_publisher.cache_clear()
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from adapters.event_publisher import EventBridgePublisher, InMemoryEventPublisher, PublishError
+from adapters.event_publisher import EventBridgePublisher, PublishError
 from vehicle_config.events import DomainEvent
 
 
@@ -108,10 +108,3 @@ def test_nothing_to_publish_makes_no_call() -> None:
     client = FakePutEventsClient()
     assert publisher(client).publish([]).event_ids == ()
     assert client.calls == []
-
-
-def test_in_memory_publisher_records_events() -> None:
-    fake = InMemoryEventPublisher()
-    receipt = fake.publish(events(3))
-    assert len(receipt.event_ids) == 3
-    assert len(fake.of_type("ConfigurationValidated")) == 3

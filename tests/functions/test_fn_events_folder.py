@@ -13,23 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from adapters.event_publisher import InMemoryEventPublisher
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
 from fn_support import EVENTS_DIR, FakeLambdaContext
 from handlers import authorizer, configuration_api, subscribe_guard, validation_worker
-from vehicle_config.events import parse_validation_requested
-from vehicle_config.fields import is_channel_segment, is_client_scalar
+from vehicle_config.events import VALIDATION_REQUESTED, VALIDATION_SOURCE, parse_validation_requested
+from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, is_channel_segment, is_client_scalar
+from vehicle_config.notifications import NOTIFICATIONS
+
+from tests.support.fakes import InMemoryEventPublisher
 
 INVOKE_FILES = sorted((EVENTS_DIR / "invoke").glob("*.json"))
 ENTRIES_FILES = sorted((EVENTS_DIR / "put-events").glob("*.json"))
-CATALOG_DETAIL_TYPES = {
-    "ConfigurationValidated",
-    "SpecAdjustmentRecommended",
-    "ValidationRequested",
-    "SupplyConstraintRaised",
-    "SupplyConstraintCleared",
+SOURCE_OF_DETAIL_TYPE = {t: n.source for t, n in NOTIFICATIONS.items()} | {
+    VALIDATION_REQUESTED: VALIDATION_SOURCE
 }
-SEGMENT_FIELDS = {"market", "modelLine", "plant", "submittedBy", "requestId"}
+CATALOG_DETAIL_TYPES = set(SOURCE_OF_DETAIL_TYPE)
 
 
 def test_events_folder_holds_only_invoke_and_entries_files() -> None:
@@ -74,16 +72,12 @@ def test_entries_file_holds_catalog_events(path: Path) -> None:
         assert set(entry) == {"Source", "DetailType", "Detail", "EventBusName"}
         assert entry["EventBusName"] == "vehicle-config"
         assert entry["DetailType"] in CATALOG_DETAIL_TYPES
-        assert entry["Source"] == (
-            "vehicle-config.supply"
-            if entry["DetailType"].startswith("Supply")
-            else "vehicle-config.validation"
-        )
+        assert entry["Source"] == SOURCE_OF_DETAIL_TYPE[entry["DetailType"]]
         detail = json.loads(entry["Detail"])
         for field, value in detail.items():
             if isinstance(value, str):
                 assert is_client_scalar(value), (field, value)
-            if field in SEGMENT_FIELDS:
+            if field in CHANNEL_SEGMENT_FIELDS:
                 assert is_channel_segment(value), (field, value)
         if entry["DetailType"] == "ValidationRequested":
             parse_validation_requested(detail)

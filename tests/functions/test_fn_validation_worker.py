@@ -6,9 +6,10 @@ import copy
 from typing import Any
 
 import pytest
-from adapters.event_publisher import InMemoryEventPublisher
 from fn_support import FakeLambdaContext, load_invoke_event
 from handlers import validation_worker
+
+from tests.support.fakes import InMemoryEventPublisher
 
 SAMPLE = "validation-worker-validation-requested.json"
 

@@ -194,6 +194,38 @@ def test_environment_has_template_reserved_and_local_variables_but_not_the_paren
     assert result["_HANDLER"] == "app.env"
 
 
+def test_environment_overrides_win_over_the_template_for_their_function_only(code_dir: Path) -> None:
+    template = {"LOG_LEVEL": "INFO", "EVENT_BUS_NAME": "vehicle-config"}
+    functions = [
+        spec(code_dir, "Worker", "app.env", environment=template),
+        spec(code_dir, "Api", "app.env", environment=template),
+    ]
+    keys = {
+        "keys": ["LOG_LEVEL", "EVENT_BUS_NAME", "VALIDATION_FAULT_INJECTION", "AWS_ENDPOINT_URL_EVENTBRIDGE"]
+    }
+
+    async def body(runtime: LambdaRuntime) -> list[Any]:
+        return [await runtime.invoke("Worker", keys), await runtime.invoke("Api", keys)]
+
+    worker, api = with_runtime(
+        functions,
+        body,
+        extra_env=local_endpoint_environment(LocalEndpoints(eventbridge_port=4510)),
+        environment_overrides={
+            "Worker": {
+                "LOG_LEVEL": "DEBUG",
+                "VALIDATION_FAULT_INJECTION": "enabled",
+                "AWS_ENDPOINT_URL_EVENTBRIDGE": "https://events.eu-central-1.amazonaws.com",
+            }
+        },
+    )
+    assert worker["LOG_LEVEL"] == "DEBUG" and worker["EVENT_BUS_NAME"] == "vehicle-config"
+    assert worker["VALIDATION_FAULT_INJECTION"] == "enabled"  # not in the template: added
+    # The local cloud's own wiring still wins, so no override sends a function's calls to AWS.
+    assert worker["AWS_ENDPOINT_URL_EVENTBRIDGE"] == "http://127.0.0.1:4510"
+    assert api["LOG_LEVEL"] == "INFO" and api["VALIDATION_FAULT_INJECTION"] is None
+
+
 def test_context_has_the_lambda_fields(code_dir: Path) -> None:
     function = spec(code_dir, "ContextFunction", "app.ctx", timeout=3, memory=512)
     result = with_runtime([function], lambda r: r.invoke("ContextFunction", {}))

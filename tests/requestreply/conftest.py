@@ -1,7 +1,8 @@
 """Fixtures for the request/reply tests: one local cloud with the worker's test-only fault injection on.
 
-`ValidationFaultInjection=enabled` lets a configuration id make the real validation worker slow
-(`FAULT-DELAY-<ms>-...`) or fail (`FAULT-RAISE-...`); see functions/adapters/fault_injection.py.
+The cloud starts with an `--env-vars` file that sets VALIDATION_FAULT_INJECTION=enabled on the validation
+worker, so a configuration id can make the real worker slow (`FAULT-DELAY-<ms>-...`) or fail
+(`FAULT-RAISE-...`); see functions/adapters/fault_injection.py. The template never sets it.
 """
 
 from __future__ import annotations
@@ -18,16 +19,21 @@ from botocore.credentials import ReadOnlyCredentials
 from requests_aws4auth import AWS4Auth
 
 from tests.e2e.conftest import RunningCloud, start_cloud, stop_cloud
+from tests.support.function_environment import use_function_environment
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS
+
+# test_rr_handler imports the configuration API in this process; it reads its settings at import.
+use_function_environment()
+
+FAULT_INJECTION_ENV_VARS = {"ValidationWorkerFunction": {"VALIDATION_FAULT_INJECTION": "enabled"}}
 
 
 @pytest.fixture(scope="session")
 def rr_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    cloud = start_cloud(
-        tmp_path_factory.mktemp("rr-cloud") / "state",
-        "--parameter-overrides",
-        "ValidationFaultInjection=enabled",
-    )
+    folder = tmp_path_factory.mktemp("rr-cloud")
+    env_vars = folder / "env.json"
+    env_vars.write_text(json.dumps(FAULT_INJECTION_ENV_VARS))
+    cloud = start_cloud(folder / "state", "--env-vars", str(env_vars))
     try:
         yield cloud
     finally:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import requests
-from adapters.appsync_replies import AppSyncReplySubscriber, appsync_reply_subscriber_from_environment
+from adapters.appsync_replies import AppSyncReplySubscriber, appsync_reply_subscriber
 from adapters.request_reply import ReplyChannelUnavailable, ReplyOutcome, request_reply
 from requests_aws4auth import AWS4Auth
 from vehicle_config.replies import is_validation_reply, reply_channel
@@ -58,14 +58,13 @@ async def events_server() -> AsyncIterator[AppSyncEventsServer]:
 
 
 def subscriber_for(server: AppSyncEventsServer, monkeypatch: pytest.MonkeyPatch, secret: str = SECRET) -> Any:
-    """The deployed factory, pointed at the test server through the environment it reads."""
-    monkeypatch.setenv("EVENTS_HTTP_URL", server.http_url)
-    monkeypatch.setenv("EVENTS_REALTIME_URL", server.realtime_url)
+    """The deployed factory, pointed at the test server; credentials from the environment, as in Lambda."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    return appsync_reply_subscriber_from_environment(operation_timeout=5)
+    return appsync_reply_subscriber(
+        server.http_url, server.realtime_url, region="us-east-1", operation_timeout=5
+    )
 
 
 def publish(server: AppSyncEventsServer, channel: str, events: list[Any]) -> None:

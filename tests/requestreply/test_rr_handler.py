@@ -8,24 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "vehicle-config-notifications")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "VehicleConfigNotifications")
-os.environ.setdefault("EVENT_BUS_NAME", "vehicle-config")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-
-from adapters.event_publisher import PublishReceipt
 from adapters.request_reply import ReplyChannelUnavailable
 from handlers import configuration_api
 from vehicle_config.events import DomainEvent
+from vehicle_config.ports import PublishReceipt
 
 from tests.requestreply.conftest import configuration
 

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 from vehicle_config.model import Configuration
+from vehicle_config.notifications import CONFIGURATION_VALIDATED, NOTIFICATIONS, REQUEST_CHANNEL
 from vehicle_config.rules import validate
 
 from tests.e2e.conftest import RunningCloud
@@ -59,6 +60,7 @@ def assert_answered(status: int, reply: dict[str, Any], body: dict[str, Any]) ->
     assert status == 200, reply
     assert reply["status"] == "COMPLETED"
     result = reply["result"]
+    assert tuple(result) == NOTIFICATIONS[CONFIGURATION_VALIDATED].keys_on(REQUEST_CHANNEL)
     assert result["requestId"] == reply["requestId"]
     assert expected_result(body).items() <= result.items(), result
     assert result["eventId"]

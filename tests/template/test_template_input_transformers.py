@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS
+from vehicle_config.notifications import NOTIFICATIONS, REQUEST_ID
 
 REPO = Path(__file__).resolve().parents[2]
 NOTIFICATION_RULES = (
@@ -25,43 +27,15 @@ NOTIFICATION_RULES = (
 )
 PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.-]+)>")
 
-# Scalar detail fields each notification carries (ARCHITECTURE.md catalog, lists and objects left out).
-CATALOG_SCALARS = {
-    "ConfigurationValidated": (
-        "configurationId",
-        "market",
-        "modelLine",
-        "plant",
-        "outcome",
-        "violationCount",
-        "warningCount",
-        "submittedBy",
-        "priority",
-    ),
-    "SpecAdjustmentRecommended": (
-        "configurationId",
-        "market",
-        "modelLine",
-        "submittedBy",
-        "recommendationId",
-        "action",
-        "fromOption",
-        "toOption",
-        "reasonCode",
-        "priority",
-    ),
-    "SupplyConstraintRaised": ("constraintId", "plant", "partNumber", "severity", "priority"),
-    "SupplyConstraintCleared": ("constraintId", "plant", "partNumber", "severity", "priority"),
-}
-
-CHANNEL_OF_TARGET = {
-    "MarketChannel": "/markets/{market}/{modelLine}",
-    "UserChannel": "/users/{submittedBy}",
-    "PlantChannel": "/plants/{plant}",
-    "RequestChannel": "/requests/{requestId}",
-}
-# Fields a target adds to the catalog's scalars: the reply carries the id of the request it answers.
-EXTRA_FIELDS_OF_TARGET = {"RequestChannel": ("requestId",)}
+# Notification keys EventBridge fills from the event's envelope, not its detail, and where they come from.
+FROM_ENVELOPE = {"type": "detail-type", "eventId": "id", "time": "time"}
+COUNT_FIELDS = ("violationCount", "warningCount")  # spliced outside quotes: they travel as JSON numbers
+# Every field valued with its own name (counts: their own number), so a rendered body shows what went where.
+NAMED_FIELDS = (
+    {name: name for notification in NOTIFICATIONS.values() for name in notification.detail_fields}
+    | {REQUEST_ID: REQUEST_ID}
+    | {name: number for number, name in enumerate(COUNT_FIELDS, start=1)}
+)
 
 SAMPLE_DETAILS: dict[str, dict[str, Any]] = {
     "ConfigurationValidated": {
@@ -198,14 +172,43 @@ def publish_body(target: dict[str, Any], event: dict[str, Any]) -> tuple[str, li
     return body["channel"], [json.loads(e) for e in body["events"]]
 
 
-def expected_notification(event: dict[str, Any], target_id: str = "") -> dict[str, Any]:
-    detail = event["detail"]
-    fields = CATALOG_SCALARS[event["detail-type"]] + EXTRA_FIELDS_OF_TARGET.get(target_id, ())
-    return {
-        "type": event["detail-type"],
-        "eventId": event["id"],
-        "time": event["time"],
-        **{field: detail[field] for field in fields},
+def named_event(source: str) -> dict[str, Any]:
+    """An event whose every value is the name of the notification key it should fill."""
+    envelope = {envelope_key: key for key, envelope_key in FROM_ENVELOPE.items()}
+    return {**envelope, "source": source, "detail": NAMED_FIELDS}
+
+
+def declared_channel(target: dict[str, Any], source: str, detail_type: str) -> str:
+    """The declared channel template to which `target` publishes `detail_type`."""
+    channel, _ = publish_body(target, named_event(source))
+    channels = NOTIFICATIONS[detail_type].every_channel
+    by_name = {template.format_map(NAMED_FIELDS): template for template in channels}
+    assert channel in by_name, f"{target['Id']} sends {detail_type} to {channel}, not a declared channel"
+    return by_name[channel]
+
+
+def expected_notification(event: dict[str, Any], channel: str) -> dict[str, Any]:
+    """What the contract says a subscriber of `channel` receives for `event`, keys in declared order."""
+    keys = NOTIFICATIONS[event["detail-type"]].keys_on(channel)
+    return {key: event[FROM_ENVELOPE[key]] if key in FROM_ENVELOPE else event["detail"][key] for key in keys}
+
+
+def test_every_target_carries_exactly_the_declared_fields_to_a_declared_channel(
+    resources: dict[str, Any],
+) -> None:
+    sent: dict[str, list[str]] = {detail_type: [] for detail_type in NOTIFICATIONS}
+    for rule, source, target, detail_type in cases(resources):
+        notification = NOTIFICATIONS[detail_type]
+        assert source == notification.source, rule
+        channel = declared_channel(target, source, detail_type)
+        _, (body,) = publish_body(target, named_event(source))
+        keys = notification.keys_on(channel)
+        assert tuple(body) == keys, (rule, target["Id"])
+        named = {key: key if key in FROM_ENVELOPE else NAMED_FIELDS[key] for key in keys}
+        assert body == named, (rule, target["Id"])  # each key is filled from its own field
+        sent[detail_type].append(channel)
+    assert {detail_type: sorted(channels) for detail_type, channels in sent.items()} == {
+        detail_type: sorted(notification.every_channel) for detail_type, notification in NOTIFICATIONS.items()
     }
 
 
@@ -225,14 +228,15 @@ def test_every_target_renders_a_valid_publish_body_for_the_sample_events(resourc
     for rule, source, target, detail_type in cases(resources):
         event = envelope(source, detail_type, SAMPLE_DETAILS[detail_type])
         channel, notifications = publish_body(target, event)
-        assert channel == CHANNEL_OF_TARGET[target["Id"]].format(**event["detail"]), (rule, target["Id"])
-        assert notifications == [expected_notification(event, target["Id"])], (
+        declared = declared_channel(target, source, detail_type)
+        assert channel == declared.format_map(event["detail"]), (rule, target["Id"])
+        assert notifications == [expected_notification(event, declared)], (
             rule,
             target["Id"],
             detail_type,
         )
         checked.add(detail_type)
-    assert checked == set(CATALOG_SCALARS)
+    assert checked == set(NOTIFICATIONS)
 
 
 def test_numbers_travel_as_json_numbers(resources: dict[str, Any]) -> None:
@@ -269,26 +273,26 @@ def test_the_sample_entries_files_render_valid_bodies_on_every_matching_target(
                 continue
             event = envelope(source, detail_type, json.loads(entry["Detail"]))
             channel, notifications = publish_body(target, event)
-            assert channel == CHANNEL_OF_TARGET[target["Id"]].format(**event["detail"]), (rule, target["Id"])
-            assert notifications == [expected_notification(event, target["Id"])], (rule, target["Id"], entry)
+            declared = declared_channel(target, source, detail_type)
+            assert channel == declared.format_map(event["detail"]), (rule, target["Id"])
+            assert notifications == [expected_notification(event, declared)], (rule, target["Id"], entry)
             rendered.add(detail_type)
-    assert rendered == set(CATALOG_SCALARS), "events/put-events lacks an entries file for some detail-type"
+    assert rendered == set(NOTIFICATIONS), "events/put-events lacks an entries file for some detail-type"
 
 
 CLIENT_SCALAR = st.from_regex(r"[A-Za-z0-9._:-]{1,40}", fullmatch=True)
 SEGMENT = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?", fullmatch=True)
-SEGMENT_FIELDS = {"market", "modelLine", "plant", "submittedBy", "requestId"}
-COUNT_FIELDS = {"violationCount", "warningCount"}
 
 
-def detail_strategy(detail_type: str, target_id: str) -> st.SearchStrategy[dict[str, Any]]:
+def detail_strategy(detail_type: str, channel: str) -> st.SearchStrategy[dict[str, Any]]:
     fields = {
         field: SEGMENT
-        if field in SEGMENT_FIELDS
+        if field in CHANNEL_SEGMENT_FIELDS
         else st.integers(min_value=0, max_value=10_000)
         if field in COUNT_FIELDS
         else CLIENT_SCALAR
-        for field in CATALOG_SCALARS[detail_type] + EXTRA_FIELDS_OF_TARGET.get(target_id, ())
+        for field in NOTIFICATIONS[detail_type].keys_on(channel)
+        if field not in FROM_ENVELOPE
     }
     return st.fixed_dictionaries(fields)
 
@@ -299,8 +303,9 @@ def test_any_catalog_conforming_event_renders_a_valid_body_on_every_target(
     resources: dict[str, Any], data: st.DataObject
 ) -> None:
     for rule, source, target, detail_type in cases(resources):
-        detail = data.draw(detail_strategy(detail_type, target["Id"]), label=detail_type)
+        declared = declared_channel(target, source, detail_type)
+        detail = data.draw(detail_strategy(detail_type, declared), label=detail_type)
         event = envelope(source, detail_type, detail)
         channel, notifications = publish_body(target, event)
-        assert channel == CHANNEL_OF_TARGET[target["Id"]].format(**detail), rule
-        assert notifications == [expected_notification(event, target["Id"])], rule
+        assert channel == declared.format_map(detail), rule
+        assert notifications == [expected_notification(event, declared)], rule

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from vcn.cli.errors import CliError
 from vcn.cli.target import default_state_dir
+from vcn.local.env_vars import EnvVars, EnvVarsError, read_env_vars
 from vcn.local.ports import LocalPorts, PortInUse, check_ports_free
 from vcn.local.profile import AppProfile, ProfileError, find_profile
 
@@ -48,6 +49,13 @@ def chosen_ports(args: argparse.Namespace) -> LocalPorts:
     )
 
 
+def _env_vars(path: Path | None) -> EnvVars | None:
+    try:
+        return read_env_vars(path) if path is not None else None
+    except EnvVarsError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _template_path(value: Path) -> Path:
     if not value.is_file():
         raise CliError(
@@ -68,6 +76,7 @@ def run_up(args: argparse.Namespace) -> int:
     # Mistakes in the command line are reported before the (slow) imports of the emulators.
     template = _template_path(args.template)
     overrides = parse_overrides(args.parameter_overrides)
+    env_vars = _env_vars(args.env_vars)
     ports = chosen_ports(args)
     try:
         check_ports_free(ports, args.host)
@@ -88,6 +97,7 @@ def run_up(args: argparse.Namespace) -> int:
         ports=ports,
         state_dir=args.state_dir or default_state_dir(),
         parameter_overrides=overrides,
+        env_vars=env_vars or EnvVars(),
         eventbridge_settings=settings,
         grace_seconds=args.grace_seconds,
         profile=project_profile(template),
@@ -116,6 +126,7 @@ def run_invoke(args: argparse.Namespace) -> int:
             state_dir=args.state_dir or default_state_dir(),
             parameter_overrides=parse_overrides(args.parameter_overrides),
             profile=project_profile(args.template),
+            env_vars=_env_vars(args.env_vars),
         )
     except (InvokeError, TemplateError) as exc:
         raise CliError(str(exc)) from None
@@ -136,6 +147,14 @@ def _add_template_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="template parameters, e.g. LogLevel=DEBUG (they win over the values the project's app "
         "profile sets for local runs)",
+    )
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help='functions\' environment variables, as for sam local: {"<FunctionLogicalId>": {"VAR": "value"}, '
+        '"Parameters": {"VAR": "value"}} (Parameters: every function; the values win over the template\'s)',
     )
 
 

@@ -26,8 +26,11 @@ def log_stream_name() -> str:
     return time.strftime("%Y/%m/%d", time.gmtime()) + "/[$LATEST]" + secrets.token_hex(16)
 
 
-def worker_environment(spec: FunctionSpec, extra_env: Mapping[str, str]) -> dict[str, str]:
-    """Reserved Lambda variables, then the function's variables, then the local cloud's (`extra_env` wins)."""
+def worker_environment(
+    spec: FunctionSpec, extra_env: Mapping[str, str], overrides: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Reserved Lambda variables, the function's, the user's `overrides` (--env-vars), then the local cloud's
+    (`extra_env` wins)."""
     env = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
     env.update(
         {
@@ -49,6 +52,7 @@ def worker_environment(spec: FunctionSpec, extra_env: Mapping[str, str]) -> dict
         }
     )
     env.update(spec.environment)
+    env.update(overrides or {})
     env["POWERTOOLS_TRACE_DISABLED"] = "true"  # there is no X-Ray daemon locally
     env.update(extra_env)
     return env

@@ -63,10 +63,17 @@ async def invoke_once(
     payload: Any,
     *,
     extra_env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
     python: str = sys.executable,
 ) -> InvokeOutcome:
-    """Start a worker for `function`, invoke it with `payload`, stop it."""
-    runtime = LambdaRuntime([function], extra_env=extra_env, python=python, max_workers_per_function=1)
+    """Start a worker for `function` (with `overrides` over the template's variables), invoke it, stop it."""
+    runtime = LambdaRuntime(
+        [function],
+        extra_env=extra_env,
+        environment_overrides={function.name: overrides or {}},
+        python=python,
+        max_workers_per_function=1,
+    )
     try:
         result = await runtime.invoke(function.name, payload)
     except FunctionError as exc:
@@ -81,8 +88,11 @@ def invoke_local(
     event_path: str | Path | None,
     *,
     extra_env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
     python: str = sys.executable,
 ) -> InvokeOutcome:
     """Synchronous entry for the CLI; raises InvalidEvent for a bad event file; logs go to `vcn.lambda`."""
     payload = read_event(event_path)
-    return asyncio.run(invoke_once(function, payload, extra_env=extra_env, python=python))
+    return asyncio.run(
+        invoke_once(function, payload, extra_env=extra_env, overrides=overrides, python=python)
+    )

@@ -33,12 +33,14 @@ class FunctionPool:
         self,
         spec: FunctionSpec,
         extra_env: Mapping[str, str],
+        overrides: Mapping[str, str],
         python: str,
         max_workers: int,
         init_timeout: float,
     ) -> None:
         self.spec = spec
         self._extra_env = dict(extra_env)
+        self._overrides = dict(overrides)
         self._python = python
         self._init_timeout = init_timeout
         self._idle: list[Worker] = []
@@ -50,7 +52,8 @@ class FunctionPool:
         return len(self._all)
 
     async def _spawn(self) -> Worker:
-        worker = Worker(self.spec, worker_environment(self.spec, self._extra_env), self._python)
+        environment = worker_environment(self.spec, self._extra_env, self._overrides)
+        worker = Worker(self.spec, environment, self._python)
         self._all.add(worker)
         try:
             await worker.start(self._init_timeout)
@@ -96,13 +99,18 @@ class FunctionPool:
 
 
 class LambdaRuntime:
-    """Runs the template's functions locally; implements `vcn.invoker.LambdaInvoker`."""
+    """Runs the template's functions locally; implements `vcn.invoker.LambdaInvoker`.
+
+    `extra_env` goes to every function; `environment_overrides` maps a function name to variables that win
+    over the template's (`--env-vars`).
+    """
 
     def __init__(
         self,
         functions: Iterable[FunctionSpec],
         *,
         extra_env: Mapping[str, str] | None = None,
+        environment_overrides: Mapping[str, Mapping[str, str]] | None = None,
         python: str = sys.executable,
         max_workers_per_function: int = 4,
         max_async_concurrency: int = 16,
@@ -111,8 +119,16 @@ class LambdaRuntime:
     ) -> None:
         if max_workers_per_function < 1:
             raise ValueError("max_workers_per_function must be at least 1")
+        overrides = environment_overrides or {}
         self._pools = {
-            spec.name: FunctionPool(spec, extra_env or {}, python, max_workers_per_function, init_timeout)
+            spec.name: FunctionPool(
+                spec,
+                extra_env or {},
+                overrides.get(spec.name, {}),
+                python,
+                max_workers_per_function,
+                init_timeout,
+            )
             for spec in functions
         }
         self._async_slots = asyncio.Semaphore(max_async_concurrency)

@@ -40,6 +40,7 @@ from vcn.identity.routes import identity_routes
 from vcn.lambda_runtime import LambdaRuntime
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
 from vcn.local.demo import run_demo
+from vcn.local.env_vars import EnvVars
 from vcn.local.function_dlq import FunctionDeadLetters, rule_targets_by_function
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
@@ -65,6 +66,8 @@ class LocalCloudConfig:
     ports: LocalPorts = field(default_factory=LocalPorts)
     state_dir: Path = Path(".vcn")
     parameter_overrides: Mapping[str, str] = field(default_factory=dict)
+    # `--env-vars`: variables per function that win over the template's (local experiments, tests)
+    env_vars: EnvVars = field(default_factory=EnvVars)
     eventbridge_settings: EventBridgeSettings | None = None
     grace_seconds: float = 5.0
     profile: AppProfile = NO_PROFILE
@@ -227,6 +230,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         runtime = LambdaRuntime(
             stack.functions,
             extra_env=function_environment(eventbridge_url),
+            environment_overrides=config.env_vars.for_functions(spec.name for spec in stack.functions),
             on_async_failure=FunctionDeadLetters(
                 dead_letters, rule_targets_by_function(stack.eventbridge_calls)
             ),

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from vcn.identity.provider import DEFAULT_AUDIENCE
 from vcn.lambda_runtime import InvalidEvent, invoke_local
 from vcn.local.aws_env import function_environment
+from vcn.local.env_vars import EnvVars
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
 from vcn.local.state import LOCAL_FILE
 from vcn.template import LocalEndpoints, load_stack
@@ -65,6 +66,7 @@ def invoke_function(
     state_dir: Path,
     parameter_overrides: Mapping[str, str],
     profile: AppProfile = NO_PROFILE,
+    env_vars: EnvVars | None = None,
 ) -> tuple[bool, Any]:
     """Run `function` once with the event file; returns (succeeded, result or Lambda's error object)."""
     endpoints = endpoints_of_running_cloud(state_dir)
@@ -83,8 +85,11 @@ def invoke_function(
     except LookupError as exc:
         raise InvokeError(str(exc)) from None
     eventbridge_url = f"http://{endpoints.host}:{endpoints.eventbridge_port}"
+    overrides = (env_vars or EnvVars()).for_functions([spec.name])[spec.name]
     try:
-        outcome = invoke_local(spec, event_path, extra_env=function_environment(eventbridge_url))
+        outcome = invoke_local(
+            spec, event_path, extra_env=function_environment(eventbridge_url), overrides=overrides
+        )
     except InvalidEvent as exc:
         raise InvokeError(str(exc)) from None
     return outcome.ok, outcome.response
