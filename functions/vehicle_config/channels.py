@@ -1,4 +1,4 @@
-"""Who may subscribe to which AppSync Events channel: the channel map of ARCHITECTURE.md as pure functions.
+"""Who may subscribe to which AppSync Events channel: the channel map of docs/ARCHITECTURE.md, as functions.
 
 Grants come from the authorizer's handlerContext (user id, comma-joined markets and plants, `*` for all).
 A wildcard subscription is allowed only when the grants cover every channel it could match; anything the

@@ -15,7 +15,7 @@ CLIENT_SCALAR = re.compile(r"[A-Za-z0-9._:-]+")
 CHANNEL_SEGMENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?")
 CLIENT_SCALAR_MAX_LENGTH = 128
 
-# Fields whose value becomes a channel segment (see the channel map in ARCHITECTURE.md).
+# Fields whose value becomes a channel segment (see the channel map in docs/ARCHITECTURE.md).
 CHANNEL_SEGMENT_FIELDS = frozenset({"market", "modelLine", "plant", "submittedBy", "requestId"})
 
 

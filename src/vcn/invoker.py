@@ -1,15 +1,11 @@
 """The Lambda invoker port: how emulated services (EventBridge targets, AppSync handlers) call functions.
 
-The Lambda runtime implements it with warm worker processes; tests pass plain callables via `CallableInvoker`.
+The Lambda runtime implements it with warm worker processes; tests use an invoker over plain callables.
 A function is named by its local ARN (`arn:aws:lambda:<region>:<account>:function:<name>`) or its bare name.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import inspect
-from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 
@@ -43,43 +39,3 @@ def function_name(function: str) -> str:
         if len(parts) >= 7 and parts[5] == "function":
             return parts[6]
     return function
-
-
-Handler = Callable[[Any], Any] | Callable[[Any], Awaitable[Any]]
-
-
-class CallableInvoker:
-    """An invoker over plain Python callables keyed by function name (for tests and embedding)."""
-
-    def __init__(self, functions: Mapping[str, Handler]) -> None:
-        self._functions = dict(functions)
-        self._background: set[asyncio.Task[Any]] = set()
-
-    def _lookup(self, function: str) -> Handler:
-        try:
-            return self._functions[function_name(function)]
-        except KeyError:
-            raise FunctionNotFound(function) from None
-
-    async def invoke(self, function: str, payload: Any) -> Any:
-        handler = self._lookup(function)
-        try:
-            result = handler(payload)
-            if inspect.isawaitable(result):
-                result = await result
-        except FunctionError:
-            raise
-        except Exception as exc:  # a failing function is a result, not a crash of the caller
-            raise FunctionError(type(exc).__name__, str(exc)) from exc
-        return result
-
-    async def invoke_async(self, function: str, payload: Any) -> None:
-        self._lookup(function)
-        task = asyncio.get_running_loop().create_task(self._swallow(function, payload))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _swallow(self, function: str, payload: Any) -> None:
-        # asynchronous invocations never raise to the caller
-        with contextlib.suppress(Exception):
-            await self.invoke(function, payload)

@@ -23,6 +23,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import (
     AuthProvider,
     DataSource,
@@ -32,7 +33,6 @@ from vcn.appsync.config import (
     OpenIdConnectConfig,
 )
 from vcn.appsync.server import AppSyncEventsServer
-from vcn.invoker import CallableInvoker
 
 # ---- AWS_LAMBDA
 

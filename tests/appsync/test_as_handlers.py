@@ -13,9 +13,9 @@ from as_support import API_KEY, api_config, raw_client, run, running_server
 from aws_lambda_powertools.event_handler import AppSyncEventsResolver
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
 
+from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import DataSource, HandlerConfig, Namespace
 from vcn.appsync.server import AppSyncEventsServer
-from vcn.invoker import CallableInvoker
 
 # ---- the function under test: a tiny resolver, as a Lambda handler module would define it
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from appsync_events_client import ApiKeyAuth, Auth, EventsClient, ReconnectPolicy
 
+from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import (
     ApiKey,
     AuthProvider,
@@ -19,7 +20,6 @@ from vcn.appsync.config import (
     Namespace,
 )
 from vcn.appsync.server import AppSyncEventsServer
-from vcn.invoker import CallableInvoker
 
 T = TypeVar("T")
 

@@ -25,9 +25,9 @@ from tests.eventbridge.eb_harness import (
     rule_to,
     sink_destination,
 )
+from tests.support.invokers import CallableInvoker
 from vcn.eventbridge.dlq import DeadLetterMessage
 from vcn.eventbridge.settings import EventBridgeSettings
-from vcn.invoker import CallableInvoker
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 

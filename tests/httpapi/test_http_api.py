@@ -13,11 +13,12 @@ import aiohttp
 import jwt
 import pytest
 
+from tests.support.invokers import CallableInvoker
 from vcn.httpapi import ApiServer, HttpRoute, JwtAuthorizerConfig, RouteTable
 from vcn.httpapi.authorizer import parse_claim_list, render_claim
 from vcn.httpapi.payload import MalformedResult, map_result
 from vcn.identity import DevIdentityProvider, load_or_create_signing_key
-from vcn.invoker import CallableInvoker, FunctionError
+from vcn.invoker import FunctionError
 
 ISSUER = "http://127.0.0.1:4999"
 AUTHORIZER = JwtAuthorizerConfig("AnalystTokenAuthorizer", ISSUER, ("vcn-local",))

@@ -12,10 +12,10 @@ import aiohttp
 import jwt
 import pytest
 
+from tests.support.invokers import CallableInvoker
 from vcn.httpapi import ApiServer
 from vcn.identity import DemoUser, DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.routes import identity_routes
-from vcn.invoker import CallableInvoker
 
 ISSUER = "http://127.0.0.1:4999"
 USERS = (
