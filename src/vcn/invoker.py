@@ -12,6 +12,8 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
+from vcn.arns import function_name
+
 
 class FunctionError(Exception):
     """The function ran and failed (what Lambda reports as `FunctionError: Unhandled`)."""
@@ -34,15 +36,6 @@ class LambdaInvoker(Protocol):
     async def invoke_async(self, function: str, payload: Any) -> None:
         """Event: queue the invocation and return at once; failures are logged, never raised to the caller."""
         ...
-
-
-def function_name(function: str) -> str:
-    """`arn:aws:lambda:r:a:function:Name[:qualifier]` or `Name` -> `Name`."""
-    if function.startswith("arn:"):
-        parts = function.split(":")
-        if len(parts) >= 7 and parts[5] == "function":
-            return parts[6]
-    return function
 
 
 Handler = Callable[[Any], Any] | Callable[[Any], Awaitable[Any]]

@@ -13,6 +13,7 @@ import aiohttp
 import jwt
 import pytest
 
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.httpapi import ApiServer
 from vcn.identity import DEMO_ANALYSTS, DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.routes import identity_routes
@@ -70,7 +71,11 @@ async def _with_server(tmp_path: Path, web_root: Path | None, scenario: Any) -> 
         "identity": "local",
     }
     server = ApiServer(
-        [], CallableInvoker({}), extra_routes=identity_routes(provider, lambda: config), web_root=web_root
+        [],
+        CallableInvoker({}),
+        account_id=LOCAL_ACCOUNT.account_id,
+        extra_routes=identity_routes(provider, lambda: config),
+        web_root=web_root,
     )
     await server.start("127.0.0.1", 0)
     try:

@@ -15,6 +15,14 @@ ENABLED = "ENABLED"
 DISABLED = "DISABLED"
 
 
+def named_resource_fields(arn_member: str, arn: str, name: str, description: str | None) -> dict[str, Any]:
+    """How Describe responses of connections and API destinations begin: ARN, name, then any description."""
+    described: dict[str, Any] = {arn_member: arn, "Name": name}
+    if description is not None:
+        described["Description"] = description
+    return described
+
+
 @dataclass(frozen=True)
 class Target:
     id: str
@@ -103,18 +111,13 @@ class ApiDestination:
     modified: float
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"ApiDestinationArn": self.arn, "Name": self.name}
-        if self.description is not None:
-            described["Description"] = self.description
-        described.update(
-            {
-                "ApiDestinationState": "ACTIVE",
-                "ConnectionArn": self.connection_arn,
-                "InvocationEndpoint": self.invocation_endpoint,
-                "HttpMethod": self.http_method,
-                "InvocationRateLimitPerSecond": self.rate_limit_per_second,
-                "CreationTime": self.created,
-                "LastModifiedTime": self.modified,
-            }
-        )
-        return described
+        return {
+            **named_resource_fields("ApiDestinationArn", self.arn, self.name, self.description),
+            "ApiDestinationState": "ACTIVE",
+            "ConnectionArn": self.connection_arn,
+            "InvocationEndpoint": self.invocation_endpoint,
+            "HttpMethod": self.http_method,
+            "InvocationRateLimitPerSecond": self.rate_limit_per_second,
+            "CreationTime": self.created,
+            "LastModifiedTime": self.modified,
+        }

@@ -18,21 +18,12 @@ import aiohttp
 import jwt
 from jwt import PyJWK, PyJWKSet
 
+from vcn.httpapi.config import JwtAuthorizerConfig
+
 log = logging.getLogger("vcn.httpapi")
 
 JwksSource = Callable[[], Awaitable[Mapping[str, Any]]]
 _RSA_ALGORITHMS = ["RS256", "RS384", "RS512"]
-
-
-@dataclass(frozen=True)
-class JwtAuthorizerConfig:
-    """`JwtConfiguration` of an HTTP API authorizer after parameters are resolved."""
-
-    name: str
-    issuer: str
-    audiences: tuple[str, ...]
-    identity_source: str = "$request.header.Authorization"
-    jwks_url: str | None = None  # None -> discover from `<issuer>/.well-known/openid-configuration`
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 
 from vcn import event_loop
 from vcn.appsync.server import AppSyncEventsServer
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.demo import run_demo
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
@@ -72,21 +73,8 @@ def identity_overrides(issuer: str, overrides: Mapping[str, str]) -> dict[str, s
 
 
 def http_routes(stack: LocalStack) -> tuple[list[HttpRoute], str]:
-    """The template's HTTP API routes with their JWT authorizers resolved; and the API id (first API)."""
-    routes: list[HttpRoute] = []
-    for api in stack.http_apis:
-        for route in api.routes:
-            authorizer = api.authorizer(route.authorizer) if route.authorizer else None
-            config = (
-                JwtAuthorizerConfig(
-                    authorizer.name, authorizer.issuer, authorizer.audience, authorizer.identity_source
-                )
-                if authorizer
-                else None
-            )
-            routes.append(
-                HttpRoute(route.method, route.path, route.function, config, route.authorization_scopes)
-            )
+    """The routes of every HTTP API of the template, served on one port; and the API id (first API)."""
+    routes = [route for api in stack.http_apis for route in api.routes]
     return routes, stack.http_apis[0].api_id if stack.http_apis else "local"
 
 
@@ -195,7 +183,11 @@ class LocalCloud:
         await self.runtime.start(prewarm=True)
 
         service = EventBridgeService(
-            state_dir=self.state_dir, invoker=self.runtime, settings=self.eventbridge_settings
+            LOCAL_ACCOUNT.account_id,
+            LOCAL_ACCOUNT.region,
+            state_dir=self.state_dir,
+            invoker=self.runtime,
+            settings=self.eventbridge_settings,
         )
         try:
             replay_eventbridge_calls(stack.eventbridge_calls, service.call)
@@ -223,7 +215,7 @@ class LocalCloud:
         routes, api_id = http_routes(stack)
         appsync = self.appsync[0]
         console = {
-            "region": "us-east-1",
+            "region": LOCAL_ACCOUNT.region,
             "appsync": {"http": appsync.http_url, "realtime": appsync.realtime_url},
             "api": issuer,
             "identity": "local",
@@ -231,6 +223,7 @@ class LocalCloud:
         self.api = ApiServer(
             routes,
             self.runtime,
+            account_id=LOCAL_ACCOUNT.account_id,
             api_id=api_id,
             extra_routes=identity_routes(provider, lambda: console),
             web_root=self.web_root,
@@ -249,8 +242,8 @@ class LocalCloud:
             )
         await wait_until_accepting(ready)
         self.document = local_document(
-            region="us-east-1",
-            account="000000000000",
+            region=LOCAL_ACCOUNT.region,
+            account=LOCAL_ACCOUNT.account_id,
             eventbridge=eventbridge_url,
             bus_name=stack.event_bus_name,
             appsync_http=appsync.http_url,

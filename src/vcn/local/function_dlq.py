@@ -13,28 +13,31 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from vcn.eventbridge import arns
+from vcn.arns import bus_name, function_name, is_lambda_function, rule_arn, sqs_queue_name
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.dlq import DeadLetterStore
-from vcn.invoker import FunctionError, function_name
-from vcn.template.model import FunctionSpec
+from vcn.invoker import FunctionError
+from vcn.lambda_runtime import FunctionSpec
 
 log = logging.getLogger("vcn.local")
 ERROR_MESSAGE_LIMIT = 1024
 
 
 def rule_targets_by_function(
-    calls: list[tuple[str, dict[str, Any]]], region: str = "us-east-1", account: str = "000000000000"
+    calls: list[tuple[str, dict[str, Any]]],
+    region: str = LOCAL_ACCOUNT.region,
+    account: str = LOCAL_ACCOUNT.account_id,
 ) -> dict[str, tuple[str, str]]:
     """Function name -> (rule ARN, target id) for every EventBridge rule target that is a Lambda function."""
     found: dict[str, tuple[str, str]] = {}
     for operation, request in calls:
         if operation != "PutTargets":
             continue
-        bus = arns.bus_name(request.get("EventBusName"))
+        bus = bus_name(request.get("EventBusName"))
         for target in request.get("Targets", []):
             arn = str(target.get("Arn", ""))
-            if arns.is_lambda_arn(arn):
-                rule = arns.rule_arn(region, account, bus, str(request["Rule"]))
+            if is_lambda_function(arn):
+                rule = rule_arn(region, account, bus, str(request["Rule"]))
                 found.setdefault(function_name(arn), (rule, str(target["Id"])))
     return found
 
@@ -49,7 +52,7 @@ class FunctionDeadLetters:
     def __call__(self, spec: FunctionSpec, payload: Any, error: FunctionError) -> None:
         if not spec.dead_letter_arn:
             return
-        queue = arns.sqs_queue_name(spec.dead_letter_arn)
+        queue = sqs_queue_name(spec.dead_letter_arn)
         rule_arn, target_id = self.invoked_by.get(spec.name, ("", ""))
         message = self.store.send(
             queue,
