@@ -33,6 +33,7 @@ from vcn.eventbridge.model import (
     ApiDestination,
     Connection,
     EventBus,
+    LambdaTarget,
     Rule,
     Target,
 )
@@ -130,6 +131,16 @@ class ControlPlane:
         rule = bus.rules.get(rule_name) if bus else None
         target = rule.targets.get(target_id) if rule else None
         return (rule, target) if rule is not None and target is not None else None
+
+    def lambda_targets(self) -> list[LambdaTarget]:
+        """Every rule target that is a Lambda function: buses, rules and targets in creation order."""
+        return [
+            LambdaTarget(rule.arn, target.id, target.arn)
+            for bus in self._buses.values()
+            for rule in bus.rules.values()
+            for target in rule.targets.values()
+            if arns.is_lambda_function(target.arn)
+        ]
 
     # --- event buses ----------------------------------------------------------------------------------------
 

@@ -34,6 +34,15 @@ class Target:
     http_parameters: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class LambdaTarget:
+    """A rule target that is a Lambda function: who invokes the function, and under which target id."""
+
+    rule_arn: str
+    target_id: str
+    function_arn: str
+
+
 @dataclass
 class Rule:
     name: str

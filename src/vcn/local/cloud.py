@@ -26,6 +26,7 @@ from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.demo import run_demo
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
+from vcn.eventbridge.model import LambdaTarget
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
@@ -36,7 +37,7 @@ from vcn.identity.provider import DEFAULT_AUDIENCE
 from vcn.identity.routes import identity_routes
 from vcn.lambda_runtime import LambdaRuntime
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
-from vcn.local.function_dlq import FunctionDeadLetters, rule_targets_by_function
+from vcn.local.function_dlq import FunctionDeadLetters
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
 from vcn.local.state import load_or_create_api_key, local_document, remove_local_json, write_local_json
 from vcn.template import load_stack, replay_eventbridge_calls
@@ -173,9 +174,7 @@ class LocalCloud:
             log.info("template: %s", note)
         eventbridge_url = f"http://{self.host}:{self.ports.eventbridge}"
 
-        dead_letters = FunctionDeadLetters(
-            DeadLetterStore(self.state_dir), rule_targets_by_function(stack.eventbridge_calls)
-        )
+        dead_letters = FunctionDeadLetters(DeadLetterStore(self.state_dir), self._lambda_targets)
         self.runtime = LambdaRuntime(
             stack.functions, extra_env=function_environment(eventbridge_url), on_async_failure=dead_letters
         )
@@ -290,6 +289,10 @@ class LocalCloud:
                 )
                 raise PortInUse(port, flag) from None
             raise LocalCloudError(f"{name} cannot listen on {self.host}: {exc}") from None
+
+    def _lambda_targets(self) -> list[LambdaTarget]:
+        """EventBridge's Lambda targets now (the runtime starts first: its failure hook asks when needed)."""
+        return self.eventbridge.service.resources.lambda_targets() if self.eventbridge else []
 
     @staticmethod
     def _local_jwks(provider: DevIdentityProvider, config: JwtAuthorizerConfig) -> Any:
