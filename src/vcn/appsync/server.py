@@ -99,7 +99,6 @@ class AppSyncEventsServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        await self.api.close()
 
     # ---- addresses
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from vcn.httpapi.authorizer import JwksSource, JwtAuthorizer, Unauthorized
+from vcn.httpapi.authorizer import JwtAuthorizer, Unauthorized
 from vcn.httpapi.config import HttpRoute, JwtAuthorizerConfig
 from vcn.httpapi.console import static_response
 from vcn.httpapi.payload import (
@@ -25,6 +25,7 @@ from vcn.httpapi.payload import (
 )
 from vcn.httpapi.routes import RouteTable
 from vcn.invoker import FunctionError, FunctionNotFound, LambdaInvoker
+from vcn.jwks import JwksSource
 
 log = logging.getLogger("vcn.httpapi")
 
