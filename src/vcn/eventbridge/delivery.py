@@ -31,10 +31,10 @@ from vcn.eventbridge.metrics import (
     DeliveryMetrics,
 )
 from vcn.eventbridge.model import ApiDestination, Connection, Rule, Target
-from vcn.eventbridge.rate_limit import TokenBucket
 from vcn.eventbridge.retry import EXHAUSTED_AGE, EXHAUSTED_ATTEMPTS, backoff_seconds
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.invoker import FunctionNotFound, LambdaInvoker
+from vcn.rate_limit import TokenBucket
 
 log = logging.getLogger("vcn.eventbridge")
 
