@@ -66,10 +66,13 @@ async def _start_ours() -> tuple[str, Callable[[], Any]]:
     from vcn.appsync.config import ApiKey, AuthProvider, EventApiConfig, Namespace
     from vcn.appsync.protocol import AppSyncLimits
     from vcn.appsync.server import AppSyncEventsServer
+    from vcn.aws_account import LOCAL_ACCOUNT
 
     config = EventApiConfig(
         name="bench",
         api_id="benchapi",
+        account=LOCAL_ACCOUNT.account_id,
+        region=LOCAL_ACCOUNT.region,
         auth_providers=(AuthProvider("API_KEY"),),
         namespaces=(Namespace(NAMESPACE),),
         api_keys=(ApiKey("BenchKey", API_KEY, int(time.time()) + 3600),),

@@ -30,12 +30,3 @@ class LambdaInvoker(Protocol):
     async def invoke_async(self, function: str, payload: Any) -> None:
         """Event: queue the invocation and return at once; failures are logged, never raised to the caller."""
         ...
-
-
-def function_name(function: str) -> str:
-    """`arn:aws:lambda:r:a:function:Name[:qualifier]` or `Name` -> `Name`."""
-    if function.startswith("arn:"):
-        parts = function.split(":")
-        if len(parts) >= 7 and parts[5] == "function":
-            return parts[6]
-    return function

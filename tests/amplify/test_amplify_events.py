@@ -21,6 +21,7 @@ import pytest
 
 from vcn.appsync.config import ApiKey, AuthProvider, EventApiConfig, Namespace
 from vcn.appsync.server import AppSyncEventsServer
+from vcn.aws_account import LOCAL_ACCOUNT
 
 HERE = Path(__file__).parent
 API_KEY = "da2-amplify-interop-key"
@@ -40,6 +41,8 @@ def _config() -> EventApiConfig:
     return EventApiConfig(
         name="amplify-interop",
         api_id="amplifyinteropapi",
+        account=LOCAL_ACCOUNT.account_id,
+        region=LOCAL_ACCOUNT.region,
         auth_providers=(AuthProvider("API_KEY"),),
         namespaces=(Namespace(NAMESPACE),),
         api_keys=(ApiKey("InteropKey", API_KEY, int(time.time()) + 3600),),

@@ -18,6 +18,7 @@ from websockets.asyncio.client import ClientConnection
 from vcn.appsync.config import ApiKey, EventApiConfig, Namespace
 from vcn.appsync.protocol import AppSyncLimits
 from vcn.appsync.server import AppSyncEventsServer
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.invoker import LambdaInvoker
 
 API_KEY = "da2-localtestkey"
@@ -36,6 +37,8 @@ def api_config(*namespaces: Namespace, **overrides: Any) -> EventApiConfig:
     settings: dict[str, Any] = {
         "name": "test-api",
         "api_id": "testapi123",
+        "account": LOCAL_ACCOUNT.account_id,
+        "region": LOCAL_ACCOUNT.region,
         "namespaces": namespaces or (Namespace("default"), Namespace("other")),
         "api_keys": (ApiKey("Key", API_KEY, int(time.time()) + 3600),),
     }

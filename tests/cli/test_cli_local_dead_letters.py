@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 from app_profile.parameters import local_parameters
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.dlq import DeadLetterStore
+from vcn.eventbridge.service import EventBridgeService
 from vcn.invoker import FunctionError
-from vcn.local.function_dlq import FunctionDeadLetters, rule_targets_by_function
+from vcn.local.function_dlq import FunctionDeadLetters, invoking_target
 from vcn.local.profile import LocalIdentity
-from vcn.template import LocalEndpoints, load_stack
+from vcn.template import LocalEndpoints, load_stack, replay_eventbridge_calls
 
 
 def test_failed_async_invocation_is_kept_for_redrive(tmp_path: Path) -> None:
@@ -21,13 +24,16 @@ def test_failed_async_invocation_is_kept_for_redrive(tmp_path: Path) -> None:
             LocalIdentity("http://127.0.0.1:4000", "vcn-local", "http://127.0.0.1:4000/.well-known/jwks.json")
         ),
     )
-    invoked_by = rule_targets_by_function(stack.eventbridge_calls)
-    rule_arn, target_id = invoked_by["ValidationWorkerFunction"]
-    assert rule_arn.startswith("arn:aws:events:us-east-1:000000000000:rule/vehicle-config/")
-    assert target_id
+    eventbridge = EventBridgeService(LOCAL_ACCOUNT.account_id, LOCAL_ACCOUNT.region, state_dir=tmp_path)
+    asyncio.run(replay_eventbridge_calls(stack.eventbridge_calls, eventbridge.call))
+    rules = eventbridge.resources.lambda_targets
+    invoker = invoking_target("ValidationWorkerFunction", rules())
+    assert invoker is not None
+    assert invoker.rule_arn.startswith("arn:aws:events:us-east-1:000000000000:rule/vehicle-config/")
+    assert invoker.target_id
 
     store = DeadLetterStore(tmp_path)
-    hook = FunctionDeadLetters(store, invoked_by)
+    hook = FunctionDeadLetters(store, rules)
     event = {"id": "e-1", "detail-type": "ValidationRequested", "detail": {"configurationId": "cfg-1"}}
     hook(stack.function("ValidationWorkerFunction"), event, FunctionError("PublishError", "bus unreachable"))
     # A function without a DeadLetterQueue keeps nothing.
@@ -38,4 +44,4 @@ def test_failed_async_invocation_is_kept_for_redrive(tmp_path: Path) -> None:
     assert json.loads(message.body) == event and message.event == event
     assert message.attributes["ErrorMessage"] == "PublishError: bus unreachable"
     assert message.attributes["ErrorCode"] == "200" and message.attributes["RequestID"]
-    assert (message.rule_arn, message.target_id) == (rule_arn, target_id)
+    assert (message.rule_arn, message.target_id) == (invoker.rule_arn, invoker.target_id)

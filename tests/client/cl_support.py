@@ -20,6 +20,7 @@ from vcn.appsync.config import (
     Namespace,
 )
 from vcn.appsync.server import AppSyncEventsServer
+from vcn.aws_account import LOCAL_ACCOUNT
 
 T = TypeVar("T")
 
@@ -62,6 +63,8 @@ class LocalEventApi:
         self.config = EventApiConfig(
             name="client-tests",
             api_id="clienttestapi",
+            account=LOCAL_ACCOUNT.account_id,
+            region=LOCAL_ACCOUNT.region,
             auth_providers=(
                 AuthProvider("API_KEY"),
                 AuthProvider("AWS_LAMBDA", lambda_authorizer=LambdaAuthorizerConfig("Authorizer", 0)),

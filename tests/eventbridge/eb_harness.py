@@ -20,6 +20,7 @@ import boto3
 from aiohttp import web
 from botocore.config import Config
 
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
@@ -172,7 +173,13 @@ class CloudFactory:
         self, state_dir: Path, settings: EventBridgeSettings = FAST, invoker: LambdaInvoker | None = None
     ) -> Cloud:
         loop = LoopThread()
-        service = EventBridgeService(state_dir=state_dir, invoker=invoker, settings=settings)
+        service = EventBridgeService(
+            LOCAL_ACCOUNT.account_id,
+            LOCAL_ACCOUNT.region,
+            state_dir=state_dir,
+            invoker=invoker,
+            settings=settings,
+        )
         server = EventBridgeServer(service)
         sink = Sink()
         loop.run(server.start("127.0.0.1", 0))

@@ -14,6 +14,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.eventbridge.eb_harness import Cloud, aws_cli, cloud_factory, events_client
+from vcn.eventbridge.model import LambdaTarget
 
 LAMBDA = "arn:aws:lambda:us-east-1:000000000000:function:Worker"
 EVENT = {
@@ -114,6 +115,20 @@ def test_delete_rule_fails_while_targets_remain(events: Any) -> None:
     events.remove_targets(Rule="with-target", Ids=["t1"])
     events.delete_rule(Name="with-target")
     assert "with-target" not in [rule["Name"] for rule in events.list_rules()["Rules"]]
+
+
+def test_lambda_targets_name_the_rule_and_target_that_invoke_each_function(cloud: Cloud, events: Any) -> None:
+    events.create_event_bus(Name="invokers")
+    events.put_rule(Name="invokes", EventBusName="invokers", EventPattern='{"source": ["a"]}')
+    queue = "arn:aws:sqs:us-east-1:000000000000:not-a-function"
+    events.put_targets(
+        Rule="invokes",
+        EventBusName="invokers",
+        Targets=[{"Id": "queue", "Arn": queue}, {"Id": "fn", "Arn": LAMBDA}],
+    )
+    on_bus = [t for t in cloud.service.resources.lambda_targets() if ":rule/invokers/" in t.rule_arn]
+    rule_arn = "arn:aws:events:us-east-1:000000000000:rule/invokers/invokes"
+    assert on_bus == [LambdaTarget(rule_arn, "fn", LAMBDA)]
 
 
 def test_put_targets_round_trips_through_list_targets_by_rule(events: Any) -> None:

@@ -14,6 +14,7 @@ import jwt
 import pytest
 
 from tests.support.invokers import CallableInvoker
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.httpapi import ApiServer, HttpRoute, JwtAuthorizerConfig, RouteTable
 from vcn.httpapi.authorizer import parse_claim_list, render_claim
 from vcn.httpapi.payload import MalformedResult, map_result
@@ -108,7 +109,13 @@ def _run(tmp_path: Path, scenario: Scenario) -> None:
         return provider.jwks
 
     async def main() -> None:
-        server = ApiServer(routes, invoker, api_id="abc123", jwks_source_for=lambda config: jwks)
+        server = ApiServer(
+            routes,
+            invoker,
+            account_id=LOCAL_ACCOUNT.account_id,
+            api_id="abc123",
+            jwks_source_for=lambda config: jwks,
+        )
         await server.start("127.0.0.1", 0)
         try:
             async with aiohttp.ClientSession(base_url=server.url) as session:

@@ -13,6 +13,7 @@ import jwt
 import pytest
 
 from tests.support.invokers import CallableInvoker
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.httpapi import ApiServer
 from vcn.identity import DemoUser, DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.routes import identity_routes
@@ -70,6 +71,7 @@ async def _with_server(tmp_path: Path, web_root: Path | None, scenario: Any) -> 
     server = ApiServer(
         [],
         CallableInvoker({}),
+        account_id=LOCAL_ACCOUNT.account_id,
         extra_routes=identity_routes(provider, USERS, lambda: config),
         web_root=web_root,
     )

@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.invoker import FunctionError, FunctionNotFound
-from vcn.lambda_runtime import InvalidEvent, LambdaRuntime, invoke_local, local_endpoint_environment
-from vcn.template import FunctionSpec, LocalEndpoints
+from vcn.lambda_runtime import FunctionSpec, InvalidEvent, LambdaRuntime, invoke_local
+from vcn.local.aws_env import function_environment
 
 T = TypeVar("T")
 
@@ -113,7 +114,13 @@ def code_dir(tmp_path: Path) -> Path:
 
 def spec(code_dir: Path, name: str, handler: str, **kwargs: Any) -> FunctionSpec:
     return FunctionSpec(
-        name=name, code_dir=code_dir, handler=handler, timeout=kwargs.pop("timeout", 1), **kwargs
+        name=name,
+        code_dir=code_dir,
+        handler=handler,
+        region=LOCAL_ACCOUNT.region,
+        account=LOCAL_ACCOUNT.account_id,
+        timeout=kwargs.pop("timeout", 1),
+        **kwargs,
     )
 
 
@@ -178,7 +185,7 @@ def test_environment_has_template_reserved_and_local_variables_but_not_the_paren
     result = with_runtime(
         [function],
         lambda r: r.invoke("EnvFunction", {"keys": keys}),
-        extra_env=local_endpoint_environment(LocalEndpoints(eventbridge_port=4510)),
+        extra_env=function_environment("http://127.0.0.1:4510"),
     )
     assert result["EVENT_BUS_NAME"] == "vehicle-config"
     assert result["AWS_ENDPOINT_URL_EVENTBRIDGE"] == "http://127.0.0.1:4510"
@@ -210,7 +217,7 @@ def test_environment_overrides_win_over_the_template_for_their_function_only(cod
     worker, api = with_runtime(
         functions,
         body,
-        extra_env=local_endpoint_environment(LocalEndpoints(eventbridge_port=4510)),
+        extra_env=function_environment("http://127.0.0.1:4510"),
         environment_overrides={
             "Worker": {
                 "LOG_LEVEL": "DEBUG",

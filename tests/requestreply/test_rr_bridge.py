@@ -25,6 +25,7 @@ from vehicle_config.replies import is_validation_reply, reply_channel
 
 from vcn.appsync.config import AuthProvider, EventApiConfig, Namespace
 from vcn.appsync.server import AppSyncEventsServer
+from vcn.aws_account import LOCAL_ACCOUNT
 
 ACCESS_KEY = "AKIARRBRIDGETEST0001"
 SECRET = "rr-bridge-test-secret"
@@ -36,6 +37,8 @@ def requests_api() -> EventApiConfig:
     return EventApiConfig(
         name="rr-test",
         api_id="rrtestapi",
+        account=LOCAL_ACCOUNT.account_id,
+        region=LOCAL_ACCOUNT.region,
         auth_providers=(AuthProvider("AWS_IAM"),),
         connection_auth_modes=("AWS_IAM",),
         default_publish_auth_modes=("AWS_IAM",),

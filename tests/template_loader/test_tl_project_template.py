@@ -116,8 +116,7 @@ def test_http_api_routes_require_the_jwt_authorizer(stack: LocalStack) -> None:
     routes = {route.route_key: route for route in api.routes}
     validate = routes["POST /configurations/validate"]
     assert validate.function == "ConfigurationApiFunction"
-    assert validate.authorizer is not None
-    authorizer = api.authorizer(validate.authorizer)
+    authorizer = validate.authorizer
     assert authorizer is not None
-    assert (authorizer.issuer, authorizer.audience) == (ISSUER, ("vcn-local",))
+    assert (authorizer.issuer, authorizer.audiences) == (ISSUER, ("vcn-local",))
     assert stack.outputs["EventsRealtimeEndpoint"] == "ws://127.0.0.1:6020/event/realtime"

@@ -171,11 +171,10 @@ def test_http_api_routes_and_jwt_authorizer(stack: LocalStack) -> None:
     validate = routes["POST /configurations/validate"]
     assert validate.function == "ConfigurationApiFunction"
     assert validate.payload_format_version == "2.0"
-    assert validate.authorizer == "Jwt"
     assert routes["GET /health"].authorizer is None
-    authorizer = api.authorizer("Jwt")
-    assert authorizer is not None
-    assert (authorizer.issuer, authorizer.audience) == ("http://127.0.0.1:5000", ("vcn-local",))
+    authorizer = validate.authorizer
+    assert authorizer is not None and authorizer.name == "Jwt"
+    assert (authorizer.issuer, authorizer.audiences) == ("http://127.0.0.1:5000", ("vcn-local",))
     assert authorizer.identity_source == "$request.header.Authorization"
     assert api.stage == "$default"
 
@@ -341,11 +340,10 @@ def test_hand_written_http_api_routes_and_authorizer(tmp_path: Path) -> None:
     assert stack.functions[0].code_dir == (tmp_path / "src").resolve()
     (api,) = stack.http_apis
     (route,) = api.routes
-    assert (route.route_key, route.function, route.authorizer) == ("GET /items/{id}", "Fn", "Auth")
-    authorizer = api.authorizer("Auth")
-    assert (
-        authorizer is not None and authorizer.audience == ("aud",) and authorizer.issuer == "https://issuer"
-    )
+    assert (route.route_key, route.function) == ("GET /items/{id}", "Fn")
+    authorizer = route.authorizer
+    assert authorizer is not None and authorizer.name == "Auth"
+    assert (authorizer.audiences, authorizer.issuer) == (("aud",), "https://issuer")
     assert {u.resource_type for u in stack.unsupported} == set()
 
 

@@ -47,9 +47,6 @@ class EventApi:
         self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials)
         self.handlers = ChannelHandlers(config, invoker, max_event_bytes=self.limits.max_event_bytes)
 
-    async def close(self) -> None:
-        await self.authorizer.close()
-
     def namespace(self, channel: Channel) -> Namespace:
         ns = self.config.namespace(channel.namespace)
         if ns is None:

@@ -8,7 +8,6 @@ handed to channel handlers.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 import re
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import aiohttp
 import jwt
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -29,6 +27,7 @@ from vcn.appsync.channels import Channel
 from vcn.appsync.config import AuthType, EventApiConfig
 from vcn.appsync.protocol import unauthorized
 from vcn.invoker import FunctionError, FunctionNotFound, LambdaInvoker
+from vcn.jwks import JwksCache, JwksUnavailable, http_jwks_source
 
 logger = logging.getLogger("vcn.appsync")
 
@@ -39,7 +38,6 @@ _SIGV4_HEADER = re.compile(
     r"\s*Signature=(?P<signature>[0-9a-f]+)"
 )
 _SIGV4_MAX_SKEW_SECONDS = 15 * 60
-_JWKS_TTL_SECONDS = 300.0
 _LAMBDA_CACHE_MAX_ENTRIES = 10_000
 
 
@@ -82,15 +80,18 @@ class Authorizer:
         self._iam = dict(iam_credentials or {})
         self._clock = clock
         self._lambda_cache: dict[tuple[str, str, str | None], tuple[float, Grant | None]] = {}
-        self._jwks: dict[str, tuple[float, jwt.PyJWKSet]] = {}
-        self._jwks_lock = asyncio.Lock()
-        self._session: aiohttp.ClientSession | None = None
         _check_providers(config, invoker)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        oidc = config.provider("OPENID_CONNECT")
+        self._oidc_keys = (
+            JwksCache(
+                http_jwks_source(
+                    oidc.openid_connect.issuer, oidc.openid_connect.jwks_url, timeout_seconds=10
+                ),
+                clock=clock,
+            )
+            if oidc is not None and oidc.openid_connect is not None
+            else None
+        )
 
     def modes_for(self, operation: Operation, namespace: str | None) -> tuple[AuthType, ...]:
         config = self._config
@@ -272,15 +273,13 @@ class Authorizer:
 
     async def _openid_connect(self, request: AuthRequest, token: str) -> Grant | None:
         provider = self._config.provider("OPENID_CONNECT")
-        if provider is None or provider.openid_connect is None:
+        if provider is None or provider.openid_connect is None or self._oidc_keys is None:
             return None
         oidc = provider.openid_connect
         token = token.removeprefix("Bearer ").strip()
         try:
             header = jwt.get_unverified_header(token)
-            key = await self._signing_key(
-                oidc.jwks_url or await self._discover_jwks(oidc.issuer), header.get("kid")
-            )
+            key = await self._oidc_keys.key(header.get("kid"))
             if key is None:
                 return None
             claims: dict[str, Any] = jwt.decode(
@@ -291,7 +290,7 @@ class Authorizer:
                 audience=oidc.client_id,
                 options={"verify_aud": oidc.client_id is not None, "require": ["exp", "iss", "sub"]},
             )
-        except (jwt.PyJWTError, aiohttp.ClientError, ValueError, KeyError) as exc:
+        except (jwt.PyJWTError, JwksUnavailable) as exc:
             logger.info("OIDC token rejected: %s", exc)
             return None
         now = self._clock()
@@ -313,33 +312,6 @@ class Authorizer:
             "groups": None,
         }
         return Grant("OPENID_CONNECT", identity)
-
-    async def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        return self._session
-
-    async def _discover_jwks(self, issuer: str) -> str:
-        session = await self._http()
-        async with session.get(issuer.rstrip("/") + "/.well-known/openid-configuration") as response:
-            response.raise_for_status()
-            document = await response.json(content_type=None)
-        return str(document["jwks_uri"])
-
-    async def _signing_key(self, jwks_url: str, kid: str | None) -> jwt.PyJWK | None:
-        async with self._jwks_lock:
-            cached = self._jwks.get(jwks_url)
-            now = self._clock()
-            fresh = cached is not None and cached[0] > now
-            key = _find_key(cached[1], kid) if cached else None
-            if key is not None and fresh:
-                return key
-            session = await self._http()
-            async with session.get(jwks_url) as response:
-                response.raise_for_status()
-                keys = jwt.PyJWKSet.from_dict(await response.json(content_type=None))
-            self._jwks[jwks_url] = (now + _JWKS_TTL_SECONDS, keys)
-            return _find_key(keys, kid)
 
 
 def _check_providers(config: EventApiConfig, invoker: LambdaInvoker | None) -> None:
@@ -363,10 +335,3 @@ def _check_providers(config: EventApiConfig, invoker: LambdaInvoker | None) -> N
         raise ValueError(
             "OPENID_CONNECT auth mode is used but no AuthProvider has an OpenIDConnectConfig; add one"
         )
-
-
-def _find_key(keys: jwt.PyJWKSet, kid: str | None) -> jwt.PyJWK | None:
-    for key in keys.keys:
-        if kid is None or key.key_id == kid:
-            return key
-    return None

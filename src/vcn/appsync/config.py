@@ -72,8 +72,8 @@ class Namespace:
 class EventApiConfig:
     name: str
     api_id: str
-    account: str = "000000000000"
-    region: str = "us-east-1"
+    account: str
+    region: str
     auth_providers: tuple[AuthProvider, ...] = ()
     connection_auth_modes: tuple[AuthType, ...] = ("API_KEY",)
     default_publish_auth_modes: tuple[AuthType, ...] = ("API_KEY",)

@@ -15,7 +15,6 @@ import json
 import logging
 import socket
 import struct
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from vcn.appsync.protocol import AppSyncError, AppSyncLimits
 from vcn.appsync.subscriptions import Subscription
 from vcn.appsync.tls import TlsFiles, ensure_tls_files
 from vcn.invoker import LambdaInvoker
+from vcn.rate_limit import TokenBucket
 
 logger = logging.getLogger("vcn.appsync")
 
@@ -99,7 +99,6 @@ class AppSyncEventsServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        await self.api.close()
 
     # ---- addresses
 
@@ -283,8 +282,8 @@ class RealtimeConnection:
         self._pending: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._publish_lock = asyncio.Lock()
-        self._tokens = float(server.limits.publishes_per_second)
-        self._tokens_at = time.monotonic()
+        rate = server.limits.publishes_per_second
+        self._publish_rate = TokenBucket(rate, capacity=rate)  # a burst of one second's worth of publishes
         self.outbox = Outbox(
             name,
             WebSocketFrameSink(ws, transport, server_protocol),
@@ -358,7 +357,7 @@ class RealtimeConnection:
                     websocket=True,
                 )
                 self._send(wire.error_frame(op_id, error, frame_type="publish_error"))
-            elif not self._take_publish_token():
+            elif not self._publish_rate.try_acquire():
                 self._send(
                     wire.error_frame(
                         op_id,
@@ -376,16 +375,6 @@ class RealtimeConnection:
                 f"Unknown message type {kind!r}; use subscribe, unsubscribe or publish",
             )
             self._send(wire.error_frame(op_id, error))
-
-    def _take_publish_token(self) -> bool:
-        rate = self.server.limits.publishes_per_second
-        now = time.monotonic()
-        self._tokens = min(rate, self._tokens + (now - self._tokens_at) * rate)
-        self._tokens_at = now
-        if self._tokens < 1.0:
-            return False
-        self._tokens -= 1.0
-        return True
 
     async def _subscribe(self, message: dict[str, Any], op_id: str | None) -> None:
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.cli.errors import CliError
 from vcn.local.profile import StackOutputs
 from vcn.local.state import LOCAL_FILE
@@ -79,7 +80,7 @@ def local_target(state_dir: Path) -> Target:
     appsync = info.get("appsync") or {}
     return Target(
         label="local cloud",
-        region=str(info.get("region", "us-east-1")),
+        region=str(info.get("region", LOCAL_ACCOUNT.region)),
         bus_name=str(info.get("eventBusName") or "default"),
         appsync_http=str(appsync.get("http", "")),
         appsync_realtime=str(appsync.get("realtime", "")),

@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 
 from vcn import event_loop
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
 from vcn.heap import freeze_startup_heap
@@ -20,8 +21,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4010)
     parser.add_argument("--state-dir", type=Path, default=Path(".vcn"))
-    parser.add_argument("--account", default="000000000000")
-    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--account", default=LOCAL_ACCOUNT.account_id)
+    parser.add_argument("--region", default=LOCAL_ACCOUNT.region)
     parser.add_argument(
         "--grace-seconds", type=float, default=5.0, help="time pending deliveries get on shutdown"
     )

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vcn.eventbridge.errors import validation_error
-from vcn.eventbridge.model import Connection
+from vcn.eventbridge.model import Connection, named_resource_fields
 
 API_KEY = "API_KEY"
 BASIC = "BASIC"
@@ -109,18 +109,13 @@ def describe_auth_parameters(connection: Connection) -> dict[str, Any]:
 
 
 def describe_connection(connection: Connection) -> dict[str, Any]:
-    described: dict[str, Any] = {"ConnectionArn": connection.arn, "Name": connection.name}
-    if connection.description is not None:
-        described["Description"] = connection.description
-    described.update(
-        {
-            "ConnectionState": "AUTHORIZED",
-            "AuthorizationType": connection.authorization_type,
-            "SecretArn": connection.secret_arn,
-            "AuthParameters": describe_auth_parameters(connection),
-            "CreationTime": connection.created,
-            "LastModifiedTime": connection.modified,
-            "LastAuthorizedTime": connection.modified,
-        }
-    )
-    return described
+    return {
+        **named_resource_fields("ConnectionArn", connection.arn, connection.name, connection.description),
+        "ConnectionState": "AUTHORIZED",
+        "AuthorizationType": connection.authorization_type,
+        "SecretArn": connection.secret_arn,
+        "AuthParameters": describe_auth_parameters(connection),
+        "CreationTime": connection.created,
+        "LastModifiedTime": connection.modified,
+        "LastAuthorizedTime": connection.modified,
+    }

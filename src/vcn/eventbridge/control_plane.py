@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from vcn.eventbridge import arns
+from vcn import arns
+from vcn.eventbridge.arns import api_destination_arn, connection_arn, connection_secret_arn, event_bus_arn
 from vcn.eventbridge.connections import (
     AUTH_MEMBER,
     DEFAULT_RATE_LIMIT,
@@ -26,7 +27,16 @@ from vcn.eventbridge.errors import (
     not_found,
     validation_error,
 )
-from vcn.eventbridge.model import DISABLED, ENABLED, ApiDestination, Connection, EventBus, Rule, Target
+from vcn.eventbridge.model import (
+    DISABLED,
+    ENABLED,
+    ApiDestination,
+    Connection,
+    EventBus,
+    LambdaTarget,
+    Rule,
+    Target,
+)
 from vcn.eventbridge.params import (
     optional_int,
     optional_list,
@@ -122,10 +132,20 @@ class ControlPlane:
         target = rule.targets.get(target_id) if rule else None
         return (rule, target) if rule is not None and target is not None else None
 
+    def lambda_targets(self) -> list[LambdaTarget]:
+        """Every rule target that is a Lambda function: buses, rules and targets in creation order."""
+        return [
+            LambdaTarget(rule.arn, target.id, target.arn)
+            for bus in self._buses.values()
+            for rule in bus.rules.values()
+            for target in rule.targets.values()
+            if arns.is_lambda_function(target.arn)
+        ]
+
     # --- event buses ----------------------------------------------------------------------------------------
 
     def _add_bus(self, name: str, description: str | None) -> EventBus:
-        bus = EventBus(name, arns.event_bus_arn(self.region, self.account, name), description, time.time())
+        bus = EventBus(name, event_bus_arn(self.region, self.account, name), description, time.time())
         self._buses[name] = bus
         return bus
 
@@ -265,7 +285,7 @@ class ControlPlane:
                 f"{self.settings.max_targets_per_rule}. Remove targets or split the rule."
             )
         for target in targets:
-            if not arns.is_lambda_arn(target.arn) and self.api_destination_for(target.arn) is None:
+            if not arns.is_lambda_function(target.arn) and self.api_destination_for(target.arn) is None:
                 log.warning(
                     "rule %s target %s: %s is neither a Lambda function nor a known API destination; "
                     "deliveries to it will fail locally",
@@ -301,11 +321,11 @@ class ControlPlane:
         now = time.time()
         connection = Connection(
             name=name,
-            arn=arns.connection_arn(self.region, self.account, name),
+            arn=connection_arn(self.region, self.account, name),
             authorization_type=authorization_type,
             auth_parameters=auth,
             description=optional_str(request, "Description"),
-            secret_arn=arns.connection_secret_arn(self.region, self.account, name),
+            secret_arn=connection_secret_arn(self.region, self.account, name),
             created=now,
             modified=now,
         )
@@ -346,7 +366,7 @@ class ControlPlane:
         now = time.time()
         destination = ApiDestination(
             name=name,
-            arn=arns.api_destination_arn(self.region, self.account, name),
+            arn=api_destination_arn(self.region, self.account, name),
             connection_arn=self._connections[connection_name].arn,
             invocation_endpoint=endpoint,
             http_method=method,

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from vcn.eventbridge import arns
+from vcn import arns
 from vcn.eventbridge.api_destination import ApiDestinationClient, AttemptResult
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.input_transformer import DeliveryContext, render
@@ -31,10 +31,10 @@ from vcn.eventbridge.metrics import (
     DeliveryMetrics,
 )
 from vcn.eventbridge.model import ApiDestination, Connection, Rule, Target
-from vcn.eventbridge.rate_limit import TokenBucket
 from vcn.eventbridge.retry import EXHAUSTED_AGE, EXHAUSTED_ATTEMPTS, backoff_seconds
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.invoker import FunctionNotFound, LambdaInvoker
+from vcn.rate_limit import TokenBucket
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -159,11 +159,11 @@ class Dispatcher:
     async def attempt(self, delivery: Delivery) -> AttemptResult:
         """One try at the target (waiting for the destination's rate limit first)."""
         target = delivery.target
-        if arns.is_lambda_arn(target.arn):
+        if arns.is_lambda_function(target.arn):
             return await self._invoke_lambda(target.arn, delivery.body)
         resolved = self.directory.api_destination_for(target.arn)
         if resolved is None:
-            kind = "API destination" if ":api-destination/" in target.arn else "target type"
+            kind = "API destination" if arns.resource_name(target.arn, "api-destination") else "target type"
             return AttemptResult(
                 False,
                 False,

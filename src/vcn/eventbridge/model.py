@@ -15,6 +15,14 @@ ENABLED = "ENABLED"
 DISABLED = "DISABLED"
 
 
+def named_resource_fields(arn_member: str, arn: str, name: str, description: str | None) -> dict[str, Any]:
+    """How Describe responses of connections and API destinations begin: ARN, name, then any description."""
+    described: dict[str, Any] = {arn_member: arn, "Name": name}
+    if description is not None:
+        described["Description"] = description
+    return described
+
+
 @dataclass(frozen=True)
 class Target:
     id: str
@@ -24,6 +32,15 @@ class Target:
     retry_policy: RetryPolicy
     dead_letter_queue: str | None  # queue name from DeadLetterConfig.Arn
     http_parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class LambdaTarget:
+    """A rule target that is a Lambda function: who invokes the function, and under which target id."""
+
+    rule_arn: str
+    target_id: str
+    function_arn: str
 
 
 @dataclass
@@ -103,18 +120,13 @@ class ApiDestination:
     modified: float
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"ApiDestinationArn": self.arn, "Name": self.name}
-        if self.description is not None:
-            described["Description"] = self.description
-        described.update(
-            {
-                "ApiDestinationState": "ACTIVE",
-                "ConnectionArn": self.connection_arn,
-                "InvocationEndpoint": self.invocation_endpoint,
-                "HttpMethod": self.http_method,
-                "InvocationRateLimitPerSecond": self.rate_limit_per_second,
-                "CreationTime": self.created,
-                "LastModifiedTime": self.modified,
-            }
-        )
-        return described
+        return {
+            **named_resource_fields("ApiDestinationArn", self.arn, self.name, self.description),
+            "ApiDestinationState": "ACTIVE",
+            "ConnectionArn": self.connection_arn,
+            "InvocationEndpoint": self.invocation_endpoint,
+            "HttpMethod": self.http_method,
+            "InvocationRateLimitPerSecond": self.rate_limit_per_second,
+            "CreationTime": self.created,
+            "LastModifiedTime": self.modified,
+        }

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vcn.eventbridge import arns
+from vcn import arns
 from vcn.eventbridge.api_destination import ApiDestinationClient
 from vcn.eventbridge.connection_auth import ConnectionAuthorizer
 from vcn.eventbridge.control_plane import ControlPlane, Operation, compile_event_pattern
@@ -40,8 +40,8 @@ class EventBridgeService:
 
     def __init__(
         self,
-        account: str = "000000000000",
-        region: str = "us-east-1",
+        account: str,
+        region: str,
         *,
         state_dir: Path,
         invoker: LambdaInvoker | None = None,

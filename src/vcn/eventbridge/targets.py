@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vcn.eventbridge import arns
+from vcn import arns
 from vcn.eventbridge.errors import validation_error
 from vcn.eventbridge.input_transformer import parse_target_input
 from vcn.eventbridge.model import Target

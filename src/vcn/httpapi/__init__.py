@@ -1,7 +1,8 @@
 """The HTTP API of the local cloud (API Gateway v2, payload format 2.0): routes, JWT authorizer, proxy."""
 
-from vcn.httpapi.authorizer import JwtAuthorizer, JwtAuthorizerConfig
-from vcn.httpapi.routes import HttpRoute, RouteTable
+from vcn.httpapi.authorizer import JwtAuthorizer
+from vcn.httpapi.config import HttpApiConfig, HttpRoute, JwtAuthorizerConfig
+from vcn.httpapi.routes import RouteTable
 from vcn.httpapi.server import ApiServer
 
-__all__ = ["ApiServer", "HttpRoute", "JwtAuthorizer", "JwtAuthorizerConfig", "RouteTable"]
+__all__ = ["ApiServer", "HttpApiConfig", "HttpRoute", "JwtAuthorizer", "JwtAuthorizerConfig", "RouteTable"]

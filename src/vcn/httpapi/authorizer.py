@@ -9,30 +9,16 @@ UNCONFIRMED; they become `map[k:v]` the same way.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import jwt
-from jwt import PyJWK, PyJWKSet
 
-log = logging.getLogger("vcn.httpapi")
+from vcn.httpapi.config import JwtAuthorizerConfig
+from vcn.jwks import JwksCache, JwksSource, http_jwks_source
 
-JwksSource = Callable[[], Awaitable[Mapping[str, Any]]]
 _RSA_ALGORITHMS = ["RS256", "RS384", "RS512"]
-
-
-@dataclass(frozen=True)
-class JwtAuthorizerConfig:
-    """`JwtConfiguration` of an HTTP API authorizer after parameters are resolved."""
-
-    name: str
-    issuer: str
-    audiences: tuple[str, ...]
-    identity_source: str = "$request.header.Authorization"
-    jwks_url: str | None = None  # None -> discover from `<issuer>/.well-known/openid-configuration`
 
 
 @dataclass(frozen=True)
@@ -70,53 +56,17 @@ def parse_claim_list(rendered: str) -> list[str]:
     return [word for word in text.replace(",", " ").split() if word]
 
 
-def http_jwks_source(jwks_url: str | None, issuer: str) -> JwksSource:
-    """Fetch the JWKS over HTTP, from `jwks_url` or through the issuer's OpenID discovery document."""
-
-    async def fetch() -> Mapping[str, Any]:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-            url = jwks_url
-            if url is None:
-                discovery = issuer.rstrip("/") + "/.well-known/openid-configuration"
-                async with session.get(discovery) as response:
-                    response.raise_for_status()
-                    url = str((await response.json(content_type=None))["jwks_uri"])
-            async with session.get(url) as response:
-                response.raise_for_status()
-                document = await response.json(content_type=None)
-                if not isinstance(document, dict):
-                    raise ValueError(f"JWKS at {url} is not a JSON object")
-                return document
-
-    return fetch
-
-
 class JwtAuthorizer:
-    """Validates bearer tokens for one authorizer; keys are cached and refreshed once on an unknown `kid`."""
+    """Validates bearer tokens for one authorizer against the issuer's keys (a `JwksCache`)."""
 
     def __init__(self, config: JwtAuthorizerConfig, jwks_source: JwksSource | None = None) -> None:
         self.config = config
-        self._source = jwks_source or http_jwks_source(config.jwks_url, config.issuer)
-        self._keys: dict[str, PyJWK] = {}
+        self._keys = JwksCache(jwks_source or http_jwks_source(config.issuer, config.jwks_url))
 
     def _header_name(self) -> str:
         prefix = "$request.header."
         source = self.config.identity_source
         return source[len(prefix) :].lower() if source.startswith(prefix) else "authorization"
-
-    async def _refresh(self) -> None:
-        document = await self._source()
-        keys: dict[str, PyJWK] = {}
-        for key in PyJWKSet.from_dict(dict(document)).keys:
-            keys[str(key.key_id or "")] = key
-        self._keys = keys
-
-    async def _key_for(self, kid: str) -> PyJWK:
-        if kid not in self._keys:
-            await self._refresh()
-        if kid not in self._keys:
-            raise Unauthorized(f"no key with kid {kid!r} in the JWKS of {self.config.issuer}")
-        return self._keys[kid]
 
     async def authorize(self, headers: Mapping[str, str]) -> JwtClaims:
         """Return the rendered claims of a valid token, or raise Unauthorized."""
@@ -130,7 +80,10 @@ class JwtAuthorizer:
             raise Unauthorized(f"malformed token: {exc}") from exc
         if header.get("alg") not in _RSA_ALGORITHMS:
             raise Unauthorized(f"algorithm {header.get('alg')!r} is not supported; HTTP APIs accept RSA only")
-        key = await self._key_for(str(header.get("kid") or ""))
+        kid = header.get("kid")
+        key = await self._keys.key(str(kid) if kid is not None else None)
+        if key is None:
+            raise Unauthorized(f"no key with kid {kid!r} in the JWKS of {self.config.issuer}")
         try:
             claims = jwt.decode(
                 token,

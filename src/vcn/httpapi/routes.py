@@ -1,4 +1,5 @@
-"""HTTP API routes (`POST /a/b`, `GET /items/{id}`, `ANY /{proxy+}`, `$default`) and route selection.
+"""Route selection: which HTTP API route (`POST /a/b`, `GET /items/{id}`, `ANY /{proxy+}`, `$default`) serves
+a request.
 
 API Gateway picks the most specific route: literal segments beat path variables, path variables beat a greedy
 `{proxy+}`, a named method beats `ANY`, and `$default` catches the rest.
@@ -7,28 +8,11 @@ API Gateway picks the most specific route: literal segments beat path variables,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from vcn.httpapi.authorizer import JwtAuthorizerConfig
+from vcn.httpapi.config import HttpRoute
 
 _VARIABLE = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}$")
-
-
-@dataclass(frozen=True)
-class HttpRoute:
-    """One route of an HTTP API: `method` is an HTTP verb or `ANY`; `path` is `/a/{b}/{c+}` or `$default`."""
-
-    method: str
-    path: str
-    function: str  # Lambda function name or ARN
-    authorizer: JwtAuthorizerConfig | None = None
-    authorization_scopes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def route_key(self) -> str:
-        return "$default" if self.path == "$default" else f"{self.method.upper()} {self.path}"
 
 
 @dataclass(frozen=True)

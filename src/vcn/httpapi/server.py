@@ -12,7 +12,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from vcn.httpapi.authorizer import JwksSource, JwtAuthorizer, JwtAuthorizerConfig, Unauthorized
+from vcn.httpapi.authorizer import JwtAuthorizer, Unauthorized
+from vcn.httpapi.config import HttpRoute, JwtAuthorizerConfig
 from vcn.httpapi.console import static_response
 from vcn.httpapi.payload import (
     IncomingRequest,
@@ -22,8 +23,9 @@ from vcn.httpapi.payload import (
     map_result,
     message,
 )
-from vcn.httpapi.routes import HttpRoute, RouteTable
+from vcn.httpapi.routes import RouteTable
 from vcn.invoker import FunctionError, FunctionNotFound, LambdaInvoker
+from vcn.jwks import JwksSource
 
 log = logging.getLogger("vcn.httpapi")
 
@@ -36,7 +38,7 @@ class ApiServer:
         routes: Sequence[HttpRoute],
         invoker: LambdaInvoker,
         *,
-        account_id: str = "000000000000",
+        account_id: str,
         api_id: str = "local",
         extra_routes: Sequence[web.RouteDef] = (),
         web_root: Path | None = None,

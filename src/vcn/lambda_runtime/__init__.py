@@ -1,19 +1,19 @@
 """The local Lambda runtime: warm worker processes per function behind the `LambdaInvoker` port.
 
 `LambdaRuntime(functions, extra_env=...)` is what the EventBridge, AppSync and HTTP API emulators invoke;
-`invoke_local(function, event_path)` is `vcn local invoke`.
+`invoke_local(function, event_path)` is `vcn local invoke`. Functions are described by `FunctionSpec`s.
 """
 
-from .environment import local_endpoint_environment
+from .config import FunctionSpec
 from .local_invoke import InvalidEvent, InvokeOutcome, invoke_local, invoke_once, read_event
 from .runtime import LambdaRuntime
 
 __all__ = [
+    "FunctionSpec",
     "InvalidEvent",
     "InvokeOutcome",
     "LambdaRuntime",
     "invoke_local",
     "invoke_once",
-    "local_endpoint_environment",
     "read_event",
 ]

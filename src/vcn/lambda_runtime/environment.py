@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Mapping
 
-from vcn.template.model import FunctionSpec, LocalEndpoints
+from .config import FunctionSpec
 
 # Host variables a Python process needs to run at all
 _PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT", "SSL_CERT_FILE")
@@ -56,8 +56,3 @@ def worker_environment(
     env["POWERTOOLS_TRACE_DISABLED"] = "true"  # there is no X-Ray daemon locally
     env.update(extra_env)
     return env
-
-
-def local_endpoint_environment(endpoints: LocalEndpoints) -> dict[str, str]:
-    """`extra_env` that points the functions' AWS SDK calls at the local cloud (boto3 reads these)."""
-    return {"AWS_ENDPOINT_URL_EVENTBRIDGE": f"http://{endpoints.host}:{endpoints.eventbridge_port}"}

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from vcn.invoker import FunctionError
-from vcn.template.model import FunctionSpec
 
+from .config import FunctionSpec
 from .runtime import LambdaRuntime
 
 

@@ -14,9 +14,10 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from vcn.invoker import FunctionError, FunctionNotFound, function_name
-from vcn.template.model import FunctionSpec
+from vcn.arns import function_name
+from vcn.invoker import FunctionError, FunctionNotFound
 
+from .config import FunctionSpec
 from .environment import worker_environment
 from .worker import Worker
 

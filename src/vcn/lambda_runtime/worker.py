@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from vcn.invoker import FunctionError
-from vcn.template.model import FunctionSpec
+
+from .config import FunctionSpec
 
 _HEADER = struct.Struct(">I")
 BOOTSTRAP = str(Path(__file__).with_name("bootstrap.py"))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.lambda_runtime.environment import DUMMY_CREDENTIALS
 
-LOCAL_REGION = "us-east-1"
 # Access key -> secret pairs the local AppSync accepts for AWS_IAM (SigV4) requests: the Lambda workers'.
 LOCAL_IAM_CREDENTIALS = {DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"]: DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
 
 
-def function_environment(eventbridge_url: str, region: str = LOCAL_REGION) -> dict[str, str]:
+def function_environment(eventbridge_url: str, region: str = LOCAL_ACCOUNT.region) -> dict[str, str]:
     """Variables added to every function so boto3 calls reach the local cloud, never a real account."""
     return {
         "AWS_ENDPOINT_URL_EVENTBRIDGE": eventbridge_url,

@@ -27,8 +27,10 @@ from typing import Any
 
 from vcn import event_loop
 from vcn.appsync.server import AppSyncEventsServer
+from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
+from vcn.eventbridge.model import LambdaTarget
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
@@ -41,7 +43,7 @@ from vcn.lambda_runtime import LambdaRuntime
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
 from vcn.local.demo import run_demo
 from vcn.local.env_vars import EnvVars
-from vcn.local.function_dlq import FunctionDeadLetters, rule_targets_by_function
+from vcn.local.function_dlq import FunctionDeadLetters
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
 from vcn.local.state import load_or_create_api_key, local_document, remove_local_json, write_local_json
@@ -71,6 +73,7 @@ class LocalCloudConfig:
     eventbridge_settings: EventBridgeSettings | None = None
     grace_seconds: float = 5.0
     profile: AppProfile = NO_PROFILE
+    account: LocalAccount = LOCAL_ACCOUNT
 
     @property
     def project_dir(self) -> Path:
@@ -119,21 +122,8 @@ def template_parameters(
 
 
 def http_routes(stack: LocalStack) -> tuple[list[HttpRoute], str]:
-    """The template's HTTP API routes with their JWT authorizers resolved; and the API id (first API)."""
-    routes: list[HttpRoute] = []
-    for api in stack.http_apis:
-        for route in api.routes:
-            authorizer = api.authorizer(route.authorizer) if route.authorizer else None
-            config = (
-                JwtAuthorizerConfig(
-                    authorizer.name, authorizer.issuer, authorizer.audience, authorizer.identity_source
-                )
-                if authorizer
-                else None
-            )
-            routes.append(
-                HttpRoute(route.method, route.path, route.function, config, route.authorization_scopes)
-            )
+    """The routes of every HTTP API of the template, served on one port; and the API id (first API)."""
+    routes = [route for api in stack.http_apis for route in api.routes]
     return routes, stack.http_apis[0].api_id if stack.http_apis else "local"
 
 
@@ -219,6 +209,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         config.template,
         endpoints=endpoints,
         parameter_overrides=template_parameters(config.profile, provider, config.parameter_overrides),
+        account=config.account,
     )
     log.info("template %s: %s", config.template, stack.unsupported_summary())
     for note in stack.notes:
@@ -226,14 +217,16 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
     eventbridge_url = f"http://{host}:{ports.eventbridge}"
 
     async with contextlib.AsyncExitStack() as started:
-        dead_letters = DeadLetterStore(config.state_dir)
+
+        def lambda_targets() -> list[LambdaTarget]:
+            # Asked when a function fails, so rules created later through the API count too.
+            return service.resources.lambda_targets()
+
         runtime = LambdaRuntime(
             stack.functions,
             extra_env=function_environment(eventbridge_url),
             environment_overrides=config.env_vars.for_functions(spec.name for spec in stack.functions),
-            on_async_failure=FunctionDeadLetters(
-                dead_letters, rule_targets_by_function(stack.eventbridge_calls)
-            ),
+            on_async_failure=FunctionDeadLetters(DeadLetterStore(config.state_dir), lambda_targets),
         )
         started.push_async_callback(runtime.stop)
         # Warm one worker per function now, so the first notification or request is not a cold start.
@@ -253,7 +246,11 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             appsync.append(server)
 
         service = EventBridgeService(
-            state_dir=config.state_dir, invoker=runtime, settings=config.eventbridge_settings
+            config.account.account_id,
+            config.account.region,
+            state_dir=config.state_dir,
+            invoker=runtime,
+            settings=config.eventbridge_settings,
         )
         try:
             await replay_eventbridge_calls(stack.eventbridge_calls, service.call)
@@ -272,7 +269,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         routes, api_id = http_routes(stack)
         first_api = appsync[0] if appsync else None
         browser_config = {
-            "region": "us-east-1",
+            "region": config.account.region,
             "appsync": (
                 {"http": first_api.http_url, "realtime": first_api.realtime_url} if first_api else None
             ),
@@ -283,6 +280,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             routes,
             runtime,
             api_id=api_id,
+            account_id=config.account.account_id,
             extra_routes=identity_routes(provider, config.profile.demo_users, lambda: browser_config),
             web_root=config.web_root,
             jwks_source_for=lambda authorizer: _local_jwks(provider, authorizer),
@@ -300,8 +298,8 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
                 listeners.append(_Listener("AppSync Events TLS", ports.appsync_tls, "--appsync-tls-port"))
         await wait_until_accepting(host, listeners)
         document = local_document(
-            region="us-east-1",
-            account="000000000000",
+            region=config.account.region,
+            account=config.account.account_id,
             eventbridge=eventbridge_url,
             bus_name=stack.event_bus_name,
             appsync=_appsync_endpoints(first_api) if first_api else None,

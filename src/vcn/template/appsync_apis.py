@@ -18,7 +18,8 @@ from vcn.appsync.config import (
     OpenIdConnectConfig,
 )
 
-from .intrinsics import Location, Resolver
+from .errors import Location
+from .intrinsics import Resolver
 from .local_values import LocalResources
 
 _AUTH_TYPES = set(get_args(AuthType))
@@ -99,9 +100,7 @@ def extract_appsync_apis(
 ) -> list[EventApiConfig]:
     """One EventApiConfig per AWS::AppSync::Api, with the namespaces, keys and Lambda data sources of it."""
 
-    def resolved(lid: str) -> dict[str, Any]:
-        value = resolver.resolve(dict(resources.properties(lid)), Location(lid))
-        return value if isinstance(value, dict) else {}
+    resolved = resources.resolved_properties
 
     def api_of(lid: str, props: dict[str, Any], known: dict[str, Any]) -> str:
         api_id = props.get("ApiId")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -39,3 +40,17 @@ class TemplateError(Exception):
         if hint:
             text = f"{text}. {hint}"
         super().__init__(text)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value sits in the template, for error messages: a resource (or `Outputs.X`) and a path."""
+
+    resource: str | None
+    path: tuple[str | int, ...] = ()
+
+    def child(self, key: str | int) -> Location:
+        return Location(self.resource, (*self.path, key))
+
+    def error(self, message: str, hint: str = "") -> TemplateError:
+        return TemplateError(message, resource=self.resource, path=self.path, hint=hint)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from .intrinsics import Location, Resolver
+from .errors import Location
 from .local_values import LocalResources
 
 EventBridgeCall = tuple[str, dict[str, Any]]
@@ -55,14 +55,12 @@ def _target(raw: Any, at: Location) -> dict[str, Any]:
 
 
 def extract_eventbridge_calls(
-    resolver: Resolver, resources: LocalResources, by_type: Callable[[str], list[str]]
+    resources: LocalResources, by_type: Callable[[str], list[str]]
 ) -> list[EventBridgeCall]:
     """CreateEventBus*, CreateConnection*, CreateApiDestination*, then PutRule+PutTargets per rule."""
     calls: list[EventBridgeCall] = []
 
-    def resolved(lid: str) -> dict[str, Any]:
-        value = resolver.resolve(dict(resources.properties(lid)), Location(lid))
-        return value if isinstance(value, dict) else {}
+    resolved = resources.resolved_properties
 
     for lid in by_type("AWS::Events::EventBus"):
         props = resolved(lid)

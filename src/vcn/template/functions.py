@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .intrinsics import Location, Resolver
+from vcn.lambda_runtime.config import FunctionSpec
+
+from .errors import Location
+from .intrinsics import Resolver
 from .local_values import LocalResources
-from .model import FunctionSpec
 from .sam import CodeLocations
 
 

@@ -1,4 +1,4 @@
-"""API Gateway APIs of the template as `HttpApiSpec`s: routes -> functions, and their JWT authorizers.
+"""API Gateway APIs of the template as `HttpApiConfig`s: routes -> functions, each with its JWT authorizer.
 
 Read from the translated template, so SAM `HttpApi`/`Api` events, explicit OpenAPI bodies and hand-written
 `AWS::ApiGatewayV2::Route`/`Integration`/`Authorizer` resources all end up in the same shape.
@@ -10,11 +10,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from vcn.invoker import function_name
+from vcn.arns import function_name, is_lambda_function
+from vcn.httpapi.config import HttpApiConfig, HttpRoute, JwtAuthorizerConfig
 
-from .intrinsics import Location, Resolver
+from .errors import Location
 from .local_values import LocalResources
-from .model import HttpApiSpec, HttpRoute, JwtAuthorizer
 
 _METHODS = {"get", "post", "put", "delete", "patch", "head", "options", "x-amazon-apigateway-any-method"}
 _LAMBDA_URI = re.compile(r"functions/(arn:[^/]+)/invocations")
@@ -26,7 +26,7 @@ def _function_of(uri: Any, at: Location) -> str:
     match = _LAMBDA_URI.search(text)
     if match:
         return function_name(match.group(1))
-    if text.startswith("arn:aws:lambda:"):
+    if is_lambda_function(text):
         return function_name(text)
     raise at.error(
         f"integration {text!r} is not a Lambda function; only Lambda proxy integrations run locally"
@@ -39,7 +39,7 @@ def _identity_source(value: Any) -> str:
     return str(value) if value else "$request.header.Authorization"
 
 
-def _jwt(name: str, issuer: Any, audience: Any, identity_source: Any, at: Location) -> JwtAuthorizer:
+def _jwt(name: str, issuer: Any, audience: Any, identity_source: Any, at: Location) -> JwtAuthorizerConfig:
     if not isinstance(issuer, str) or not issuer:
         raise at.error(f"JWT authorizer {name}: issuer is required")
     audiences = (
@@ -49,12 +49,12 @@ def _jwt(name: str, issuer: Any, audience: Any, identity_source: Any, at: Locati
         if audience
         else ()
     )
-    return JwtAuthorizer(
-        name=name, issuer=issuer, audience=audiences, identity_source=_identity_source(identity_source)
+    return JwtAuthorizerConfig(
+        name=name, issuer=issuer, audiences=audiences, identity_source=_identity_source(identity_source)
     )
 
 
-def _body_authorizers(body: dict[str, Any], kind: str, at: Location) -> dict[str, JwtAuthorizer]:
+def _body_authorizers(body: dict[str, Any], kind: str, at: Location) -> dict[str, JwtAuthorizerConfig]:
     schemes = (body.get("components") or {}).get("securitySchemes") or body.get("securityDefinitions") or {}
     authorizers = {}
     for name, scheme in schemes.items():
@@ -76,7 +76,11 @@ def _body_authorizers(body: dict[str, Any], kind: str, at: Location) -> dict[str
 
 
 def _routes_from_body(
-    body: dict[str, Any], kind: str, authorizers: dict[str, JwtAuthorizer], at: Location, notes: list[str]
+    body: dict[str, Any],
+    kind: str,
+    authorizers: dict[str, JwtAuthorizerConfig],
+    at: Location,
+    notes: list[str],
 ) -> list[HttpRoute]:
     routes = []
     default_security = body.get("security")
@@ -92,7 +96,8 @@ def _routes_from_body(
                 notes.append(f"{at.resource}: mock integration {method.upper()} {path} is not served locally")
                 continue
             security = operation.get("security", default_security) or []
-            authorizer, scopes = None, ()
+            authorizer: JwtAuthorizerConfig | None = None
+            scopes: tuple[str, ...] = ()
             for requirement in security:
                 for name, requirement_scopes in requirement.items():
                     if name == "NONE":
@@ -101,7 +106,7 @@ def _routes_from_body(
                         raise where.error(
                             f"security {name!r} is not supported locally (only JWT authorizers)"
                         )
-                    authorizer, scopes = name, tuple(requirement_scopes or ())
+                    authorizer, scopes = authorizers[name], tuple(requirement_scopes or ())
             default_format = "2.0" if kind == "HTTP" else "1.0"
             routes.append(
                 HttpRoute(
@@ -117,13 +122,11 @@ def _routes_from_body(
 
 
 def extract_http_apis(
-    resolver: Resolver, resources: LocalResources, by_type: Callable[[str], list[str]], notes: list[str]
-) -> list[HttpApiSpec]:
+    resources: LocalResources, by_type: Callable[[str], list[str]], notes: list[str]
+) -> list[HttpApiConfig]:
     """Every AWS::ApiGatewayV2::Api (HTTP) and AWS::ApiGateway::RestApi with their routes and authorizers."""
 
-    def resolved(lid: str) -> dict[str, Any]:
-        value = resolver.resolve(dict(resources.properties(lid)), Location(lid))
-        return value if isinstance(value, dict) else {}
+    resolved = resources.resolved_properties
 
     def stage_of(api_id: str, stage_type: str, id_property: str, default: str) -> str:
         for lid in by_type(stage_type):
@@ -134,7 +137,7 @@ def extract_http_apis(
 
     apis = []
     routes_by_api: dict[str, list[HttpRoute]] = {}
-    authorizers_by_api: dict[str, dict[str, JwtAuthorizer]] = {}
+    authorizers_by_api: dict[str, dict[str, JwtAuthorizerConfig]] = {}
     _collect_route_resources(resolved, by_type, routes_by_api, authorizers_by_api)
 
     for kind, rtype in (("HTTP", "AWS::ApiGatewayV2::Api"), ("REST", "AWS::ApiGateway::RestApi")):
@@ -162,13 +165,11 @@ def extract_http_apis(
                 stage = stage_of(api_id, "AWS::ApiGateway::Stage", "RestApiId", "Prod")
             cors = body.get("x-amazon-apigateway-cors") or props.get("CorsConfiguration")
             apis.append(
-                HttpApiSpec(
-                    logical_id=lid,
+                HttpApiConfig(
                     api_id=api_id,
                     kind=kind,  # type: ignore[arg-type]
                     stage=stage,
                     routes=tuple(routes),
-                    authorizers=tuple(authorizers.values()),
                     cors=cors if isinstance(cors, dict) else None,
                 )
             )
@@ -179,7 +180,7 @@ def _collect_route_resources(
     resolved: Callable[[str], dict[str, Any]],
     by_type: Callable[[str], list[str]],
     routes_by_api: dict[str, list[HttpRoute]],
-    authorizers_by_api: dict[str, dict[str, JwtAuthorizer]],
+    authorizers_by_api: dict[str, dict[str, JwtAuthorizerConfig]],
 ) -> None:
     """Hand-written AWS::ApiGatewayV2::Route/Integration/Authorizer resources (Ref = logical id locally)."""
     integrations = {lid: resolved(lid) for lid in by_type("AWS::ApiGatewayV2::Integration")}
@@ -209,12 +210,21 @@ def _collect_route_resources(
         auth_type = props.get("AuthorizationType", "NONE")
         if auth_type not in ("NONE", "JWT"):
             raise at.child("AuthorizationType").error(f"{auth_type} authorization is not supported locally")
-        routes_by_api.setdefault(str(props.get("ApiId")), []).append(
+        api_id = str(props.get("ApiId"))
+        route_authorizer = None
+        if auth_type == "JWT":
+            authorizer_id = str(props.get("AuthorizerId"))
+            route_authorizer = authorizers_by_api.get(api_id, {}).get(authorizer_id)
+            if route_authorizer is None:
+                raise at.child("AuthorizerId").error(
+                    f"AuthorizerId {authorizer_id!r} is not an AWS::ApiGatewayV2::Authorizer of this API"
+                )
+        routes_by_api.setdefault(api_id, []).append(
             HttpRoute(
                 method=method,
                 path=path,
                 function=_function_of(integration.get("IntegrationUri"), at.child("Target")),
-                authorizer=str(props.get("AuthorizerId")) if auth_type == "JWT" else None,
+                authorizer=route_authorizer,
                 authorization_scopes=tuple(props.get("AuthorizationScopes") or ()),
                 payload_format_version=str(integration.get("PayloadFormatVersion", "2.0")),
             )

@@ -9,15 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import TemplateError
+from .errors import Location
+from .local_values import LocalResources
 from .model import LocalEndpoints
-
-if TYPE_CHECKING:
-    from .local_values import LocalResources
 
 
 class _NoValue:
@@ -40,9 +38,7 @@ _SUPPORTED_ELSEWHERE = {
 
 def pseudo_parameters(*, region: str, account: str, stack_name: str) -> dict[str, Any]:
     """The values of AWS::Region, AWS::AccountId, ... for the local stack (AWS::NoValue is handled apart)."""
-    stack_id = (
-        f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/00000000-0000-0000-0000-000000000000"
-    )
+    stack_id = f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/{uuid.UUID(int=0)}"
     return {
         "AWS::Region": region,
         "AWS::AccountId": account,
@@ -54,22 +50,12 @@ def pseudo_parameters(*, region: str, account: str, stack_name: str) -> dict[str
     }
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where a value sits in the template, for error messages: a resource (or `Outputs.X`) and a path."""
-
-    resource: str | None
-    path: tuple[str | int, ...] = ()
-
-    def child(self, key: str | int) -> Location:
-        return Location(self.resource, (*self.path, key))
-
-    def error(self, message: str, hint: str = "") -> TemplateError:
-        return TemplateError(message, resource=self.resource, path=self.path, hint=hint)
-
-
 class Resolver:
-    """Evaluates intrinsics against parameters, pseudo parameters, mappings, conditions and resources."""
+    """Evaluates intrinsics against parameters, pseudo parameters, mappings, conditions and resources.
+
+    The template's resources are answered by a `LocalResources` the resolver builds over itself: resource
+    names and conditions are themselves resolved values.
+    """
 
     def __init__(
         self,
@@ -94,7 +80,6 @@ class Resolver:
             **pseudo_parameters(region=region, account=account, stack_name=stack_name),
             "AWS::NoValue": NO_VALUE,
         }
-        self.resources: LocalResources | None = None
         self._local_rewrites: list[tuple[re.Pattern[str], str]] = []
         self._functions: dict[str, Callable[[Any, Location], Any]] = {
             "Ref": self._ref,
@@ -114,6 +99,8 @@ class Resolver:
             "Fn::Length": self._length,
             "Fn::ToJsonString": self._to_json_string,
         }
+        # Built last: the resource table resolves names and conditions through this resolver.
+        self.resources = LocalResources(template.get("Resources") or {}, self)
 
     def add_local_rewrite(self, pattern: re.Pattern[str], replacement: str) -> None:
         """Strings built by Fn::Sub/Fn::Join that match `pattern` point at a local service: rewrite them."""
@@ -192,11 +179,6 @@ class Resolver:
             text = pattern.sub(replacement, text)
         return text
 
-    def _require_resources(self) -> LocalResources:
-        if self.resources is None:  # pragma: no cover - wiring error inside the loader
-            raise RuntimeError("Resolver.resources is not set")
-        return self.resources
-
     # -- intrinsic functions -------------------------------------------------------------------------------
 
     def _ref(self, argument: Any, at: Location) -> Any:
@@ -208,7 +190,7 @@ class Resolver:
             return self._pseudo[argument]
         if argument.startswith("AWS::"):
             raise at.error(f"pseudo parameter {argument} is not supported by the local cloud")
-        return self._require_resources().ref(argument, at)
+        return self.resources.ref(argument, at)
 
     def _get_att(self, argument: Any, at: Location) -> Any:
         if isinstance(argument, str):
@@ -220,7 +202,7 @@ class Resolver:
             raise at.error(f"Fn::GetAtt takes [resource, attribute], got {argument!r}")
         if not isinstance(resource, str) or not isinstance(attribute, str) or not attribute:
             raise at.error(f"Fn::GetAtt takes [resource, attribute], got {argument!r}")
-        return self._require_resources().get_att(resource, attribute, at)
+        return self.resources.get_att(resource, attribute, at)
 
     def _sub(self, argument: Any, at: Location) -> str:
         variables: dict[str, Any] = {}
@@ -242,7 +224,7 @@ class Resolver:
                 value = variables[name]
             elif "." in name and not name.startswith("AWS::"):
                 resource, _, attribute = name.partition(".")
-                value = self._require_resources().get_att(resource, attribute, at)
+                value = self.resources.get_att(resource, attribute, at)
             else:
                 value = self._ref(name, at)
             return self._scalar(value, at, f"${{{name}}} in Fn::Sub")

@@ -9,9 +9,14 @@ import base64
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .intrinsics import NO_VALUE, Location, Resolver
+from vcn.arns import DEFAULT_BUS, Arn, bus_name, rule_arn
+
+from .errors import Location
+
+if TYPE_CHECKING:
+    from .intrinsics import Resolver
 
 Attributes = dict[str, Callable[[], Any]]
 
@@ -27,7 +32,10 @@ def stable_uuid(logical_id: str) -> str:
 
 
 class LocalResources:
-    """Answers Ref/GetAtt for the resources of the (translated) template, honouring resource Conditions."""
+    """Answers Ref/GetAtt for the resources of the (translated) template, honouring resource Conditions.
+
+    Built by the `Resolver` it belongs to: names, conditions and ids of resources are resolved through it.
+    """
 
     def __init__(self, resources: Mapping[str, Any], resolver: Resolver) -> None:
         self._resources = resources
@@ -57,6 +65,11 @@ class LocalResources:
     def properties(self, logical_id: str) -> Mapping[str, Any]:
         props = self._resources[logical_id].get("Properties") or {}
         return props if isinstance(props, Mapping) else {}
+
+    def resolved_properties(self, logical_id: str) -> dict[str, Any]:
+        """The resource's Properties with every intrinsic resolved."""
+        value = self.resolver.resolve(dict(self.properties(logical_id)), Location(logical_id))
+        return value if isinstance(value, dict) else {}
 
     def type_of(self, logical_id: str) -> str:
         return _type(self._resources[logical_id])
@@ -100,10 +113,10 @@ class LocalResources:
             raise Location(logical_id, (prop,)).error(f"{prop} refers to the resource itself")
         self._naming.append(logical_id)
         try:
-            value = self.resolver.resolve(raw, Location(logical_id, (prop,)))
+            value = self.resolver.resolve_optional(raw, Location(logical_id, (prop,)))
         finally:
             self._naming.pop()
-        if value is NO_VALUE or value is None:
+        if value is None:
             return logical_id
         if not isinstance(value, str | int):
             raise Location(logical_id, (prop,)).error(f"{prop} must be a string, got {value!r}")
@@ -119,7 +132,7 @@ class LocalResources:
 
     def arn(self, service: str, resource: str, *, account: bool = True, region: bool = True) -> str:
         r = self.resolver
-        return f"arn:aws:{service}:{r.region if region else ''}:{r.account if account else ''}:{resource}"
+        return str(Arn("aws", service, r.region if region else "", r.account if account else "", resource))
 
     def appsync_api_id(self, logical_id: str) -> str:
         return stable_id(logical_id, 26)
@@ -130,10 +143,7 @@ class LocalResources:
     def bus_name_of(self, raw: Any, at: Location) -> str:
         """A bus given as name or ARN -> its name ('default' when absent)."""
         value = self.resolver.resolve_optional(raw, at) if raw is not None else None
-        if value is None:
-            return "default"
-        text = str(value)
-        return text.split("event-bus/", 1)[1] if text.startswith("arn:") and "event-bus/" in text else text
+        return bus_name(None if value is None else str(value))
 
 
 def _type(resource: Any) -> str:
@@ -207,38 +217,35 @@ def _event_rule(res: LocalResources, lid: str) -> Attributes:
 
     def ref() -> str:
         # AWS: Ref of a rule on a custom bus is `bus|rule`
-        return res.name(lid, "Name") if bus() == "default" else f"{bus()}|{res.name(lid, 'Name')}"
+        return res.name(lid, "Name") if bus() == DEFAULT_BUS else f"{bus()}|{res.name(lid, 'Name')}"
 
     def arn() -> str:
-        path = (
-            f"rule/{res.name(lid, 'Name')}" if bus() == "default" else f"rule/{bus()}/{res.name(lid, 'Name')}"
-        )
-        return res.arn("events", path)
+        return rule_arn(res.resolver.region, res.resolver.account, bus(), res.name(lid, "Name"))
 
     return {"Ref": ref, "Arn": arn}
 
 
-def _event_connection(res: LocalResources, lid: str) -> Attributes:
+def _named_events_resource(res: LocalResources, lid: str, kind: str) -> Attributes:
+    """A connection or API destination: Ref is its name, its ARN ends in a stable id, or `*` for policies."""
     name = lambda: res.name(lid, "Name")  # noqa: E731
     return {
         "Ref": name,
         "Name": name,
-        "Arn": lambda: res.arn("events", f"connection/{name()}/{stable_uuid(lid)}"),
-        "ArnForPolicy": lambda: res.arn("events", f"connection/{name()}/*"),
-        "SecretArn": lambda: res.arn(
-            "secretsmanager", f"secret:events!connection/{name()}/{stable_uuid(lid)}"
-        ),
+        "Arn": lambda: res.arn("events", f"{kind}/{name()}/{stable_uuid(lid)}"),
+        "ArnForPolicy": lambda: res.arn("events", f"{kind}/{name()}/*"),
+    }
+
+
+def _event_connection(res: LocalResources, lid: str) -> Attributes:
+    secret = lambda: f"secret:events!connection/{res.name(lid, 'Name')}/{stable_uuid(lid)}"  # noqa: E731
+    return {
+        **_named_events_resource(res, lid, "connection"),
+        "SecretArn": lambda: res.arn("secretsmanager", secret()),
     }
 
 
 def _api_destination(res: LocalResources, lid: str) -> Attributes:
-    name = lambda: res.name(lid, "Name")  # noqa: E731
-    return {
-        "Ref": name,
-        "Name": name,
-        "Arn": lambda: res.arn("events", f"api-destination/{name()}/{stable_uuid(lid)}"),
-        "ArnForPolicy": lambda: res.arn("events", f"api-destination/{name()}/*"),
-    }
+    return _named_events_resource(res, lid, "api-destination")
 
 
 def _event_archive(res: LocalResources, lid: str) -> Attributes:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from vcn.appsync.config import EventApiConfig
+from vcn.arns import function_name
+from vcn.httpapi.config import HttpApiConfig
+from vcn.lambda_runtime.config import FunctionSpec
 
-LOCAL_REGION = "us-east-1"
-LOCAL_ACCOUNT = "000000000000"
 LOCAL_STACK_NAME = "vcn-local"
 DEFAULT_API_KEY_VALUE = "da2-vcnlocaldevelopmentapikey0"
 
@@ -42,69 +43,6 @@ class LocalEndpoints:
 
 
 @dataclass(frozen=True)
-class FunctionSpec:
-    """One Lambda function (AWS::Lambda::Function after the SAM transform); locally named by logical id."""
-
-    name: str
-    code_dir: Path
-    handler: str
-    runtime: str = "python3.13"
-    architecture: str = "x86_64"
-    timeout: int = 3
-    memory: int = 128
-    environment: dict[str, str] = field(default_factory=dict)
-    dead_letter_arn: str | None = None  # DeadLetterConfig.TargetArn: where failed async invocations go
-    region: str = LOCAL_REGION
-    account: str = LOCAL_ACCOUNT
-
-    @property
-    def arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account}:function:{self.name}"
-
-
-@dataclass(frozen=True)
-class JwtAuthorizer:
-    """An HTTP API JWT authorizer: tokens must be signed by `issuer` and carry one of `audience`."""
-
-    name: str
-    issuer: str
-    audience: tuple[str, ...]
-    identity_source: str = "$request.header.Authorization"
-
-
-@dataclass(frozen=True)
-class HttpRoute:
-    """`method path` -> function; method upper case or `ANY`; path may hold `{param}`, `{proxy+}`."""
-
-    method: str
-    path: str
-    function: str  # function name (logical id)
-    authorizer: str | None = None  # JwtAuthorizer.name, None = open route
-    authorization_scopes: tuple[str, ...] = ()
-    payload_format_version: str = "2.0"
-
-    @property
-    def route_key(self) -> str:
-        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
-
-
-@dataclass(frozen=True)
-class HttpApiSpec:
-    """One API Gateway API (HTTP API, or a REST API served with the same routing) and its authorizers."""
-
-    logical_id: str
-    api_id: str
-    kind: Literal["HTTP", "REST"] = "HTTP"
-    stage: str = "$default"
-    routes: tuple[HttpRoute, ...] = ()
-    authorizers: tuple[JwtAuthorizer, ...] = ()
-    cors: dict[str, Any] | None = None
-
-    def authorizer(self, name: str) -> JwtAuthorizer | None:
-        return next((a for a in self.authorizers if a.name == name), None)
-
-
-@dataclass(frozen=True)
 class UnsupportedResource:
     """A resource the local cloud does not emulate (it is skipped, and said so once at start)."""
 
@@ -121,7 +59,7 @@ class LocalStack:
     functions: list[FunctionSpec] = field(default_factory=list)
     eventbridge_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     appsync_apis: list[EventApiConfig] = field(default_factory=list)
-    http_apis: list[HttpApiSpec] = field(default_factory=list)
+    http_apis: list[HttpApiConfig] = field(default_factory=list)
     queues: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     event_bus_name: str = "default"
@@ -131,7 +69,7 @@ class LocalStack:
 
     def function(self, name: str) -> FunctionSpec:
         """The function with that logical id (or local ARN); a user-facing error lists the known ones."""
-        bare = name.split(":")[6] if name.startswith("arn:") and len(name.split(":")) >= 7 else name
+        bare = function_name(name)
         for spec in self.functions:
             if spec.name == bare:
                 return spec

@@ -7,21 +7,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from vcn.arns import DEFAULT_BUS
+from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
+
 from .appsync_apis import extract_appsync_apis
-from .errors import TemplateError
+from .errors import Location, TemplateError
 from .eventbridge_calls import extract_eventbridge_calls
 from .functions import extract_functions
 from .http_apis import extract_http_apis
-from .intrinsics import Location, Resolver, pseudo_parameters
-from .local_values import LocalResources
-from .model import (
-    LOCAL_ACCOUNT,
-    LOCAL_REGION,
-    LOCAL_STACK_NAME,
-    LocalEndpoints,
-    LocalStack,
-    UnsupportedResource,
-)
+from .intrinsics import Resolver, pseudo_parameters
+from .model import LOCAL_STACK_NAME, LocalEndpoints, LocalStack, UnsupportedResource
 from .parameters import resolve_parameters
 from .sam import translate
 from .yaml_loader import load_template_file
@@ -104,8 +99,7 @@ def load_stack(
     *,
     endpoints: LocalEndpoints | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
-    region: str = LOCAL_REGION,
-    account: str = LOCAL_ACCOUNT,
+    account: LocalAccount = LOCAL_ACCOUNT,
     stack_name: str = LOCAL_STACK_NAME,
 ) -> LocalStack:
     """Read a SAM/CloudFormation template and resolve all the local cloud runs; raises TemplateError."""
@@ -120,14 +114,14 @@ def load_stack(
             raise TemplateError(
                 "Fn::ForEach (AWS::LanguageExtensions) is not supported locally", resource=key
             )
-    pseudo = pseudo_parameters(region=region, account=account, stack_name=stack_name)
+    region, account_id = account.region, account.account_id
+    pseudo = pseudo_parameters(region=region, account=account_id, stack_name=stack_name)
     template, locations = translate(source, parameters, path.parent, region=region, pseudo_parameters=pseudo)
     resources_section = template.get("Resources") or {}
     resolver = Resolver(
-        template, parameters, endpoints, region=region, account=account, stack_name=stack_name
+        template, parameters, endpoints, region=region, account=account_id, stack_name=stack_name
     )
-    resources = LocalResources(resources_section, resolver)
-    resolver.resources = resources
+    resources = resolver.resources
 
     # template order first (SAM reorders resources), generated resources after
     source_order = {lid: index for index, lid in enumerate(source["Resources"])}
@@ -147,14 +141,14 @@ def load_stack(
     stack.functions = extract_functions(
         resolver, resources, by_type("AWS::Lambda::Function"), locations, path.parent, notes
     )
-    stack.eventbridge_calls = extract_eventbridge_calls(resolver, resources, by_type)
+    stack.eventbridge_calls = extract_eventbridge_calls(resources, by_type)
     stack.appsync_apis = extract_appsync_apis(resolver, resources, by_type, notes)
-    stack.http_apis = extract_http_apis(resolver, resources, by_type, notes)
+    stack.http_apis = extract_http_apis(resources, by_type, notes)
     stack.queues = [resources.name(lid, "QueueName") for lid in by_type("AWS::SQS::Queue")]
     buses = [
         request["Name"] for operation, request in stack.eventbridge_calls if operation == "CreateEventBus"
     ]
-    stack.event_bus_name = buses[0] if buses else "default"
+    stack.event_bus_name = buses[0] if buses else DEFAULT_BUS
     if len(buses) > 1:
         notes.append(
             f"several event buses ({', '.join(buses)}); {buses[0]} is reported as the template's bus"
