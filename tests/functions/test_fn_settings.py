@@ -15,9 +15,9 @@ from handlers.settings import (
 )
 
 from tests.support.function_environment import FUNCTION_ENVIRONMENT
+from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.invoker import FunctionError
-from vcn.lambda_runtime import LambdaRuntime
-from vcn.template import FunctionSpec
+from vcn.lambda_runtime import FunctionSpec, LambdaRuntime
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
@@ -76,6 +76,8 @@ def test_on_the_local_runtime_a_missing_variable_is_the_functions_init_error() -
         name="ValidationWorkerFunction",
         code_dir=FUNCTIONS,
         handler="handlers.validation_worker.handler",
+        region=LOCAL_ACCOUNT.region,
+        account=LOCAL_ACCOUNT.account_id,
         timeout=10,
         environment={"POWERTOOLS_SERVICE_NAME": "vehicle-config-notifications"},
     )

@@ -8,7 +8,8 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from vcn.invoker import FunctionError, FunctionNotFound, function_name
+from vcn.arns import function_name
+from vcn.invoker import FunctionError, FunctionNotFound
 
 Handler = Callable[[Any], Any] | Callable[[Any], Awaitable[Any]]
 
