@@ -24,8 +24,8 @@ from typing import Any
 
 import aiohttp
 
-from tests.e2e.conftest import start_cloud, stop_cloud
 from tests.requestreply.conftest import configuration
+from tests.support.local_cloud import start_cloud, stop_cloud
 
 TARGET_P99_ADDED_MS = 50.0
 CONFIGURATION = configuration("cfg-bench-0001")

@@ -17,12 +17,12 @@ import jwt
 import pytest
 import websockets
 from aiohttp import web
-from as_support import API_KEY, KEY_AUTH, api_config, raw_client, run, running_server
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.support.appsync_server import API_KEY, KEY_AUTH, api_config, raw_client, run, running_server
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import (
     AuthProvider,

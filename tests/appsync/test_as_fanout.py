@@ -14,7 +14,8 @@ from typing import Any, cast
 import aiohttp
 import pytest
 import websockets
-from as_support import (
+
+from tests.support.appsync_server import (
     API_KEY,
     KEY_AUTH,
     RawClient,
@@ -24,7 +25,6 @@ from as_support import (
     run,
     running_server,
 )
-
 from vcn.appsync.channels import parse_channel
 from vcn.appsync.fanout import FanOut, Outbox
 from vcn.appsync.protocol import AppSyncLimits

@@ -9,10 +9,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from as_support import API_KEY, api_config, raw_client, run, running_server
 from aws_lambda_powertools.event_handler import AppSyncEventsResolver
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
 
+from tests.support.appsync_server import API_KEY, api_config, raw_client, run, running_server
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import DataSource, HandlerConfig, Namespace
 from vcn.appsync.server import AppSyncEventsServer

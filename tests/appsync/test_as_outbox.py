@@ -10,8 +10,16 @@ from collections.abc import Sequence
 
 import aiohttp
 import websockets
-from as_support import API_KEY, KEY_AUTH, RawClient, header_subprotocol, raw_client, run, running_server
 
+from tests.support.appsync_server import (
+    API_KEY,
+    KEY_AUTH,
+    RawClient,
+    header_subprotocol,
+    raw_client,
+    run,
+    running_server,
+)
 from vcn.appsync.fanout import Outbox
 from vcn.appsync.protocol import AppSyncLimits
 

@@ -9,8 +9,8 @@ import time
 import aiohttp
 import pytest
 import websockets
-from as_support import API_KEY, KEY_AUTH, api_config, raw_client, run, running_server
 
+from tests.support.appsync_server import API_KEY, KEY_AUTH, api_config, raw_client, run, running_server
 from vcn.appsync.config import ApiKey
 from vcn.appsync.protocol import AppSyncLimits
 

@@ -12,7 +12,7 @@ from vehicle_config.console_catalog import REGENERATE, console_catalog_json
 from vehicle_config.model import Configuration
 from vehicle_config.rules import VALID, validate
 
-from tests.e2e.conftest import ROOT
+from tests.support.local_cloud import ROOT
 
 WEB_CATALOG_FILE = ROOT / "web" / "catalog.json"
 WEB_CATALOG: dict[str, Any] = json.loads(WEB_CATALOG_FILE.read_text())

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, PUT_EVENTS, entries_file, unique
-from tests.e2e.conftest import RunningCloud
+from tests.support.browser import ARTIFACTS, PUT_EVENTS, entries_file, unique
+from tests.support.local_cloud import RunningCloud
 
 pytestmark = pytest.mark.browser
 

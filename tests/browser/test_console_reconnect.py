@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import entries_file, ports_of, restart_cloud, unique
-from tests.e2e.conftest import RunningCloud, stop_cloud
+from tests.support.browser import entries_file, ports_of, restart_cloud, unique
+from tests.support.local_cloud import RunningCloud, stop_cloud
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import RunningCloud
+from tests.support.local_cloud import RunningCloud
 
 pytestmark = pytest.mark.browser
 

@@ -1,9 +1,10 @@
-"""Fixtures for the client tests; the helpers live in cl_support (a unique module name)."""
+"""Fixtures for the client tests; the helpers live in tests/support/event_api.py."""
 
 from pathlib import Path
 
 import pytest
-from cl_support import LocalEventApi
+
+from tests.support.event_api import LocalEventApi
 
 
 @pytest.fixture

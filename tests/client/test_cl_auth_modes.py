@@ -9,7 +9,8 @@ import pytest
 from appsync_events_client import ConnectError, IamAuth, PublishError, TokenAuth
 from appsync_events_client.auth import header_subprotocol
 from botocore.credentials import Credentials
-from cl_support import IAM_KEY_ID, IAM_SECRET, LocalEventApi
+
+from tests.support.event_api import IAM_KEY_ID, IAM_SECRET, LocalEventApi
 
 
 def test_lambda_token_auth_connects_subscribes_and_publishes(local_api: LocalEventApi) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from appsync_events_client import ApiKeyAuth, Endpoints, EventsClient
-from cl_support import LocalEventApi
+
+from tests.support.event_api import LocalEventApi
 
 
 def test_aws_http_domain_maps_to_the_realtime_domain() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from appsync_events_client import ApiKeyAuth, ConnectError, ConnectionLost, PublishError, SubscribeError
-from cl_support import LocalEventApi
+
+from tests.support.event_api import LocalEventApi
 
 
 def test_wrong_api_key_on_connect_raises_connect_error_unauthorized(local_api: LocalEventApi) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from appsync_events_client import SubscriptionState
-from cl_support import LocalEventApi
+
+from tests.support.event_api import LocalEventApi
 
 
 def test_subscriber_receives_events_published_over_websocket_as_parsed_json(local_api: LocalEventApi) -> None:

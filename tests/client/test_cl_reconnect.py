@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 from appsync_events_client import ConnectionLost, ReconnectPolicy, SubscribeError
-from cl_support import LocalEventApi
 
+from tests.support.event_api import LocalEventApi
 from vcn.appsync.config import Namespace
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from domain_builders import configuration
 from vehicle_config.announcements import validate_and_announce
 from vehicle_config.events import CONFIGURATION_VALIDATED, SPEC_ADJUSTMENT_RECOMMENDED
 from vehicle_config.rules import validate
 
+from tests.support.configurations import configuration
 from tests.support.fakes import InMemoryEventPublisher
 
 

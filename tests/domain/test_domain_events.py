@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from domain_builders import configuration
 from vehicle_config.events import (
     CONFIGURATION_VALIDATED,
     SPEC_ADJUSTMENT_RECOMMENDED,
@@ -22,6 +21,8 @@ from vehicle_config.events import (
 from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, InvalidFields, is_channel_segment, is_client_scalar
 from vehicle_config.notifications import NOTIFICATIONS, SUPPLY_SOURCE
 from vehicle_config.rules import validate
+
+from tests.support.configurations import configuration
 
 # The events that reach clients have the fields their notification declares; ValidationRequested stays on
 # the bus and carries the whole configuration.

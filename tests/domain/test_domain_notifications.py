@@ -5,7 +5,6 @@ from __future__ import annotations
 import string
 
 import pytest
-from domain_builders import configuration
 from vehicle_config.events import (
     DomainEvent,
     SupplyConstraint,
@@ -23,6 +22,8 @@ from vehicle_config.notifications import (
     SPEC_ADJUSTMENT_RECOMMENDED,
 )
 from vehicle_config.rules import validate
+
+from tests.support.configurations import configuration
 
 
 def one_event_of_each_type() -> dict[str, DomainEvent]:

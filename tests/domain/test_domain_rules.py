@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from domain_builders import configuration
 from vehicle_config.rules import (
     ADD_OPTION,
     INVALID,
@@ -16,6 +15,8 @@ from vehicle_config.rules import (
     ValidationResult,
     validate,
 )
+
+from tests.support.configurations import configuration
 
 
 def codes(findings: tuple) -> list[str]:

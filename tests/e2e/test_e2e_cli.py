@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.e2e.conftest import ROOT, VCN, RunningCloud
+from tests.support.local_cloud import ROOT, VCN, RunningCloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -18,7 +18,7 @@ import boto3
 import pytest
 from aiohttp import web
 
-from tests.e2e.conftest import ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
+from tests.support.local_cloud import ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
 from vcn.eventbridge.dlq import DeadLetterStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

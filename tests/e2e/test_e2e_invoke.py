@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, RunningCloud
+from tests.support.local_cloud import ROOT, RunningCloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 INVOKE = ROOT / "events" / "invoke"

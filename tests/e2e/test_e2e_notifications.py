@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from vehicle_config.notifications import CONFIGURATION_VALIDATED, MARKET_CHANNEL, NOTIFICATIONS
 
-from tests.e2e.conftest import AWS, ROOT, RawSubscriber, RunningCloud
+from tests.support.local_cloud import AWS, ROOT, RawSubscriber, RunningCloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PUT_EVENTS = ROOT / "events" / "put-events"

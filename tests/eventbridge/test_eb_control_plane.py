@@ -13,7 +13,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.eventbridge.eb_harness import Cloud, aws_cli, cloud_factory, events_client
+from tests.support.eventbridge import Cloud, aws_cli, cloud_factory, events_client
 from vcn.eventbridge.model import LambdaTarget
 
 LAMBDA = "arn:aws:lambda:us-east-1:000000000000:function:Worker"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.eventbridge.eb_harness import (
+from tests.support.eventbridge import (
     FAST,
     Cloud,
     CloudFactory,

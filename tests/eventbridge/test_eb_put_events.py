@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.eventbridge.eb_harness import (
+from tests.support.eventbridge import (
     Cloud,
     CloudFactory,
     aws_cli,

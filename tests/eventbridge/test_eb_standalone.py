@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.eventbridge.eb_harness import LoopThread, Reply, Sink, events_client
+from tests.support.eventbridge import LoopThread, Reply, Sink, events_client
 from vcn.eventbridge.dlq import DeadLetterStore
 
 

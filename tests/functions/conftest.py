@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fn_support import FakeLambdaContext, IdentityProvider, ec_key, rsa_key
 
 from tests.support.fakes import InMemoryEventPublisher
 from tests.support.function_environment import use_function_environment
+from tests.support.lambda_functions import FakeLambdaContext, IdentityProvider, ec_key, rsa_key
 
 # Before the test modules import any handler: handlers and Powertools read their settings at import.
 use_function_environment()

@@ -8,7 +8,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fn_support import (
+from handlers import authorizer
+from handlers.settings import AuthorizerSettings, read_settings
+
+from tests.support.lambda_functions import (
     FakeLambdaContext,
     IdentityProvider,
     hs256_with_public_key,
@@ -16,8 +19,6 @@ from fn_support import (
     tampered,
     unsigned_token,
 )
-from handlers import authorizer
-from handlers.settings import AuthorizerSettings, read_settings
 
 Authorize = Callable[[Any], dict[str, Any]]
 

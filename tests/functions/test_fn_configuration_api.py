@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from adapters.event_publisher import EventBridgePublisher
-from fn_support import FakeLambdaContext, load_invoke_event
 from handlers import configuration_api
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.fakes import InMemoryEventPublisher
+from tests.support.lambda_functions import FakeLambdaContext, load_invoke_event
 
 VALIDATE = "configuration-api-validate.json"
 BATCH = "configuration-api-batch.json"

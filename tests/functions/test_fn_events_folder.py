@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
-from fn_support import EVENTS_DIR, FakeLambdaContext
 from handlers import authorizer, configuration_api, subscribe_guard, validation_worker
 from vehicle_config.events import VALIDATION_REQUESTED, VALIDATION_SOURCE, parse_validation_requested
 from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, is_channel_segment, is_client_scalar
 from vehicle_config.notifications import NOTIFICATIONS
 
 from tests.support.fakes import InMemoryEventPublisher
+from tests.support.lambda_functions import EVENTS_DIR, FakeLambdaContext
 
 INVOKE_FILES = sorted((EVENTS_DIR / "invoke").glob("*.json"))
 ENTRIES_FILES = sorted((EVENTS_DIR / "put-events").glob("*.json"))

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
-from fn_support import FakeLambdaContext, load_invoke_event
 from handlers import subscribe_guard
+
+from tests.support.lambda_functions import FakeLambdaContext, load_invoke_event
 
 ANALYST_DE = {"userId": "analyst-de", "markets": "DE,FR", "plants": "WOB,ZWI"}
 EVERYTHING = {"userId": "global-lead", "markets": "*", "plants": "*"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from adapters.token_verifier import JwksTokenVerifier, TokenRejected
-from fn_support import IdentityProvider
+
+from tests.support.lambda_functions import IdentityProvider
 
 
 def verifier(provider: IdentityProvider, **options: float) -> JwksTokenVerifier:

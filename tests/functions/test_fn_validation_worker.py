@@ -6,10 +6,10 @@ import copy
 from typing import Any
 
 import pytest
-from fn_support import FakeLambdaContext, load_invoke_event
 from handlers import validation_worker
 
 from tests.support.fakes import InMemoryEventPublisher
+from tests.support.lambda_functions import FakeLambdaContext, load_invoke_event
 
 SAMPLE = "validation-worker-validation-requested.json"
 

@@ -19,7 +19,7 @@ from handlers import configuration_api
 from vehicle_config.events import DomainEvent
 from vehicle_config.ports import PublishReceipt
 
-from tests.requestreply.conftest import configuration
+from tests.support.request_reply import configuration
 
 
 @dataclass

@@ -15,8 +15,8 @@ from vehicle_config.model import Configuration
 from vehicle_config.notifications import CONFIGURATION_VALIDATED, NOTIFICATIONS, REQUEST_CHANNEL
 from vehicle_config.rules import validate
 
-from tests.e2e.conftest import RunningCloud
-from tests.requestreply.conftest import (
+from tests.support.local_cloud import RunningCloud
+from tests.support.request_reply import (
     configuration,
     iam_client,
     matched_validation_requests,
