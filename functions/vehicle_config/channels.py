@@ -42,6 +42,15 @@ class Grants:
         subject = channel_segment("sub", claims.get("sub"))
         return cls(subject, _claim_codes(claims.get("markets")), _claim_codes(claims.get("plants")))
 
+    @classmethod
+    def from_http_api_claims(cls, claims: Mapping[str, Any]) -> Grants:
+        """Grants of a caller behind an HTTP API JWT authorizer, whose claims arrive rendered as strings.
+
+        API Gateway renders a list claim `["DE","FR"]` as `"[DE FR]"`; a real list (a test event or a REST
+        API's authorizer) is read as it is. `sub` must be segment-safe."""
+        subject = channel_segment("sub", claims.get("sub"))
+        return cls(subject, _rendered_codes(claims.get("markets")), _rendered_codes(claims.get("plants")))
+
     def to_handler_context(self) -> dict[str, str]:
         return {
             "userId": self.user_id,
@@ -91,6 +100,17 @@ def parse_subscription_channel(channel: str) -> list[str] | None:
 
 def _claim_codes(value: Any) -> frozenset[str]:
     return grant_codes(value) if isinstance(value, list) else frozenset()
+
+
+def _rendered_codes(value: Any) -> frozenset[str]:
+    if isinstance(value, list):
+        return grant_codes(value)
+    if not isinstance(value, str):
+        return frozenset()
+    text = value.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return grant_codes(text.replace(",", " ").split())
 
 
 def _split(value: Any) -> frozenset[str]:

@@ -72,3 +72,18 @@ def test_grants_from_token_claims() -> None:
 def test_parse_subscription_channel() -> None:
     assert parse_subscription_channel("/markets/DE/*") == ["markets", "DE", "*"]
     assert parse_subscription_channel("/a/b/c/d/e/f") is None
+
+
+@pytest.mark.parametrize(
+    ("markets", "expected"),
+    [("[DE FR]", {"DE", "FR"}), ("[*]", {"*"}), ("[]", set()), (["DE", "US"], {"DE", "US"}), (None, set())],
+)
+def test_http_api_claims_rendered_as_strings_become_grants(markets: object, expected: set[str]) -> None:
+    claims = {"sub": "analyst-de", "markets": markets, "plants": "[ZWI]"}
+    grants = Grants.from_http_api_claims(claims)
+    assert grants.user_id == "analyst-de" and grants.markets == expected and grants.plants == {"ZWI"}
+
+
+def test_http_api_claims_drop_codes_that_cannot_be_channel_segments() -> None:
+    grants = Grants.from_http_api_claims({"sub": "u1", "markets": "[DE -bad x/y]"})
+    assert grants.markets == {"DE"}
