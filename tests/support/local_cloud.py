@@ -18,6 +18,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from vcn.local.state_lock import recorded_owner
+
 ROOT = Path(__file__).resolve().parents[2]
 VCN = str(ROOT / ".venv" / "bin" / "vcn")
 AWS = str(ROOT / ".venv" / "bin" / "aws")
@@ -69,8 +71,14 @@ class RunningCloud:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) -> RunningCloud:
-    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place."""
+def start_cloud(
+    state_dir: Path, *extra: str, ports: list[int] | None = None, own_session: bool = False
+) -> RunningCloud:
+    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place.
+
+    `own_session`: the cloud and its workers form their own process group, as a terminal's foreground job
+    does, so a test can signal them all at once (`signal_group`).
+    """
     api, eventbridge, appsync, tls = ports or free_ports(4)
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir.parent / f"{state_dir.name}.log"
@@ -89,10 +97,13 @@ def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) ->
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=own_session,
     )  # fmt: skip
     local_json = state_dir / "local.json"
     deadline = time.monotonic() + START_TIMEOUT
-    while not local_json.exists():
+    # Ready once this process holds the state folder and wrote local.json (a killed predecessor's
+    # local.json is removed before the new pid is recorded, so it is never mistaken for this one's).
+    while not (_holder_pid(state_dir) == process.pid and local_json.exists()):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise AssertionError(
@@ -100,6 +111,16 @@ def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) ->
             )
         time.sleep(0.1)
     return RunningCloud(process, state_dir, log_path, json.loads(local_json.read_text()))
+
+
+def _holder_pid(state_dir: Path) -> int | None:
+    owner = recorded_owner(state_dir)
+    return owner.pid if owner else None
+
+
+def signal_group(cloud: RunningCloud, how: signal.Signals) -> None:
+    """Signal the cloud's whole process group (started with `own_session`), as a terminal does."""
+    os.killpg(cloud.process.pid, how)
 
 
 def stop_cloud(cloud: RunningCloud, how: signal.Signals = signal.SIGINT) -> None:
