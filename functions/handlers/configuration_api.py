@@ -4,7 +4,8 @@ POST /configurations/validate  -> 200 result; emits ConfigurationValidated + Spe
 POST /configurations/batches   -> 202 {batchId, count}; emits one ValidationRequested per configuration
 POST /validations?wait=<s>     -> subscribes to /requests/<requestId>, THEN emits ValidationRequested, waits:
                                   200 {requestId, result} when the worker's reply arrives within the wait,
-                                  202 {requestId, channel} otherwise (the reply still arrives there)
+                                  202 {requestId, channel} otherwise (the reply still arrives there);
+                                  400 for a wait outside 0.1..25 s; 503 if the channel refuses (nothing sent)
 """
 
 from __future__ import annotations
@@ -118,7 +119,13 @@ def request_validation() -> Response:
     reply = outcome.reply
     if reply is None:
         metrics.add_metric(name="ValidationRepliesPending", unit=MetricUnit.Count, value=1)
-        logger.info("no reply within the wait", wait=wait, ignored=outcome.ignored, extra=ids)
+        logger.info(
+            "no reply within the wait",
+            wait=wait,
+            ignored=outcome.ignored,
+            subscribed=outcome.subscribed,
+            extra=ids,
+        )
         message = f"No result within {wait:g} s; it will be published on {channel} (IAM subscribers)"
         return _json(
             202, {"requestId": request_id, "status": "PENDING", "channel": channel, "message": message}
