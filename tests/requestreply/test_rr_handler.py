@@ -99,8 +99,11 @@ def bus(monkeypatch: pytest.MonkeyPatch) -> Bus:
     return fake
 
 
-def call(body: Any, query: str = "", *, subject: str | None = "analyst-de") -> tuple[int, dict[str, Any]]:
-    claims = {"sub": subject} if subject else {}
+def call(
+    body: Any, query: str = "", *, subject: str | None = "analyst-de", markets: str = "[DE]"
+) -> tuple[int, dict[str, Any]]:
+    # API Gateway renders the token's list claim ["DE"] as the string "[DE]"
+    claims = {"sub": subject, "markets": markets} if subject else {}
     event = {
         "version": "2.0",
         "routeKey": "POST /validations",
@@ -206,3 +209,14 @@ def test_an_unavailable_reply_channel_is_a_503_and_nothing_is_emitted(bus: Bus) 
     assert "retry" in body["message"]
     assert bus.published == []
 
+
+def test_a_configuration_for_a_market_not_granted_is_a_403_and_nothing_happens(bus: Bus) -> None:
+    status, body = call(configuration("cfg-rr-us", market="US"), "wait=5", markets="[DE FR]")
+    assert status == 403, body
+    assert body == {
+        "message": "Not granted market US: the token of analyst-de grants DE, FR only. Submit "
+        "configurations only for your markets, or ask for access to US",
+        "markets": ["US"],
+        "granted": ["DE", "FR"],
+    }
+    assert bus.log == [], "no subscription, no event"

@@ -80,7 +80,7 @@ def test_reply_within_the_wait_returns_the_validation_result(
 def test_an_invalid_configuration_is_answered_with_its_violations_counted(
     rr_cloud: RunningCloud, analyst_token: str
 ) -> None:
-    body = configuration("cfg-rr-invalid-0001", market="US", options=["LASER-LIGHT", "SEAT-3ROW"])
+    body = configuration("cfg-rr-invalid-0001", options=["LASER-LIGHT", "SEAT-3ROW"])
     status, reply = asyncio.run(request_validation(rr_cloud, analyst_token, body))
     assert_answered(status, reply, body)
     assert reply["result"]["outcome"] == "INVALID"
@@ -141,7 +141,7 @@ def test_a_failing_worker_surfaces_as_202_after_the_wait(rr_cloud: RunningCloud,
 def test_concurrent_requests_each_get_their_own_answer(rr_cloud: RunningCloud, analyst_token: str) -> None:
     bodies = [
         configuration("cfg-rr-concurrent-a"),
-        configuration("cfg-rr-concurrent-b", market="US", options=["LASER-LIGHT", "SEAT-3ROW"]),
+        configuration("cfg-rr-concurrent-b", options=["LASER-LIGHT", "SEAT-3ROW"]),
     ]
 
     async def scenario() -> list[tuple[int, dict[str, Any]]]:
