@@ -9,7 +9,7 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -183,11 +183,23 @@ def _route_to(cloud: RunningCloud, url: str) -> Any:
     return events
 
 
-@pytest.mark.parametrize("how", [signal.SIGHUP, signal.SIGINT], ids=["terminal-closed", "ctrl-c"])
-def test_a_signal_to_the_terminal_process_group_stops_cleanly_after_the_grace_period(
-    tmp_path: Path, how: signal.Signals
+def close_terminal(cloud: RunningCloud) -> None:
+    assert cloud.terminal is not None
+    cloud.terminal.close()
+
+
+STOPS: dict[str, Callable[[RunningCloud], None]] = {
+    "terminal-closed": close_terminal,  # the pty goes: SIGHUP from the kernel, and no terminal to log to
+    "sighup-to-the-group": lambda cloud: signal_group(cloud, signal.SIGHUP),
+    "ctrl-c-to-the-group": lambda cloud: signal_group(cloud, signal.SIGINT),
+}
+
+
+@pytest.mark.parametrize("how", list(STOPS))
+def test_closing_the_terminal_or_ctrl_c_stops_cleanly_after_the_grace_period(
+    tmp_path: Path, how: str
 ) -> None:
-    cloud = start_cloud(tmp_path / "state", "--grace-seconds", "15", own_session=True)
+    cloud = start_cloud(tmp_path / "state", "--grace-seconds", "15", in_terminal=True)
     try:
 
         async def scenario() -> tuple[FlakySink, str]:
@@ -203,7 +215,7 @@ def test_a_signal_to_the_terminal_process_group_stops_cleanly_after_the_grace_pe
                 await asyncio.wait_for(sink.first_attempt.wait(), 30)
                 # The terminal closes (or Ctrl-C) while the delivery waits for its retry.
                 sink.terminal_closed = True
-                signal_group(cloud, how)
+                STOPS[how](cloud)
                 code = await asyncio.to_thread(cloud.process.wait, 60)
                 assert code == 0, cloud.log_tail()
                 return sink, str(sent["Entries"][0]["EventId"])
@@ -216,12 +228,15 @@ def test_a_signal_to_the_terminal_process_group_stops_cleanly_after_the_grace_pe
         if cloud.process.poll() is None:
             cloud.process.kill()
             cloud.process.wait()
+        if cloud.terminal is not None:
+            cloud.terminal.close()
 
     assert sink.refused >= 1
     assert [event["id"] for event in sink.delivered] == [event_id], cloud.log_tail()
     assert time.monotonic() - started < 60
     log = cloud.log_path.read_text()
-    assert "shutting down" in log and "stopped" in log
+    if how != "terminal-closed":  # a closed terminal shows nothing the cloud writes after it went
+        assert "shutting down" in log and "stopped" in log
     assert "Traceback" not in log and "KeyboardInterrupt" not in log, cloud.log_tail()
     assert "went to dead-letter queues" not in log
     assert not (cloud.state_dir / "local.json").exists()
