@@ -95,7 +95,7 @@ def test_a_reused_pid_without_the_lock_is_not_a_running_cloud(tmp_path: Path) ->
     # The record names a live process (this one) that does not hold the lock: the lock decides.
     (tmp_path / LOCK_FILE).write_text(LockOwner(os.getpid(), "2026-01-01T00:00:00+00:00").to_json())
     assert lock_holder(tmp_path) is None
-    # A record naming a process that does not exist is not even probed.
+    # Nor is a record naming a process that no longer exists.
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
     (tmp_path / LOCK_FILE).write_text(LockOwner(int(dead.stdout), "x").to_json())
     assert lock_holder(tmp_path) is None

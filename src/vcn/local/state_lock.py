@@ -134,12 +134,11 @@ def acquire_state_lock(
 def lock_holder(state_dir: Path) -> LockOwner | None:
     """The live process holding `state_dir`'s lock, or None when no process does (whatever the file says).
 
-    A holder that has not written its record yet is reported with pid 0.
+    A holder that has not written its record yet is reported with pid 0. The probe (a shared lock, dropped
+    at once) never asks whether the recorded pid lives: a pid in another PID namespace, or reused, would
+    answer wrongly; the lock cannot.
     """
     path = state_dir / LOCK_FILE
-    recorded = LockOwner.parse(_read(path))
-    if recorded is not None and not _pid_alive(recorded.pid):
-        return None  # its lock died with it: no need to probe
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -164,16 +163,6 @@ def _try_flock(fd: int, operation: int) -> bool:
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             return False
         raise
-    return True
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
     return True
 
 
