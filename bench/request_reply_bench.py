@@ -8,6 +8,9 @@ worker pool and JWT authorizer. The bridge adds: a WebSocket connect + IAM subsc
 PutEvents, the ValidationRequested rule -> validation worker (async Lambda) -> PutEvents -> the reply rule
 -> API destination -> AppSync HTTP publish -> fan-out -> the waiting function. Requests are sequential
 and the two routes alternate, so both see the same machine noise. Target: p99 added <= 50 ms.
+
+The bridge's whole round trip also bounds the smallest `wait` that can ever be answered with 200:
+`vehicle_config.replies.MIN_WAIT_SECONDS` must stay above its p99 (the last line says by how much).
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from vehicle_config.replies import MIN_WAIT_SECONDS
 
-from tests.requestreply.conftest import configuration
 from tests.support.local_cloud import start_cloud, stop_cloud
+from tests.support.request_reply import configuration
 
 TARGET_P99_ADDED_MS = 50.0
 CONFIGURATION = configuration("cfg-bench-0001")
@@ -82,6 +86,12 @@ def report(samples: dict[str, list[float]]) -> None:
     print(
         f"added latency (bridge percentile - baseline percentile): p50 {added_p50:.1f} ms, "
         f"p99 {added_p99:.1f} ms; target p99 <= {TARGET_P99_ADDED_MS:g} ms: {verdict}"
+    )
+    floor_ms, bridge_p99 = MIN_WAIT_SECONDS * 1000, percentile(bridge, 0.99)
+    floor_verdict = "above it" if floor_ms > bridge_p99 else "BELOW IT: raise MIN_WAIT_SECONDS"
+    print(
+        f"minimum /validations wait {floor_ms:g} ms vs the whole round trip's p99 {bridge_p99:.1f} ms: "
+        f"x{floor_ms / bridge_p99:.1f}, {floor_verdict}"
     )
 
 

@@ -54,6 +54,8 @@ class ReplyOutcome:
     reply: Any | None
     ignored: int = 0
     channel_lost: bool = False
+    # False: the wait ran out while subscribing; the work was started all the same, without a listener here.
+    subscribed: bool = True
 
     @property
     def answered(self) -> bool:
@@ -72,19 +74,23 @@ async def request_reply(
     The wait counts from the call, subscribing included. Events for which `is_reply` is false (foreign,
     duplicate, malformed) are skipped; the first matching one is returned. No reply in time, or a lost
     subscription, gives an outcome without reply: a worker failure looks like a timeout, never a hang.
-    An exception from `start_work` propagates (the subscription is closed first).
+    A subscription still pending when the wait runs out is abandoned and the work started all the same
+    (a slow channel is not a refused one: the reply still reaches the channel, for whoever subscribes).
+    `ReplyChannelUnavailable` (refused or failed) propagates before anything is started; an exception
+    from `start_work` propagates too (the subscription is closed first).
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
     async with contextlib.AsyncExitStack() as stack:
+        replies: Replies | None = None
         try:
             async with asyncio.timeout_at(deadline):
                 replies = await stack.enter_async_context(subscriber.subscribe(channel))
         except TimeoutError:
-            raise ReplyChannelUnavailable(
-                f"subscribing to {channel} took longer than the wait of {wait_seconds:g} s"
-            ) from None
+            log.warning("subscribing to %s took longer than the wait of %g s", channel, wait_seconds)
         await asyncio.to_thread(start_work)
+        if replies is None:
+            return ReplyOutcome(None, subscribed=False)
         ignored = 0
         while (remaining := deadline - loop.time()) > 0:
             try:

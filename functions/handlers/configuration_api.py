@@ -1,10 +1,13 @@
 """Configuration API (HTTP API behind a JWT authorizer): validate one configuration now, or queue a batch.
 
+Every route accepts configurations only for markets the caller's token grants (403 naming the others).
+
 POST /configurations/validate  -> 200 result; emits ConfigurationValidated + SpecAdjustmentRecommended
 POST /configurations/batches   -> 202 {batchId, count}; emits one ValidationRequested per configuration
 POST /validations?wait=<s>     -> subscribes to /requests/<requestId>, THEN emits ValidationRequested, waits:
                                   200 {requestId, result} when the worker's reply arrives within the wait,
-                                  202 {requestId, channel} otherwise (the reply still arrives there)
+                                  202 {requestId, channel} otherwise (the reply still arrives there);
+                                  400 for a wait outside 0.1..25 s; 503 if the channel refuses (nothing sent)
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vehicle_config.announcements import validate_and_announce
+from vehicle_config.channels import Grants
 from vehicle_config.events import validation_requested
 from vehicle_config.fields import InvalidFields, channel_segment
 from vehicle_config.ports import EventPublisher
 from vehicle_config.replies import is_validation_reply, new_request_id, parse_wait, reply_channel
+from vehicle_config.submission_access import MarketsNotGranted, check_markets_granted
 from vehicle_config.submissions import InvalidBatch, parse_batch, parse_submission
 
 from handlers.settings import ConfigurationApiSettings, read_settings
@@ -64,10 +69,11 @@ def reply_subscriber() -> ReplySubscriber:
 @app.post("/configurations/validate")
 @tracer.capture_method
 def validate_configuration() -> Response:
-    submitted_by = _caller()
+    caller = _caller()
     submission = parse_submission(_json_body())
+    check_markets_granted(caller, [submission.configuration])
     result = validate_and_announce(
-        submission.configuration, submitted_by, event_publisher(), request_id=submission.request_id
+        submission.configuration, caller.user_id, event_publisher(), request_id=submission.request_id
     ).result
     metrics.add_metric(name="ConfigurationsValidated", unit=MetricUnit.Count, value=1)
     metrics.add_metric(
@@ -80,11 +86,12 @@ def validate_configuration() -> Response:
 @app.post("/configurations/batches")
 @tracer.capture_method
 def submit_batch() -> Response:
-    submitted_by = _caller()
+    caller = _caller()
     submissions = parse_batch(_json_body())
+    check_markets_granted(caller, [s.configuration for s in submissions])
     batch_id = str(uuid.uuid4())
     events = [
-        validation_requested(s.configuration, batch_id, submitted_by, s.request_id) for s in submissions
+        validation_requested(s.configuration, batch_id, caller.user_id, s.request_id) for s in submissions
     ]
     event_publisher().publish(events)
     metrics.add_metric(name="ValidationsRequested", unit=MetricUnit.Count, value=len(events))
@@ -95,16 +102,17 @@ def submit_batch() -> Response:
 @app.post("/validations")
 @tracer.capture_method
 def request_validation() -> Response:
-    submitted_by = _caller()
+    caller = _caller()
     wait = parse_wait(app.current_event.get_query_string_value("wait"))
     submission = parse_submission(_json_body())
     if submission.request_id is not None:
         raise InvalidFields.single("requestId", "is chosen by the service on /validations; remove it")
     configuration = submission.configuration
+    check_markets_granted(caller, [configuration])
     request_id = new_request_id()
     channel = reply_channel(request_id)
     # A request is a batch of one: its batch id is the request id.
-    requested = validation_requested(configuration, request_id, submitted_by, request_id)
+    requested = validation_requested(configuration, request_id, caller.user_id, request_id)
     outcome = asyncio.run(
         request_reply(
             reply_subscriber(),
@@ -118,7 +126,13 @@ def request_validation() -> Response:
     reply = outcome.reply
     if reply is None:
         metrics.add_metric(name="ValidationRepliesPending", unit=MetricUnit.Count, value=1)
-        logger.info("no reply within the wait", wait=wait, ignored=outcome.ignored, extra=ids)
+        logger.info(
+            "no reply within the wait",
+            wait=wait,
+            ignored=outcome.ignored,
+            subscribed=outcome.subscribed,
+            extra=ids,
+        )
         message = f"No result within {wait:g} s; it will be published on {channel} (IAM subscribers)"
         return _json(
             202, {"requestId": request_id, "status": "PENDING", "channel": channel, "message": message}
@@ -159,6 +173,20 @@ def invalid_batch(error: InvalidBatch) -> Response:
     return _json(400, body)
 
 
+@app.exception_handler(MarketsNotGranted)
+def markets_not_granted(error: MarketsNotGranted) -> Response:
+    metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
+    logger.warning("configurations for markets not granted", markets=error.markets, items=error.items)
+    body: dict[str, Any] = {
+        "message": str(error),
+        "markets": list(error.markets),
+        "granted": list(error.granted),
+    }
+    if error.size > 1:
+        body["items"] = list(error.items)
+    return _json(403, body)
+
+
 @app.exception_handler(Unauthenticated)
 def unauthenticated(error: Unauthenticated) -> Response:
     metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
@@ -187,8 +215,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
 
 
-def _caller() -> str:
-    """The token subject put there by the HTTP API's JWT authorizer; it becomes `submittedBy`."""
+def _caller() -> Grants:
+    """The caller's grants from the claims the HTTP API's JWT authorizer verified; the subject becomes
+    `submittedBy`, the markets bound what may be submitted."""
     request_context = app.current_event.raw_event.get("requestContext") or {}
     claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
     subject = claims.get("sub")
@@ -196,7 +225,8 @@ def _caller() -> str:
         raise Unauthenticated(
             "No token subject: send a bearer token issued by the configured identity provider"
         )
-    return channel_segment("submittedBy", subject)
+    channel_segment("submittedBy", subject)  # a subject that cannot be a channel segment is a 400 here
+    return Grants.from_http_api_claims(claims)
 
 
 def _time_left_seconds() -> float:

@@ -68,3 +68,28 @@ def test_console_submit_form_shows_result_and_its_notifications(
     form.get_by_role("button", name="Validate").click()
     expect(result).to_contain_text("Rejected (HTTP 400)")
     expect(result).to_contain_text("options[0]")
+
+
+def test_console_shows_the_api_refusal_of_a_market_the_analyst_lacks(
+    cloud: RunningCloud, open_console: Any
+) -> None:
+    console = open_console(cloud).open()
+    page = console.page
+    page.locator("#token-input").fill(cloud.token("analyst-fr"))
+    page.get_by_role("button", name="Sign in with token").click()
+    console.wait_connected()
+    form = page.locator("#submit-form")
+    market = form.locator("select[name=market]")
+    expect(market.locator("option")).to_have_text(["FR \u2014 France"])  # only the granted market is offered
+
+    # A market the token lacks, forced into the form (a stale page, a hand-edited request): the API decides.
+    market.evaluate("select => select.add(new Option('US', 'US'))")
+    market.select_option("US")
+    expect(form.locator("select[name=plant]")).to_have_value("CHA")  # the US example, buildable
+    form.get_by_role("button", name="Validate").click()
+    result = page.locator("#submit-result")
+    expect(result).to_have_class("submit-result error")
+    expect(result).to_have_text(
+        "Rejected (HTTP 403): Not granted market US: the token of analyst-fr grants FR only. "
+        "Submit configurations only for your markets, or ask for access to US."
+    )

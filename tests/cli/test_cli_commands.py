@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import jwt
@@ -12,6 +15,7 @@ import pytest
 
 from vcn.identity import load_or_create_signing_key
 from vcn.local.state import local_document, write_local_json
+from vcn.local.state_lock import acquire_state_lock
 
 VCN = [sys.executable, "-m", "vcn.cli.main"]
 COMMANDS = [
@@ -44,7 +48,7 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert len(result.stdout.splitlines()) > 3
 
 
-def _fake_local_cloud(state_dir: Path, api: str = "http://127.0.0.1:4999") -> None:
+def _write_local_json(state_dir: Path, api: str = "http://127.0.0.1:4999") -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     write_local_json(
         state_dir,
@@ -65,8 +69,16 @@ def _fake_local_cloud(state_dir: Path, api: str = "http://127.0.0.1:4999") -> No
     )
 
 
-def test_token_prints_only_a_token_signed_by_the_local_key(tmp_path: Path) -> None:
-    _fake_local_cloud(tmp_path)
+@pytest.fixture
+def fake_cloud(tmp_path: Path) -> Iterator[Path]:
+    """A state folder as a running cloud keeps it: its lock held (by this process) and local.json written."""
+    with acquire_state_lock(tmp_path):
+        _write_local_json(tmp_path)
+        yield tmp_path
+
+
+def test_token_prints_only_a_token_signed_by_the_local_key(fake_cloud: Path) -> None:
+    tmp_path = fake_cloud
     key = load_or_create_signing_key(tmp_path)
     result = vcn("token", "--user", "analyst-us", "--state-dir", str(tmp_path), "--ttl", "60")
     assert result.returncode == 0, result.stderr
@@ -89,11 +101,11 @@ def test_token_prints_only_a_token_signed_by_the_local_key(tmp_path: Path) -> No
     assert (claims["markets"], claims["plants"]) == (["DE", "FR"], ["*"])
 
 
-def test_token_errors_are_one_clear_line(tmp_path: Path) -> None:
+def test_token_errors_are_one_clear_line(fake_cloud: Path) -> None:
+    tmp_path = fake_cloud
     missing = vcn("token", "--user", "analyst-de", "--state-dir", str(tmp_path / "nowhere"))
     assert missing.returncode == 1
     assert missing.stderr.startswith("error: no local cloud is running") and missing.stderr.count("\n") == 1
-    _fake_local_cloud(tmp_path)
     stranger = vcn("token", "--user", "mallory", "--state-dir", str(tmp_path))
     assert stranger.returncode == 1 and "pass --markets and/or --plants" in stranger.stderr
     unsafe = vcn("token", "--user", "bob smith", "--markets", "DE", "--state-dir", str(tmp_path))
@@ -141,9 +153,78 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
     assert not (tmp_path / "local.json").exists()
 
 
-def test_emit_rejects_a_file_that_is_not_entries(tmp_path: Path) -> None:
-    _fake_local_cloud(tmp_path)
+def test_emit_rejects_a_file_that_is_not_entries(fake_cloud: Path) -> None:
+    tmp_path = fake_cloud
     bad = tmp_path / "bad.json"
     bad.write_text('{"Source": "x"}')
     result = vcn("emit", str(bad), "--state-dir", str(tmp_path))
     assert result.returncode == 1 and "must hold a JSON list of PutEvents entries" in result.stderr
+
+
+KILLED_CLOUD = """
+import sys
+from pathlib import Path
+from vcn.local.state_lock import acquire_state_lock
+acquire_state_lock(Path(sys.argv[1]))
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_commands_refuse_a_local_json_whose_cloud_was_killed(tmp_path: Path) -> None:
+    cloud = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CLOUD, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert cloud.stdout is not None and cloud.stdout.readline() == "locked\n"
+    _write_local_json(tmp_path)
+    os.kill(cloud.pid, signal.SIGKILL)
+    cloud.wait()
+    expected = (
+        f"error: no local cloud is running for state dir {tmp_path} (stale local.json from pid {cloud.pid}, "
+        "which is gone); start one with `vcn local up`, which replaces it\n"
+    )
+    for command in (["token", "--user", "analyst-de"], ["metrics"], ["dlq", "list"]):
+        result = vcn(*command, "--state-dir", str(tmp_path))
+        assert (result.returncode, result.stderr) == (1, expected), command
+    assert (tmp_path / "local.json").exists(), "reading commands leave it to the next `vcn local up`"
+
+
+def test_a_local_json_no_cloud_ever_locked_is_stale_too(tmp_path: Path) -> None:
+    _write_local_json(tmp_path)
+    result = vcn("token", "--user", "analyst-de", "--state-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: no local cloud is running for state dir {tmp_path} (stale local.json: nothing holds "
+        f"{tmp_path / 'local.lock'}); start one with `vcn local up`, which replaces it\n"
+    )
+
+
+def test_local_up_names_the_cloud_already_running_on_its_state_dir_before_checking_ports(
+    fake_cloud: Path,
+) -> None:
+    before = (fake_cloud / "local.json").read_text()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = vcn("local", "up", "--state-dir", str(fake_cloud), "--api-port", str(port), cwd=Path.cwd())
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: a local cloud is already running on state dir {fake_cloud} (pid {os.getpid()}, started "
+        f"{_started(fake_cloud)}), listening on API http://127.0.0.1:4999, "
+        "EventBridge http://127.0.0.1:4998, "
+        f"AppSync http://127.0.0.1:4997/event; use it, stop it first (Ctrl-C in its terminal, or "
+        f"`kill {os.getpid()}`), or start another with its own --state-dir and --port-base\n"
+    )
+    assert (fake_cloud / "local.json").read_text() == before
+
+
+def _started(state_dir: Path) -> str:
+    from vcn.local.state_lock import recorded_owner
+
+    owner = recorded_owner(state_dir)
+    assert owner is not None
+    return owner.started

@@ -252,3 +252,60 @@ def test_any_body_is_answered_200_or_400_never_500(
 ) -> None:
     status, answer = call(with_body(VALIDATE, body), lambda_context)
     assert status in (200, 400), answer
+
+
+def with_markets(event: dict[str, Any], markets: Any, subject: str | None = None) -> dict[str, Any]:
+    """The sample with other grants: `markets` as API Gateway renders the claim ("[FR]") or a real list."""
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    if markets is None:
+        claims.pop("markets")
+    else:
+        claims["markets"] = markets
+    if subject is not None:
+        claims["sub"] = subject
+    return event
+
+
+def test_validate_for_a_market_not_granted_is_403_naming_it_and_emits_nothing(
+    publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
+) -> None:
+    event = with_markets(load_invoke_event(VALIDATE), "[FR]", subject="analyst-fr")  # the sample is DE
+    status, body = call(event, lambda_context)
+    assert status == 403
+    assert body == {
+        "message": "Not granted market DE: the token of analyst-fr grants FR only. Submit configurations "
+        "only for your markets, or ask for access to DE",
+        "markets": ["DE"],
+        "granted": ["FR"],
+    }
+    assert publisher.published == []
+
+
+@pytest.mark.parametrize(
+    ("markets", "status"),
+    [("[DE]", 200), ("[FR DE]", 200), (["DE"], 200), ("[*]", 200), ("[]", 403), (None, 403), ("DE", 200)],
+)
+def test_validate_reads_the_market_grants_as_the_http_api_renders_them(
+    markets: Any, status: int, publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
+) -> None:
+    answered, body = call(with_markets(load_invoke_event(VALIDATE), markets), lambda_context)
+    assert answered == status, body
+    assert bool(publisher.published) == (status == 200)
+    if status == 403:
+        assert body["granted"] == [] and "grants no market" in body["message"]
+
+
+def test_batch_with_a_market_not_granted_is_403_naming_items_and_queues_nothing(
+    publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
+) -> None:
+    event = with_markets(load_invoke_event(BATCH), "[DE FR]")  # the sample's second item is US
+    status, body = call(event, lambda_context)
+    assert status == 403
+    assert body == {
+        "message": "Not granted market US (configuration 1 of 3): the token of analyst-de grants DE, FR "
+        "only. Submit configurations only for your markets, or ask for access to US",
+        "markets": ["US"],
+        "granted": ["DE", "FR"],
+        "items": [1],
+    }
+    assert publisher.published == []

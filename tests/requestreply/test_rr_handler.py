@@ -48,6 +48,7 @@ class Bus:
 
     answer: bool = True
     refuse: bool = False
+    subscribe_seconds: float = 0.0  # how long the subscription takes to be confirmed
     log: list[str] = field(default_factory=list)
     published: list[DomainEvent] = field(default_factory=list)
     _channels: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]]] = field(default_factory=dict)
@@ -56,6 +57,11 @@ class Bus:
     async def subscribe(self, channel: str) -> AsyncIterator[InMemoryReplies]:
         if self.refuse:
             raise ReplyChannelUnavailable("refused")
+        try:
+            await asyncio.sleep(self.subscribe_seconds)
+        except asyncio.CancelledError:
+            self.log.append(f"abandon {channel}")
+            raise
         self.log.append(f"subscribe {channel}")
         queue: asyncio.Queue[Any] = asyncio.Queue()
         self._channels[channel] = (asyncio.get_running_loop(), queue)
@@ -93,8 +99,11 @@ def bus(monkeypatch: pytest.MonkeyPatch) -> Bus:
     return fake
 
 
-def call(body: Any, query: str = "", *, subject: str | None = "analyst-de") -> tuple[int, dict[str, Any]]:
-    claims = {"sub": subject} if subject else {}
+def call(
+    body: Any, query: str = "", *, subject: str | None = "analyst-de", markets: str = "[DE]"
+) -> tuple[int, dict[str, Any]]:
+    # API Gateway renders the token's list claim ["DE"] as the string "[DE]"
+    claims = {"sub": subject, "markets": markets} if subject else {}
     event = {
         "version": "2.0",
         "routeKey": "POST /validations",
@@ -140,12 +149,44 @@ def test_no_answer_is_202_with_the_channel(bus: Bus) -> None:
     assert bus.log[-1] == f"close {body['channel']}"
 
 
-@pytest.mark.parametrize("wait", ["0", "-1", "25.5", "nan", "ten"])
+@pytest.mark.parametrize("wait", ["0", "-1", "25.5", "nan", "ten", "inf"])
 def test_a_wait_out_of_range_is_a_400_naming_wait_and_nothing_happens(bus: Bus, wait: str) -> None:
     status, body = call(configuration("cfg-rr-wait"), f"wait={wait}")
     assert status == 400, body
-    assert [error["field"] for error in body["errors"]] == ["wait"]
+    assert body["errors"] == [
+        {"field": "wait", "message": f"must be a number of seconds from 0.1 to 25, got {wait!r}"}
+    ]
     assert bus.log == []
+
+
+@pytest.mark.parametrize("wait", ["0.001", "0.099", "1e-9"])
+def test_a_wait_no_reply_can_meet_is_a_400_stating_the_minimum(bus: Bus, wait: str) -> None:
+    status, body = call(configuration("cfg-rr-wait"), f"wait={wait}")
+    assert status == 400, body
+    assert body["message"] == "Invalid request: fix wait"
+    assert body["errors"] == [
+        {
+            "field": "wait",
+            "message": f"must be a number of seconds from 0.1 to 25, got {wait!r}: no reply can arrive in "
+            "under 0.1 s. Not to wait at all, POST /configurations/batches with a requestId and subscribe "
+            "to /requests/<requestId>",
+        }
+    ]
+    assert bus.log == []
+
+
+def test_the_minimum_wait_is_accepted(bus: Bus) -> None:
+    status, body = call(configuration("cfg-rr-min-wait"), "wait=0.1")
+    assert status == 200, body
+
+
+def test_a_subscription_slower_than_the_wait_still_starts_the_work_and_answers_202(bus: Bus) -> None:
+    bus.subscribe_seconds = 1.0
+    status, body = call(configuration("cfg-rr-slow-channel"), "wait=0.1")
+    assert status == 202, body
+    channel = body["channel"]
+    assert bus.log == [f"abandon {channel}", f"emit ValidationRequested {body['requestId']}"]
+    assert channel in body["message"]
 
 
 def test_a_bad_configuration_is_a_400_and_nothing_happens(bus: Bus) -> None:
@@ -167,3 +208,15 @@ def test_an_unavailable_reply_channel_is_a_503_and_nothing_is_emitted(bus: Bus) 
     assert status == 503, body
     assert "retry" in body["message"]
     assert bus.published == []
+
+
+def test_a_configuration_for_a_market_not_granted_is_a_403_and_nothing_happens(bus: Bus) -> None:
+    status, body = call(configuration("cfg-rr-us", market="US"), "wait=5", markets="[DE FR]")
+    assert status == 403, body
+    assert body == {
+        "message": "Not granted market US: the token of analyst-de grants DE, FR only. Submit "
+        "configurations only for your markets, or ask for access to US",
+        "markets": ["US"],
+        "granted": ["DE", "FR"],
+    }
+    assert bus.log == [], "no subscription, no event"

@@ -80,7 +80,7 @@ def test_reply_within_the_wait_returns_the_validation_result(
 def test_an_invalid_configuration_is_answered_with_its_violations_counted(
     rr_cloud: RunningCloud, analyst_token: str
 ) -> None:
-    body = configuration("cfg-rr-invalid-0001", market="US", options=["LASER-LIGHT", "SEAT-3ROW"])
+    body = configuration("cfg-rr-invalid-0001", options=["LASER-LIGHT", "SEAT-3ROW"])
     status, reply = asyncio.run(request_validation(rr_cloud, analyst_token, body))
     assert_answered(status, reply, body)
     assert reply["result"]["outcome"] == "INVALID"
@@ -90,6 +90,7 @@ def test_an_invalid_configuration_is_answered_with_its_violations_counted(
     ("wait", "body_changes", "field"),
     [
         ("0", {}, "wait"),
+        ("0.001", {}, "wait"),
         ("26", {}, "wait"),
         ("soon", {}, "wait"),
         ("5", {"market": "D E"}, "market"),
@@ -140,7 +141,7 @@ def test_a_failing_worker_surfaces_as_202_after_the_wait(rr_cloud: RunningCloud,
 def test_concurrent_requests_each_get_their_own_answer(rr_cloud: RunningCloud, analyst_token: str) -> None:
     bodies = [
         configuration("cfg-rr-concurrent-a"),
-        configuration("cfg-rr-concurrent-b", market="US", options=["LASER-LIGHT", "SEAT-3ROW"]),
+        configuration("cfg-rr-concurrent-b", options=["LASER-LIGHT", "SEAT-3ROW"]),
     ]
 
     async def scenario() -> list[tuple[int, dict[str, Any]]]:
@@ -181,3 +182,27 @@ def test_a_reply_published_before_its_request_exists_is_never_consumed(
         assert reply["requestId"] not in early_ids
         assert reply["result"]["violationCount"] != 99
         assert json.dumps(reply).count("2026-11-22T00:00:00Z") == 0
+
+
+def test_a_wait_no_reply_can_meet_is_a_400_stating_the_minimum_not_a_503(
+    rr_cloud: RunningCloud, analyst_token: str
+) -> None:
+    before = matched_validation_requests(rr_cloud)
+    status, reply = asyncio.run(
+        request_validation(rr_cloud, analyst_token, configuration("cfg-rr-too-short"), wait="0.001")
+    )
+    assert (status, reply) == (
+        400,
+        {
+            "message": "Invalid request: fix wait",
+            "errors": [
+                {
+                    "field": "wait",
+                    "message": "must be a number of seconds from 0.1 to 25, got '0.001': no reply can arrive "
+                    "in under 0.1 s. Not to wait at all, POST /configurations/batches with a requestId and "
+                    "subscribe to /requests/<requestId>",
+                }
+            ],
+        },
+    )
+    assert matched_validation_requests(rr_cloud) == before

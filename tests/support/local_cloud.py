@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import fcntl
 import json
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
+import termios
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,6 +22,8 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
+
+from vcn.local.state_lock import recorded_owner
 
 ROOT = Path(__file__).resolve().parents[2]
 VCN = str(ROOT / ".venv" / "bin" / "vcn")
@@ -36,12 +43,53 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
+class Terminal:
+    """A pseudo-terminal a cloud runs in (its controlling terminal), copied to the log until it is closed."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.master, self.slave = pty.openpty()
+        self._log_path = log_path
+        self._closing = threading.Event()
+        self._copier = threading.Thread(target=self._copy, daemon=True)
+
+    def start_copying(self) -> None:
+        os.close(self.slave)  # the cloud holds the only copy: its hangup is the terminal's
+        self._copier.start()
+
+    def _copy(self) -> None:
+        with self._log_path.open("ab") as log:
+            while not self._closing.is_set():
+                ready, _, _ = select.select([self.master], [], [], 0.1)
+                if not ready:
+                    continue
+                try:
+                    data = os.read(self.master, 65536)
+                except OSError:  # EIO: nothing holds the terminal's other side any more
+                    return
+                log.write(data)
+                log.flush()
+
+    def close(self) -> None:
+        """What closing a terminal window does: the master side goes, the session gets SIGHUP."""
+        if self._closing.is_set():
+            return
+        self._closing.set()
+        self._copier.join()
+        os.close(self.master)
+
+
+def _control_terminal() -> None:
+    # Runs in the child, after setsid: stdin (the pty's slave) becomes the new session's controlling terminal.
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 @dataclass
 class RunningCloud:
     process: subprocess.Popen[bytes]
     state_dir: Path
     log_path: Path
     info: dict[str, Any]
+    terminal: Terminal | None = None
 
     def vcn(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -69,12 +117,24 @@ class RunningCloud:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) -> RunningCloud:
-    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place."""
+def start_cloud(
+    state_dir: Path,
+    *extra: str,
+    ports: list[int] | None = None,
+    own_session: bool = False,
+    in_terminal: bool = False,
+) -> RunningCloud:
+    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place.
+
+    `own_session`: the cloud and its workers form their own process group, as a terminal's foreground job
+    does, so a test can signal them all at once (`signal_group`). `in_terminal`: besides, they run in a
+    pseudo-terminal of their own (`cloud.terminal`), which a test can close as a user closes a window.
+    """
     api, eventbridge, appsync, tls = ports or free_ports(4)
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir.parent / f"{state_dir.name}.log"
-    log = log_path.open("ab")
+    terminal = Terminal(log_path) if in_terminal else None
+    output: Any = terminal.slave if terminal else log_path.open("ab")
     process = subprocess.Popen(
         [
             VCN, "local", "up",
@@ -87,19 +147,36 @@ def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) ->
             *extra,
         ],
         cwd=ROOT,
-        stdout=log,
+        stdin=output if terminal else None,
+        stdout=output,
         stderr=subprocess.STDOUT,
+        start_new_session=own_session or in_terminal,
+        preexec_fn=_control_terminal if terminal else None,
     )  # fmt: skip
+    if terminal:
+        terminal.start_copying()
     local_json = state_dir / "local.json"
     deadline = time.monotonic() + START_TIMEOUT
-    while not local_json.exists():
+    # Ready once this process holds the state folder and wrote local.json (a killed predecessor's
+    # local.json is removed before the new pid is recorded, so it is never mistaken for this one's).
+    while not (_holder_pid(state_dir) == process.pid and local_json.exists()):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise AssertionError(
                 f"vcn local up did not become ready:\n{log_path.read_text(errors='replace')}"
             )
         time.sleep(0.1)
-    return RunningCloud(process, state_dir, log_path, json.loads(local_json.read_text()))
+    return RunningCloud(process, state_dir, log_path, json.loads(local_json.read_text()), terminal)
+
+
+def _holder_pid(state_dir: Path) -> int | None:
+    owner = recorded_owner(state_dir)
+    return owner.pid if owner else None
+
+
+def signal_group(cloud: RunningCloud, how: signal.Signals) -> None:
+    """Signal the cloud's whole process group (started with `own_session`), as a terminal does."""
+    os.killpg(cloud.process.pid, how)
 
 
 def stop_cloud(cloud: RunningCloud, how: signal.Signals = signal.SIGINT) -> None:

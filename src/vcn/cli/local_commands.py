@@ -13,6 +13,7 @@ from vcn.cli.target import default_state_dir
 from vcn.local.env_vars import EnvVars, EnvVarsError, read_env_vars
 from vcn.local.ports import LocalPorts, PortInUse, check_ports_free
 from vcn.local.profile import AppProfile, ProfileError, find_profile
+from vcn.local.state import StateDirInUse, ensure_state_dir_free
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)-18s %(message)s"
 
@@ -78,9 +79,12 @@ def run_up(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.parameter_overrides)
     env_vars = _env_vars(args.env_vars)
     ports = chosen_ports(args)
+    state_dir = args.state_dir or default_state_dir()
     try:
+        # A cloud already running on this folder is named before its ports are reported as taken.
+        ensure_state_dir_free(state_dir)
         check_ports_free(ports, args.host)
-    except PortInUse as exc:
+    except (StateDirInUse, PortInUse) as exc:
         raise CliError(str(exc)) from None
 
     from vcn.eventbridge.settings import EventBridgeSettings
@@ -95,7 +99,7 @@ def run_up(args: argparse.Namespace) -> int:
         template,
         host=args.host,
         ports=ports,
-        state_dir=args.state_dir or default_state_dir(),
+        state_dir=state_dir,
         parameter_overrides=overrides,
         env_vars=env_vars or EnvVars(),
         eventbridge_settings=settings,
@@ -171,7 +175,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="start the local cloud in the foreground",
         description="Start EventBridge, AppSync Events, the HTTP API, Lambda workers and the development "
         "identity provider from the template, write <state-dir>/local.json when every endpoint accepts "
-        "connections, and run until Ctrl-C (SIGINT/SIGTERM shut down cleanly).",
+        "connections, and run until Ctrl-C (SIGINT, SIGTERM and SIGHUP shut down cleanly). One cloud per "
+        "state folder: a second one on the same --state-dir is refused, naming the first.",
     )
     _add_template_options(up)
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")

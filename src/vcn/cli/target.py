@@ -15,7 +15,7 @@ from typing import Any
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.cli.errors import CliError
 from vcn.local.profile import StackOutputs
-from vcn.local.state import LOCAL_FILE
+from vcn.local.state import NoLocalCloud, live_local_json
 
 DEFAULT_STATE_DIR = ".vcn"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -60,13 +60,16 @@ class Target:
 
 
 def read_local_json(state_dir: Path) -> dict[str, Any]:
-    path = state_dir / LOCAL_FILE
+    """The endpoints of the local cloud running on `state_dir`; a local.json whose cloud died is refused."""
     try:
+        path = live_local_json(state_dir)
         document = json.loads(path.read_text())
-    except FileNotFoundError:
+    except NoLocalCloud as exc:
+        raise CliError(str(exc)) from None
+    except FileNotFoundError:  # the cloud stopped between the check and the read
         raise CliError(
-            f"no local cloud is running for state dir {state_dir} ({path} does not exist); "
-            "start one with `vcn local up` or pass --state-dir / --stack"
+            f"no local cloud is running for state dir {state_dir} (it just stopped); "
+            "start one with `vcn local up`"
         ) from None
     except json.JSONDecodeError as exc:
         raise CliError(f"{path} is not valid JSON ({exc}); stop the local cloud and start it again") from None

@@ -10,6 +10,7 @@ import importlib
 import json
 import logging
 import os
+import signal
 import socket
 import struct
 import sys
@@ -129,6 +130,10 @@ def _invoke(handler: Callable[..., Any], request: dict[str, Any]) -> dict[str, A
 
 
 def main() -> None:
+    # Ctrl-C and a closed terminal signal the whole process group; the local cloud stops its workers itself,
+    # last, after pending deliveries had their grace period (its socket closing ends this loop).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     sys.path[0] = os.getcwd()  # the task root, not this file's folder, heads the import path
     sock = socket.socket(fileno=int(os.environ.pop("VCN_LAMBDA_FD")))
     stream = sock.makefile("rb")

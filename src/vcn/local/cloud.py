@@ -1,14 +1,16 @@
 """The local cloud's lifecycle: every emulated service of one template, started in one process, as one unit.
 
-`running_cloud(config)` is an async context manager. It starts, in dependency order, the identity key, the
-template (resolved for the local endpoints, with the app profile's parameter values), the Lambda workers,
+`running_cloud(config)` is an async context manager. It first takes the state folder's lock (one cloud per
+folder; a local.json left by a killed cloud is dropped), then starts, in dependency order, the identity key,
+the template (resolved for the local endpoints, with the app profile's parameter values), the Lambda workers,
 AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules) and the
 HTTP API; waits until every endpoint accepts connections; writes `<state-dir>/local.json`; and yields a frozen
 `RunningCloud`. On exit, or on any failure while starting, what was started stops in reverse order:
 `local.json` disappears first, EventBridge gets a grace period for pending deliveries (the rest goes to the
-dead-letter queues) while AppSync is still up, and the Lambda workers stop last.
+dead-letter queues) while AppSync is still up, the Lambda workers stop, and the lock goes last.
 
-`serve(config)` is the `vcn local up` foreground loop around it.
+`serve(config)` is the `vcn local up` foreground loop around it: SIGINT, SIGTERM and SIGHUP (the terminal
+closed) all stop it the same clean way.
 """
 
 from __future__ import annotations
@@ -46,13 +48,22 @@ from vcn.local.env_vars import EnvVars
 from vcn.local.function_dlq import FunctionDeadLetters
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
-from vcn.local.state import load_or_create_api_key, local_document, remove_local_json, write_local_json
+from vcn.local.state import (
+    StateDirInUse,
+    claim_state_dir,
+    load_or_create_api_key,
+    local_document,
+    remove_local_json,
+    write_local_json,
+)
 from vcn.template import load_stack, replay_eventbridge_calls
 from vcn.template.model import LocalEndpoints, LocalStack
 
 log = logging.getLogger("vcn.local")
 
 READY_TIMEOUT_SECONDS = 30.0
+# Ctrl-C, `kill` and a closed terminal: the same orderly shutdown each (grace for pending deliveries).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class LocalCloudError(Exception):
@@ -190,33 +201,37 @@ async def _stop_eventbridge(server: EventBridgeServer, grace_seconds: float) -> 
 @contextlib.asynccontextmanager
 async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]:
     """Start everything in `config.template`; stop it all, in reverse order, when the block exits."""
-    host = config.host
-    check_ports_free(config.ports, host)
-    ports = assign_free_ports(config.ports, host)
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    endpoints = LocalEndpoints(
-        host=host,
-        api_port=ports.api,
-        eventbridge_port=ports.eventbridge,
-        appsync_port=ports.appsync,
-        appsync_tls_port=ports.appsync_tls,
-        api_key_value=load_or_create_api_key(config.state_dir),
-    )
-    provider = DevIdentityProvider(
-        load_or_create_signing_key(config.state_dir), issuer=endpoints.api_url, audience=DEFAULT_AUDIENCE
-    )
-    stack = load_stack(
-        config.template,
-        endpoints=endpoints,
-        parameter_overrides=template_parameters(config.profile, provider, config.parameter_overrides),
-        account=config.account,
-    )
-    log.info("template %s: %s", config.template, stack.unsupported_summary())
-    for note in stack.notes:
-        log.info("template: %s", note)
-    eventbridge_url = f"http://{host}:{ports.eventbridge}"
-
     async with contextlib.AsyncExitStack() as started:
+        # The state folder's lock comes first and goes last: while anything of this cloud runs, a second
+        # `vcn local up` on the folder is refused, and no CLI trusts a local.json whose cloud is gone.
+        try:
+            started.enter_context(claim_state_dir(config.state_dir))
+        except StateDirInUse as exc:
+            raise LocalCloudError(str(exc)) from None
+        host = config.host
+        check_ports_free(config.ports, host)
+        ports = assign_free_ports(config.ports, host)
+        endpoints = LocalEndpoints(
+            host=host,
+            api_port=ports.api,
+            eventbridge_port=ports.eventbridge,
+            appsync_port=ports.appsync,
+            appsync_tls_port=ports.appsync_tls,
+            api_key_value=load_or_create_api_key(config.state_dir),
+        )
+        provider = DevIdentityProvider(
+            load_or_create_signing_key(config.state_dir), issuer=endpoints.api_url, audience=DEFAULT_AUDIENCE
+        )
+        stack = load_stack(
+            config.template,
+            endpoints=endpoints,
+            parameter_overrides=template_parameters(config.profile, provider, config.parameter_overrides),
+            account=config.account,
+        )
+        log.info("template %s: %s", config.template, stack.unsupported_summary())
+        for note in stack.notes:
+            log.info("template: %s", note)
+        eventbridge_url = f"http://{host}:{ports.eventbridge}"
 
         def lambda_targets() -> list[LambdaTarget]:
             # Asked when a function fails, so rules created later through the API count too.
@@ -359,7 +374,7 @@ async def _demo(cloud: RunningCloud, rate: float, stop: asyncio.Event) -> int:
 async def _serve(config: LocalCloudConfig, demo_rate: float | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     try:
@@ -379,5 +394,5 @@ async def _serve(config: LocalCloudConfig, demo_rate: float | None) -> None:
 
 
 def serve(config: LocalCloudConfig, demo_rate: float | None = None) -> None:
-    """Start, serve until SIGINT/SIGTERM, stop (the `vcn local up` foreground loop)."""
+    """Start, serve until SIGINT/SIGTERM/SIGHUP, stop (the `vcn local up` foreground loop)."""
     event_loop.run(_serve(config, demo_rate))

@@ -14,7 +14,7 @@ from vcn.lambda_runtime import InvalidEvent, invoke_local
 from vcn.local.aws_env import function_environment
 from vcn.local.env_vars import EnvVars
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
-from vcn.local.state import LOCAL_FILE
+from vcn.local.state import NoLocalCloud, live_local_json
 from vcn.template import LocalEndpoints, load_stack
 
 log = logging.getLogger("vcn.local")
@@ -31,7 +31,11 @@ def _port(url: str | None) -> int | None:
 def endpoints_of_running_cloud(state_dir: Path) -> LocalEndpoints | None:
     """The endpoints in `<state_dir>/local.json`, or None when no local cloud runs there."""
     try:
-        info: dict[str, Any] = json.loads((state_dir / LOCAL_FILE).read_text())
+        info: dict[str, Any] = json.loads(live_local_json(state_dir).read_text())
+    except NoLocalCloud as gone:
+        if gone.stale:
+            log.warning("%s", gone)
+        return None
     except (OSError, json.JSONDecodeError):
         return None
     appsync = info.get("appsync") or {}

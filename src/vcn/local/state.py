@@ -1,16 +1,47 @@
-"""`<state-dir>/local.json` (the endpoints, keys fixed by docs/ARCHITECTURE.md) and the local API key."""
+"""The state folder's shared files: `local.json` (the endpoints, keys fixed by docs/ARCHITECTURE.md), who owns
+the folder (one running cloud, through `state_lock`), and the local API key.
+
+`local.json` is trusted only while the cloud that wrote it holds the folder's lock: a cloud killed with
+`kill -9` leaves its `local.json` behind, which `live_local_json` reports as stale and the next cloud
+replaces.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from vcn.local.state_lock import (
+    LOCK_FILE,
+    LockOwner,
+    StateDirBusy,
+    StateLock,
+    acquire_state_lock,
+    lock_holder,
+    recorded_owner,
+)
+
+log = logging.getLogger("vcn.local")
+
 LOCAL_FILE = "local.json"
+
+
+class StateDirInUse(Exception):
+    """Another local cloud runs on this state folder; the message names it and says what to do."""
+
+
+class NoLocalCloud(Exception):
+    """No local cloud runs on this state folder; `stale`: a killed cloud's local.json is still there."""
+
+    def __init__(self, message: str, *, stale: bool = False) -> None:
+        super().__init__(message)
+        self.stale = stale
 
 
 def local_document(
@@ -64,3 +95,78 @@ def load_or_create_api_key(state_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return key
+
+
+def read_local_document(state_dir: Path) -> dict[str, Any] | None:
+    """`local.json` as it is, or None when it is missing or unreadable (no liveness check)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
+        document = json.loads((state_dir / LOCAL_FILE).read_text())
+        return document if isinstance(document, dict) else None
+    return None
+
+
+def live_local_json(state_dir: Path) -> Path:
+    """The path of `local.json` when the cloud that wrote it still runs; raise `NoLocalCloud` otherwise."""
+    path = state_dir / LOCAL_FILE
+    if not path.exists():
+        raise NoLocalCloud(
+            f"no local cloud is running for state dir {state_dir} ({path} does not exist); "
+            "start one with `vcn local up` or pass --state-dir / --stack"
+        )
+    if lock_holder(state_dir) is None:
+        owner = recorded_owner(state_dir)
+        source = (
+            f" from pid {owner.pid}, which is gone" if owner else f": nothing holds {state_dir / LOCK_FILE}"
+        )
+        raise NoLocalCloud(
+            f"no local cloud is running for state dir {state_dir} (stale local.json{source}); "
+            "start one with `vcn local up`, which replaces it",
+            stale=True,
+        )
+    return path
+
+
+def in_use_message(state_dir: Path, owner: LockOwner | None) -> str:
+    """Which cloud holds `state_dir`, where it listens, and how to stop it or run a second one."""
+    who = owner.describe() if owner and owner.pid else "pid not recorded yet"
+    document = read_local_document(state_dir)
+    if document is None:
+        where = "it is still starting (no local.json yet)"
+    else:
+        appsync = document.get("appsync") or {}
+        parts = [f"API {document.get('api')}", f"EventBridge {document.get('eventbridge')}"]
+        if appsync:
+            parts.append(f"AppSync {appsync.get('http')}")
+        where = "listening on " + ", ".join(parts)
+    stop = f"kill {owner.pid}" if owner and owner.pid else "stop it"
+    return (
+        f"a local cloud is already running on state dir {state_dir} ({who}), {where}; "
+        f"use it, stop it first (Ctrl-C in its terminal, or `{stop}`), "
+        "or start another with its own --state-dir and --port-base"
+    )
+
+
+def ensure_state_dir_free(state_dir: Path) -> None:
+    """Raise `StateDirInUse` when a live cloud holds `state_dir` (a check before binding any port)."""
+    holder = lock_holder(state_dir)
+    if holder is not None:
+        raise StateDirInUse(in_use_message(state_dir, holder))
+
+
+def claim_state_dir(state_dir: Path) -> StateLock:
+    """Lock `state_dir` for this cloud; a local.json left by a cloud that died there is removed unread.
+
+    Raises `StateDirInUse` naming the running cloud when another one holds it.
+    """
+    try:
+        lock = acquire_state_lock(state_dir, owned_files=(LOCAL_FILE,))
+    except StateDirBusy as busy:
+        raise StateDirInUse(in_use_message(state_dir, busy.owner)) from None
+    previous = lock.previous.describe() if lock.previous else "pid not recorded"
+    if lock.dropped:
+        log.warning(
+            "removed the stale %s left by a local cloud that is gone (%s)", state_dir / LOCAL_FILE, previous
+        )
+    elif lock.previous:
+        log.warning("the previous local cloud on %s (%s) did not stop cleanly", state_dir, previous)
+    return lock
