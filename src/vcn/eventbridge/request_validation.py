@@ -72,15 +72,24 @@ def check_value(shape: Shape, value: Any, path: str) -> None:
         raise validation_error(validation_message(found))
 
 
+# JSON objects arrive as dicts: checking dict first spares the slower abstract Mapping check.
+_OBJECT = (dict, Mapping)
+
+
 def _check(shape: Shape, value: Any, path: str, found: list[Violation]) -> None:
     if isinstance(shape, StructureShape):
-        _structure(shape, _typed(value, Mapping, "an object", shape, path), path, found)
+        _structure(shape, _typed(value, _OBJECT, "an object", shape, path), path, found)
     elif isinstance(shape, ListShape):
         _list(shape, _typed(value, list, "a list", shape, path), path, found)
     elif isinstance(shape, MapShape):
-        _map(shape, _typed(value, Mapping, "an object", shape, path), path, found)
+        _map(shape, _typed(value, _OBJECT, "an object", shape, path), path, found)
     else:
-        found.extend(Violation(path, constraint, shape, value) for constraint in _scalar(shape, value, path))
+        _add(found, path, shape, value, _scalar(shape, value, path))
+
+
+def _add(found: list[Violation], path: str, shape: Shape, value: Any, constraints: list[str]) -> None:
+    for constraint in constraints:
+        found.append(Violation(path, constraint, shape, value))
 
 
 def _structure(shape: StructureShape, value: Mapping[str, Any], path: str, found: list[Violation]) -> None:
@@ -134,7 +143,7 @@ def _join(path: str, name: str) -> str:
 
 
 def _list(shape: ListShape, value: list[Any], path: str, found: list[Violation]) -> None:
-    found.extend(Violation(path, constraint, shape, value) for constraint in _size(shape, len(value)))
+    _add(found, path, shape, value, _size(shape, len(value)))
     for index, item in enumerate(value, start=1):
         item_path = f"{path}.{index}.member"
         if item is None:
@@ -144,7 +153,7 @@ def _list(shape: ListShape, value: list[Any], path: str, found: list[Violation])
 
 
 def _map(shape: MapShape, value: Mapping[str, Any], path: str, found: list[Violation]) -> None:
-    found.extend(Violation(path, constraint, shape, value) for constraint in _size(shape, len(value)))
+    _add(found, path, shape, value, _size(shape, len(value)))
     # AWS reports a map's keys and values as one clause each, listing the constraints they break.
     # UNCONFIRMED: whether the list names only the broken constraints (as here) or all of the shape's.
     key_constraints: dict[str, None] = {}
