@@ -190,6 +190,24 @@ def test_changing_the_authorization_type_needs_complete_parameters(events: Any) 
     assert described["AuthParameters"] == {"BasicAuthParameters": {"Username": "user"}}
 
 
+def test_parameters_of_another_authorization_type_are_refused(events: Any) -> None:
+    basic = {"BasicAuthParameters": {"Username": "user", "Password": "pw"}}
+    with pytest.raises(ClientError) as raised:
+        events.create_connection(
+            Name="mixed", AuthorizationType="API_KEY", AuthParameters={**API_KEY, **basic}
+        )
+    assert error_of(raised) == (
+        "ValidationException",
+        "AuthParameters.BasicAuthParameters cannot be used with AuthorizationType API_KEY; give "
+        "AuthParameters.ApiKeyAuthParameters, or change AuthorizationType too.",
+    )
+    events.create_connection(Name="mixed", AuthorizationType="API_KEY", AuthParameters=API_KEY)
+    with pytest.raises(ClientError) as raised:
+        events.update_connection(Name="mixed", AuthParameters=basic)
+    assert error_of(raised)[0] == "ValidationException"
+    assert events.describe_connection(Name="mixed")["AuthorizationType"] == "API_KEY"
+
+
 def test_delete_connection_answers_deleting_and_then_it_is_gone(events: Any) -> None:
     arn = events.create_connection(Name="doomed", AuthorizationType="API_KEY", AuthParameters=API_KEY)[
         "ConnectionArn"

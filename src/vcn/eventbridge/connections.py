@@ -33,7 +33,17 @@ def merged_auth_parameters(
     existing: Mapping[str, Any], authorization_type: str, update: Mapping[str, Any]
 ) -> dict[str, Any]:
     """UpdateConnection's AuthParameters over the stored ones (objects merge, lists are replaced); the
-    sections of other authorization types are dropped."""
+    stored sections of other authorization types are dropped. A request may not bring them."""
+    foreign = sorted(
+        member for kind, member in AUTH_MEMBER.items() if kind != authorization_type and member in update
+    )
+    if foreign:
+        # UNCONFIRMED: whether AWS refuses or ignores them; refusing says what would otherwise be lost.
+        raise validation_error(
+            f"AuthParameters.{', AuthParameters.'.join(foreign)} cannot be used with AuthorizationType "
+            f"{authorization_type}; give AuthParameters.{AUTH_MEMBER[authorization_type]}, or change "
+            "AuthorizationType too."
+        )
     merged = _merge(existing, update)
     for other in set(AUTH_MEMBER.values()) - {AUTH_MEMBER[authorization_type]}:
         merged.pop(other, None)
