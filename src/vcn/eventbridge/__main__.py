@@ -1,5 +1,6 @@
 """`python -m vcn.eventbridge --port N --state-dir D`: the local EventBridge on its own, stopped by
-SIGINT/SIGTERM with a grace period for pending deliveries (the rest goes to the dead-letter queues)."""
+SIGINT/SIGTERM with a grace period for pending deliveries (the rest goes to the dead-letter queues). What was
+created through its API before is restored from the state folder at start."""
 
 from __future__ import annotations
 
