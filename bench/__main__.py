@@ -8,6 +8,7 @@ BENCHES = [
     "delivery_bench",
     "exchange_bench",
     "validation_bench",
+    "request_validation_bench",
     "appsync_bench",
     "request_reply_bench",
 ]

@@ -156,10 +156,10 @@ def test_input_input_path_and_transformer_are_mutually_exclusive(events: Any) ->
     )
 
 
-def test_input_transformer_limits_are_enforced(events: Any) -> None:
+def test_input_transformer_limits_are_enforced_with_the_model_constraints(events: Any) -> None:
     events.put_rule(Name="limits", EventPattern='{"source": ["a"]}')
     too_many = {f"v{i}": "$.detail" for i in range(101)}
-    with pytest.raises(ClientError, match="InputPathsMap for target t has 101 entries; the limit is 100"):
+    with pytest.raises(ClientError) as raised:
         events.put_targets(
             Rule="limits",
             Targets=[
@@ -170,13 +170,24 @@ def test_input_transformer_limits_are_enforced(events: Any) -> None:
                 }
             ],
         )
-    with pytest.raises(ClientError, match="the limit is 8192"):
+    code, message = error_of(raised)
+    assert code == "ValidationException"
+    assert message.startswith("1 validation error detected: Value '{v0=$.detail, v1=$.detail, ")
+    assert message.endswith(
+        "v100=$.detail}' at 'targets.1.member.inputTransformer.inputPathsMap' failed to satisfy constraint: "
+        "Member must have length less than or equal to 100"
+    )
+    with pytest.raises(ClientError) as raised:
         events.put_targets(
             Rule="limits",
             Targets=[
                 {"Id": "t", "Arn": LAMBDA, "InputTransformer": {"InputTemplate": '"' + "x" * 8200 + '"'}}
             ],
         )
+    assert error_of(raised)[1].endswith(
+        "at 'targets.1.member.inputTransformer.inputTemplate' failed to satisfy constraint: "
+        "Member must have length less than or equal to 8192"
+    )
 
 
 def test_connection_description_never_contains_secrets(events: Any) -> None:

@@ -244,11 +244,11 @@ def test_api_destination_request_carries_aws_headers_and_merged_parameters(cloud
 
 
 def test_basic_connection_sends_basic_credentials(cloud: Cloud) -> None:
-    auth = {"type": "BASIC", "parameters": {"BasicAuthParameters": {"Username": "user", "Password": "pa:ss"}}}
+    auth = {"type": "BASIC", "parameters": {"BasicAuthParameters": {"Username": "user", "Password": "p@ss!"}}}
     rule_to(cloud, target(sink_destination(cloud, auth=auth)))
     put_event(cloud)
     [request] = cloud.loop.run(cloud.sink.wait_for(1))
-    assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"user:pa:ss").decode()
+    assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"user:p@ss!").decode()
 
 
 def test_oauth_connection_fetches_a_token_once_and_again_after_401(cloud: Cloud) -> None:

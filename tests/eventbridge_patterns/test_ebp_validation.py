@@ -35,8 +35,8 @@ RECORDED: list[tuple[str, str]] = [
         "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences "
         "after a wildcard character",
     ),
-    ('{"x": [{"wildcard": "abc**def"}]}', "Consecutive wildcard characters at pos 5"),
-    ('{"x": [{"anything-but": {"wildcard": "a**"}}]}', "Consecutive wildcard characters at pos 3"),
+    ('{"x": [{"wildcard": "abc**def"}]}', "Consecutive wildcard characters at pos 4"),
+    ('{"x": [{"anything-but": {"wildcard": "a**"}}]}', "Consecutive wildcard characters at pos 2"),
     ('{"x": [{"equals-ignore-case": 5}]}', "equals-ignore-case match pattern must be a string"),
     (
         '{"x": [{"prefix": {"equals-ignore-case": null}}]}',
@@ -133,11 +133,21 @@ def test_other_invalid_patterns_are_rejected_in_aws_style(pattern: str) -> None:
     assert caught.value.reason
 
 
-def test_consecutive_wildcard_position_is_the_second_star_counting_the_leading_quote() -> None:
-    # The spec records the wording ("at pos 26"), not how AWS counts; this reading is UNCONFIRMED.
+@pytest.mark.parametrize(
+    ("wildcard", "position"),
+    [
+        ("**", 1),
+        ("arn:aws:events:us-east-1:**", 26),
+        ("a\\\\**", 4),  # an escaped backslash counts as the two characters it is written with
+        ("\U0001f600**", 3),  # a character outside the BMP counts twice, as Java counts
+    ],
+)
+def test_consecutive_wildcard_position_is_the_0_based_index_of_the_second_star(
+    wildcard: str, position: int
+) -> None:
     with pytest.raises(InvalidEventPattern) as caught:
-        compile_pattern('{"x": [{"wildcard": "**"}]}')
-    assert caught.value.reason == "Consecutive wildcard characters at pos 2"
+        compile_pattern(json.dumps({"x": [{"wildcard": wildcard}]}))
+    assert caught.value.reason == f"Consecutive wildcard characters at pos {position}"
 
 
 def test_escaped_star_followed_by_star_is_not_consecutive_wildcards() -> None:
@@ -190,14 +200,50 @@ def test_error_is_raised_for_a_bad_value_nested_deep_inside_or() -> None:
     assert caught.value.reason == "Value of < must be numeric"
 
 
-def test_repeating_sequence_after_a_wildcard_is_too_complex() -> None:
+def wildcard_pattern(*wildcards: str) -> str:
+    return json.dumps({"x": [{"wildcard": wildcard} for wildcard in wildcards]})
+
+
+TOO_COMPLEX = (
+    "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences "
+    "after a wildcard character"
+)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "refused"),
+    [
+        ("*:" * 5, "*:" * 6),  # stars each followed by the same text
+        ("arn:aws:*:" + "*:" * 4 + "x", "arn:aws:*:" + "*:" * 5 + "x"),
+        ("*" + "ab" * 5, "*" + "ab" * 6),  # a sequence repeating after one star
+        ("*" + "a" * 5, "*" + "a" * 6),
+        ("*/x" * 5, "*/x" * 6),
+    ],
+)
+def test_wildcard_complexity_boundary(accepted: str, refused: str) -> None:
+    compile_pattern(wildcard_pattern(accepted))
     with pytest.raises(InvalidEventPattern) as caught:
-        compile_pattern(json.dumps({"x": [{"wildcard": "*" + "ab" * 120}]}))
-    assert caught.value.reason.startswith("Rule is too complex - try using fewer wildcard characters")
+        compile_pattern(wildcard_pattern(refused))
+    assert caught.value.reason == TOO_COMPLEX
+
+
+def test_many_stars_followed_by_different_text_are_not_too_complex() -> None:
+    pattern = compile_pattern(wildcard_pattern("*a*b*c*d*e*f*g*h*i*j*"))
+    assert pattern.matches({"x": "0a1b2c3d4e5f6g7h8i9j0"})
+
+
+def test_wildcards_of_one_field_count_together() -> None:
+    compile_pattern(wildcard_pattern(*(f"*:{letter}" for letter in "abcde")))
+    with pytest.raises(InvalidEventPattern) as caught:
+        compile_pattern(wildcard_pattern(*(f"*:{letter}" for letter in "abcdef")))
+    assert caught.value.reason == TOO_COMPLEX
+    # Other fields are counted on their own.
+    five = [{"wildcard": f"*:{letter}"} for letter in "abcde"]
+    compile_pattern(json.dumps({"x": five, "y": five}))
 
 
 def test_wildcard_complexity_threshold_is_a_setting() -> None:
-    text = json.dumps({"x": [{"wildcard": "*a" * 120}]})
+    text = wildcard_pattern("*a" * 120)
     with pytest.raises(InvalidEventPattern):
         compile_pattern(text)
     assert compile_pattern(text, limits=PatternLimits(max_wildcard_complexity=1000)).matches({"x": "a" * 130})

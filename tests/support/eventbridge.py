@@ -180,6 +180,7 @@ class CloudFactory:
             invoker=invoker,
             settings=settings,
         )
+        service.resources.restore()
         server = EventBridgeServer(service)
         sink = Sink()
         loop.run(server.start("127.0.0.1", 0))

@@ -1,5 +1,6 @@
 """`python -m vcn.eventbridge --port N --state-dir D`: the local EventBridge on its own, stopped by
-SIGINT/SIGTERM with a grace period for pending deliveries (the rest goes to the dead-letter queues)."""
+SIGINT/SIGTERM with a grace period for pending deliveries (the rest goes to the dead-letter queues). What was
+created through its API before is restored from the state folder at start."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     service = EventBridgeService(args.account, args.region, state_dir=args.state_dir)
+    service.resources.restore()  # no template here: what the API created before comes back as it was
     server = EventBridgeServer(service)
     await server.start(args.host, args.port)
     freeze_startup_heap()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ AWS_HEADERS = {
     "Connection": "close",
 }
 _NO_BODY_METHODS = ("GET", "HEAD")
+
+log = logging.getLogger("vcn.eventbridge")
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class ApiDestinationClient:
         self._ssl_context = ssl_context  # None: the system's trust store
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._authorizing: set[asyncio.Task[None]] = set()
 
     def session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -125,7 +129,33 @@ class ApiDestinationClient:
             self._session_loop = loop
         return self._session
 
+    def authorize_soon(self, connection: Connection) -> None:
+        """Ask an OAuth connection's token endpoint for a token now, as AWS does when the connection is
+        created or updated, so that its state becomes AUTHORIZED (or DEAUTHORIZED, with the reason).
+
+        Without a running event loop the first delivery asks instead."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self._authorize(connection))
+        self._authorizing.add(task)
+        task.add_done_callback(self._authorizing.discard)
+
+    async def _authorize(self, connection: Connection) -> None:
+        try:
+            await self.authorizer.headers(self.session, connection)
+        except AuthorizationFailed as exc:
+            log.warning("connection %s is not authorized: %s", connection.name, exc)
+
+    def forget(self, connection: Connection) -> None:
+        self.authorizer.forget(connection)
+
     async def close(self) -> None:
+        for task in list(self._authorizing):
+            task.cancel()
+        if self._authorizing:
+            await asyncio.gather(*self._authorizing, return_exceptions=True)
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None

@@ -66,6 +66,12 @@ class ConnectionAuthorizer:
         self, session: Callable[[], aiohttp.ClientSession], connection: Connection
     ) -> dict[str, str]:
         """The auth header; `session()` gives the HTTP session for a token request, if one is due."""
+        if connection.credentials_removed:
+            raise AuthorizationFailed(
+                f"connection {connection.name} was deauthorized (DeauthorizeConnection removed its "
+                "credentials); give it new ones with UpdateConnection",
+                retryable=False,
+            )
         auth = connection.auth_parameters
         if connection.authorization_type == API_KEY:
             api_key = auth["ApiKeyAuthParameters"]
@@ -86,8 +92,13 @@ class ConnectionAuthorizer:
             cached = self._tokens.get(connection.arn)
             if cached is not None and cached.expires_at - self._margin > time.monotonic():
                 return cached.value
-            token = await self._request_token(session(), connection)
+            try:
+                token = await self._request_token(session(), connection)
+            except AuthorizationFailed as exc:
+                connection.authorization_failed(str(exc))
+                raise
             self._tokens[connection.arn] = token
+            connection.authorized(time.time())
             return token.value
 
     async def _request_token(self, session: aiohttp.ClientSession, connection: Connection) -> _Token:

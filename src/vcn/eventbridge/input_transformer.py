@@ -16,9 +16,6 @@ from typing import Any
 from vcn.eventbridge.errors import validation_error
 from vcn.eventbridge.jsonpath import MISSING, InvalidJsonPath, Step, parse_path, resolve
 
-MAX_TEMPLATE_CHARS = 8192
-MAX_INPUT_PATHS = 100
-
 RULE_ARN_VAR = "aws.events.rule-arn"
 RULE_NAME_VAR = "aws.events.rule-name"
 INGESTION_TIME_VAR = "aws.events.event.ingestion-time"
@@ -29,7 +26,6 @@ PREDEFINED = frozenset({RULE_ARN_VAR, RULE_NAME_VAR, INGESTION_TIME_VAR, EVENT_V
 FIELD_VALUE_ONLY = frozenset({EVENT_VAR, EVENT_JSON_VAR})
 
 _PLACEHOLDER = re.compile(r"<([A-Za-z0-9_.\-]+)>")
-_PATHS_MAP_KEY = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
 @dataclass(frozen=True)
@@ -130,31 +126,13 @@ def _parse_path(target_id: str, what: str, path: Any) -> tuple[Step, ...]:
 
 
 def _parse_transformer(target_id: str, transformer: Any) -> TargetInput:
+    # Types, the template's length and the number of paths were checked against the service model.
     if not isinstance(transformer, Mapping) or not isinstance(transformer.get("InputTemplate"), str):
         raise validation_error(f"InputTransformer for target {target_id} needs an InputTemplate string.")
     template: str = transformer["InputTemplate"]
-    if len(template) > MAX_TEMPLATE_CHARS:
-        raise validation_error(
-            f"InputTemplate for target {target_id} has {len(template)} characters; "
-            f"the limit is {MAX_TEMPLATE_CHARS}."
-        )
     raw_paths = transformer.get("InputPathsMap") or {}
-    if not isinstance(raw_paths, Mapping):
-        raise validation_error(
-            f"InputPathsMap for target {target_id} must be an object of name -> JSON path."
-        )
-    if len(raw_paths) > MAX_INPUT_PATHS:
-        raise validation_error(
-            f"InputPathsMap for target {target_id} has {len(raw_paths)} entries; "
-            f"the limit is {MAX_INPUT_PATHS}."
-        )
     paths: dict[str, tuple[Step, ...]] = {}
     for name, path in raw_paths.items():
-        if not _PATHS_MAP_KEY.match(name):
-            raise validation_error(
-                f"InputPathsMap key {name} for target {target_id} is not valid: "
-                "use letters, digits, '_' and '-'."
-            )
         paths[name] = _parse_path(target_id, f"InputPathsMap value {name}", path)
     placeholders = find_placeholders(template)
     for placeholder in placeholders:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,19 @@ from vcn.eventbridge.rule_index import RuleIndex
 
 ENABLED = "ENABLED"
 DISABLED = "DISABLED"
+
+# Connection states (AWS's ConnectionState values the local EventBridge reports).
+AUTHORIZED = "AUTHORIZED"
+AUTHORIZING = "AUTHORIZING"
+DEAUTHORIZED = "DEAUTHORIZED"
+DEAUTHORIZING = "DEAUTHORIZING"
+DELETING = "DELETING"
+
+Tags = dict[str, str]  # in the order they were added
+
+
+def tag_list(tags: Tags) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
 def named_resource_fields(arn_member: str, arn: str, name: str, description: str | None) -> dict[str, Any]:
@@ -56,6 +70,7 @@ class Rule:
     role_arn: str | None
     account: str
     targets: dict[str, Target] = field(default_factory=dict)
+    tags: Tags = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
@@ -83,15 +98,34 @@ class EventBus:
     arn: str
     description: str | None
     created: float
+    modified: float
+    kms_key_identifier: str | None = None
+    dead_letter_config: Mapping[str, Any] | None = None
+    log_config: Mapping[str, Any] | None = None
+    policy: dict[str, Any] | None = None  # the resource policy PutPermission builds
+    tags: Tags = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     index: RuleIndex = field(default_factory=RuleIndex)
 
+    def settings(self) -> dict[str, Any]:
+        """Description, KmsKeyIdentifier, DeadLetterConfig and LogConfig, those that are set."""
+        described: dict[str, Any] = {}
+        for member, value in (
+            ("Description", self.description),
+            ("KmsKeyIdentifier", self.kms_key_identifier),
+            ("DeadLetterConfig", self.dead_letter_config),
+            ("LogConfig", self.log_config),
+        ):
+            if value is not None:
+                described[member] = value
+        return described
+
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"Name": self.name, "Arn": self.arn}
-        if self.description is not None:
-            described["Description"] = self.description
+        described: dict[str, Any] = {"Name": self.name, "Arn": self.arn, **self.settings()}
+        if self.policy is not None:
+            described["Policy"] = json.dumps(self.policy, separators=(",", ":"))
         described["CreationTime"] = self.created
-        described["LastModifiedTime"] = self.created
+        described["LastModifiedTime"] = self.modified
         return described
 
 
@@ -105,6 +139,20 @@ class Connection:
     secret_arn: str
     created: float
     modified: float
+    state: str = AUTHORIZED
+    state_reason: str | None = None
+    last_authorized: float | None = None
+    # DeauthorizeConnection removed the secrets: nothing can be sent until UpdateConnection brings new ones.
+    credentials_removed: bool = False
+    kms_key_identifier: str | None = None
+    connectivity: Mapping[str, Any] | None = None  # InvocationConnectivityParameters, stored and echoed
+
+    def authorized(self, at: float) -> None:
+        """The endpoint accepted the credentials (an OAuth token was issued)."""
+        self.state, self.state_reason, self.last_authorized = AUTHORIZED, None, at
+
+    def authorization_failed(self, reason: str) -> None:
+        self.state, self.state_reason = DEAUTHORIZED, reason[:512]
 
 
 @dataclass

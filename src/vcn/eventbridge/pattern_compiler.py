@@ -15,16 +15,18 @@ from typing import Any
 
 from vcn.eventbridge.pattern_errors import EventPatternTooLong, InvalidEventPattern
 from vcn.eventbridge.pattern_values import (
-    TOO_COMPLEX,
     LeafMatcher,
     NumberTest,
     StringTest,
     ValueTest,
-    WildcardTokens,
     as_float,
     cidr_test,
     is_json_number,
     parse_cidr,
+)
+from vcn.eventbridge.pattern_wildcards import (
+    TOO_COMPLEX,
+    WildcardTokens,
     parse_wildcard,
     wildcard_complexity,
     wildcard_test,
@@ -40,7 +42,9 @@ class PatternLimits:
 
     max_length: int = 4096  # API limit; the default account quota is 2048
     max_combinations: int = 1000  # alternatives after expanding every $or
-    max_wildcard_complexity: int = 100  # UNCONFIRMED: AWS's threshold is not published
+    # Positions one character may advance at once in a field's wildcard patterns (`pattern_wildcards`):
+    # five `*:` in a row pass, six do not. UNCONFIRMED: AWS publishes neither its measure nor its threshold.
+    max_wildcard_complexity: int = 5
 
 
 DEFAULT_LIMITS = PatternLimits()

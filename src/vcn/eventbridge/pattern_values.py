@@ -3,7 +3,7 @@
 A leaf list such as `["a", {"prefix": "b"}, {"numeric": [">", 1]}]` ORs its members; `LeafMatcher` gathers
 them by the JSON type they can match (strings, numbers, null, booleans, any type for anything-but) and
 builds one predicate that dispatches on the event value's type first, so a string never equals a number
-and `true` never equals `1`. Also here: wildcard parsing and complexity, CIDR parsing.
+and `true` never equals `1`. Also here: CIDR parsing (wildcards are `pattern_wildcards`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,14 +20,6 @@ from vcn.eventbridge.pattern_errors import InvalidEventPattern
 ValueTest = Callable[[Any], bool]
 StringTest = Callable[[str], bool]
 NumberTest = Callable[[float], bool]
-
-# A wildcard pattern as tokens: one character each, None for `*`.
-WildcardTokens = tuple[str | None, ...]
-
-TOO_COMPLEX = (
-    "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences "
-    "after a wildcard character"
-)
 
 
 def as_float(number: int | float) -> float:
@@ -40,167 +32,6 @@ def as_float(number: int | float) -> float:
 
 def is_json_number(value: Any) -> bool:
     return type(value) is int or type(value) is float
-
-
-# --- wildcard -------------------------------------------------------------------------------------------
-
-
-def parse_wildcard(pattern: str) -> WildcardTokens:
-    """Tokens of a wildcard pattern; `\\*` is a literal star and `\\\\` a backslash."""
-    tokens: list[str | None] = []
-    previous_was_star = False
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            following = pattern[index + 1] if index + 1 < len(pattern) else ""
-            if following not in ("*", "\\"):
-                # UNCONFIRMED: AWS's wording for a backslash that escapes neither `*` nor `\`.
-                raise InvalidEventPattern(f"Invalid escape character at pos {_java_position(pattern, index)}")
-            tokens.append(following)
-            previous_was_star = False
-            index += 2
-            continue
-        if char == "*":
-            if previous_was_star:
-                position = _java_position(pattern, index)
-                raise InvalidEventPattern(f"Consecutive wildcard characters at pos {position}")
-            tokens.append(None)
-            previous_was_star = True
-        else:
-            tokens.append(char)
-            previous_was_star = False
-        index += 1
-    return tuple(tokens)
-
-
-def _java_position(pattern: str, index: int) -> int:
-    """Position as AWS reports it: UTF-16 index in the value wrapped in quotes (the leading quote counts)."""
-    # UNCONFIRMED: AWS counts positions in the quoted value (as event-ruler stores it); raw index + 1.
-    return 1 + sum(2 if ord(char) > 0xFFFF else 1 for char in pattern[:index])
-
-
-def wildcard_test(tokens: WildcardTokens) -> StringTest:
-    """A predicate for strings matching the wildcard pattern (segment search, no backtracking regex)."""
-    segments: list[str] = [""]
-    for token in tokens:
-        if token is None:
-            segments.append("")
-        else:
-            segments[-1] += token
-    if len(segments) == 1:
-        literal = segments[0]
-        return literal.__eq__
-    head, middle, tail = segments[0], segments[1:-1], segments[-1]
-    fixed = len(head) + len(tail)
-
-    def matches(value: str) -> bool:
-        if len(value) < fixed or not value.startswith(head) or not value.endswith(tail):
-            return False
-        position, end = len(head), len(value) - len(tail)
-        for segment in middle:
-            found = value.find(segment, position, end)
-            if found < 0:
-                return False
-            position = found + len(segment)
-        return True
-
-    return matches
-
-
-def wildcard_complexity(patterns: Sequence[WildcardTokens], *, limit: int, work_budget: int = 200_000) -> int:
-    """The most pattern positions one input keeps active at once (exploration stops above `limit`).
-
-    First along telling inputs (the literal text, runs of the characters that follow a star), then by walking
-    the subset construction of the combined automaton until `work_budget` state steps are spent, so that
-    a long pattern cannot make PutRule slow; many stars or repeated sequences after a star grow the count.
-    """
-    # UNCONFIRMED: AWS's exact complexity measure and threshold; this follows its wording (active states).
-    automaton = _WildcardAutomaton(patterns)
-    worst = automaton.longest_run(automaton.telling_inputs(limit), limit)
-    if worst > limit:
-        return worst
-    seen = {automaton.start}
-    frontier = [automaton.start]
-    work = 0
-    while frontier and worst <= limit and work <= work_budget:
-        current = frontier.pop()
-        for char in automaton.next_characters(current):
-            work += len(current)
-            successor = automaton.step(current, char)
-            if successor and successor not in seen:
-                seen.add(successor)
-                frontier.append(successor)
-                worst = max(worst, len(successor))
-    return worst
-
-
-_UNMENTIONED = "\x00\uffff"  # stands for every character the patterns do not mention
-
-
-class _WildcardAutomaton:
-    """The combined position automaton of a field's wildcard patterns (a state is (pattern, position))."""
-
-    def __init__(self, patterns: Sequence[WildcardTokens]) -> None:
-        self.patterns = patterns
-        self.start = self.closure((index, 0) for index in range(len(patterns)))
-
-    def closure(self, states: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:
-        result: set[tuple[int, int]] = set()
-        for pattern_index, position in states:
-            tokens = self.patterns[pattern_index]
-            result.add((pattern_index, position))
-            while position < len(tokens) and tokens[position] is None:
-                position += 1
-                result.add((pattern_index, position))
-        return frozenset(result)
-
-    def step(self, states: frozenset[tuple[int, int]], char: str) -> frozenset[tuple[int, int]]:
-        following: list[tuple[int, int]] = []
-        for pattern_index, position in states:
-            tokens = self.patterns[pattern_index]
-            if position < len(tokens):
-                token = tokens[position]
-                if token is None:
-                    following.append((pattern_index, position))
-                elif token == char:
-                    following.append((pattern_index, position + 1))
-        return self.closure(following)
-
-    def next_characters(self, states: frozenset[tuple[int, int]]) -> set[str]:
-        chars = {_UNMENTIONED}
-        for pattern_index, position in states:
-            tokens = self.patterns[pattern_index]
-            token = tokens[position] if position < len(tokens) else None
-            if token is not None:
-                chars.add(token)
-        return chars
-
-    def telling_inputs(self, limit: int) -> list[str]:
-        literal_text = "".join(token for tokens in self.patterns for token in tokens if token is not None)
-        after_star = {
-            tokens[index + 1]
-            for tokens in self.patterns
-            for index in range(len(tokens) - 1)
-            if tokens[index] is None and tokens[index + 1] is not None
-        }
-        return [
-            literal_text,
-            *(char * (2 * limit) for char in sorted(c for c in after_star if c)),
-        ]
-
-    def longest_run(self, inputs: list[str], limit: int) -> int:
-        worst = len(self.start)
-        for text in inputs:
-            states = self.start
-            for char in text:
-                states = self.step(states, char)
-                if not states:
-                    break
-                worst = max(worst, len(states))
-                if worst > limit:
-                    return worst
-        return worst
 
 
 # --- cidr -----------------------------------------------------------------------------------------------
@@ -264,7 +95,6 @@ class LeafMatcher:
     string_tests: list[StringTest] = field(default_factory=list)
     number_tests: list[NumberTest] = field(default_factory=list)
     any_tests: list[ValueTest] = field(default_factory=list)
-    wildcards: list[WildcardTokens] = field(default_factory=list)
 
     def pinned_strings(self) -> frozenset[str] | None:
         """The exact strings this leaf requires when it accepts nothing else (a rule index keys on them)."""

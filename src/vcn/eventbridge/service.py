@@ -25,6 +25,7 @@ from vcn.eventbridge.dlq import Claim, DeadLetterMessage, DeadLetterStore, Redri
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.input_transformer import DeliveryContext, render
 from vcn.eventbridge.metrics import DeliveryMetrics
+from vcn.eventbridge.operations import operation_table
 from vcn.eventbridge.put_events import build_event, check_entry, check_request, format_time, parse_test_event
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.invoker import LambdaInvoker
@@ -51,7 +52,6 @@ class EventBridgeService:
         self.region = region
         self.settings = settings or EventBridgeSettings()
         self.state_dir = Path(state_dir)
-        self.resources = ControlPlane(account, region, self.settings)
         self.metrics = DeliveryMetrics()
         self.dead_letters = DeadLetterStore(self.state_dir)
         self.http = ApiDestinationClient(
@@ -60,14 +60,22 @@ class EventBridgeService:
             ),
             self.settings.http_timeout_seconds,
         )
+        # Resources created through the API come back with `resources.restore()`, once the template's exist.
+        self.resources = ControlPlane(
+            account, region, self.settings, state_dir=self.state_dir, authorization=self.http
+        )
         self.dispatcher = Dispatcher(
             self.settings, self.metrics, self.dead_letters, self.http, self.resources, invoker
         )
-        self._operations: dict[str, Operation] = {
-            "PutEvents": self._put_events,
-            "TestEventPattern": self._test_event_pattern,
-            **self.resources.operations(),
-        }
+        # Every operation of EventBridge's model, validated against it first; those without a handler here
+        # answer UnsupportedOperation.
+        self._operations: dict[str, Operation] = operation_table(
+            {
+                "PutEvents": self._put_events,
+                "TestEventPattern": self._test_event_pattern,
+                **self.resources.operations(),
+            }
+        )
 
     @property
     def operations(self) -> frozenset[str]:
@@ -81,8 +89,8 @@ class EventBridgeService:
         if handler is None:
             raise EventBridgeError(
                 "UnknownOperationException",
-                f"Operation {operation} is not supported by the local EventBridge; supported: "
-                + ", ".join(sorted(self._operations)),
+                f"{operation} is not an EventBridge operation (botocore's EventBridge model has no such "
+                "operation); check the X-Amz-Target header.",
             )
         return handler(request)
 
@@ -126,7 +134,7 @@ class EventBridgeService:
                 self.dispatcher.fan_out(rule, event, ingestion_time, ingested_at)
 
     def _test_event_pattern(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        pattern = compile_event_pattern(request.get("EventPattern"))
+        pattern = compile_event_pattern(request["EventPattern"])
         event = parse_test_event(request.get("Event"))
         return {"Result": bool(pattern.matches(event))}
 

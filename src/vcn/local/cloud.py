@@ -271,6 +271,8 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             await replay_eventbridge_calls(stack.eventbridge_calls, service.call)
         except EventBridgeError as exc:
             raise LocalCloudError(f"{config.template}: the local EventBridge refused it: {exc}") from exc
+        # Then what was created through the API before the last stop (the template wins on a name clash).
+        service.resources.restore()
         eventbridge = EventBridgeServer(service)
         started.push_async_callback(_stop_eventbridge, eventbridge, config.grace_seconds)
         await _listen(

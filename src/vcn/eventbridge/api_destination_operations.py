@@ -1,0 +1,109 @@
+"""API destination operations: Create, Describe, List, Update and DeleteApiDestination."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from vcn.eventbridge.arns import api_destination_arn
+from vcn.eventbridge.connections import DEFAULT_RATE_LIMIT, check_endpoint
+from vcn.eventbridge.errors import already_exists
+from vcn.eventbridge.model import ApiDestination
+from vcn.eventbridge.operations import Operation
+from vcn.eventbridge.pagination import page
+from vcn.eventbridge.resources import Resources
+from vcn.eventbridge.service_model import member_names
+
+ACTIVE = "ACTIVE"
+
+
+class ApiDestinationOperations:
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    def handlers(self) -> dict[str, Operation]:
+        return {
+            "CreateApiDestination": self.create,
+            "DescribeApiDestination": self.describe,
+            "ListApiDestinations": self.list,
+            "UpdateApiDestination": self.update,
+            "DeleteApiDestination": self.delete,
+        }
+
+    def create(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        name = request["Name"]
+        if name in self.resources.api_destinations:
+            raise already_exists(f"An api-destination '{name}' already exists.")
+        connection = self.resources.connection_by_arn(request["ConnectionArn"])
+        endpoint = check_endpoint(request["InvocationEndpoint"], "InvocationEndpoint")
+        now = time.time()
+        destination = ApiDestination(
+            name=name,
+            arn=self.resources.mint_arn("api-destination", name, api_destination_arn),
+            connection_arn=connection.arn,
+            invocation_endpoint=endpoint,
+            http_method=request["HttpMethod"],
+            rate_limit_per_second=request.get("InvocationRateLimitPerSecond", DEFAULT_RATE_LIMIT),
+            description=request.get("Description"),
+            created=now,
+            modified=now,
+        )
+        self.resources.api_destinations[name] = destination
+        return _summary(destination)
+
+    def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        return self.resources.api_destination(request["Name"]).describe()
+
+    def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        prefix = request.get("NamePrefix") or ""
+        connection_arn = request.get("ConnectionArn")
+        listed = [
+            destination
+            for name, destination in sorted(self.resources.api_destinations.items())
+            if name.startswith(prefix)
+            and (connection_arn is None or destination.connection_arn == connection_arn)
+        ]
+        chosen, more = page(listed, request, lambda destination: destination.name)
+        members = member_names("ApiDestination")
+        entries = [{k: v for k, v in d.describe().items() if k in members} for d in chosen]
+        return {"ApiDestinations": entries, **more}
+
+    def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        destination = self.resources.api_destination(request["Name"])
+        # Everything is checked before anything changes.
+        connection_arn = (
+            self.resources.connection_by_arn(request["ConnectionArn"]).arn
+            if request.get("ConnectionArn") is not None
+            else destination.connection_arn
+        )
+        endpoint = (
+            check_endpoint(request["InvocationEndpoint"], "InvocationEndpoint")
+            if request.get("InvocationEndpoint") is not None
+            else destination.invocation_endpoint
+        )
+        destination.connection_arn = connection_arn
+        destination.invocation_endpoint = endpoint
+        destination.http_method = request.get("HttpMethod") or destination.http_method
+        destination.rate_limit_per_second = request.get(
+            "InvocationRateLimitPerSecond", destination.rate_limit_per_second
+        )
+        if request.get("Description") is not None:
+            destination.description = request["Description"]
+        destination.modified = time.time()
+        return _summary(destination)
+
+    def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        destination = self.resources.api_destination(request["Name"])
+        del self.resources.api_destinations[destination.name]
+        return {}
+
+
+def _summary(destination: ApiDestination) -> dict[str, Any]:
+    """What Create- and UpdateApiDestination answer."""
+    return {
+        "ApiDestinationArn": destination.arn,
+        "ApiDestinationState": ACTIVE,
+        "CreationTime": destination.created,
+        "LastModifiedTime": destination.modified,
+    }

@@ -1,0 +1,76 @@
+"""What the control plane manages (event buses with their rules, connections, API destinations) and the
+lookups its operations share, each failing with AWS's not-found message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from vcn import arns
+from vcn.eventbridge.arns import event_bus_arn
+from vcn.eventbridge.errors import not_found
+from vcn.eventbridge.model import ApiDestination, Connection, EventBus, Rule
+from vcn.eventbridge.settings import EventBridgeSettings
+
+
+@dataclass
+class Resources:
+    account: str
+    region: str
+    settings: EventBridgeSettings
+    buses: dict[str, EventBus] = field(default_factory=dict)
+    connections: dict[str, Connection] = field(default_factory=dict)
+    api_destinations: dict[str, ApiDestination] = field(default_factory=dict)
+    # ARNs of connections and API destinations before the last restart, by (kind, name): one created again
+    # under its old name (the template's, at start) keeps its ARN, so targets that name it still work.
+    remembered_arns: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if arns.DEFAULT_BUS not in self.buses:
+            self.add_bus(arns.DEFAULT_BUS)
+
+    def add_bus(self, name: str) -> EventBus:
+        now = time.time()
+        bus = EventBus(name, event_bus_arn(self.region, self.account, name), None, now, now)
+        self.buses[name] = bus
+        return bus
+
+    def bus(self, name_or_arn: str | None) -> EventBus:
+        name = arns.bus_name(name_or_arn)
+        bus = self.buses.get(name)
+        if bus is None:
+            raise not_found(f"Event bus {name} does not exist.")
+        return bus
+
+    def rule(self, bus_name_or_arn: str | None, name: str) -> tuple[EventBus, Rule]:
+        bus = self.bus(bus_name_or_arn)
+        rule = bus.rules.get(name)
+        if rule is None:
+            raise not_found(f"Rule {name} does not exist on EventBus {bus.name}.")
+        return bus, rule
+
+    def connection(self, name: str) -> Connection:
+        connection = self.connections.get(name)
+        if connection is None:
+            raise not_found(f"Failed to describe the connection(s). Connection '{name}' does not exist.")
+        return connection
+
+    def api_destination(self, name: str) -> ApiDestination:
+        destination = self.api_destinations.get(name)
+        if destination is None:
+            raise not_found(
+                f"Failed to describe the api-destination(s). An api-destination '{name}' does not exist."
+            )
+        return destination
+
+    def connection_by_arn(self, arn: str) -> Connection:
+        """The connection an API destination names (the ARN is well formed: the model's pattern held)."""
+        connection = self.connections.get(arns.resource_name(arn, "connection") or "")
+        if connection is None or connection.arn != arn:
+            raise not_found(f"Connection '{arn}' does not exist; create it with CreateConnection first.")
+        return connection
+
+    def mint_arn(self, kind: str, name: str, mint: Callable[[str, str, str], str]) -> str:
+        """The ARN for a new connection or API destination: the remembered one, or a fresh one."""
+        return self.remembered_arns.pop((kind, name), None) or mint(self.region, self.account, name)
