@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from adapters.dynamodb_history import DynamoDbHistory
 
+from tests.support.dynamodb import LocalDynamoDb, local_dynamodb
 from tests.support.fakes import InMemoryEventPublisher
 from tests.support.function_environment import use_function_environment
 from tests.support.lambda_functions import FakeLambdaContext, IdentityProvider, ec_key, rsa_key
@@ -48,3 +50,16 @@ def identity_provider(signing_keys: dict) -> Iterator[IdentityProvider]:
     provider.start()
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamodb() -> Iterator[LocalDynamoDb]:
+    """moto's DynamoDB server for the session; real boto3 talks to it over HTTP."""
+    with local_dynamodb() as server:
+        yield server
+
+
+@pytest.fixture
+def history_store(dynamodb: LocalDynamoDb) -> DynamoDbHistory:
+    """The DynamoDB history adapter on a fresh table built from template.yaml's definition."""
+    return DynamoDbHistory(dynamodb.new_history_table(), dynamodb.client(), sleep=lambda _: None)
