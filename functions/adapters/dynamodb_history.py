@@ -115,7 +115,9 @@ class DynamoDbHistory:
         except Exception as error:
             if _already_recorded(error):
                 return False
-            raise HistoryUnavailable(f"recording on {entry.channel} failed: {error}") from error
+            raise HistoryUnavailable(
+                f"recording on {entry.channel} in {self.table_name} failed: {error}"
+            ) from error
         return True
 
     def read(self, selector: ChannelSelector, keys: KeyRange, limit: int) -> list[RecordedNotification]:

@@ -83,6 +83,7 @@ def count_unread() -> Response:
     grants = _caller()
     selector = parse_selector("channel", _param("channel"))
     count = unread_count(grants, selector, history(), history(), now_micros(), settings.retention_days)
+    metrics.add_metric(name="UnreadCountsRead", unit=MetricUnit.Count, value=1)
     return _json(200, count.to_dict())
 
 

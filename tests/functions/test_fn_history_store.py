@@ -22,7 +22,9 @@ def entry(channel: str, micros: int, event_id: str) -> HistoryEntry:
 
 
 def channels_of(store: DynamoDbHistory, pattern: str, keys: KeyRange = EVERYTHING, limit: int = 100) -> list:
-    return [(n.channel, n.position.event_id) for n in store.read(parse_selector("channel", pattern), keys, limit)]
+    return [
+        (n.channel, n.position.event_id) for n in store.read(parse_selector("channel", pattern), keys, limit)
+    ]
 
 
 def test_a_second_delivery_of_an_event_to_a_channel_is_not_recorded_again(
@@ -49,7 +51,9 @@ def test_a_trailing_wildcard_reads_every_channel_below_the_prefix_and_nothing_el
 ) -> None:
     history_store.record(entry("/markets/DE/VELA", 10, "de-vela"))
     history_store.record(entry("/markets/DE/NOVA", 20, "de-nova"))
-    history_store.record(entry("/markets/DEX/VELA", 30, "dex-vela"))  # shares the text prefix, not the segment
+    history_store.record(
+        entry("/markets/DEX/VELA", 30, "dex-vela")
+    )  # shares the text prefix, not the segment
     history_store.record(entry("/markets/FR/VELA", 40, "fr-vela"))
     history_store.record(entry("/markets/DE/VELA/a/b", 50, "deep"))  # five segments: any depth matches
     assert channels_of(history_store, "/markets/DE/*") == [
@@ -70,11 +74,14 @@ def test_reads_keep_to_the_key_range_and_the_limit(history_store: DynamoDbHistor
     assert [e for _, e in channels_of(history_store, "/users/analyst-de", after_third)] == [
         "e-4", "e-5", "e-6", "e-7", "e-8",
     ]  # fmt: skip
-    assert [e for _, e in channels_of(history_store, "/users/analyst-de", after_third, limit=2)] == ["e-4", "e-5"]
-    selector = parse_selector("channel", "/users/*")
-    assert [p.event_id for p in history_store.positions(selector, after_third.after(Position(700, "e-7")), 9)] == [
-        "e-8"
+    assert [e for _, e in channels_of(history_store, "/users/analyst-de", after_third, limit=2)] == [
+        "e-4",
+        "e-5",
     ]
+    selector = parse_selector("channel", "/users/*")
+    assert [
+        p.event_id for p in history_store.positions(selector, after_third.after(Position(700, "e-7")), 9)
+    ] == ["e-8"]
 
 
 def test_reads_follow_dynamodb_pages_past_one_megabyte(history_store: DynamoDbHistory) -> None:
@@ -89,9 +96,15 @@ def test_reads_follow_dynamodb_pages_past_one_megabyte(history_store: DynamoDbHi
 
 def test_the_read_position_only_moves_forward(history_store: DynamoDbHistory) -> None:
     assert history_store.read_up_to("analyst-de") is None
-    assert history_store.advance_read_up_to("analyst-de", Position(500, "b"), 2_000_000_000) == Position(500, "b")
-    assert history_store.advance_read_up_to("analyst-de", Position(400, "z"), 2_000_000_000) == Position(500, "b")
-    assert history_store.advance_read_up_to("analyst-de", Position(500, "c"), 2_000_000_000) == Position(500, "c")
+    assert history_store.advance_read_up_to("analyst-de", Position(500, "b"), 2_000_000_000) == Position(
+        500, "b"
+    )
+    assert history_store.advance_read_up_to("analyst-de", Position(400, "z"), 2_000_000_000) == Position(
+        500, "b"
+    )
+    assert history_store.advance_read_up_to("analyst-de", Position(500, "c"), 2_000_000_000) == Position(
+        500, "c"
+    )
     assert history_store.read_up_to("analyst-de") == Position(500, "c")
     assert history_store.read_up_to("analyst-fr") is None
 
@@ -114,8 +127,12 @@ def test_the_deployed_store_reaches_dynamodb_through_aws_endpoint_url_dynamodb(
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     store = dynamodb_history(table)
     payload = notification()
-    store.record(HistoryEntry("/markets/DE/VELA", Position(1, payload["eventId"]), json.dumps(payload), 2**31))
-    found = DynamoDbHistory(table, dynamodb.client()).read(parse_selector("c", "/markets/DE/VELA"), EVERYTHING, 5)
+    store.record(
+        HistoryEntry("/markets/DE/VELA", Position(1, payload["eventId"]), json.dumps(payload), 2**31)
+    )
+    found = DynamoDbHistory(table, dynamodb.client()).read(
+        parse_selector("c", "/markets/DE/VELA"), EVERYTHING, 5
+    )
     assert [json.loads(n.notification) for n in found] == [payload]
 
 

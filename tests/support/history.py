@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 ANALYST_DE_CLAIMS = {"sub": "analyst-de", "markets": "[DE FR]", "plants": "[WOB ZWI]"}
 
 
-def notification(market: str = "DE", model_line: str = "VELA", *, event_id: str | None = None) -> dict[str, Any]:
+def notification(market: str = "DE", model_line: str = "VELA", *, event_id: str | None = None) -> dict:
     """A ConfigurationValidated notification with every field it is delivered with, in delivery order."""
     return {
         "type": "ConfigurationValidated",

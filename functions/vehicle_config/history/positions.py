@@ -2,15 +2,18 @@
 
 A position is the moment the history recorded the notification (microseconds since the epoch) and the
 notification's eventId, which breaks ties deterministically. Its key `<16-digit micros>#<eventId>` sorts in
-position order as a plain string, so it is the sort key of every history read; a cursor is that key in
-base64url. Positions are global: a cursor from one channel (or pattern) is a valid place to continue
-from on any other, which lets a client keep one cursor for everything it follows.
+position order as a plain string, so it is the sort key of every history read. A cursor is that key and a
+short check of it, in base64url: opaque to clients, and an edited or truncated cursor is refused instead
+of silently naming another place (the check is not a secret: a cursor grants nothing, it only positions a
+read the caller is authorized for anyway). Positions are global: a cursor from one channel (or pattern) is
+a valid place to continue from on any other, which lets a client keep one cursor for everything it follows.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -23,7 +26,9 @@ KEY = re.compile(rf"(\d{{{MICROS_DIGITS}}})#({EVENT_ID.pattern})")
 # Every character of an eventId sorts after " " and before "~": the bounds below rely on it.
 JUST_AFTER = " "
 AFTER_ANY_EVENT_ID = "~"
-MAX_CURSOR_LENGTH = 4 * (MICROS_DIGITS + 1 + 128) // 3 + 4
+CHECK_SEPARATOR = "~"  # not an eventId character, so the key ends where it starts
+CHECK_LENGTH = 6
+MAX_CURSOR_LENGTH = 4 * (MICROS_DIGITS + 1 + 128 + 1 + CHECK_LENGTH) // 3 + 4
 
 
 @dataclass(frozen=True, order=True)
@@ -39,7 +44,8 @@ class Position:
 
     @property
     def cursor(self) -> str:
-        return base64.urlsafe_b64encode(self.key.encode()).decode().rstrip("=")
+        text = f"{self.key}{CHECK_SEPARATOR}{_check(self.key)}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
     @classmethod
     def from_key(cls, key: str) -> Position:
@@ -55,10 +61,17 @@ def parse_cursor(field: str, raw: str) -> Position:
     if not raw or len(raw) > MAX_CURSOR_LENGTH:
         raise InvalidFields.single(field, problem)
     try:
-        key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+        key, separator, check = text.rpartition(CHECK_SEPARATOR)
+        if not separator or check != _check(key):
+            raise ValueError("the check does not match")
         return Position.from_key(key)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidFields.single(field, problem) from None
+
+
+def _check(key: str) -> str:
+    return hashlib.blake2s(key.encode(), digest_size=CHECK_LENGTH // 2).hexdigest()
 
 
 @dataclass(frozen=True)
