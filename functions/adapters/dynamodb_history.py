@@ -83,33 +83,17 @@ class DynamoDbHistory:
 
     # ------------------------------------------------------------------ NotificationHistory
     def record(self, entry: HistoryEntry) -> bool:
-        item = {
-            PARTITION_KEY: _s(CHANNEL + entry.channel),
-            SORT_KEY: _s(entry.position.key),
-            "channel": _s(entry.channel),
-            "eventId": _s(entry.position.event_id),
-            NOTIFICATION: _s(entry.notification),
-            TTL_ATTRIBUTE: _n(entry.expires_at),
-        }
-        for depth, prefix in enumerate(channel_prefixes(entry.channel), start=1):
-            item[prefix_attribute(depth)] = _s(prefix)
-        guard = {
-            PARTITION_KEY: _s(EVENT + entry.position.event_id),
-            SORT_KEY: _s(CHANNEL + entry.channel),
-            "position": _s(entry.position.key),
-            TTL_ATTRIBUTE: _n(entry.expires_at),
-        }
         try:
             self._client.transact_write_items(
                 TransactItems=[
                     {
                         "Put": {
                             "TableName": self.table_name,
-                            "Item": guard,
+                            "Item": guard_item(entry),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
-                    {"Put": {"TableName": self.table_name, "Item": item}},
+                    {"Put": {"TableName": self.table_name, "Item": notification_item(entry)}},
                 ]
             )
         except Exception as error:
@@ -259,6 +243,31 @@ class DynamoDbHistory:
     def _backoff(self, attempt: int) -> None:
         if attempt:
             self._sleep(0.05 * (2 ** (attempt - 1)) * (1 + random.random()))
+
+
+def notification_item(entry: HistoryEntry) -> dict[str, Any]:
+    """The item of a recorded notification, under its channel and (through the indexes) its prefixes."""
+    item = {
+        PARTITION_KEY: _s(CHANNEL + entry.channel),
+        SORT_KEY: _s(entry.position.key),
+        "channel": _s(entry.channel),
+        "eventId": _s(entry.position.event_id),
+        NOTIFICATION: _s(entry.notification),
+        TTL_ATTRIBUTE: _n(entry.expires_at),
+    }
+    for depth, prefix in enumerate(channel_prefixes(entry.channel), start=1):
+        item[prefix_attribute(depth)] = _s(prefix)
+    return item
+
+
+def guard_item(entry: HistoryEntry) -> dict[str, Any]:
+    """The item whose existence says this eventId is recorded on this channel."""
+    return {
+        PARTITION_KEY: _s(EVENT + entry.position.event_id),
+        SORT_KEY: _s(CHANNEL + entry.channel),
+        "position": _s(entry.position.key),
+        TTL_ATTRIBUTE: _n(entry.expires_at),
+    }
 
 
 def _error_code(error: Exception) -> str:
