@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -96,3 +99,18 @@ def test_every_bad_parameter_is_reported_at_once() -> None:
     with pytest.raises(InvalidFields) as invalid:
         parse_query("/markets/*/x", "nope", "0")
     assert [e.field for e in invalid.value.errors] == ["channel", "after", "limit"]
+
+
+def test_the_history_logic_imports_no_aws_sdk() -> None:
+    # In a fresh interpreter where importing boto3 or botocore fails, every history module still loads.
+    code = (
+        "import sys; sys.modules['boto3'] = None; sys.modules['botocore'] = None\n"
+        "import pkgutil, importlib, vehicle_config.history as h\n"
+        "for m in pkgutil.iter_modules(h.__path__):\n"
+        "    importlib.import_module(f'vehicle_config.history.{m.name}')\n"
+    )
+    functions = Path(__file__).resolve().parents[2] / "functions"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=functions, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
