@@ -40,8 +40,9 @@ def cloud(local_cloud: RunningCloud) -> RunningCloud:
 
 
 @pytest.fixture
-def own_cloud(tmp_path: Path) -> Iterator[RunningCloud]:
-    """A cloud of this test's own, which it may kill -9 and restart on the same state folder."""
+def own_cloud(cloud: RunningCloud, tmp_path: Path) -> Iterator[RunningCloud]:
+    """A cloud of this test's own, which it may kill -9 and restart on the same state folder (started only
+    when the session's cloud has DynamoDB)."""
     started = start_cloud(tmp_path / "state")
     try:
         needs_dynamodb(started)
