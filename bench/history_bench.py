@@ -76,6 +76,7 @@ def main() -> None:
 
     with mock_aws():
         from adapters.dynamodb_history import DynamoDbHistory, notification_item
+        from adapters.history_table import HistoryTable
         from handlers import history_api
         from vehicle_config.history.ports import HistoryEntry
         from vehicle_config.history.positions import Position
@@ -87,7 +88,7 @@ def main() -> None:
 
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(**create_table_request(template_table(), "history-bench"))
-        store = DynamoDbHistory("history-bench", client)
+        store = DynamoDbHistory(HistoryTable("history-bench", client))
         start = time.time_ns() // 1000 - 3600 * 1_000_000
         positions = []
         items = []

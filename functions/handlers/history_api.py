@@ -17,7 +17,9 @@ import json
 import time
 from typing import Any
 
-from adapters.dynamodb_history import DynamoDbHistory, HistoryUnavailable, dynamodb_history
+from adapters.dynamodb_history import DynamoDbHistory
+from adapters.dynamodb_read_state import DynamoDbReadState
+from adapters.history_table import HistoryTable, HistoryUnavailable, dynamodb_client
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
@@ -25,6 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from vehicle_config.channels import Grants
 from vehicle_config.fields import InvalidFields
+from vehicle_config.history.ports import NotificationHistory, ReadState
 from vehicle_config.history.read_state import mark_read, parse_mark_read, unread_count
 from vehicle_config.history.reading import ChannelForbidden, parse_query, read_page
 from vehicle_config.history.selectors import parse_selector
@@ -43,9 +46,17 @@ class Unauthenticated(Exception):
 
 
 @functools.cache
-def history() -> DynamoDbHistory:
-    tracer.patch(["botocore"])
-    return dynamodb_history(settings.table_name)
+def table() -> HistoryTable:
+    tracer.patch(["botocore"])  # DynamoDB is the only I/O to trace; patched before the client exists
+    return HistoryTable(settings.table_name, dynamodb_client())
+
+
+def history() -> NotificationHistory:
+    return DynamoDbHistory(table())
+
+
+def read_state() -> ReadState:
+    return DynamoDbReadState(table())
 
 
 def now_micros() -> int:
@@ -69,7 +80,7 @@ def mark_notifications_read() -> Response:
     grants = _caller()
     now = now_micros()
     request = parse_mark_read(_json_body(), now)
-    answer = mark_read(grants, request, history(), now, settings.retention_days)
+    answer = mark_read(grants, request, read_state(), now, settings.retention_days)
     metrics.add_metric(name="ReadMarksSaved", unit=MetricUnit.Count, value=1)
     logger.info(
         "read state saved", userId=grants.user_id, marked=answer["marked"], upTo=request.up_to is not None
@@ -82,7 +93,7 @@ def mark_notifications_read() -> Response:
 def count_unread() -> Response:
     grants = _caller()
     selector = parse_selector("channel", _param("channel"))
-    count = unread_count(grants, selector, history(), history(), now_micros(), settings.retention_days)
+    count = unread_count(grants, selector, history(), read_state(), now_micros(), settings.retention_days)
     metrics.add_metric(name="UnreadCountsRead", unit=MetricUnit.Count, value=1)
     return _json(200, count.to_dict())
 

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 from adapters.dynamodb_history import DynamoDbHistory
+from adapters.dynamodb_read_state import DynamoDbReadState
+from adapters.history_table import HistoryTable
 
 from tests.support.dynamodb import LocalDynamoDb, local_dynamodb
 from tests.support.fakes import InMemoryEventPublisher
@@ -60,6 +62,16 @@ def dynamodb() -> Iterator[LocalDynamoDb]:
 
 
 @pytest.fixture
-def history_store(dynamodb: LocalDynamoDb) -> DynamoDbHistory:
-    """The DynamoDB history adapter on a fresh table built from template.yaml's definition."""
-    return DynamoDbHistory(dynamodb.new_history_table(), dynamodb.client(), sleep=lambda _: None)
+def history_table(dynamodb: LocalDynamoDb) -> HistoryTable:
+    """A fresh table built from template.yaml's definition."""
+    return HistoryTable(dynamodb.new_history_table(), dynamodb.client(), sleep=lambda _: None)
+
+
+@pytest.fixture
+def history_store(history_table: HistoryTable) -> DynamoDbHistory:
+    return DynamoDbHistory(history_table)
+
+
+@pytest.fixture
+def read_state_store(history_table: HistoryTable) -> DynamoDbReadState:
+    return DynamoDbReadState(history_table)

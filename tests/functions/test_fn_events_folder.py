@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from adapters.dynamodb_history import DynamoDbHistory
+from adapters.dynamodb_read_state import DynamoDbReadState
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
 from handlers import (
     authorizer,
@@ -49,6 +50,7 @@ def test_invoke_sample_runs_through_its_function(
     path: Path,
     publisher: InMemoryEventPublisher,
     history_store: DynamoDbHistory,
+    read_state_store: DynamoDbReadState,
     monkeypatch: pytest.MonkeyPatch,
     lambda_context: FakeLambdaContext,
 ) -> None:
@@ -56,6 +58,7 @@ def test_invoke_sample_runs_through_its_function(
     name = path.name
     monkeypatch.setattr(history_recorder, "history", lambda: history_store)
     monkeypatch.setattr(history_api, "history", lambda: history_store)
+    monkeypatch.setattr(history_api, "read_state", lambda: read_state_store)
     if name.startswith("configuration-api-"):
         response = configuration_api.handler(event, lambda_context)
         assert response["statusCode"] in (200, 202), response["body"]

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from adapters.dynamodb_history import DynamoDbHistory
+from adapters.dynamodb_read_state import DynamoDbReadState
+from adapters.history_table import HistoryTable
 from handlers import history_api, history_recorder
 from vehicle_config.history.positions import MICROS_PER_SECOND, Position
 from vehicle_config.history.reading import SETTLE_MICROS
@@ -57,7 +59,10 @@ class History:
 
 @pytest.fixture
 def history(
-    history_store: DynamoDbHistory, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+    history_store: DynamoDbHistory,
+    read_state_store: DynamoDbReadState,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: FakeLambdaContext,
 ) -> History:
     state = History(history_store, lambda_context)
 
@@ -68,6 +73,7 @@ def history(
     monkeypatch.setattr(history_recorder, "history", lambda: history_store)
     monkeypatch.setattr(history_recorder, "now_micros", recorder_clock)
     monkeypatch.setattr(history_api, "history", lambda: history_store)
+    monkeypatch.setattr(history_api, "read_state", lambda: read_state_store)
     monkeypatch.setattr(history_api, "now_micros", lambda: state.now)
     return state
 
@@ -267,7 +273,7 @@ def test_read_state_survives_a_new_process_reading_the_same_table(
     history.publish("/users/analyst-de", *sent)
     history.mark({"eventIds": [sent[1]["eventId"]]})
     # another device: a fresh store object on the same table, nothing shared but DynamoDB
-    fresh = DynamoDbHistory(history.store.table_name, dynamodb.client())
+    fresh = DynamoDbReadState(HistoryTable(history.store.table.name, dynamodb.client()))
     assert fresh.read_among("analyst-de", [p["eventId"] for p in sent]) == {sent[1]["eventId"]}
     assert history.unread("/users/analyst-de")[1]["unread"] == 2
 
@@ -324,7 +330,9 @@ def test_a_bad_read_request_is_400_naming_the_field(history: History, body: Any,
 def test_an_unreachable_table_is_503_not_500(
     history: History, dynamodb: LocalDynamoDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(history_api, "history", lambda: DynamoDbHistory("no-such-table", dynamodb.client()))
+    monkeypatch.setattr(
+        history_api, "history", lambda: DynamoDbHistory(HistoryTable("no-such-table", dynamodb.client()))
+    )
     status, body = history.page(channel="/plants/WOB")
     assert status == 503 and "retry" in body["message"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from adapters.dynamodb_history import DynamoDbHistory, HistoryUnavailable
+from adapters.dynamodb_history import DynamoDbHistory
+from adapters.history_table import HistoryTable, HistoryUnavailable
 from handlers import history_recorder
 from vehicle_config.history.positions import key_range
 from vehicle_config.history.recording import UnrecordableNotifications
@@ -94,12 +95,14 @@ def test_a_namespace_that_is_not_recorded_fails_loudly(
 def test_a_store_failure_raises_so_lambda_retries_and_then_uses_the_on_failure_destination(
     dynamodb: LocalDynamoDb, monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
 ) -> None:
-    missing = DynamoDbHistory("no-such-table", dynamodb.client())
+    missing = DynamoDbHistory(HistoryTable("no-such-table", dynamodb.client()))
     monkeypatch.setattr(history_recorder, "history", lambda: missing)
     with pytest.raises(HistoryUnavailable, match="no-such-table"):
         history_recorder.handler(publish_request("/markets/DE/VELA", [notification()]), lambda_context)
     # the next invocation starts clean: a failure is never carried over to it
     monkeypatch.setattr(
-        history_recorder, "history", lambda: DynamoDbHistory(dynamodb.new_history_table(), dynamodb.client())
+        history_recorder,
+        "history",
+        lambda: DynamoDbHistory(HistoryTable(dynamodb.new_history_table(), dynamodb.client())),
     )
     history_recorder.handler(publish_request("/markets/DE/VELA", [notification()]), lambda_context)

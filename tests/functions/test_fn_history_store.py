@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from adapters.dynamodb_history import DynamoDbHistory, HistoryUnavailable, dynamodb_history
+from adapters.dynamodb_history import DynamoDbHistory, dynamodb_history
+from adapters.dynamodb_read_state import DynamoDbReadState
+from adapters.history_table import HistoryTable, HistoryUnavailable
 from vehicle_config.history.ports import HistoryEntry
 from vehicle_config.history.positions import KeyRange, Position, key_range
 from vehicle_config.history.selectors import parse_selector
@@ -94,27 +96,27 @@ def test_reads_follow_dynamodb_pages_past_one_megabyte(history_store: DynamoDbHi
     assert [n.position.event_id for n in found] == [f"e-{n}" for n in range(8)]
 
 
-def test_the_read_position_only_moves_forward(history_store: DynamoDbHistory) -> None:
-    assert history_store.read_up_to("analyst-de") is None
-    assert history_store.advance_read_up_to("analyst-de", Position(500, "b"), 2_000_000_000) == Position(
+def test_the_read_position_only_moves_forward(read_state_store: DynamoDbReadState) -> None:
+    assert read_state_store.read_up_to("analyst-de") is None
+    assert read_state_store.advance_read_up_to("analyst-de", Position(500, "b"), 2_000_000_000) == Position(
         500, "b"
     )
-    assert history_store.advance_read_up_to("analyst-de", Position(400, "z"), 2_000_000_000) == Position(
+    assert read_state_store.advance_read_up_to("analyst-de", Position(400, "z"), 2_000_000_000) == Position(
         500, "b"
     )
-    assert history_store.advance_read_up_to("analyst-de", Position(500, "c"), 2_000_000_000) == Position(
+    assert read_state_store.advance_read_up_to("analyst-de", Position(500, "c"), 2_000_000_000) == Position(
         500, "c"
     )
-    assert history_store.read_up_to("analyst-de") == Position(500, "c")
-    assert history_store.read_up_to("analyst-fr") is None
+    assert read_state_store.read_up_to("analyst-de") == Position(500, "c")
+    assert read_state_store.read_up_to("analyst-fr") is None
 
 
-def test_read_marks_are_per_user_and_cover_more_than_one_batch(history_store: DynamoDbHistory) -> None:
+def test_read_marks_are_per_user_and_cover_more_than_one_batch(read_state_store: DynamoDbReadState) -> None:
     marked = [f"e-{n}" for n in range(130)]  # more than a BatchWriteItem (25) and a BatchGetItem (100)
-    history_store.mark_read("analyst-de", marked, 2_000_000_000)
+    read_state_store.mark_read("analyst-de", marked, 2_000_000_000)
     asked = [*marked[::2], "never-marked"]
-    assert history_store.read_among("analyst-de", asked) == frozenset(marked[::2])
-    assert history_store.read_among("analyst-fr", asked) == frozenset()
+    assert read_state_store.read_among("analyst-de", asked) == frozenset(marked[::2])
+    assert read_state_store.read_among("analyst-fr", asked) == frozenset()
 
 
 def test_the_deployed_store_reaches_dynamodb_through_aws_endpoint_url_dynamodb(
@@ -130,14 +132,14 @@ def test_the_deployed_store_reaches_dynamodb_through_aws_endpoint_url_dynamodb(
     store.record(
         HistoryEntry("/markets/DE/VELA", Position(1, payload["eventId"]), json.dumps(payload), 2**31)
     )
-    found = DynamoDbHistory(table, dynamodb.client()).read(
+    found = DynamoDbHistory(HistoryTable(table, dynamodb.client())).read(
         parse_selector("c", "/markets/DE/VELA"), EVERYTHING, 5
     )
     assert [json.loads(n.notification) for n in found] == [payload]
 
 
 def test_a_missing_table_is_reported_as_history_unavailable(dynamodb: LocalDynamoDb) -> None:
-    store = DynamoDbHistory("no-such-table", dynamodb.client())
+    store = DynamoDbHistory(HistoryTable("no-such-table", dynamodb.client()))
     with pytest.raises(HistoryUnavailable, match="no-such-table"):
         store.read(parse_selector("channel", "/plants/WOB"), EVERYTHING, 5)
     with pytest.raises(HistoryUnavailable, match="/plants/WOB"):

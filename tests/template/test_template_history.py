@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from adapters.dynamodb_history import (
+from adapters.history_table import (
     NOTIFICATION,
     PARTITION_KEY,
     PREFIX_INDEXES,
