@@ -11,6 +11,7 @@ BENCHES = [
     "request_validation_bench",
     "appsync_bench",
     "request_reply_bench",
+    "history_bench",
 ]
 
 if __name__ == "__main__":

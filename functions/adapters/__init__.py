@@ -1,2 +1,3 @@
 """Adapters between the domain and AWS: the EventBridge publisher, the JWKS token verifier, request/reply over
-AppSync Events, and the validation worker's test-only fault injection."""
+AppSync Events, the notification history and read state on DynamoDB, and the validation worker's test-only
+fault injection."""

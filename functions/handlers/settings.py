@@ -45,6 +45,12 @@ def seconds(raw: str) -> float:
     return value
 
 
+def days(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit() and int(raw) >= 1):
+        raise ValueError("a whole number of days (1 or more)")
+    return int(raw)
+
+
 def enabled_or_disabled(raw: str) -> bool:
     if raw not in ("enabled", "disabled"):
         raise ValueError("`enabled` or `disabled`")
@@ -129,3 +135,31 @@ class AuthorizerSettings:
         parse=seconds,
         default=0.0,
     )
+
+
+def _history_table_name() -> Any:
+    return variable("HISTORY_TABLE_NAME", "the name of the notification history table")
+
+
+def _history_retention_days() -> Any:
+    return variable(
+        "HISTORY_RETENTION_DAYS",
+        "the days the history keeps a notification (HistoryRetentionDays)",
+        parse=days,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryRecorderSettings:
+    """The recorder writes every published notification to the history table, expiring after the retention."""
+
+    table_name: str = _history_table_name()
+    retention_days: int = _history_retention_days()
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryApiSettings:
+    """The history API reads the table and keeps each user's read state in it, for as long as the history."""
+
+    table_name: str = _history_table_name()
+    retention_days: int = _history_retention_days()

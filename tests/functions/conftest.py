@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from adapters.dynamodb_history import DynamoDbHistory
+from adapters.dynamodb_read_state import DynamoDbReadState
+from adapters.history_table import HistoryTable
 
+from tests.support.dynamodb import LocalDynamoDb, local_dynamodb
 from tests.support.fakes import InMemoryEventPublisher
 from tests.support.function_environment import use_function_environment
 from tests.support.lambda_functions import FakeLambdaContext, IdentityProvider, ec_key, rsa_key
@@ -48,3 +52,26 @@ def identity_provider(signing_keys: dict) -> Iterator[IdentityProvider]:
     provider.start()
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamodb() -> Iterator[LocalDynamoDb]:
+    """moto's DynamoDB server for the session; real boto3 talks to it over HTTP."""
+    with local_dynamodb() as server:
+        yield server
+
+
+@pytest.fixture
+def history_table(dynamodb: LocalDynamoDb) -> HistoryTable:
+    """A fresh table built from template.yaml's definition."""
+    return HistoryTable(dynamodb.new_history_table(), dynamodb.client(), sleep=lambda _: None)
+
+
+@pytest.fixture
+def history_store(history_table: HistoryTable) -> DynamoDbHistory:
+    return DynamoDbHistory(history_table)
+
+
+@pytest.fixture
+def read_state_store(history_table: HistoryTable) -> DynamoDbReadState:
+    return DynamoDbReadState(history_table)

@@ -13,8 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from adapters.dynamodb_history import DynamoDbHistory
+from adapters.dynamodb_read_state import DynamoDbReadState
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
-from handlers import authorizer, configuration_api, subscribe_guard, validation_worker
+from handlers import (
+    authorizer,
+    configuration_api,
+    history_api,
+    history_recorder,
+    subscribe_guard,
+    validation_worker,
+)
 from vehicle_config.events import VALIDATION_REQUESTED, VALIDATION_SOURCE, parse_validation_requested
 from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, is_channel_segment, is_client_scalar
 from vehicle_config.notifications import NOTIFICATIONS
@@ -38,10 +47,18 @@ def test_events_folder_holds_only_invoke_and_entries_files() -> None:
 
 @pytest.mark.parametrize("path", INVOKE_FILES, ids=lambda p: p.name)
 def test_invoke_sample_runs_through_its_function(
-    path: Path, publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
+    path: Path,
+    publisher: InMemoryEventPublisher,
+    history_store: DynamoDbHistory,
+    read_state_store: DynamoDbReadState,
+    monkeypatch: pytest.MonkeyPatch,
+    lambda_context: FakeLambdaContext,
 ) -> None:
     event = json.loads(path.read_text())
     name = path.name
+    monkeypatch.setattr(history_recorder, "history", lambda: history_store)
+    monkeypatch.setattr(history_api, "history", lambda: history_store)
+    monkeypatch.setattr(history_api, "read_state", lambda: read_state_store)
     if name.startswith("configuration-api-"):
         response = configuration_api.handler(event, lambda_context)
         assert response["statusCode"] in (200, 202), response["body"]
@@ -60,6 +77,11 @@ def test_invoke_sample_runs_through_its_function(
         except UnauthorizedException:
             decision = False
         assert decision is name.endswith("-allowed.json")
+    elif name.startswith("history-recorder-"):
+        assert history_recorder.handler(event, lambda_context) == {"events": event["events"]}
+    elif name.startswith("history-api-"):
+        response = history_api.handler(event, lambda_context)
+        assert response["statusCode"] == 200, response["body"]
     else:
         pytest.fail(f"{name}: no function claims this sample; name it after its function")
 

@@ -32,6 +32,8 @@ HANDLER_MODULES = {
     "ValidationWorkerFunction": "handlers/validation_worker.py",
     "TokenAuthorizerFunction": "handlers/authorizer.py",
     "SubscribeGuardFunction": "handlers/subscribe_guard.py",
+    "HistoryRecorderFunction": "handlers/history_recorder.py",
+    "HistoryApiFunction": "handlers/history_api.py",
 }
 
 

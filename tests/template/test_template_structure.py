@@ -10,6 +10,8 @@ import pytest
 from handlers.settings import (
     AuthorizerSettings,
     ConfigurationApiSettings,
+    HistoryApiSettings,
+    HistoryRecorderSettings,
     ValidationWorkerSettings,
     read_settings,
 )
@@ -33,6 +35,11 @@ FUNCTIONS = {
         {"JWKS_URL", "TOKEN_ISSUER", "TOKEN_AUDIENCE"},
     ),
     "SubscribeGuardFunction": ("handlers.subscribe_guard.handler", set()),
+    "HistoryRecorderFunction": (
+        "handlers.history_recorder.handler",
+        {"HISTORY_TABLE_NAME", "HISTORY_RETENTION_DAYS"},
+    ),
+    "HistoryApiFunction": ("handlers.history_api.handler", {"HISTORY_TABLE_NAME", "HISTORY_RETENTION_DAYS"}),
 }
 
 GLOBAL_ENVIRONMENT = {
@@ -48,7 +55,15 @@ GUARD_HANDLER = {
             "DataSourceName": {"Fn::GetAtt": ["SubscribeGuardDataSource", "Name"]},
             "LambdaConfig": {"InvokeType": "REQUEST_RESPONSE"},
         },
-    }
+    },
+    # EVENT: AppSync invokes the recorder asynchronously and broadcasts the publish unchanged.
+    "OnPublish": {
+        "Behavior": "DIRECT",
+        "Integration": {
+            "DataSourceName": {"Fn::GetAtt": ["HistoryRecorderDataSource", "Name"]},
+            "LambdaConfig": {"InvokeType": "EVENT"},
+        },
+    },
 }
 
 NAMESPACES = {
@@ -202,11 +217,20 @@ def test_namespace_auth_modes_and_subscribe_handler(resources: dict[str, Any], n
     assert properties.get("HandlerConfigs") == handlers
 
 
-def test_guard_data_source_role_may_invoke_only_the_guard(resources: dict[str, Any]) -> None:
-    source = resources["SubscribeGuardDataSource"]["Properties"]
+@pytest.mark.parametrize(
+    ("source_id", "function"),
+    [
+        ("SubscribeGuardDataSource", "SubscribeGuardFunction"),
+        ("HistoryRecorderDataSource", "HistoryRecorderFunction"),
+    ],
+)
+def test_each_data_source_role_may_invoke_only_its_function(
+    resources: dict[str, Any], source_id: str, function: str
+) -> None:
+    source = resources[source_id]["Properties"]
     assert source["Type"] == "AWS_LAMBDA"
     assert source["Name"].isalnum()
-    assert source["LambdaConfig"]["LambdaFunctionArn"] == {"Fn::GetAtt": ["SubscribeGuardFunction", "Arn"]}
+    assert source["LambdaConfig"]["LambdaFunctionArn"] == {"Fn::GetAtt": [function, "Arn"]}
     role_id = source["ServiceRoleArn"]["Fn::GetAtt"][0]
     role = resources[role_id]["Properties"]
     trust = role["AssumeRolePolicyDocument"]["Statement"]
@@ -216,7 +240,7 @@ def test_guard_data_source_role_may_invoke_only_the_guard(resources: dict[str, A
         {
             "Effect": "Allow",
             "Action": "lambda:InvokeFunction",
-            "Resource": {"Fn::GetAtt": ["SubscribeGuardFunction", "Arn"]},
+            "Resource": {"Fn::GetAtt": [function, "Arn"]},
         }
     ]
 
@@ -326,8 +350,15 @@ def test_dead_letter_queues_are_encrypted_and_admit_only_the_rules_that_use_them
     expanded: dict[str, Any],
 ) -> None:
     resources = expanded["Resources"]
-    queues = of_type(resources, "AWS::SQS::Queue")
-    assert set(queues) == {"NotificationDeadLetterQueue", "ValidationDeadLetterQueue"}
+    every_queue = of_type(resources, "AWS::SQS::Queue")
+    assert set(every_queue) == {
+        "NotificationDeadLetterQueue",
+        "ValidationDeadLetterQueue",
+        "HistoryRecorderFailureQueue",
+    }
+    # The recorder's failure queue is a Lambda destination: its role sends, no queue policy admits anyone.
+    queues = {name: q for name, q in every_queue.items() if name != "HistoryRecorderFailureQueue"}
+    assert every_queue["HistoryRecorderFailureQueue"]["Properties"]["SqsManagedSseEnabled"] is True
     policies = {
         p["Properties"]["Queues"][0]["Ref"]: p["Properties"]["PolicyDocument"]["Statement"]
         for p in of_type(resources, "AWS::SQS::QueuePolicy").values()
@@ -425,14 +456,24 @@ def test_the_configuration_api_reaches_the_events_api_endpoints_and_outlives_the
         ("ConfigurationApiFunction", ConfigurationApiSettings),
         ("ValidationWorkerFunction", ValidationWorkerSettings),
         ("TokenAuthorizerFunction", AuthorizerSettings),
+        ("HistoryRecorderFunction", HistoryRecorderSettings),
+        ("HistoryApiFunction", HistoryApiSettings),
     ],
 )
 def test_the_template_sets_every_variable_the_functions_settings_require(
-    resources: dict[str, Any], function: str, settings: type[Any]
+    template: dict[str, Any], function: str, settings: type[Any]
 ) -> None:
-    variables = resources[function]["Properties"]["Environment"]["Variables"]
-    # Intrinsics resolve at deploy time; any non-empty value proves the variable is there.
-    read_settings(settings, {name: "set-by-the-template" for name in variables})
+    variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+    parameters = template["Parameters"]
+
+    def deployed(value: Any) -> str:
+        # A parameter's default is what a deployment gets; other intrinsics resolve at deploy time, where
+        # any non-empty value proves the variable is there.
+        if isinstance(value, dict) and "Default" in parameters.get(value.get("Ref", ""), {}):
+            return str(parameters[value["Ref"]]["Default"])
+        return "set-by-the-template"
+
+    read_settings(settings, {name: deployed(value) for name, value in variables.items()})
 
 
 def test_http_api_uses_the_jwt_authorizer_by_default_on_every_route(resources: dict[str, Any]) -> None:
@@ -442,12 +483,19 @@ def test_http_api_uses_the_jwt_authorizer_by_default_on_every_route(resources: d
         "issuer": {"Ref": "TokenIssuer"},
         "audience": [{"Ref": "TokenAudience"}],
     }
-    events = resources["ConfigurationApiFunction"]["Properties"]["Events"].values()
+    events = [
+        event
+        for function in ("ConfigurationApiFunction", "HistoryApiFunction")
+        for event in resources[function]["Properties"]["Events"].values()
+    ]
     routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events if e["Type"] == "HttpApi"}
     assert routes == {
         ("POST", "/configurations/validate"),
         ("POST", "/configurations/batches"),
         ("POST", "/validations"),
+        ("GET", "/notifications"),
+        ("POST", "/notifications/read"),
+        ("GET", "/notifications/unread-count"),
     }
     for event in events:
         assert event["Properties"]["ApiId"] == {"Ref": "ConfigurationHttpApi"}
@@ -469,6 +517,7 @@ def test_alarms_watch_queue_depth_and_each_notification_rule(resources: dict[str
     assert watched[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == {
         "NotificationDeadLetterQueue",
         "ValidationDeadLetterQueue",
+        "HistoryRecorderFailureQueue",
     }
     assert watched[("AWS/Events", "FailedInvocations")] == set(NOTIFICATION_RULES)
     assert resources["ConfigurationValidatedRuleFailedInvocationsAlarm"]["Properties"]["Dimensions"] == [

@@ -38,14 +38,19 @@ def calls(stack: LocalStack, operation: str) -> list[dict[str, Any]]:
     return [request for op, request in stack.eventbridge_calls if op == operation]
 
 
-def test_the_four_functions_with_their_handlers_and_environment(stack: LocalStack) -> None:
+def test_the_six_functions_with_their_handlers_and_environment(stack: LocalStack) -> None:
     functions = {f.name: f for f in stack.functions}
     assert {name: f.handler for name, f in functions.items()} == {
         "ConfigurationApiFunction": "handlers.configuration_api.handler",
         "ValidationWorkerFunction": "handlers.validation_worker.handler",
         "TokenAuthorizerFunction": "handlers.authorizer.handler",
         "SubscribeGuardFunction": "handlers.subscribe_guard.handler",
+        "HistoryRecorderFunction": "handlers.history_recorder.handler",
+        "HistoryApiFunction": "handlers.history_api.handler",
     }
+    for name in ("HistoryRecorderFunction", "HistoryApiFunction"):
+        assert functions[name].environment["HISTORY_RETENTION_DAYS"] == "30", name
+        assert functions[name].environment["HISTORY_TABLE_NAME"], name  # the table's local name
     assert {f.code_dir for f in functions.values()} == {TEMPLATE.parent / "functions"}
     assert {f.runtime for f in functions.values()} == {"python3.13"}
     assert functions["ConfigurationApiFunction"].environment["EVENT_BUS_NAME"] == "vehicle-config"
@@ -106,6 +111,10 @@ def test_appsync_namespaces_and_authorizer_wiring(stack: LocalStack) -> None:
         assert namespace is not None and namespace.on_subscribe is not None
         assert guard_sources[str(namespace.on_subscribe.data_source)].endswith(
             ":function:SubscribeGuardFunction"
+        )
+        assert namespace.on_publish is not None and namespace.on_publish.invoke_type == "EVENT"
+        assert guard_sources[str(namespace.on_publish.data_source)].endswith(
+            ":function:HistoryRecorderFunction"
         )
     (key,) = api.api_keys
     assert key.value == "da2-project"
