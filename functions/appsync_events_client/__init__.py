@@ -5,7 +5,7 @@ Public API: `EventsClient`, the auth strategies `ApiKeyAuth` / `TokenAuth` / `Ia
 
 It lives in functions/ so Lambda functions ship it (the configuration API waits for replies with it); the
 local cloud's CLI and tests import the same package. Runtime dependencies:
-aiohttp, websockets and botocore (packaging/locks/configuration-api.txt pins them for the function that uses it).
+aiohttp, websockets and botocore (functions/requirements.txt lists the first two; Lambda has botocore).
 """
 
 from .auth import ApiKeyAuth, Auth, IamAuth, TokenAuth
