@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.appsync_server import api_config, raw_client, run
+from tests.support.appsync_server import api_config, raw_client, run, running_server
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.aws_account import LOCAL_ACCOUNT
@@ -231,3 +232,20 @@ def test_an_upgraded_websocket_outlives_the_header_and_idle_deadlines() -> None:
 def test_timeouts_must_be_positive(field: str) -> None:
     with pytest.raises(ValueError, match=f"{field} must be a positive number of seconds"):
         ConnectionTimeouts(**{field: 0})
+
+
+def test_the_tls_listener_keeps_the_same_deadlines() -> None:
+    async def main() -> None:
+        async with running_server(api_config(), tls=True, timeouts=FAST) as server:
+            assert server.tls_port is not None and server.tls_cert_path is not None
+            context = ssl.create_default_context(cafile=str(server.tls_cert_path))
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", server.tls_port, ssl=context, server_hostname="127.0.0.1"
+            )
+            writer.write(b"GET /event HTTP/1.1\r\nHost: local\r\n")
+            answer = await closed_by_server(reader)
+            assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+            assert server.connection_counters.header_timeouts == 1
+            writer.close()
+
+    run(main())

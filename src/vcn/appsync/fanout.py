@@ -232,17 +232,18 @@ class Outbox:
         self._queued = 0
 
     async def _write_forever(self) -> None:
-        frames = self._frames
+        frames, budget = self._frames, self._budget
         while True:
             if not frames:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
             frame = frames.popleft()
-            self._queued -= len(frame)
-            self._budget.queued -= len(frame)
+            size = len(frame)
+            self._queued -= size
+            budget.queued -= size
             if not frames:
-                self._budget.caught_up(self)
+                budget.caught_up(self)
             self._sending = True
             try:
                 await self._sink.send(frame)
