@@ -81,7 +81,17 @@ def test_demo_stream_reaches_the_demo_analysts(local_cloud: RunningCloud) -> Non
 
 def test_metrics_and_an_empty_dead_letter_queue(local_cloud: RunningCloud) -> None:
     metrics = json.loads(local_cloud.vcn("metrics").stdout)
-    assert sum(target["Invocations"] for target in metrics["targets"]) > 0
+    assert sum(target["Invocations"] for target in metrics["eventbridge"]["targets"]) > 0
+    appsync = metrics["appsync"]
+    assert appsync["SlowSubscriberQueuedBytesCap"] == 256 * 1024 * 1024
+    assert (
+        appsync["SlowSubscribersDroppedOverTotalCap"]
+        == appsync["SlowSubscribersDroppedOverConnectionCap"]
+        == 0
+    )
+    assert {"ActiveConnections", "OutboundMessages", "IdleConnectionsClosed", "RequestHeaderTimeouts"} <= set(
+        appsync
+    )
     listed = local_cloud.vcn("dlq", "list")
     assert listed.returncode == 0 and listed.stdout.strip() == "no dead-letter messages"
     shown = local_cloud.vcn("dlq", "show", "no-such-id")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vcn import json_limits
 from vcn.appsync.authorization import Authorizer, AuthRequest, Grant
 from vcn.appsync.channels import Channel, parse_channel
 from vcn.appsync.config import EventApiConfig, Namespace
@@ -119,15 +120,24 @@ class EventApi:
                     f"event {index} must be a string holding JSON, e.g. JSON.stringify(value)",
                     websocket=websocket,
                 )
-            if len(event.encode()) > limits.max_event_bytes:
+            try:
+                size = len(event.encode())
+            except UnicodeEncodeError as exc:
+                raise invalid_input(
+                    f"event {index} holds a lone surrogate ({event[exc.start]!r}) at character {exc.start},"
+                    " which is not text; escape pairs must be complete",
+                    websocket=websocket,
+                ) from None
+            if size > limits.max_event_bytes:
                 raise invalid_input(
                     f"event {index} exceeds the {limits.max_event_bytes // 1024} KB event size limit",
                     websocket=websocket,
                 )
             try:
-                json.loads(event)
-            except ValueError:
-                raise invalid_input(f"event {index} is not valid JSON", websocket=websocket) from None
+                json_limits.loads(event)
+            except json_limits.JsonRefused as exc:
+                # Subscribers parse every event: only valid JSON is ever broadcast.
+                raise invalid_input(f"event {index} is not valid JSON: {exc}", websocket=websocket) from None
             texts.append(event)
         return texts
 

@@ -135,8 +135,10 @@ class Authorizer:
         if not value:
             return None
         now = self._clock()
+        # Bytes, not str: compare_digest refuses non-ASCII text, and a header may carry any byte.
+        offered = value.encode("utf-8", "surrogatepass")
         for key in self._config.api_keys:
-            if hmac.compare_digest(key.value, value):
+            if hmac.compare_digest(key.value.encode(), offered):
                 if key.expires <= now:
                     logger.warning(
                         "API key %s expired at %s; issue a new key (the AWS::AppSync::ApiKey's Expires)",
@@ -242,19 +244,22 @@ class Authorizer:
             return None
         signer = SigV4Auth(Credentials(access_key, secret), "appsync", region)
         signed_headers = {name: headers[name] for name in signed_names}
-        for body in request.signed_bodies():
-            aws_request = AWSRequest(
-                method="POST", url=f"https://{headers['host']}/event", data=body, headers=signed_headers
-            )
-            aws_request.context["timestamp"] = amz_date
-            canonical = signer.canonical_request(aws_request)
-            if "x-amz-content-sha256" in signed_headers and not canonical.endswith(
-                signer.payload(aws_request)
-            ):
-                continue
-            expected = signer.signature(signer.string_to_sign(aws_request, canonical), aws_request)
-            if hmac.compare_digest(expected, match["signature"]):
-                return Grant("AWS_IAM", self._iam_identity(access_key, request.source_ip))
+        try:
+            for body in request.signed_bodies():
+                aws_request = AWSRequest(
+                    method="POST", url=f"https://{headers['host']}/event", data=body, headers=signed_headers
+                )
+                aws_request.context["timestamp"] = amz_date
+                canonical = signer.canonical_request(aws_request)
+                if "x-amz-content-sha256" in signed_headers and not canonical.endswith(
+                    signer.payload(aws_request)
+                ):
+                    continue
+                expected = signer.signature(signer.string_to_sign(aws_request, canonical), aws_request)
+                if hmac.compare_digest(expected, match["signature"]):
+                    return Grant("AWS_IAM", self._iam_identity(access_key, request.source_ip))
+        except ValueError as exc:  # a host or header value botocore cannot canonicalise: no client signed it
+            logger.info("SigV4 signature refused: %s", exc)
         return None
 
     def _iam_identity(self, access_key: str, source_ip: str) -> dict[str, Any]:

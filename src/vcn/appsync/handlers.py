@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from vcn.appsync.channels import Channel
 from vcn.appsync.config import EventApiConfig, HandlerConfig, Namespace
-from vcn.appsync.protocol import dumps, handler_failed, publish_denied, subscription_denied
+from vcn.appsync.protocol import event_json, handler_failed, publish_denied, subscription_denied
 from vcn.invoker import FunctionError, FunctionNotFound, LambdaInvoker
 
 logger = logging.getLogger("vcn.appsync")
@@ -179,7 +179,12 @@ class ChannelHandlers:
                 if original is not None:
                     outcome.failed.append((original, str(item["error"])))
                 continue
-            text = dumps(item.get("payload"))
+            try:
+                text = event_json(item.get("payload"))
+            except ValueError as exc:  # never broadcast what subscribers cannot parse
+                if original is not None:
+                    outcome.failed.append((original, f"onPublish returned a payload that is not JSON: {exc}"))
+                continue
             if len(text) > self._max_event_bytes:
                 outcome.oversized += 1
                 if original is not None:

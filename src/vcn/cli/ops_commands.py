@@ -118,16 +118,31 @@ def run_redrive(args: argparse.Namespace) -> int:
     return 1 if report.get("Failed") else 0
 
 
+def _local_metrics(url: str) -> Any:
+    try:
+        response = requests.get(url, timeout=10)
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        raise CliError(f"cannot read metrics at {url} ({exc}); is `vcn local up` running?") from None
+    return response.json()
+
+
+def appsync_metrics_url(appsync_http: str) -> str:
+    """The local AppSync server's counters sit next to its publish endpoint (`.../event`)."""
+    return appsync_http.rstrip("/").removesuffix("/event") + METRICS_PATH
+
+
 def run_metrics(args: argparse.Namespace) -> int:
     target = target_of(args)
     if target.eventbridge_url is not None:
-        url = target.eventbridge_url.rstrip("/") + METRICS_PATH
-        try:
-            response = requests.get(url, timeout=10)
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise CliError(f"cannot read metrics at {url} ({exc}); is `vcn local up` running?") from None
-        print(json.dumps(response.json(), indent=2))
+        report = {
+            "eventbridge": _local_metrics(target.eventbridge_url.rstrip("/") + METRICS_PATH),
+            # null when the template has no AppSync Events API
+            "appsync": _local_metrics(appsync_metrics_url(target.appsync_http))
+            if target.appsync_http
+            else None,
+        }
+        print(json.dumps(report, indent=2))
         return 0
     cloudwatch = target.boto3_client("cloudwatch")
     now = dt.datetime.now(dt.UTC)
@@ -185,7 +200,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         parents=[target_options()],
         help="print delivery metrics",
         description="Print EventBridge delivery metrics: Invocations, FailedInvocations, "
-        "InvocationsSentToDLQ, "
-        "ThrottledRules (local cloud: since start; stack: CloudWatch, last hour).",
+        "InvocationsSentToDLQ, ThrottledRules (local cloud: since start, under `eventbridge`; stack: "
+        "CloudWatch, last hour). On the local cloud also AppSync Events counters under `appsync`: "
+        "connections, messages sent, slow subscribers dropped, connections closed by deadlines.",
     )
     metrics.set_defaults(run=run_metrics)
