@@ -69,10 +69,7 @@ class EventApi:
                 AuthRequest("EVENT_CONNECT", headers, None, lambda: [b"{}"], source_ip)
             )
         except AppSyncError as error:
-            if error.status < 500:
-                counts.connect_client_error += 1
-            else:
-                counts.connect_server_error += 1
+            counts.refused("connect", error.status)
             raise
         counts.connect_success += 1
         return grant
@@ -84,10 +81,7 @@ class EventApi:
         try:
             channel = await self._admit_subscription(raw_channel, headers, source_ip)
         except AppSyncError as error:
-            if error.status < 500:
-                self.counts.subscribe_client_error += 1
-            else:
-                self.counts.subscribe_server_error += 1
+            self.counts.refused("subscribe", error.status)
             raise
         self.counts.subscribe_success += 1
         return channel
@@ -125,11 +119,8 @@ class EventApi:
                 signed=signed_bodies,
             )
         except AppSyncError as error:
-            refused = len(raw_events) if isinstance(raw_events, list) and raw_events else 1
-            if error.status < 500:
-                self.counts.publish_events_client_error += refused
-            else:
-                self.counts.publish_events_server_error += refused
+            events = len(raw_events) if isinstance(raw_events, list) and raw_events else 1
+            self.counts.refused("publish_events", error.status, events)
             raise
         self.counts.publish_events_success += len(result.successful)
         self.counts.publish_events_client_error += len(result.failed)

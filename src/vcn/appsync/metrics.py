@@ -38,6 +38,11 @@ class OperationCounts:
     publish_events_client_error: int = 0
     publish_events_server_error: int = 0
 
+    def refused(self, operation: str, status: int, amount: int = 1) -> None:
+        """Count a refused `connect`, `subscribe` or `publish_events`: the client's error below status 500."""
+        name = f"{operation}_{'client' if status < 500 else 'server'}_error"
+        setattr(self, name, getattr(self, name) + amount)
+
     def totals(self) -> dict[str, int]:
         """The counts under their AWS/AppSync names (`connect_requests` -> `ConnectRequests`)."""
         return {
