@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class MetricKey:
-    """One metric: namespace, name and dimensions (name/value pairs, kept sorted by name)."""
+class MetricKey(NamedTuple):
+    """One metric: namespace, name and dimensions (name/value pairs, kept sorted by name).
+
+    A named tuple, so hashing and comparing it (the collector and the store do it for every reading) is done
+    in C.
+    """
 
     namespace: str
     name: str

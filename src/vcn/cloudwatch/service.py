@@ -28,8 +28,9 @@ log = logging.getLogger("vcn.cloudwatch")
 TICK_CLOUD_SECONDS = 10.0
 MIN_TICK_REAL_SECONDS = 0.05
 MAX_TICK_REAL_SECONDS = 1.0
-# Datapoints are kept at least this long (cloud seconds), for `vcn metrics` and late EMF lines.
-MIN_RETENTION_SECONDS = 3 * 3600.0
+# Datapoints are kept at least this long (cloud seconds), for late EMF lines; pruned once a cloud minute.
+MIN_RETENTION_SECONDS = 3600.0
+PRUNE_EVERY_SECONDS = 60.0
 
 
 class LocalCloudWatch:
@@ -41,6 +42,7 @@ class LocalCloudWatch:
         self.monitor = AlarmMonitor(alarms, self.store, clock.now())
         self.warnings: list[str] = []
         self._task: asyncio.Task[None] | None = None
+        self._pruned = clock.now()
 
     def add_source(self, source: MetricSource) -> None:
         self.collector.add_source(source)
@@ -62,7 +64,7 @@ class LocalCloudWatch:
                 )
         for warning in self.warnings:
             log.warning("%s", warning)
-        if any(alarm.actions for alarm in alarms):
+        if alarms:
             log.info(
                 "alarm actions (SNS topics and the like) are not delivered locally: a state change is logged "
                 "here and shown by `vcn alarms`"
@@ -73,7 +75,9 @@ class LocalCloudWatch:
         now = self.clock.now()
         self.collector.collect(now)
         changes = self.monitor.evaluate_due(now)
-        self.store.prune(now - max(MIN_RETENTION_SECONDS, self.monitor.longest_range_seconds()))
+        if now - self._pruned >= PRUNE_EVERY_SECONDS:
+            self.store.prune(now - max(MIN_RETENTION_SECONDS, self.monitor.longest_range_seconds()))
+            self._pruned = now
         return changes
 
     async def start(self) -> None:

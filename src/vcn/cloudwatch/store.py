@@ -23,17 +23,24 @@ class MetricTotals:
 
 
 class _Series:
-    __slots__ = ("latest", "points", "times", "total")
+    __slots__ = ("count", "latest", "maximum", "minimum", "points", "times", "total")
 
     def __init__(self, first: Datapoint) -> None:
         self.points: list[Datapoint] = []
         self.times: list[float] = []
-        self.total = first.statistics
+        stats = first.statistics
+        # Totals since start, kept as plain numbers: this runs for every datapoint of every tick.
+        self.count, self.total, self.minimum, self.maximum = 0.0, 0.0, stats.minimum, stats.maximum
         self.latest = first
 
-    def add(self, point: Datapoint, first: bool) -> None:
-        if not first:
-            self.total = self.total.merge(point.statistics)
+    def add(self, point: Datapoint) -> None:
+        stats = point.statistics
+        self.count += stats.sample_count
+        self.total += stats.sum
+        if stats.minimum < self.minimum:
+            self.minimum = stats.minimum
+        if stats.maximum > self.maximum:
+            self.maximum = stats.maximum
         if point.timestamp >= self.latest.timestamp:
             self.latest = point
         if not self.times or point.timestamp >= self.times[-1]:
@@ -44,6 +51,10 @@ class _Series:
         index = bisect.bisect_right(self.times, point.timestamp)
         self.times.insert(index, point.timestamp)
         self.points.insert(index, point)
+
+    @property
+    def statistics(self) -> StatisticSet:
+        return StatisticSet(self.count, self.total, self.minimum, self.maximum)
 
 
 class MetricStore:
@@ -56,9 +67,7 @@ class MetricStore:
         series = self._series.get(key)
         if series is None:
             series = self._series[key] = _Series(point)
-            series.add(point, first=True)
-            return
-        series.add(point, first=False)
+        series.add(point)
 
     def put_value(self, key: MetricKey, timestamp: float, value: float) -> None:
         self.put(key, Datapoint(timestamp, StatisticSet(1.0, value, value, value), (value,)))
@@ -80,7 +89,7 @@ class MetricStore:
         """Each metric's totals since start, ordered by namespace, name and dimensions."""
         for key in sorted(self._series, key=lambda k: (k.namespace, k.name, k.dimensions)):
             series = self._series[key]
-            yield MetricTotals(key, series.total, series.latest)
+            yield MetricTotals(key, series.statistics, series.latest)
 
     def prune(self, before: float) -> None:
         """Forget datapoints older than `before` (totals are kept)."""

@@ -40,15 +40,22 @@ class EventBridgeRuleMetrics:
 
     def __init__(self, service: EventBridgeService) -> None:
         self.service = service
+        self._keys: dict[tuple[str, str], MetricKey] = {}  # read every tick: built once per rule and metric
+
+    def _key(self, rule_arn: str, name: str) -> MetricKey:
+        key = self._keys.get((rule_arn, name))
+        if key is None:
+            key = self._keys[(rule_arn, name)] = MetricKey.of(EVENTS, name, rule_dimensions(rule_arn))
+        return key
 
     def read(self) -> Iterator[Reading]:
         metrics = self.service.metrics
         for rule_arn, totals in metrics.rule_totals().items():
-            dimensions = rule_dimensions(rule_arn)
             for name, count in totals.items():
-                yield Tally(MetricKey.of(EVENTS, name, dimensions), count, count)
+                if count:  # a count that never moved has nothing to report
+                    yield Tally(self._key(rule_arn, name), count, count)
         for rule_arn, latencies in metrics.take_latencies().items():
-            yield Samples(MetricKey.of(EVENTS, LATENCY, rule_dimensions(rule_arn)), latencies)
+            yield Samples(self._key(rule_arn, LATENCY), latencies)
 
     def catalog(self) -> Iterator[CatalogEntry]:
         resources = self.service.resources
