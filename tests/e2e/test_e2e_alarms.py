@@ -8,6 +8,7 @@ destination whose endpoint refuses connections; recovery points it back at AppSy
 The template's FailedInvocations alarms must name the dimensions AWS/Events reports for a rule on a custom bus
 (EventBusName and RuleName). `project_copy` adds EventBusName to any of them that lacks it and says so; once
 template.yaml names both, the copy is the template unchanged and this test checks the template's own alarms.
+The last test removes EventBusName from one alarm on purpose: `vcn local up` reports it at start.
 """
 
 from __future__ import annotations
@@ -57,19 +58,35 @@ def _add_bus_dimension(template: dict[str, Any]) -> list[str]:
     return fixed
 
 
-@pytest.fixture(scope="module")
-def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project with its template's FailedInvocations alarms given both dimensions (a no-op once the
-    template has them); code, console and pyproject.toml are the project's own, linked."""
-    folder = tmp_path_factory.mktemp("project")
+def _strip_bus_dimension(template: dict[str, Any], alarm: str) -> None:
+    properties = template["Resources"][alarm]["Properties"]
+    properties["Dimensions"] = [d for d in properties["Dimensions"] if d["Name"] != "EventBusName"]
+
+
+def copy_project(folder: Path, change: Callable[[dict[str, Any]], object]) -> Path:
+    """The project with a changed template; code, console and pyproject.toml are the project's own, linked."""
+    folder.mkdir(parents=True, exist_ok=True)
     template = load_template_file(ROOT / "template.yaml")
-    fixed = _add_bus_dimension(template)
-    if fixed:
-        print(f"template.yaml alarms without EventBusName, corrected in the test copy: {', '.join(fixed)}")
+    change(template)
     (folder / "template.yaml").write_text(json.dumps(template, indent=1))  # JSON is YAML to the loader
     for name in ("functions", "web", "pyproject.toml"):
         os.symlink(ROOT / name, folder / name)
     return folder / "template.yaml"
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project with its template's FailedInvocations alarms given both dimensions (a no-op once the
+    template has them)."""
+
+    def correct(template: dict[str, Any]) -> None:
+        fixed = _add_bus_dimension(template)
+        if fixed:
+            print(
+                f"template.yaml alarms without EventBusName, corrected in the test copy: {', '.join(fixed)}"
+            )
+
+    return copy_project(tmp_path_factory.mktemp("project"), correct)
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +231,22 @@ def test_alarms_go_to_alarm_while_appsync_is_unreachable_and_back_to_ok_after_re
     assert failed["Namespace"] == "AWS/Events" and failed["Sum"] == EVENTS
     assert {"Name": "EventBusName", "Value": bus} in failed["Dimensions"]
     assert any(target["RuleArn"].endswith(f"/{RULE}") for target in metrics["targets"])  # the old view stays
+
+
+def test_an_alarm_without_the_bus_dimension_is_reported_at_start_with_the_fix(tmp_path: Path) -> None:
+    template = copy_project(tmp_path / "project", lambda t: _strip_bus_dimension(t, RULE_ALARM))
+    running = start_cloud(tmp_path / "state", "--template", str(template))
+    try:
+        listed = running.vcn("alarms")
+        bus = running.info["eventBusName"]
+    finally:
+        stop_cloud(running)
+    expected = (
+        f"alarm {RULE_ALARM} watches AWS/Events FailedInvocations with {{RuleName={RULE}}}, which matches no "
+        "metric the local cloud emits, so it never sees data: a metric matches only with its exact dimension "
+        f"set, in AWS too; what would match: AWS/Events FailedInvocations with {{EventBusName={bus}, "
+        f"RuleName={RULE}}} (rule {RULE} is on custom bus {bus}, which reports EventBusName and RuleName "
+        "together)"
+    )
+    assert expected in running.log_path.read_text(errors="replace")
+    assert listed.returncode == 0 and f"warning: {expected}" in listed.stderr.splitlines()
