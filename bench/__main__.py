@@ -12,6 +12,7 @@ BENCHES = [
     "appsync_bench",
     "request_reply_bench",
     "history_bench",
+    "cloudwatch_bench",
 ]
 
 if __name__ == "__main__":

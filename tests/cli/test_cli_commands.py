@@ -33,6 +33,7 @@ COMMANDS = [
     ["dlq", "show"],
     ["dlq", "redrive"],
     ["metrics"],
+    ["alarms"],
 ]
 
 
@@ -150,6 +151,10 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
     assert result.returncode == 1 and "is not Key=Value" in result.stderr
     result = vcn("local", "up", "--env-vars", str(tmp_path / "env.json"), "--state-dir", str(tmp_path))
     assert result.returncode == 1 and "env.json: cannot read it" in result.stderr
+    for scale in ("0", "-2", "nan", "inf"):
+        result = vcn("local", "up", "--time-scale", scale, "--state-dir", str(tmp_path))
+        assert result.returncode == 1, scale
+        assert "--time-scale must be a positive number" in result.stderr and "1 is real time" in result.stderr
     assert not (tmp_path / "local.json").exists()
 
 
@@ -186,7 +191,7 @@ def test_commands_refuse_a_local_json_whose_cloud_was_killed(tmp_path: Path) -> 
         f"error: no local cloud is running for state dir {tmp_path} (stale local.json from pid {cloud.pid}, "
         "which is gone); start one with `vcn local up`, which replaces it\n"
     )
-    for command in (["token", "--user", "analyst-de"], ["metrics"], ["dlq", "list"]):
+    for command in (["token", "--user", "analyst-de"], ["metrics"], ["dlq", "list"], ["alarms"]):
         result = vcn(*command, "--state-dir", str(tmp_path))
         assert (result.returncode, result.stderr) == (1, expected), command
     assert (tmp_path / "local.json").exists(), "reading commands leave it to the next `vcn local up`"

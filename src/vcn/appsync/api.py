@@ -19,7 +19,14 @@ from vcn.appsync.channels import Channel, parse_channel
 from vcn.appsync.config import EventApiConfig, Namespace
 from vcn.appsync.fanout import FanOut
 from vcn.appsync.handlers import ChannelHandlers, IncomingEvent
-from vcn.appsync.protocol import AppSyncLimits, invalid_input, too_many_events, unknown_namespace
+from vcn.appsync.metrics import OperationCounts
+from vcn.appsync.protocol import (
+    AppSyncError,
+    AppSyncLimits,
+    invalid_input,
+    too_many_events,
+    unknown_namespace,
+)
 from vcn.appsync.subscriptions import SubscriptionIndex
 from vcn.invoker import LambdaInvoker
 
@@ -47,6 +54,7 @@ class EventApi:
         self.fanout = FanOut(self.index)
         self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials)
         self.handlers = ChannelHandlers(config, invoker, max_event_bytes=self.limits.max_event_bytes)
+        self.counts = OperationCounts()
 
     def namespace(self, channel: Channel) -> Namespace:
         ns = self.config.namespace(channel.namespace)
@@ -55,14 +63,33 @@ class EventApi:
         return ns
 
     async def connect(self, headers: Mapping[str, str], source_ip: str) -> Grant:
-        return await self.authorizer.authorize(
-            AuthRequest("EVENT_CONNECT", headers, None, lambda: [b"{}"], source_ip)
-        )
+        counts = self.counts
+        counts.connect_requests += 1
+        try:
+            grant = await self.authorizer.authorize(
+                AuthRequest("EVENT_CONNECT", headers, None, lambda: [b"{}"], source_ip)
+            )
+        except AppSyncError as error:
+            counts.refused("connect", error.status)
+            raise
+        counts.connect_success += 1
+        return grant
 
     async def admit_subscription(
         self, raw_channel: object, headers: Mapping[str, str], source_ip: str
     ) -> Channel:
         """Validate, authorize and run onSubscribe for a subscription; raise AppSyncError when refused."""
+        try:
+            channel = await self._admit_subscription(raw_channel, headers, source_ip)
+        except AppSyncError as error:
+            self.counts.refused("subscribe", error.status)
+            raise
+        self.counts.subscribe_success += 1
+        return channel
+
+    async def _admit_subscription(
+        self, raw_channel: object, headers: Mapping[str, str], source_ip: str
+    ) -> Channel:
         channel = parse_channel(raw_channel, allow_wildcard=True)
         ns = self.namespace(channel)
         grant = await self.authorizer.authorize(
@@ -83,10 +110,37 @@ class EventApi:
         source_ip: str,
         signed_bodies: SignedBodies | None = None,
     ) -> PublishResult:
+        try:
+            result = await self._publish(
+                raw_channel,
+                raw_events,
+                headers,
+                websocket=websocket,
+                source_ip=source_ip,
+                signed=signed_bodies,
+            )
+        except AppSyncError as error:
+            events = len(raw_events) if isinstance(raw_events, list) and raw_events else 1
+            self.counts.refused("publish_events", error.status, events)
+            raise
+        self.counts.publish_events_success += len(result.successful)
+        self.counts.publish_events_client_error += len(result.failed)
+        return result
+
+    async def _publish(
+        self,
+        raw_channel: object,
+        raw_events: object,
+        headers: Mapping[str, str],
+        *,
+        websocket: bool,
+        source_ip: str,
+        signed: SignedBodies | None,
+    ) -> PublishResult:
         channel = parse_channel(raw_channel, allow_wildcard=False)
         texts = self._validate_events(raw_events, websocket=websocket)
         ns = self.namespace(channel)
-        bodies = signed_bodies or _bodies({"channel": raw_channel, "events": raw_events}, channel)
+        bodies = signed or _bodies({"channel": raw_channel, "events": raw_events}, channel)
         grant = await self.authorizer.authorize(
             AuthRequest("EVENT_PUBLISH", headers, channel, bodies, source_ip)
         )

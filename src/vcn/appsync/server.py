@@ -29,6 +29,7 @@ from vcn.appsync.authorization import normalize_headers
 from vcn.appsync.channels import validate_subscription_id
 from vcn.appsync.config import EventApiConfig
 from vcn.appsync.fanout import OutboundBudget, Outbox
+from vcn.appsync.metrics import OUTBOUND_MESSAGES, ApiActivity
 from vcn.appsync.protocol import AppSyncError, AppSyncLimits
 from vcn.appsync.subscriptions import Subscription
 from vcn.appsync.tls import TlsFiles, ensure_tls_files
@@ -174,6 +175,12 @@ class AppSyncEventsServer:
 
     def forget(self, connection: RealtimeConnection) -> None:
         self._connections.discard(connection)
+
+    def activity(self) -> ApiActivity:
+        """The API's AWS/AppSync metrics now (cumulative counts, and the connections open)."""
+        counts = self.api.counts.totals()
+        counts[OUTBOUND_MESSAGES] = self.api.fanout.delivered
+        return ApiActivity(self.config.api_id, counts, len(self._connections))
 
     # ---- HTTP publish
 

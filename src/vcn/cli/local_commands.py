@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def run_up(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.parameter_overrides)
     env_vars = _env_vars(args.env_vars)
     ports = chosen_ports(args)
+    if not (math.isfinite(args.time_scale) and args.time_scale > 0):
+        raise CliError(f"--time-scale must be a positive number (got {args.time_scale:g}); 1 is real time")
     state_dir = args.state_dir or default_state_dir()
     try:
         # A cloud already running on this folder is named before its ports are reported as taken.
@@ -105,6 +108,7 @@ def run_up(args: argparse.Namespace) -> int:
         eventbridge_settings=settings,
         grace_seconds=args.grace_seconds,
         profile=project_profile(template),
+        time_scale=args.time_scale,
     )
     try:
         serve(config, demo_rate=args.demo_rate if args.demo else None)
@@ -198,6 +202,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     up.add_argument(
         "--grace-seconds", type=float, default=5.0, help="at shutdown, time for pending deliveries (5)"
+    )
+    up.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="run CloudWatch's clock N times faster: metric periods and alarm evaluations (e.g. 60: a "
+        "minute of alarm time passes in a second); deliveries and retries keep real time (1)",
     )
     up.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     up.set_defaults(run=run_up)

@@ -11,7 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vcn.cli import channel_commands, event_commands, local_commands, ops_commands, token_command
+from vcn.cli import (
+    alarm_command,
+    channel_commands,
+    event_commands,
+    local_commands,
+    ops_commands,
+    token_command,
+)
 from vcn.cli.errors import CliError
 from vcn.local.profile import NO_PROFILE, AppProfile, ProfileError, find_profile
 
@@ -29,6 +36,7 @@ def build_parser(profile: AppProfile = NO_PROFILE) -> argparse.ArgumentParser:
     channel_commands.add_parsers(commands)
     event_commands.add_parsers(commands)
     ops_commands.add_parsers(commands)
+    alarm_command.add_parser(commands)
     if profile.add_commands is not None:
         profile.add_commands(commands, profile)
     return parser

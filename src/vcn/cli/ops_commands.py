@@ -1,4 +1,8 @@
-"""`vcn dlq list|show|redrive` and `vcn metrics`: operating the delivery path (local or deployed)."""
+"""`vcn dlq list|show|redrive` and `vcn metrics`: operating the delivery path (local or deployed).
+
+Locally `vcn metrics` prints the EventBridge counters per rule and target and, under `CloudWatch`, every
+metric the local CloudWatch holds (AWS namespaces, names and dimensions) with its totals since start.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from vcn.local.profile import AppProfile
 
 REDRIVE_PATH = "/_vcn/dlq/redrive"
 METRICS_PATH = "/_vcn/metrics"
+CLOUDWATCH_METRICS_PATH = "/_vcn/cloudwatch/metrics"
 
 
 def _local_post(url: str, body: dict[str, Any]) -> Any:
@@ -118,9 +123,11 @@ def run_redrive(args: argparse.Namespace) -> int:
     return 1 if report.get("Failed") else 0
 
 
-def _local_metrics(url: str) -> Any:
+def _local_get(url: str, missing_ok: bool = False) -> Any:
     try:
         response = requests.get(url, timeout=10)
+        if missing_ok and response.status_code == 404:
+            return None
         response.raise_for_status()
     except requests.RequestException as exc:
         raise CliError(f"cannot read metrics at {url} ({exc}); is `vcn local up` running?") from None
@@ -135,19 +142,22 @@ def appsync_metrics_url(appsync_http: str) -> str:
 def run_metrics(args: argparse.Namespace) -> int:
     target = target_of(args)
     if target.eventbridge_url is not None:
+        base = target.eventbridge_url.rstrip("/")
         report = {
-            "eventbridge": _local_metrics(target.eventbridge_url.rstrip("/") + METRICS_PATH),
+            "eventbridge": _local_get(base + METRICS_PATH),
             # null when the template has no AppSync Events API
-            "appsync": _local_metrics(appsync_metrics_url(target.appsync_http))
-            if target.appsync_http
-            else None,
+            "appsync": _local_get(appsync_metrics_url(target.appsync_http)) if target.appsync_http else None,
         }
+        # A standalone EventBridge (`python -m vcn.eventbridge`) has no CloudWatch beside it.
+        cloudwatch = _local_get(base + CLOUDWATCH_METRICS_PATH, missing_ok=True)
+        if cloudwatch is not None:
+            report["CloudWatch"] = cloudwatch["Metrics"]
         print(json.dumps(report, indent=2))
         return 0
     cloudwatch = target.boto3_client("cloudwatch")
     now = dt.datetime.now(dt.UTC)
     totals = {}
-    for metric in ("Invocations", "FailedInvocations", "InvocationsSentToDLQ", "ThrottledRules"):
+    for metric in ("Invocations", "FailedInvocations", "InvocationsSentToDlq", "ThrottledRules"):
         points = cloudwatch.get_metric_statistics(
             Namespace="AWS/Events",
             MetricName=metric,
@@ -199,9 +209,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "metrics",
         parents=[target_options()],
         help="print delivery metrics",
-        description="Print EventBridge delivery metrics: Invocations, FailedInvocations, "
-        "InvocationsSentToDLQ, ThrottledRules (local cloud: since start, under `eventbridge`; stack: "
-        "CloudWatch, last hour). On the local cloud also AppSync Events counters under `appsync`: "
-        "connections, messages sent, slow subscribers dropped, connections closed by deadlines.",
+        description="Print delivery metrics. Local cloud, since start: EventBridge's counters per rule and "
+        "target (under `eventbridge`), AppSync Events counters (under `appsync`: connections, messages sent, "
+        "slow subscribers dropped, connections closed by deadlines), and under `CloudWatch` every metric of "
+        "the local CloudWatch (AWS/Events, AWS/SQS, AWS/Lambda, AWS/AppSync and the functions' custom "
+        "metrics) with its totals. Stack: AWS/Events Invocations, FailedInvocations, InvocationsSentToDlq "
+        "and ThrottledRules over the last hour.",
     )
     metrics.set_defaults(run=run_metrics)

@@ -24,8 +24,10 @@ from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.input_transformer import DeliveryContext, render
 from vcn.eventbridge.metrics import (
     FAILED_INVOCATIONS,
+    FAILED_TO_DLQ,
     INVOCATIONS,
     MATCHED_EVENTS,
+    RETRY_ATTEMPTS,
     SENT_TO_DLQ,
     THROTTLED_RULES,
     DeliveryMetrics,
@@ -88,6 +90,7 @@ class Dispatcher:
     def fan_out(self, rule: Rule, event: Mapping[str, Any], ingestion_time: str, ingested_at: float) -> None:
         """Start delivering an event to every target of a rule it matched."""
         context = DeliveryContext(rule.arn, rule.name, ingestion_time)
+        self.metrics.rule_matched(rule.arn)
         for target in list(rule.targets.values()):
             self.metrics.add(rule.arn, target.id, MATCHED_EVENTS)
             rendered = render(target.input, event, context)
@@ -121,6 +124,11 @@ class Dispatcher:
     async def _deliver(self, delivery: Delivery) -> None:
         policy = delivery.target.retry_policy
         while True:
+            if delivery.attempts:
+                self.metrics.add(delivery.rule_arn, delivery.target.id, RETRY_ATTEMPTS)
+            else:
+                waited = time.monotonic() - delivery.ingested_at
+                self.metrics.invocation_started(delivery.rule_arn, waited * 1000)
             result = await self.attempt(delivery)
             delivery.attempts += 1
             if result.delivered:
@@ -244,14 +252,26 @@ class Dispatcher:
         if exhausted is not None:
             attributes["EXHAUSTED_RETRY_CONDITION"] = exhausted
         original = json.dumps(delivery.event, separators=(",", ":"), ensure_ascii=False)
-        self.dead_letters.send(
-            queue,
-            body=original if self.settings.dlq_body == "original" else delivery.body,
-            attributes=attributes,
-            rule_arn=delivery.rule_arn,
-            target_id=delivery.target.id,
-            event=delivery.event,
-        )
+        try:
+            self.dead_letters.send(
+                queue,
+                body=original if self.settings.dlq_body == "original" else delivery.body,
+                attributes=attributes,
+                rule_arn=delivery.rule_arn,
+                target_id=delivery.target.id,
+                event=delivery.event,
+            )
+        except OSError as exc:
+            self.metrics.add(delivery.rule_arn, delivery.target.id, FAILED_TO_DLQ)
+            log.error(
+                "EVENT LOST: rule=%s target=%s event=%s could not be written to dead-letter queue %s: %s",
+                delivery.rule_arn,
+                delivery.target.id,
+                delivery.event.get("id"),
+                queue,
+                exc,
+            )
+            return f"{queue} (NOT written: {exc})"
         self.metrics.add(delivery.rule_arn, delivery.target.id, SENT_TO_DLQ)
         return queue
 

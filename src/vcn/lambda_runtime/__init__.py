@@ -6,11 +6,12 @@
 
 from .config import FunctionSpec
 from .local_invoke import InvalidEvent, InvokeOutcome, invoke_local, invoke_once, read_event
-from .runtime import LambdaRuntime
+from .runtime import InvocationCounts, LambdaRuntime
 
 __all__ = [
     "FunctionSpec",
     "InvalidEvent",
+    "InvocationCounts",
     "InvokeOutcome",
     "LambdaRuntime",
     "invoke_local",

@@ -2,6 +2,8 @@
 
 One pool per function: a warm worker is reused; concurrent calls start more, up to `max_workers_per_function`,
 then wait. Asynchronous invocations are queued and run with bounded concurrency; their failures are logged.
+Each pool counts its invocations, errors and durations (`invocation_counts`, `take_durations`), the figures
+AWS/Lambda reports; `on_output` sees every line the workers print (e.g. to pick up embedded metrics).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import contextlib
 import inspect
 import logging
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from vcn.arns import function_name
@@ -19,12 +23,24 @@ from vcn.invoker import FunctionError, FunctionNotFound
 
 from .config import FunctionSpec
 from .environment import worker_environment
-from .worker import Worker
+from .worker import OutputHook, Worker
 
 logger = logging.getLogger("vcn.lambda")
 
 # Called after an asynchronous invocation fails (e.g. to put the event in the function's dead-letter queue)
 AsyncFailureHook = Callable[[FunctionSpec, Any, FunctionError], Awaitable[None] | None]
+# Durations kept per function between two `take_durations`; beyond it they are only counted.
+MAX_DURATION_SAMPLES = 10_000
+
+
+@dataclass(frozen=True)
+class InvocationCounts:
+    """A function's invocations since start, and how many ended in a function error (AWS/Lambda's Errors).
+
+    There are no throttles locally: calls beyond the pool's workers wait instead."""
+
+    invocations: int
+    errors: int
 
 
 class FunctionPool:
@@ -38,15 +54,20 @@ class FunctionPool:
         python: str,
         max_workers: int,
         init_timeout: float,
+        on_output: OutputHook | None = None,
     ) -> None:
         self.spec = spec
         self._extra_env = dict(extra_env)
         self._overrides = dict(overrides)
         self._python = python
         self._init_timeout = init_timeout
+        self._on_output = on_output
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._slots = asyncio.Semaphore(max_workers)
+        self.invocations = 0
+        self.errors = 0
+        self.durations: list[float] = []  # milliseconds, since the last take
 
     @property
     def worker_count(self) -> int:
@@ -54,7 +75,7 @@ class FunctionPool:
 
     async def _spawn(self) -> Worker:
         environment = worker_environment(self.spec, self._extra_env, self._overrides)
-        worker = Worker(self.spec, environment, self._python)
+        worker = Worker(self.spec, environment, self._python, on_output=self._on_output)
         self._all.add(worker)
         try:
             await worker.start(self._init_timeout)
@@ -84,14 +105,25 @@ class FunctionPool:
 
     async def invoke(self, payload: Any, invoked_arn: str) -> Any:
         async with self._slots:
-            worker = await self._warm_worker() or await self._spawn()
+            self.invocations += 1
             try:
-                return await worker.invoke(payload, invoked_arn)
-            finally:
-                if worker.dead:
-                    self._all.discard(worker)
-                else:
-                    self._idle.append(worker)
+                return await self._invoke_warm(payload, invoked_arn)
+            except FunctionError:
+                self.errors += 1  # an init failure on the way counts too, as in AWS
+                raise
+
+    async def _invoke_warm(self, payload: Any, invoked_arn: str) -> Any:
+        worker = await self._warm_worker() or await self._spawn()
+        started = time.monotonic()
+        try:
+            return await worker.invoke(payload, invoked_arn)
+        finally:
+            if len(self.durations) < MAX_DURATION_SAMPLES:
+                self.durations.append((time.monotonic() - started) * 1000)
+            if worker.dead:
+                self._all.discard(worker)
+            else:
+                self._idle.append(worker)
 
     async def stop(self, grace_seconds: float) -> None:
         workers, self._idle = list(self._all), []
@@ -103,7 +135,7 @@ class LambdaRuntime:
     """Runs the template's functions locally; implements `vcn.invoker.LambdaInvoker`.
 
     `extra_env` goes to every function; `environment_overrides` maps a function name to variables that win
-    over the template's (`--env-vars`).
+    over the template's (`--env-vars`); `on_output(function, line)` sees every line a worker prints.
     """
 
     def __init__(
@@ -117,6 +149,7 @@ class LambdaRuntime:
         max_async_concurrency: int = 16,
         init_timeout: float = 10.0,
         on_async_failure: AsyncFailureHook | None = None,
+        on_output: OutputHook | None = None,
     ) -> None:
         if max_workers_per_function < 1:
             raise ValueError("max_workers_per_function must be at least 1")
@@ -129,6 +162,7 @@ class LambdaRuntime:
                 python,
                 max_workers_per_function,
                 init_timeout,
+                on_output,
             )
             for spec in functions
         }
@@ -140,6 +174,18 @@ class LambdaRuntime:
     @property
     def function_names(self) -> list[str]:
         return list(self._pools)
+
+    def invocation_counts(self) -> dict[str, InvocationCounts]:
+        """Per function name: invocations and errors since start."""
+        return {name: InvocationCounts(pool.invocations, pool.errors) for name, pool in self._pools.items()}
+
+    def take_durations(self) -> dict[str, list[float]]:
+        """Per function name: the durations (milliseconds) of invocations since the previous take."""
+        taken = {}
+        for name, pool in self._pools.items():
+            if pool.durations:
+                taken[name], pool.durations = pool.durations, []
+        return taken
 
     def worker_count(self, function: str) -> int:
         """Worker processes currently alive for a function (for tests and metrics)."""

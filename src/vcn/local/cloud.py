@@ -3,9 +3,10 @@
 `running_cloud(config)` is an async context manager. It first takes the state folder's lock (one cloud per
 folder; a local.json left by a killed cloud is dropped), then starts, in dependency order, the identity key,
 the template (resolved for the local endpoints, with the app profile's parameter values), the Lambda workers,
-AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules) and the
-HTTP API; waits until every endpoint accepts connections; writes `<state-dir>/local.json`; and yields a frozen
-`RunningCloud`. On exit, or on any failure while starting, what was started stops in reverse order:
+AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules), the
+HTTP API and the local CloudWatch (the services' metrics and the template's alarms, on a clock `time_scale`
+can speed up); waits until every endpoint accepts connections; writes `<state-dir>/local.json`; and yields a
+frozen `RunningCloud`. On exit, or on any failure while starting, what was started stops in reverse order:
 `local.json` disappears first, EventBridge gets a grace period for pending deliveries (the rest goes to the
 dead-letter queues) while AppSync is still up, the Lambda workers stop, and the lock goes last.
 
@@ -30,6 +31,8 @@ from typing import Any
 from vcn import event_loop
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
+from vcn.clock import Clock, ScaledClock
+from vcn.cloudwatch import LocalCloudWatch, cloudwatch_routes
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.model import LambdaTarget
@@ -46,6 +49,12 @@ from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
 from vcn.local.demo import run_demo
 from vcn.local.env_vars import EnvVars
 from vcn.local.function_dlq import FunctionDeadLetters
+from vcn.local.metric_sources import (
+    AppSyncApiMetrics,
+    EventBridgeRuleMetrics,
+    LambdaFunctionMetrics,
+    QueueDepthMetrics,
+)
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
 from vcn.local.state import (
@@ -85,6 +94,9 @@ class LocalCloudConfig:
     grace_seconds: float = 5.0
     profile: AppProfile = NO_PROFILE
     account: LocalAccount = LOCAL_ACCOUNT
+    # Cloud seconds per real second for CloudWatch's periods and alarm evaluations (`--time-scale`)
+    time_scale: float = 1.0
+    clock: Clock | None = None  # tests may bring their own; otherwise a ScaledClock(time_scale)
 
     @property
     def project_dir(self) -> Path:
@@ -107,6 +119,7 @@ class RunningCloud:
     eventbridge: EventBridgeServer
     appsync: tuple[AppSyncEventsServer, ...]
     api: ApiServer
+    cloudwatch: LocalCloudWatch
     document: Mapping[str, Any]
 
     @property
@@ -192,6 +205,14 @@ def _appsync_endpoints(server: AppSyncEventsServer) -> dict[str, Any]:
     }
 
 
+def _announce_alarms(cloudwatch: LocalCloudWatch, scale: float) -> None:
+    count = len(cloudwatch.monitor.alarms)
+    if not count:
+        return
+    pace = "" if scale == 1 else f"; cloud time runs {scale:g}x (a minute passes in {60 / scale:.3g} s)"
+    log.info("CloudWatch: %d alarm(s), each evaluated every minute of cloud time%s", count, pace)
+
+
 async def _stop_eventbridge(server: EventBridgeServer, grace_seconds: float) -> None:
     dead_lettered = await server.stop(grace_seconds=grace_seconds)
     if dead_lettered:
@@ -232,6 +253,8 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         for note in stack.notes:
             log.info("template: %s", note)
         eventbridge_url = f"http://{host}:{ports.eventbridge}"
+        clock = config.clock or ScaledClock(config.time_scale)
+        cloudwatch = LocalCloudWatch(stack.alarms, clock=clock)
 
         def lambda_targets() -> list[LambdaTarget]:
             # Asked when a function fails, so rules created later through the API count too.
@@ -242,6 +265,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             extra_env=function_environment(eventbridge_url),
             environment_overrides=config.env_vars.for_functions(spec.name for spec in stack.functions),
             on_async_failure=FunctionDeadLetters(DeadLetterStore(config.state_dir), lambda_targets),
+            on_output=cloudwatch.embedded.capture,
         )
         started.push_async_callback(runtime.stop)
         # Warm one worker per function now, so the first notification or request is not a cold start.
@@ -273,7 +297,15 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             raise LocalCloudError(f"{config.template}: the local EventBridge refused it: {exc}") from exc
         # Then what was created through the API before the last stop (the template wins on a name clash).
         service.resources.restore()
-        eventbridge = EventBridgeServer(service)
+        for source in (
+            EventBridgeRuleMetrics(service),
+            QueueDepthMetrics(service.dead_letters, stack.queues),
+            LambdaFunctionMetrics(runtime),
+            AppSyncApiMetrics(appsync),
+        ):
+            cloudwatch.add_source(source)
+        cloudwatch.check_alarms()
+        eventbridge = EventBridgeServer(service, extra_routes=cloudwatch_routes(cloudwatch))
         started.push_async_callback(_stop_eventbridge, eventbridge, config.grace_seconds)
         await _listen(
             "EventBridge",
@@ -314,6 +346,9 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             if ports.appsync_tls is not None:
                 listeners.append(_Listener("AppSync Events TLS", ports.appsync_tls, "--appsync-tls-port"))
         await wait_until_accepting(host, listeners)
+        _announce_alarms(cloudwatch, 1 / clock.real_seconds(1.0))
+        await cloudwatch.start()
+        started.push_async_callback(cloudwatch.stop)
         document = local_document(
             region=config.account.region,
             account=config.account.account_id,
@@ -334,6 +369,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             eventbridge=eventbridge,
             appsync=tuple(appsync),
             api=api,
+            cloudwatch=cloudwatch,
             document=document,
         )
 

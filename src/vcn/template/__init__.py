@@ -2,7 +2,8 @@
 
 `load_stack(template.yaml, endpoints=..., parameter_overrides=...)` returns a `LocalStack` with everything
 resolved for the local services, in each service's own config types: `FunctionSpec`s (vcn.lambda_runtime),
-EventBridge calls to replay, `EventApiConfig`s (vcn.appsync) and `HttpApiConfig`s (vcn.httpapi).
+EventBridge calls to replay, `EventApiConfig`s (vcn.appsync), `HttpApiConfig`s (vcn.httpapi) and
+`AlarmConfig`s (vcn.cloudwatch).
 Services never import this package; it imports theirs.
 """
 

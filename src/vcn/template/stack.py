@@ -10,6 +10,7 @@ from typing import Any
 from vcn.arns import DEFAULT_BUS
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
 
+from .alarms import extract_alarms
 from .appsync_apis import extract_appsync_apis
 from .errors import Location, TemplateError
 from .eventbridge_calls import extract_eventbridge_calls
@@ -42,6 +43,7 @@ EMULATED_TYPES = frozenset(
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::Deployment",
         "AWS::SQS::Queue",
+        "AWS::CloudWatch::Alarm",
     }
 )
 
@@ -54,7 +56,7 @@ _EFFECTS = {
     "AWS::Lambda::LayerVersion": "layers are not loaded; install their packages locally",
     "AWS::Events::Archive": "events are not archived locally",
     "AWS::Events::EventBusPolicy": "no bus policies locally",
-    "AWS::CloudWatch::": "no alarms or dashboards locally; metrics are at /_vcn/metrics",
+    "AWS::CloudWatch::": "no dashboards locally; `vcn metrics` shows the metrics, `vcn alarms` the alarms",
     "AWS::Logs::": "logs go to the terminal",
     "AWS::SQS::QueuePolicy": "no queue policies locally",
     "AWS::SNS::": "no SNS locally",
@@ -145,6 +147,7 @@ def load_stack(
     stack.appsync_apis = extract_appsync_apis(resolver, resources, by_type, notes)
     stack.http_apis = extract_http_apis(resources, by_type, notes)
     stack.queues = [resources.name(lid, "QueueName") for lid in by_type("AWS::SQS::Queue")]
+    stack.alarms = extract_alarms(resources, by_type, notes)
     buses = [
         request["Name"] for operation, request in stack.eventbridge_calls if operation == "CreateEventBus"
     ]
