@@ -230,7 +230,7 @@ def test_alarms_go_to_alarm_while_appsync_is_unreachable_and_back_to_ok_after_re
     ]
     assert failed["Namespace"] == "AWS/Events" and failed["Sum"] == EVENTS
     assert {"Name": "EventBusName", "Value": bus} in failed["Dimensions"]
-    assert any(target["RuleArn"].endswith(f"/{RULE}") for target in metrics["targets"])  # the old view stays
+    assert any(target["RuleArn"].endswith(f"/{RULE}") for target in metrics["eventbridge"]["targets"])
 
 
 def test_an_alarm_without_the_bus_dimension_is_reported_at_start_with_the_fix(tmp_path: Path) -> None:
