@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vcn.appsync.config import EventApiConfig
 from vcn.arns import function_name
 from vcn.cloudwatch.config import AlarmConfig
 from vcn.httpapi.config import HttpApiConfig
 from vcn.lambda_runtime.config import FunctionSpec
+
+if TYPE_CHECKING:
+    from .view import TemplateView
 
 LOCAL_STACK_NAME = "vcn-local"
 DEFAULT_API_KEY_VALUE = "da2-vcnlocaldevelopmentapikey0"
@@ -68,6 +71,8 @@ class LocalStack:
     parameters: dict[str, Any] = field(default_factory=dict)
     unsupported: list[UnsupportedResource] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The whole translated template, for tools that check it (`vcn check`); the services never read it.
+    view: TemplateView | None = None
 
     def function(self, name: str) -> FunctionSpec:
         """The function with that logical id (or local ARN); a user-facing error lists the known ones."""

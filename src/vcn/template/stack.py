@@ -20,6 +20,7 @@ from .intrinsics import Resolver, pseudo_parameters
 from .model import LOCAL_STACK_NAME, LocalEndpoints, LocalStack, UnsupportedResource
 from .parameters import resolve_parameters
 from .sam import translate
+from .view import TemplateView
 from .yaml_loader import load_template_file
 
 # Resource types the local cloud runs (or that only describe something it runs, like an API's stage)
@@ -140,6 +141,14 @@ def load_stack(
     _local_rewrites(resolver, endpoints, http_api_ids)
 
     stack = LocalStack(template_path=path, parameters=dict(parameters), notes=notes)
+    stack.view = TemplateView(
+        resources,
+        order=active,
+        source_ids=list(source["Resources"]),
+        outputs=template.get("Outputs") or {},
+        parameters=dict(parameters),
+        parameter_declarations=source.get("Parameters") or {},
+    )
     stack.functions = extract_functions(
         resolver, resources, by_type("AWS::Lambda::Function"), locations, path.parent, notes
     )
