@@ -58,3 +58,7 @@ class ApiActivity:
     api_id: str
     counts: dict[str, int]
     active_connections: int
+
+
+# Every AWS/AppSync metric an Event API reports (what `AppSyncEventsServer.activity` fills).
+API_METRICS: tuple[str, ...] = (*OperationCounts().totals(), OUTBOUND_MESSAGES, ACTIVE_CONNECTIONS)

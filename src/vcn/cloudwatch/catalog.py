@@ -8,6 +8,7 @@ metric an alarm reads with what the sources can emit and, when nothing matches, 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from vcn.cloudwatch.collector import CatalogEntry
 from vcn.cloudwatch.config import AlarmConfig
@@ -15,6 +16,40 @@ from vcn.cloudwatch.metric import MetricKey
 
 AWS_NAMESPACE_PREFIX = "AWS/"
 SHOWN_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class UnmatchedMetric:
+    """A metric an alarm reads that nothing can emit: why, and the metrics of that name that do exist."""
+
+    alarm: AlarmConfig
+    query_id: str
+    metric: MetricKey
+    why: str
+    would_match: tuple[MetricKey, ...] = ()  # same namespace and name, nearest dimension sets first
+
+    @property
+    def only_dimensions_differ(self) -> bool:
+        """The metric exists with other dimensions: the alarm names a wrong dimension set, not a metric the
+        local cloud does not emulate."""
+        return bool(self.would_match)
+
+    @property
+    def message(self) -> str:
+        which = "" if self.alarm.single_metric else f" (Metrics entry {self.query_id})"
+        return (
+            f"alarm {self.alarm.name}{which} watches {self.metric.describe()}, which matches no metric the "
+            f"local cloud emits, so it never sees data: {self.why}"
+        )
+
+    def dimensions_to_add(self) -> dict[str, str]:
+        """The dimensions that, added to the alarm's, make it match an emitted metric (empty when adding
+        alone does not: a dimension is misnamed or has another value)."""
+        wanted = set(self.metric.dimensions)
+        for candidate in self.would_match:
+            if wanted < set(candidate.dimensions):
+                return dict(sorted(set(candidate.dimensions) - wanted))
+        return {}
 
 
 def _near(wanted: MetricKey, entries: list[CatalogEntry]) -> list[CatalogEntry]:
@@ -25,7 +60,7 @@ def _near(wanted: MetricKey, entries: list[CatalogEntry]) -> list[CatalogEntry]:
     return [entry for entry in entries if values & {value for _, value in entry.key.dimensions}]
 
 
-def _explain(wanted: MetricKey, catalog: list[CatalogEntry]) -> str | None:
+def _explain(wanted: MetricKey, catalog: list[CatalogEntry]) -> tuple[str, list[CatalogEntry]] | None:
     """Why `wanted` matches nothing and what would; None when it matches or cannot be known."""
     if any(entry.key == wanted for entry in catalog):
         return None
@@ -33,39 +68,47 @@ def _explain(wanted: MetricKey, catalog: list[CatalogEntry]) -> str | None:
     if not same_namespace:
         if not wanted.namespace.startswith(AWS_NAMESPACE_PREFIX):
             return None  # a custom namespace: functions fill it at run time (EMF), nothing to check now
-        return f"the local cloud emits nothing in namespace {wanted.namespace}"
+        return f"the local cloud emits nothing in namespace {wanted.namespace}", []
     same_metric = [entry for entry in same_namespace if entry.key.name == wanted.name]
     if not same_metric:
         names = sorted({entry.key.name for entry in same_namespace})
-        return f"the local cloud emits no {wanted.name} in {wanted.namespace} (it emits {', '.join(names)})"
+        emitted = ", ".join(names)
+        return f"the local cloud emits no {wanted.name} in {wanted.namespace} (it emits {emitted})", []
     candidates = _near(wanted, same_metric) or same_metric
     shown = []
     for entry in candidates[:SHOWN_CANDIDATES]:
         text = entry.key.describe_dimensions()
         shown.append(f"{text} ({entry.note})" if entry.note else text)
     more = len(candidates) - len(shown)
-    return (
+    why = (
         f"a metric matches only with its exact dimension set, in AWS too; what would match: "
         f"{wanted.namespace} {wanted.name} with {'; or '.join(shown)}"
         + (f" (and {more} more)" if more > 0 else "")
     )
+    return why, candidates
 
 
-def unmatched_alarm_metrics(alarms: Iterable[AlarmConfig], catalog: Iterable[CatalogEntry]) -> list[str]:
-    """One warning per alarm metric that nothing the local cloud can emit matches."""
+def unmatched_alarm_queries(
+    alarms: Iterable[AlarmConfig], catalog: Iterable[CatalogEntry]
+) -> list[UnmatchedMetric]:
+    """Every alarm metric that nothing the local cloud can emit matches, with why and what would."""
     entries = list(catalog)
-    warnings = []
+    unmatched = []
     for alarm in alarms:
         for query in alarm.queries:
             if query.metric_stat is None:
                 continue
             wanted = query.metric_stat.metric
-            why = _explain(wanted, entries)
-            if why is None:
+            explained = _explain(wanted, entries)
+            if explained is None:
                 continue
-            which = "" if alarm.single_metric else f" (Metrics entry {query.id})"
-            warnings.append(
-                f"alarm {alarm.name}{which} watches {wanted.describe()}, which matches no metric the local "
-                f"cloud emits, so it never sees data: {why}"
+            why, candidates = explained
+            unmatched.append(
+                UnmatchedMetric(alarm, query.id, wanted, why, tuple(entry.key for entry in candidates))
             )
-    return warnings
+    return unmatched
+
+
+def unmatched_alarm_metrics(alarms: Iterable[AlarmConfig], catalog: Iterable[CatalogEntry]) -> list[str]:
+    """One warning per alarm metric that nothing the local cloud can emit matches."""
+    return [unmatched.message for unmatched in unmatched_alarm_queries(alarms, catalog)]

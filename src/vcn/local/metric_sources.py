@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from vcn.appsync.metrics import ACTIVE_CONNECTIONS
+from vcn.appsync.metrics import ACTIVE_CONNECTIONS, API_METRICS
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.arns import DEFAULT_BUS, parse_rule_arn
 from vcn.cloudwatch import CatalogEntry, Gauge, MetricKey, Samples, Tally
 from vcn.cloudwatch.collector import Reading
+from vcn.eventbridge.control_plane import ControlPlane
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.metrics import LATENCY, RULE_METRICS, rule_dimensions
 from vcn.eventbridge.service import EventBridgeService
@@ -58,19 +59,7 @@ class EventBridgeRuleMetrics:
             yield Samples(self._key(rule_arn, LATENCY), latencies)
 
     def catalog(self) -> Iterator[CatalogEntry]:
-        resources = self.service.resources
-        for bus_name in resources.bus_names():
-            bus = resources.bus(bus_name)
-            for rule in bus.rules.values() if bus is not None else ():
-                bus_of_rule, name = parse_rule_arn(rule.arn)
-                note = (
-                    f"rule {name} is on the default bus, which reports RuleName alone"
-                    if bus_of_rule == DEFAULT_BUS
-                    else f"rule {name} is on custom bus {bus_of_rule}, which reports EventBusName and "
-                    "RuleName together"
-                )
-                for metric in (*RULE_METRICS, LATENCY):
-                    yield CatalogEntry(MetricKey.of(EVENTS, metric, rule_dimensions(rule.arn)), note)
+        return rule_metric_catalog(self.service.resources)
 
 
 class QueueDepthMetrics:
@@ -89,8 +78,7 @@ class QueueDepthMetrics:
             yield Gauge(key, float(self.store.visible_count(queue)))
 
     def catalog(self) -> Iterator[CatalogEntry]:
-        for queue in self._names():
-            yield CatalogEntry(MetricKey.of(SQS, VISIBLE_MESSAGES, {"QueueName": queue}))
+        return queue_metric_catalog(self._names())
 
 
 class LambdaFunctionMetrics:
@@ -110,9 +98,7 @@ class LambdaFunctionMetrics:
             yield Samples(MetricKey.of(LAMBDA, "Duration", {"FunctionName": function}), durations)
 
     def catalog(self) -> Iterator[CatalogEntry]:
-        for function in self.runtime.function_names:
-            for metric in LAMBDA_METRICS:
-                yield CatalogEntry(MetricKey.of(LAMBDA, metric, {"FunctionName": function}))
+        return function_metric_catalog(self.runtime.function_names)
 
 
 class AppSyncApiMetrics:
@@ -130,7 +116,40 @@ class AppSyncApiMetrics:
             yield Gauge(MetricKey.of(APPSYNC, ACTIVE_CONNECTIONS, dimensions), activity.active_connections)
 
     def catalog(self) -> Iterator[CatalogEntry]:
-        for server in self.servers:
-            activity = server.activity()
-            for name in (*activity.counts, ACTIVE_CONNECTIONS):
-                yield CatalogEntry(MetricKey.of(APPSYNC, name, {"ApiId": activity.api_id}))
+        return api_metric_catalog(server.config.api_id for server in self.servers)
+
+
+# What each source can emit, from configuration alone: the start-up check and `vcn check` read these.
+
+
+def rule_metric_catalog(resources: ControlPlane) -> Iterator[CatalogEntry]:
+    """AWS/Events metrics of every rule of every bus, with the dimensions its bus gives them."""
+    for bus_name in resources.bus_names():
+        bus = resources.bus(bus_name)
+        for rule in bus.rules.values() if bus is not None else ():
+            bus_of_rule, name = parse_rule_arn(rule.arn)
+            note = (
+                f"rule {name} is on the default bus, which reports RuleName alone"
+                if bus_of_rule == DEFAULT_BUS
+                else f"rule {name} is on custom bus {bus_of_rule}, which reports EventBusName and "
+                "RuleName together"
+            )
+            for metric in (*RULE_METRICS, LATENCY):
+                yield CatalogEntry(MetricKey.of(EVENTS, metric, rule_dimensions(rule.arn)), note)
+
+
+def queue_metric_catalog(queues: Iterable[str]) -> Iterator[CatalogEntry]:
+    for queue in queues:
+        yield CatalogEntry(MetricKey.of(SQS, VISIBLE_MESSAGES, {"QueueName": queue}))
+
+
+def function_metric_catalog(functions: Iterable[str]) -> Iterator[CatalogEntry]:
+    for function in functions:
+        for metric in LAMBDA_METRICS:
+            yield CatalogEntry(MetricKey.of(LAMBDA, metric, {"FunctionName": function}))
+
+
+def api_metric_catalog(api_ids: Iterable[str]) -> Iterator[CatalogEntry]:
+    for api_id in api_ids:
+        for name in API_METRICS:
+            yield CatalogEntry(MetricKey.of(APPSYNC, name, {"ApiId": api_id}))
