@@ -64,6 +64,7 @@ class RenderedInput:
 
     body: str | None
     dropped_because: str | None = None
+    attempted: str | None = None  # the text that was not JSON, when that is why nothing is delivered
 
 
 def _compact(value: Any) -> str:
@@ -208,7 +209,9 @@ def _render_template(
         try:
             json.loads(body)
         except ValueError as exc:
-            return RenderedInput(None, f"the transformed input is not valid JSON ({exc}): {body[:200]}")
+            return RenderedInput(
+                None, f"the transformed input is not valid JSON ({exc}): {body[:200]}", attempted=body
+            )
     return RenderedInput(body)
 
 
