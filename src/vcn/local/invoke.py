@@ -56,7 +56,7 @@ def endpoints_of_running_cloud(state_dir: Path) -> LocalEndpoints | None:
     )
 
 
-def _local_identity(endpoints: LocalEndpoints) -> LocalIdentity:
+def local_identity_at(endpoints: LocalEndpoints) -> LocalIdentity:
     """The identity provider the running local cloud serves (or would serve) on the API port."""
     issuer = endpoints.api_url
     return LocalIdentity(issuer=issuer, audience=DEFAULT_AUDIENCE, jwks_url=f"{issuer}/.well-known/jwks.json")
@@ -82,7 +82,7 @@ def invoke_function(
     stack = load_stack(
         template,
         endpoints=endpoints,
-        parameter_overrides={**profile.local_parameters(_local_identity(endpoints)), **parameter_overrides},
+        parameter_overrides={**profile.local_parameters(local_identity_at(endpoints)), **parameter_overrides},
     )
     try:
         spec = stack.function(function)

@@ -2,8 +2,8 @@
 
 The local cloud runs any SAM template on its own. An application that wants more for local runs (parameter
 values, demo users and their claims, a demo event stream, a web console, start-up hints, the names of its
-stack outputs, CLI commands of its own) describes it in an `AppProfile` and names it in the `pyproject.toml`
-beside its template:
+stack outputs, CLI commands of its own, the events `vcn check` sends through the template) describes it in an
+`AppProfile` and names it in the `pyproject.toml` beside its template:
 
     [tool.vcn]
     profile = "package.module:PROFILE"
@@ -23,9 +23,12 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vcn.identity.users import DemoUser
+
+if TYPE_CHECKING:
+    from vcn.check.contribution import CheckContributionFactory
 
 PROFILE_ENV = "VCN_PROFILE"
 NO_PROFILE_WORD = "none"
@@ -98,6 +101,8 @@ class AppProfile:
     hints: tuple[str, ...] = ()
     stack_outputs: StackOutputs | None = None
     add_commands: CommandInstaller | None = None
+    # `vcn check`'s application part: event kinds with their strategies, fields clients read, who reads
+    check: CheckContributionFactory | None = None
 
     @property
     def is_bare(self) -> bool:

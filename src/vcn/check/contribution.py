@@ -1,0 +1,58 @@
+"""What an application tells `vcn check` about itself, through its app profile (`AppProfile.check`).
+
+The check knows AWS: patterns, transformers, AppSync Events' limits and auth modes, alarms, IAM, prices. Only
+the application knows which events its producers can emit (every detail-type, every field, the valid values
+and the hostile ones an outside producer could send), which fields its clients read from each notification,
+and which channels the tokens it issues may subscribe to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+
+# The fields clients read from a notification published on a channel (a concrete channel such as
+# `/markets/DE/VELA`), or None when no client of this event reads that channel.
+FieldsRead = Callable[[str], tuple[str, ...] | None]
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """One detail-type a producer can put on the bus."""
+
+    source: str
+    detail_type: str
+    # Every detail a producer could send: valid ones, and hostile ones (see `vcn.check.adversarial`).
+    details: SearchStrategy[dict[str, Any]]
+    # Ordinary details, the most common first (it decides routing and cost).
+    examples: tuple[Mapping[str, Any], ...]
+    # None: the event reaches no client (a work item for a function), so a publish of it is a mistake.
+    fields_read: FieldsRead | None = None
+    # What a producer could send instead of a field's value (e.g. `adversarial.hostile_replacements`): each
+    # ordinary detail is also sent with every field in turn replaced by each (`MISSING`: left out).
+    replacements: Callable[[Any], Iterable[Any]] | None = None
+
+    @property
+    def typical(self) -> Mapping[str, Any]:
+        return self.examples[0]
+
+
+@dataclass(frozen=True)
+class CheckContribution:
+    """The application's part of `vcn check`."""
+
+    event_kinds: tuple[EventKind, ...]
+    # Whether some token a client can hold may subscribe to a channel (for namespaces a Lambda authorizer or
+    # OIDC guards; IAM and API-key namespaces are checked from the template alone). None: not checked.
+    may_subscribe: Callable[[str], bool] | None = None
+    # The bus producers write to; None: the template's first custom bus.
+    bus_name: str | None = None
+
+
+# The profile holds a factory: Hypothesis and the domain load only when `vcn check` runs.
+CheckContributionFactory = Callable[[], CheckContribution]

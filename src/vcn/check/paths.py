@@ -1,0 +1,368 @@
+"""The path check: events the producers can emit, through every rule and target, as AWS would carry them.
+
+For each event kind of the application, Hypothesis draws details (valid and hostile); each becomes the event
+EventBridge would build (events PutEvents refuses never enter a path: their producer sees the error), is
+matched against every enabled rule of the bus with the local pattern engine, rendered for every target with
+the local input transformer, and, for targets that publish to AppSync Events, inspected as AppSync would take
+it (`publish.inspect_publish`). A failure is kept once per rule, target and kind of breakage; then
+Hypothesis searches again for that failure alone and shrinks it to a minimal counterexample. The random
+source is seeded, so the same template gives the same report.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis.errors import HypothesisWarning, NoSuchExample
+
+from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
+from vcn.check.adversarial import MISSING
+from vcn.check.contribution import EventKind
+from vcn.check.findings import PATH, CheckResults, Finding, counted
+from vcn.check.publish import (
+    AUTH_MODE,
+    DELIVERED_INCOMPLETE,
+    FIELDS,
+    NOT_JSON,
+    REJECTED,
+    SILENT_DROP,
+    UNDECLARED_CHANNEL,
+    UNROUTED,
+    Breakage,
+    Publish,
+    inspect_publish,
+    json_problem,
+)
+from vcn.check.routes import RuleRoute, TargetRoute
+from vcn.eventbridge.input_transformer import DeliveryContext, render
+from vcn.eventbridge.put_events import build_event, check_entry, entry_size, format_time
+from vcn.eventbridge.settings import EventBridgeSettings
+
+# Every event gets the same id and time, so reports do not change from run to run.
+EVENT_ID = "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+EVENT_TIME = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+LONGEST_SHOWN = 120  # characters of a string shown in a counterexample
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    examples: int = 200  # events drawn per event kind (and per search for one failure)
+    seed: int = 0
+    account: LocalAccount = LOCAL_ACCOUNT
+    max_put_events_bytes: int = EventBridgeSettings().max_put_events_bytes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one target makes of one event: breakages, and the publish when AppSync would take it."""
+
+    rule: RuleRoute
+    target: TargetRoute
+    breakages: tuple[Breakage, ...]
+    publish: Publish | None = None
+
+
+@dataclass
+class Observations:
+    """What the events did, for the dead-end checks and the cost model."""
+
+    events: int = 0
+    refused_by_put_events: int = 0
+    matched_rules: set[str] = field(default_factory=set)
+    # (rule, target) -> channels its intact publishes went to, each with one event that went there
+    channels: dict[tuple[str, str], dict[str, tuple[EventKind, Mapping[str, Any]]]] = field(
+        default_factory=dict
+    )
+
+
+GroupKey = tuple[str, str, str]  # (rule logical id or bus logical id, target id or "", breakage kind)
+
+
+@dataclass
+class _Group:
+    kind: EventKind
+    first: Mapping[str, Any]
+    minimal: bool  # found among the explicit examples: an ordinary detail with one field changed
+    count: int = 0
+
+
+class PathCheck:
+    """Runs the event kinds through the rules of one bus."""
+
+    def __init__(
+        self, rules: list[RuleRoute], bus_resource: str, options: PathSettings = PathSettings()
+    ) -> None:
+        self.rules = rules
+        self.bus_resource = bus_resource
+        self.options = options
+        self.observations = Observations()
+        self._groups: dict[GroupKey, _Group] = {}
+
+    # --- one event ----------------------------------------------------------------------------------------
+
+    def event(self, kind: EventKind, detail: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The event EventBridge would deliver for this detail, or None when PutEvents would refuse it."""
+        entry = {"Source": kind.source, "DetailType": kind.detail_type, "Detail": json.dumps(detail)}
+        if entry_size(entry) > self.options.max_put_events_bytes:
+            return None
+        parsed, failure = check_entry(entry)
+        if failure is not None or parsed is None:
+            return None
+        account = self.options.account
+        event = build_event(entry, parsed, account=account.account_id, region=account.region, now=EVENT_TIME)
+        event["id"] = EVENT_ID
+        return event
+
+    def deliveries(
+        self, kind: EventKind, event: Mapping[str, Any], rules: list[RuleRoute] | None = None
+    ) -> Iterator[Delivery]:
+        ingestion = format_time(EVENT_TIME)
+        for route in self.rules if rules is None else rules:
+            pattern = route.rule.pattern
+            if pattern is None or not pattern.matches(event):
+                continue
+            context = DeliveryContext(route.rule.arn, route.rule.name, ingestion)
+            for target in route.targets:
+                rendered = render(target.target.input, event, context)
+                if rendered.body is None:
+                    attempted = rendered.attempted
+                    problem = (
+                        json_problem("the publish body" if target.appsync else "the input", attempted)
+                        if attempted is not None
+                        else str(rendered.dropped_because)
+                    )
+                    yield Delivery(route, target, (Breakage(NOT_JSON, problem),))
+                elif target.appsync is not None:
+                    publish, broken = inspect_publish(rendered.body, target.appsync, kind.fields_read)
+                    yield Delivery(route, target, tuple(broken), publish)
+                else:
+                    yield Delivery(route, target, ())
+
+    def failures(self, kind: EventKind, detail: Mapping[str, Any]) -> dict[GroupKey, str]:
+        """Every failure this detail causes, by group, with what broke."""
+        event = self.event(kind, detail)
+        if event is None:
+            return {}
+        found: dict[GroupKey, str] = {}
+        routed = False
+        for delivery in self.deliveries(kind, event):
+            routed = True
+            for breakage in delivery.breakages:
+                key = (delivery.rule.logical_id, delivery.target.target.id, breakage.kind)
+                found.setdefault(key, breakage.problem)
+        if not routed:
+            found[(self.bus_resource, "", UNROUTED)] = f"no rule on the bus matches this {kind.detail_type}"
+        return found
+
+    # --- exploring and shrinking --------------------------------------------------------------------------
+
+    def observe(self, kind: EventKind, detail: Mapping[str, Any], *, minimal: bool) -> None:
+        """Run one detail through every rule; keep the first example of every failure and what matched."""
+        event = self.event(kind, detail)
+        self.observations.events += 1
+        if event is None:
+            self.observations.refused_by_put_events += 1
+            return
+        routed = False
+        for delivery in self.deliveries(kind, event):
+            routed = True
+            self.observations.matched_rules.add(delivery.rule.logical_id)
+            where = (delivery.rule.logical_id, delivery.target.target.id)
+            for breakage in delivery.breakages:
+                self._keep((*where, breakage.kind), kind, detail, minimal)
+            if delivery.publish is not None:
+                channels = self.observations.channels.setdefault(where, {})
+                channels.setdefault(delivery.publish.channel, (kind, detail))
+        if not routed:
+            self._keep((self.bus_resource, "", UNROUTED), kind, detail, minimal)
+
+    def explore_examples(self, kind: EventKind) -> None:
+        """The kind's ordinary details, then each with every field in turn replaced by what a producer could
+        send instead. These failures need no shrinking: an ordinary detail with one field changed is already
+        a minimal counterexample."""
+        for example in kind.examples:
+            self.observe(kind, example, minimal=True)
+        if kind.replacements is None:
+            return
+        for example in kind.examples:
+            for name, value in example.items():
+                for replacement in kind.replacements(value):
+                    changed = dict(example)
+                    if replacement is MISSING:
+                        del changed[name]
+                    else:
+                        changed[name] = replacement
+                    self.observe(kind, changed, minimal=True)
+
+    def explore_random(self, kind: EventKind, index: int) -> None:
+        """`examples` details drawn by Hypothesis from the kind's strategy (seeded)."""
+
+        def observe(detail: dict[str, Any]) -> bool:
+            self.observe(kind, detail, minimal=False)
+            return False
+
+        self._search(kind, observe, index)
+
+    def _keep(self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any], minimal: bool) -> None:
+        group = self._groups.setdefault(key, _Group(kind, detail, minimal=minimal))
+        group.count += 1
+
+    def fails(self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any]) -> bool:
+        """Whether this detail causes this failure."""
+        if key[2] == UNROUTED:
+            return key in self.failures(kind, detail)
+        event = self.event(kind, detail)
+        if event is None:
+            return False
+        rules = [route for route in self.rules if route.logical_id == key[0]]
+        return any(
+            delivery.target.target.id == key[1] and any(b.kind == key[2] for b in delivery.breakages)
+            for delivery in self.deliveries(kind, event, rules)
+        )
+
+    def shrink(self, key: GroupKey, index: int) -> Mapping[str, Any]:
+        """The smallest detail Hypothesis finds that causes this failure (the first one seen otherwise)."""
+        group = self._groups[key]
+        found = self._search(group.kind, lambda detail: self.fails(key, group.kind, detail), index)
+        return found if found is not None else group.first
+
+    def find_matching(self, kind: EventKind, route: RuleRoute, index: int) -> Mapping[str, Any] | None:
+        """A detail of this kind that the rule matches, if Hypothesis finds one."""
+
+        def matches(detail: dict[str, Any]) -> bool:
+            event = self.event(kind, detail)
+            return event is not None and route.rule.pattern is not None and route.rule.pattern.matches(event)
+
+        return self._search(kind, matches, index)
+
+    def _search(
+        self, kind: EventKind, condition: Callable[[dict[str, Any]], bool], index: int
+    ) -> dict[str, Any] | None:
+        budget = settings(
+            database=None,
+            max_examples=self.options.examples,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.generate, Phase.shrink),
+        )
+        with warnings.catch_warnings():
+            # Hypothesis warns about the repr of huge strings; the report abbreviates them itself.
+            warnings.simplefilter("ignore", HypothesisWarning)
+            try:
+                found: dict[str, Any] = find(
+                    kind.details, condition, settings=budget, random=random.Random(self.options.seed + index)
+                )
+            except NoSuchExample:
+                return None
+        return found
+
+    # --- the report ---------------------------------------------------------------------------------------
+
+    def run(self, kinds: tuple[EventKind, ...]) -> CheckResults:
+        results = CheckResults()
+        for index, kind in enumerate(kinds):
+            self.explore_examples(kind)
+            self.explore_random(kind, index)
+        index_of = {id(kind): index for index, kind in enumerate(kinds)}
+        shrunk: list[tuple[EventKind, Mapping[str, Any]]] = []
+        for key in sorted(self._groups):
+            group = self._groups[key]
+            if group.minimal:
+                example = group.first
+            else:
+                # A counterexample shrunk for a sibling target of the same rule often fits this one too.
+                reused = [d for k, d in shrunk if k is group.kind and self.fails(key, k, d)]
+                example = reused[0] if reused else self.shrink(key, index_of[id(group.kind)])
+                shrunk.append((group.kind, example))
+            problem = self.failures(group.kind, example).get(key) or "it fails"
+            results.fail(self._finding(key, group.kind, example, problem))
+        routes = sum(len(route.targets) for route in self.rules)
+        seen = self.observations
+        results.examined[PATH] = (
+            f"{counted(seen.events, 'event')} of {counted(len(kinds), 'kind')} through "
+            f"{counted(len(self.rules), 'rule')} and {counted(routes, 'target')} "
+            f"({seen.refused_by_put_events:,} refused by PutEvents, as their producer would be told)"
+        )
+        return results
+
+    def _finding(self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any], problem: str) -> Finding:
+        resource, target_id, breakage = key
+        example = {"source": kind.source, "detail-type": kind.detail_type, "detail": abbreviated(detail)}
+        culprit = unlike_ordinary(detail, kind.examples)
+        if breakage == UNROUTED:
+            return Finding(
+                PATH,
+                resource,
+                problem,
+                outcome="EventBridge drops an event no rule matches, without a trace",
+                hint="route it, or send what fails a rule's guard to a rule that keeps it (a queue)",
+                counterexample=example,
+                culprit=culprit,
+                kind=UNROUTED,
+            )
+        target = next(
+            t for r in self.rules if r.logical_id == resource for t in r.targets if t.target.id == target_id
+        )
+        return Finding(
+            PATH,
+            resource,
+            f"{kind.detail_type}: {problem}",
+            target=target_id,
+            outcome=_outcome(breakage, target),
+            hint=_HINTS.get(breakage),
+            counterexample=example,
+            culprit=culprit,
+            kind=breakage,
+        )
+
+
+_HINTS = {
+    NOT_JSON: "guard the rule's pattern so only values that splice safely match, or quote the placeholder",
+    FIELDS: 'guard the rule\'s pattern with the field (e.g. {"exists": true}), or stop reading it in clients',
+    UNDECLARED_CHANNEL: "publish it where its clients read it, or declare the channel for it",
+}
+
+
+def _outcome(breakage: str, target: TargetRoute) -> str:
+    if breakage == NOT_JSON:
+        return SILENT_DROP
+    if breakage in (FIELDS, UNDECLARED_CHANNEL):
+        return DELIVERED_INCOMPLETE
+    queue = target.target.dead_letter_queue
+    after = "after the retry policy runs out" if breakage == AUTH_MODE else "at once"
+    kept = (
+        f"it goes to dead-letter queue {queue} {after}" if queue else "with no dead-letter queue it is lost"
+    )
+    return f"{REJECTED}: {kept}"
+
+
+def unlike_ordinary(detail: Mapping[str, Any], examples: tuple[Mapping[str, Any], ...]) -> str | None:
+    """How a detail differs from the nearest ordinary one: `priority = "\\""`, `market left out`."""
+    best: list[str] | None = None
+    for example in examples:
+        differences = [f"{name} left out" for name in example if name not in detail] + [
+            f"{name} = {json.dumps(abbreviated(value))}"
+            for name, value in detail.items()
+            if name not in example or example[name] != value or type(example[name]) is not type(value)
+        ]
+        if best is None or len(differences) < len(best):
+            best = differences
+    return "; ".join(f"detail.{difference}" for difference in best) if best else None
+
+
+def abbreviated(value: Any) -> Any:
+    """A detail as a report shows it: long strings cut, with their length."""
+    if isinstance(value, str) and len(value) > LONGEST_SHOWN:
+        return f"{value[:40]}…({len(value):,} characters)"
+    if isinstance(value, Mapping):
+        return {key: abbreviated(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [abbreviated(item) for item in value]
+    return value

@@ -1,0 +1,122 @@
+"""Rule targets that call an API destination: each needs a retry policy and a dead-letter queue it can use.
+
+Without `RetryPolicy`, EventBridge retries for 24 hours and 185 attempts, so a broken endpoint holds a
+notification for a day; without `DeadLetterConfig`, what still fails is dropped. A dead-letter queue only
+helps if EventBridge may write to it: its queue policy must let `events.amazonaws.com` send messages, for
+this rule when the policy names source ARNs; otherwise the message is lost and counted only in
+`InvocationsFailedToBeSentToDlq`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from vcn.check.findings import TARGETS, CheckResults, Finding, counted
+from vcn.check.iam import arn_matches, statements_of
+from vcn.check.routes import Routes, RuleRoute, TargetRoute
+from vcn.template.view import TemplateView, attribute_references
+
+SOURCE_ARN = "aws:sourcearn"
+EVENTBRIDGE = "events.amazonaws.com"
+
+
+def check_targets(routes: Routes, view: TemplateView) -> CheckResults:
+    results = CheckResults()
+    queues = _queues(view)
+    count = 0
+    for route in routes.rules:
+        for target in route.targets:
+            if not target.is_api_destination:
+                continue
+            count += 1
+            for finding in _target_findings(route, target, queues, view):
+                results.fail(finding)
+    results.examined[TARGETS] = counted(count, "API-destination target")
+    return results
+
+
+def _queues(view: TemplateView) -> dict[str, str]:
+    """Queue ARN -> logical id, for the template's queues."""
+    found = {}
+    for lid in view.logical_ids("AWS::SQS::Queue"):
+        arn = view.resolve({"Fn::GetAtt": [lid, "Arn"]}, lid)
+        if isinstance(arn, str):
+            found[arn] = lid
+    return found
+
+
+def _target_findings(
+    route: RuleRoute, target: TargetRoute, queues: Mapping[str, str], view: TemplateView
+) -> list[Finding]:
+    spec, findings = target.target.spec, []
+    rule, target_id = route.logical_id, target.target.id
+    if "RetryPolicy" not in spec:
+        findings.append(
+            Finding(
+                TARGETS,
+                rule,
+                "no RetryPolicy: EventBridge retries a failing delivery for 24 hours (185 attempts) before "
+                "giving up",
+                target=target_id,
+                hint="set RetryPolicy (MaximumRetryAttempts, MaximumEventAgeInSeconds) to how long a "
+                "notification is still worth delivering",
+            )
+        )
+    dead_letter = (spec.get("DeadLetterConfig") or {}).get("Arn")
+    if not isinstance(dead_letter, str):
+        findings.append(
+            Finding(
+                TARGETS,
+                rule,
+                "no DeadLetterConfig: a notification that still fails after the retries is dropped",
+                target=target_id,
+                hint="set DeadLetterConfig.Arn to an SQS queue whose policy lets EventBridge send to it",
+            )
+        )
+        return findings
+    queue = queues.get(dead_letter)
+    if queue is None:
+        return findings  # a queue of another stack: its policy is not in this template
+    if not _may_send(view, queue, dead_letter, route.rule.arn):
+        findings.append(
+            Finding(
+                TARGETS,
+                rule,
+                f"dead-letter queue {queue} has no queue policy that lets {EVENTBRIDGE} send messages for "
+                "this rule: what fails is lost (counted only in InvocationsFailedToBeSentToDlq)",
+                target=target_id,
+                hint=f"add an AWS::SQS::QueuePolicy on {queue} allowing sqs:SendMessage to {EVENTBRIDGE} "
+                "with aws:SourceArn this rule",
+            )
+        )
+    return findings
+
+
+def _may_send(view: TemplateView, queue: str, queue_arn: str, rule_arn: str) -> bool:
+    for policy in view.logical_ids("AWS::SQS::QueuePolicy"):
+        if queue not in {name for name, _ in attribute_references(view.raw(policy).get("Queues"))}:
+            continue
+        for statement in statements_of(view, policy):
+            if (
+                EVENTBRIDGE in statement.services
+                and statement.allows("sqs:SendMessage", queue_arn)
+                and _source_allowed(statement.conditions, rule_arn)
+            ):
+                return True
+    return False
+
+
+def _source_allowed(conditions: Mapping[str, Any], rule_arn: str) -> bool:
+    """Whether the statement's aws:SourceArn conditions (if any) admit the rule."""
+    for operator, tests in conditions.items():
+        if not isinstance(tests, Mapping):
+            continue
+        for key, allowed in tests.items():
+            if key.lower() != SOURCE_ARN:
+                continue
+            values = allowed if isinstance(allowed, list) else [allowed]
+            like = operator.endswith("Like")
+            if not any(arn_matches(str(v), rule_arn) if like else str(v) == rule_arn for v in values):
+                return False
+    return True
