@@ -14,6 +14,7 @@ from pathlib import Path
 from vcn.cli import (
     alarm_command,
     channel_commands,
+    check_command,
     event_commands,
     local_commands,
     ops_commands,
@@ -37,6 +38,7 @@ def build_parser(profile: AppProfile = NO_PROFILE) -> argparse.ArgumentParser:
     event_commands.add_parsers(commands)
     ops_commands.add_parsers(commands)
     alarm_command.add_parser(commands)
+    check_command.add_parser(commands)
     if profile.add_commands is not None:
         profile.add_commands(commands, profile)
     return parser
