@@ -7,6 +7,7 @@ import random
 from app_profile.analysts import DEMO_ANALYSTS
 from app_profile.commands import add_commands
 from app_profile.parameters import local_parameters
+from vcn.check.contribution import CheckContribution
 from vcn.local.profile import AppProfile, ClaimOption, DemoSource, StackOutputs
 
 
@@ -15,6 +16,13 @@ def demo_stream(bus_name: str, rng: random.Random) -> DemoSource:
     from app_profile.demo_stream import VehicleConfigDemo
 
     return VehicleConfigDemo(bus_name, rng)
+
+
+def check_contribution() -> CheckContribution:
+    # imported on use: Hypothesis and the domain catalog load only when `vcn check` runs
+    from app_profile.check import check_contribution as build
+
+    return build()
 
 
 PROFILE = AppProfile(
@@ -40,4 +48,5 @@ PROFILE = AppProfile(
         dead_letter_queues=("NotificationDeadLetterQueueUrl", "ValidationDeadLetterQueueUrl"),
     ),
     add_commands=add_commands,
+    check=check_contribution,
 )
