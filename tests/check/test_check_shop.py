@@ -1,0 +1,264 @@
+"""`vcn check` on a small shop template that passes, and on copies of it with one defect seeded each: the
+failure names the resource (and the target), and a path failure carries its counterexample event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.check.conftest import SHOP_TEMPLATE, Change, check, failure, resources, seeded_copy
+from tests.check.shop_profile import ORDINARY, shop_profile
+from vcn.check.runner import CheckReport
+
+RULE = "OrderShippedRule"
+# The shop's events list, as its InputTemplate writes it
+EVENTS = '["{\\"orderId\\":\\"<orderId>\\", \\"eventId\\":\\"<eventId>\\"}"]'
+TARGET = "RegionChannel"
+ORDINARY_EVENT = {"source": "shop.orders", "detail-type": "OrderShipped", "detail": ORDINARY}
+
+
+def seeded(tmp_path: Path, change: Change, *, hostile: bool = False) -> CheckReport:
+    return check(seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", change), shop_profile(hostile=hostile))
+
+
+def target_of(document: dict[str, Any]) -> dict[str, Any]:
+    target: dict[str, Any] = resources(document)[RULE]["Properties"]["Targets"][0]
+    return target
+
+
+def set_template(text: str) -> Change:
+    def change(document: dict[str, Any]) -> None:
+        target_of(document)["InputTransformer"]["InputTemplate"] = text
+
+    return change
+
+
+def publishing(channel: str, events: str = EVENTS) -> Change:
+    return set_template(f'{{"channel": "{channel}", "events": {events}}}')
+
+
+def test_the_shop_passes_every_check() -> None:
+    report = check(SHOP_TEMPLATE, shop_profile())
+    assert report.passed, report.results.findings
+    assert report.results.notes == []
+
+
+def test_an_unquoted_string_placeholder_loses_every_event_and_names_the_rule_and_target(
+    tmp_path: Path,
+) -> None:
+    report = seeded(
+        tmp_path,
+        publishing("/orders/<region>", EVENTS.replace('\\"<orderId>\\"', "<orderId>")),
+    )
+    found = failure(report, "path", RULE, target=TARGET, kind="event-not-json")
+    assert "ord-0001" in found.problem
+    assert found.counterexample == ORDINARY_EVENT
+    assert found.culprit is None  # an ordinary event breaks it: nothing to blame on a field
+
+
+def test_a_channel_with_six_segments_is_refused(tmp_path: Path) -> None:
+    report = seeded(
+        tmp_path,
+        publishing("/orders/<region>/a/b/c/d"),
+    )
+    found = failure(report, "path", RULE, target=TARGET, kind="channel-invalid")
+    assert "/orders/DE/a/b/c/d" in found.problem and "at most 5 segments" in found.problem
+    assert found.counterexample == ORDINARY_EVENT
+
+
+def test_a_channel_in_a_namespace_the_api_lacks_is_refused(tmp_path: Path) -> None:
+    report = seeded(
+        tmp_path,
+        publishing("/order/<region>"),
+    )
+    found = failure(report, "path", RULE, target=TARGET, kind="namespace-missing")
+    assert "'order'" in found.problem and "orders" in found.problem
+
+
+def test_a_notification_without_a_field_clients_read_is_reported(tmp_path: Path) -> None:
+    report = seeded(
+        tmp_path,
+        publishing("/orders/<region>", '["{\\"eventId\\":\\"<eventId>\\"}"]'),
+    )
+    found = failure(report, "path", RULE, target=TARGET, kind="fields-missing")
+    assert "orderId" in found.problem
+
+
+def test_more_than_five_events_in_one_publish_are_refused(tmp_path: Path) -> None:
+    event = '\\"<orderId>\\"'
+    report = seeded(
+        tmp_path,
+        set_template('{"channel": "/orders/<region>", "events": [' + ", ".join([f'"{event}"'] * 6) + "]}"),
+    )
+    failure(report, "path", RULE, target=TARGET, kind="event-count")
+
+
+def test_a_namespace_whose_publish_modes_exclude_the_connection_mode_is_reported(tmp_path: Path) -> None:
+    def iam_only(document: dict[str, Any]) -> None:
+        resources(document)["OrdersNamespace"]["Properties"]["PublishAuthModes"] = [{"AuthType": "AWS_IAM"}]
+
+    found = failure(seeded(tmp_path, iam_only), "path", RULE, target=TARGET, kind="publish-auth-mode")
+    assert "AWS_IAM" in found.problem and "API_KEY" in found.problem and "PublishConnection" in found.problem
+    assert found.counterexample == ORDINARY_EVENT
+    assert found.outcome is not None and "after the retry policy runs out" in found.outcome
+
+
+def test_hostile_producers_break_an_unguarded_transformer_and_the_counterexample_shows_the_field(
+    tmp_path: Path,
+) -> None:
+    report = check(SHOP_TEMPLATE, shop_profile(hostile=True))
+    found = failure(report, "path", RULE, target=TARGET, kind="body-not-json")
+    assert found.culprit == 'detail.region = "\\""'
+    assert found.counterexample == {**ORDINARY_EVENT, "detail": {**ORDINARY, "region": '"'}}
+    assert found.outcome is not None and "without a trace" in found.outcome
+
+
+def test_a_guard_that_keeps_breaking_values_out_removes_what_it_guards(tmp_path: Path) -> None:
+    def guarded(document: dict[str, Any]) -> None:
+        resources(document)[RULE]["Properties"]["EventPattern"]["detail"] = {
+            "region": ["DE", "FR", "US"],
+            "orderId": [{"anything-but": {"wildcard": ['*"*', "*\\\\*"]}}],
+        }
+
+    report = seeded(tmp_path, guarded, hostile=True)
+    culprits = {f.culprit for f in report.results.failures("path")}
+    assert 'detail.region = "\\""' not in culprits
+    assert 'detail.orderId = "\\""' not in culprits
+    # What the guard cannot keep out is still found: an array matches when one element does, and an event
+    # the guard refuses is matched by no rule at all.
+    assert 'detail.region = ["DE"]' in culprits
+    assert failure(report, "path", "OrdersBus", kind="unrouted").culprit == "detail.region left out"
+
+
+def test_an_alarm_without_the_bus_dimension_never_fires_and_the_fix_names_it(tmp_path: Path) -> None:
+    def rule_name_only(document: dict[str, Any]) -> None:
+        alarm = resources(document)["OrderShippedFailuresAlarm"]["Properties"]
+        alarm["Dimensions"] = [d for d in alarm["Dimensions"] if d["Name"] != "EventBusName"]
+
+    found = failure(seeded(tmp_path, rule_name_only), "alarms", "OrderShippedFailuresAlarm")
+    assert "{RuleName=OrderShippedRule}" in found.problem
+    assert found.hint == "add the dimension EventBusName=orders"
+
+
+def test_a_target_without_retry_policy_or_dead_letter_queue_is_reported(tmp_path: Path) -> None:
+    def bare(document: dict[str, Any]) -> None:
+        del target_of(document)["RetryPolicy"]
+        del target_of(document)["DeadLetterConfig"]
+
+    report = seeded(tmp_path, bare)
+    problems = {f.problem.split(":")[0] for f in report.results.failures("targets") if f.target == TARGET}
+    assert problems == {"no RetryPolicy", "no DeadLetterConfig"}
+    # Without a dead-letter queue, what AppSync refuses is lost.
+    assert all(f.resource == RULE for f in report.results.failures("targets"))
+
+
+def test_a_dead_letter_queue_eventbridge_may_not_write_to_is_reported(tmp_path: Path) -> None:
+    def other_rule(document: dict[str, Any]) -> None:
+        statement = resources(document)["UndeliveredQueuePolicy"]["Properties"]["PolicyDocument"][
+            "Statement"
+        ][0]
+        statement["Condition"]["ArnEquals"]["aws:SourceArn"] = (
+            "arn:aws:events:us-east-1:000000000000:rule/orders/other"
+        )
+
+    found = failure(seeded(tmp_path, other_rule), "targets", RULE, target=TARGET)
+    assert "UndeliveredQueue" in found.problem and "InvocationsFailedToBeSentToDlq" in found.problem
+
+
+def test_an_api_key_nothing_extends_is_reported(tmp_path: Path) -> None:
+    def no_keeper(document: dict[str, Any]) -> None:
+        del resources(document)["KeyKeeperFunction"]["Properties"]["Events"]
+
+    found = failure(seeded(tmp_path, no_keeper), "api-key", "EventsApiKey")
+    assert "no Expires" in found.problem and "KeyKeeperFunction may extend it" in found.problem
+
+
+def test_an_api_key_with_a_fixed_expiry_parameter_and_no_keeper_is_reported(tmp_path: Path) -> None:
+    def fixed(document: dict[str, Any]) -> None:
+        document["Parameters"] = {"KeyExpires": {"Type": "Number", "Default": "4102444800"}}
+        resources(document)["EventsApiKey"]["Properties"]["Expires"] = {"Ref": "KeyExpires"}
+        del resources(document)["KeyKeeperFunction"]
+
+    found = failure(seeded(tmp_path, fixed), "api-key", "EventsApiKey")
+    assert "parameter KeyExpires" in found.problem and "nothing extends it" in found.problem
+
+
+@pytest.mark.parametrize("value", [{"Fn::GetAtt": ["EventsApiKey", "ApiKey"]}, {"Ref": "EventsApiKey"}])
+def test_an_output_that_exposes_the_api_key_is_reported(tmp_path: Path, value: Any) -> None:
+    def leak(document: dict[str, Any]) -> None:
+        document["Outputs"]["PublishKey"] = {"Value": {"Fn::Sub": ["key ${Key}", {"Key": value}]}}
+
+    found = failure(seeded(tmp_path, leak), "secrets", "Outputs.PublishKey")
+    assert "EventsApiKey" in found.problem
+
+
+def test_a_credential_written_in_the_template_is_reported(tmp_path: Path) -> None:
+    def written(document: dict[str, Any]) -> None:
+        auth = resources(document)["PublishConnection"]["Properties"]["AuthParameters"][
+            "ApiKeyAuthParameters"
+        ]
+        auth["ApiKeyValue"] = "da2-writtenintothetemplate"
+
+    found = failure(seeded(tmp_path, written), "secrets", "PublishConnection")
+    assert "ApiKeyAuthParameters.ApiKeyValue" in found.problem
+
+
+def test_iam_statements_allowing_every_action_or_writes_everywhere_are_reported(tmp_path: Path) -> None:
+    def broad(document: dict[str, Any]) -> None:
+        statements = resources(document)["KeyKeeperFunction"]["Properties"]["Policies"][0]["Statement"]
+        statements.append({"Effect": "Allow", "Action": "*", "Resource": "*"})
+        statements.append(
+            {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"], "Resource": "*"}
+        )
+        statements.append({"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"})
+
+    problems = sorted(f.problem for f in seeded(tmp_path, broad).results.failures("iam"))
+    assert problems == [
+        "a statement allows every action (Action: *)",
+        "a statement allows sqs:SendMessage on every resource (Resource: *)",
+    ]
+
+
+def test_a_rule_no_event_can_match_and_an_event_type_no_rule_routes_are_dead_ends(tmp_path: Path) -> None:
+    def misspelt(document: dict[str, Any]) -> None:
+        resources(document)[RULE]["Properties"]["EventPattern"]["detail-type"] = ["OrderShiped"]
+
+    report = seeded(tmp_path, misspelt)
+    rule = failure(report, "dead-end", RULE)
+    assert "OrderShiped" in rule.problem
+    unrouted = failure(report, "dead-end", "OrdersBus")
+    assert "OrderShipped" in unrouted.problem
+    assert failure(report, "path", "OrdersBus", kind="unrouted").counterexample == ORDINARY_EVENT
+
+
+def test_a_channel_nobody_may_subscribe_to_is_a_dead_end(tmp_path: Path) -> None:
+    def iam_subscribers(document: dict[str, Any]) -> None:
+        resources(document)["OrdersNamespace"]["Properties"]["SubscribeAuthModes"] = [{"AuthType": "AWS_IAM"}]
+
+    found = failure(seeded(tmp_path, iam_subscribers), "dead-end", RULE, target=TARGET)
+    assert "nobody can subscribe to /orders/" in found.problem
+    assert "appsync:EventSubscribe" in found.problem
+
+
+def test_a_role_that_may_subscribe_gives_an_iam_namespace_its_subscribers(tmp_path: Path) -> None:
+    def iam_subscribers(document: dict[str, Any]) -> None:
+        resources(document)["OrdersNamespace"]["Properties"]["SubscribeAuthModes"] = [{"AuthType": "AWS_IAM"}]
+        resources(document)["KeyKeeperFunction"]["Properties"]["Policies"][0]["Statement"].append(
+            {
+                "Effect": "Allow",
+                "Action": "appsync:EventSubscribe",
+                "Resource": {"Fn::Sub": "${EventsApi.ApiArn}/channelNamespace/orders"},
+            }
+        )
+
+    assert seeded(tmp_path, iam_subscribers).results.failures("dead-end") == []
+
+
+def test_the_local_eventbridge_refusing_a_pattern_is_reported_on_the_rule(tmp_path: Path) -> None:
+    def bad_pattern(document: dict[str, Any]) -> None:
+        resources(document)[RULE]["Properties"]["EventPattern"]["detail"] = {"count": [{"numeric": [">"]}]}
+
+    found = failure(seeded(tmp_path, bad_pattern), "template", RULE)
+    assert "Event pattern is not valid" in found.problem
