@@ -129,3 +129,10 @@ class AuthorizerSettings:
         parse=seconds,
         default=0.0,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyKeeperSettings:
+    """The keeper extends the API keys of one AppSync Events API."""
+
+    events_api_id: str = variable("EVENTS_API_ID", "the id of the AppSync Events API whose keys it extends")
