@@ -285,10 +285,11 @@ class ControlPlane:
                 f"{self.settings.max_targets_per_rule}. Remove targets or split the rule."
             )
         for target in targets:
-            if not arns.is_lambda_function(target.arn) and self.api_destination_for(target.arn) is None:
+            known = arns.is_lambda_function(target.arn) or arns.is_sqs_queue(target.arn)
+            if not known and self.api_destination_for(target.arn) is None:
                 log.warning(
-                    "rule %s target %s: %s is neither a Lambda function nor a known API destination; "
-                    "deliveries to it will fail locally",
+                    "rule %s target %s: %s is neither a Lambda function, an SQS queue nor a known API "
+                    "destination; deliveries to it will fail locally",
                     rule.arn,
                     target.id,
                     target.arn,
