@@ -21,6 +21,7 @@ FUNCTION_ENVIRONMENT = {
     "JWKS_URL": f"http://{UNREACHABLE}/.well-known/jwks.json",
     "TOKEN_ISSUER": "http://127.0.0.1/test-idp",
     "TOKEN_AUDIENCE": "vcn-test",
+    "EVENTS_API_ID": "testapi123",
 }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vcn.appsync.api_keys import ApiKeyStore
 from vcn.appsync.authorization import Authorizer, AuthRequest, Grant
 from vcn.appsync.channels import Channel, parse_channel
 from vcn.appsync.config import EventApiConfig, Namespace
@@ -39,12 +40,13 @@ class EventApi:
         *,
         iam_credentials: Mapping[str, str] | None = None,
         limits: AppSyncLimits | None = None,
+        api_keys: ApiKeyStore | None = None,
     ) -> None:
         self.config = config
         self.limits = limits or AppSyncLimits()
         self.index = SubscriptionIndex()
         self.fanout = FanOut(self.index)
-        self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials)
+        self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials, api_keys=api_keys)
         self.handlers = ChannelHandlers(config, invoker, max_event_bytes=self.limits.max_event_bytes)
 
     def namespace(self, channel: Channel) -> Namespace:
