@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv system-deps lint test test-fast run bench catalog build deploy clean
+.PHONY: venv system-deps lint test test-fast run bench catalog build deploy locks clean
 
 ENV ?= default
 # sam build for the python3.13 runtime needs a python3.13 on PATH (pyenv has one on the project's machines).
@@ -19,13 +19,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian's Chromium drives the browser tests (Playwright cannot download a browser here).
+# Debian's Chromium drives the browser tests (Playwright cannot download a browser here); an arm64 `strip`
+# lets `sam build` drop the symbol tables of the functions' native code (packaging/package_function.py).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v aarch64-linux-gnu-strip >/dev/null 2>&1 || command -v llvm-strip >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils-aarch64-linux-gnu >/dev/null; }
 
 lint: venv
-	$(BIN)/ruff check src functions app_profile tests bench
-	$(BIN)/ruff format --check src functions app_profile tests bench
+	$(BIN)/ruff check src functions app_profile tests bench packaging
+	$(BIN)/ruff format --check src functions app_profile tests bench packaging
 	$(BIN)/mypy src functions app_profile
 
 test: venv system-deps lint
@@ -47,6 +49,14 @@ catalog: venv
 
 build: venv
 	PATH="$(PY313)$$PATH" $(BIN)/sam build --config-env $(ENV)
+
+# Each function's wheels, pinned with hashes for every platform (Lambda's arm64, and this machine for the
+# bench), from packaging/requirements/<name>.in; resolved for Lambda's Python 3.13 on arm64.
+locks: venv
+	for spec in packaging/requirements/*.in; do \
+	  $(BIN)/uv pip compile "$$spec" --python-version 3.13 --python-platform aarch64-manylinux_2_28 \
+	    --generate-hashes --no-header --quiet -o "packaging/locks/$$(basename "$$spec" .in).txt" || exit 1; \
+	done
 
 # samconfig.toml holds every parameter of the environment; the API key extends itself (ApiKeyKeeperFunction).
 deploy: build
