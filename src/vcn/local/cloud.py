@@ -262,7 +262,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
 
         runtime = LambdaRuntime(
             stack.functions,
-            extra_env=function_environment(eventbridge_url),
+            extra_env=function_environment(eventbridge_url, f"http://{host}:{ports.appsync}"),
             environment_overrides=config.env_vars.for_functions(spec.name for spec in stack.functions),
             on_async_failure=FunctionDeadLetters(DeadLetterStore(config.state_dir), lambda_targets),
             on_output=cloudwatch.embedded.capture,

@@ -92,7 +92,12 @@ def invoke_function(
     overrides = (env_vars or EnvVars()).for_functions([spec.name])[spec.name]
     try:
         outcome = invoke_local(
-            spec, event_path, extra_env=function_environment(eventbridge_url), overrides=overrides
+            spec,
+            event_path,
+            extra_env=function_environment(
+                eventbridge_url, f"http://{endpoints.host}:{endpoints.appsync_port}"
+            ),
+            overrides=overrides,
         )
     except InvalidEvent as exc:
         raise InvokeError(str(exc)) from None
