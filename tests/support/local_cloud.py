@@ -70,8 +70,13 @@ class RunningCloud:
 
 
 def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) -> RunningCloud:
-    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place."""
-    api, eventbridge, appsync, tls = ports or free_ports(4)
+    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS[, dynamodb]) to restart
+    in place. A `local.json` left by a cloud that was killed is removed first, so it is not taken for ready."""
+    chosen = list(ports or free_ports(5))
+    if len(chosen) == 4:
+        chosen += free_ports(1)
+    api, eventbridge, appsync, tls, dynamodb = chosen
+    (state_dir / "local.json").unlink(missing_ok=True)
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir.parent / f"{state_dir.name}.log"
     log = log_path.open("ab")
@@ -83,6 +88,7 @@ def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) ->
             "--eventbridge-port", str(eventbridge),
             "--appsync-port", str(appsync),
             "--appsync-tls-port", str(tls),
+            "--dynamodb-port", str(dynamodb),
             "--grace-seconds", "1",
             *extra,
         ],

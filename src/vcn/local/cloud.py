@@ -1,12 +1,14 @@
 """The local cloud's lifecycle: every emulated service of one template, started in one process, as one unit.
 
 `running_cloud(config)` is an async context manager. It starts, in dependency order, the identity key, the
-template (resolved for the local endpoints, with the app profile's parameter values), the Lambda workers,
+template (resolved for the local endpoints, with the app profile's parameter values), DynamoDB (when the
+template has tables: a child process that replays its journal while the rest starts), the Lambda workers,
 AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules) and the
-HTTP API; waits until every endpoint accepts connections; writes `<state-dir>/local.json`; and yields a frozen
-`RunningCloud`. On exit, or on any failure while starting, what was started stops in reverse order:
-`local.json` disappears first, EventBridge gets a grace period for pending deliveries (the rest goes to the
-dead-letter queues) while AppSync is still up, and the Lambda workers stop last.
+HTTP API; creates the template's tables; waits until every endpoint accepts connections; writes
+`<state-dir>/local.json`; and yields a frozen `RunningCloud`. On exit, or on any failure while starting, what
+was started stops in reverse order: `local.json` disappears first, EventBridge gets a grace period for pending
+deliveries (the rest goes to the dead-letter queues) while AppSync is still up, the Lambda workers stop after
+their pending asynchronous invocations, and DynamoDB, which those may still write to, stops last.
 
 `serve(config)` is the `vcn local up` foreground loop around it.
 """
@@ -28,6 +30,15 @@ from typing import Any
 from vcn import event_loop
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
+from vcn.dynamodb import (
+    DynamoDbClient,
+    DynamoDbError,
+    DynamoDbSettings,
+    DynamoDbUnavailable,
+    LocalDynamoDb,
+    TableMismatch,
+    ensure_tables,
+)
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.model import LambdaTarget
@@ -40,6 +51,7 @@ from vcn.identity import DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.provider import DEFAULT_AUDIENCE
 from vcn.identity.routes import identity_routes
 from vcn.lambda_runtime import LambdaRuntime
+from vcn.lambda_runtime.runtime import LAMBDA_RETRY_DELAYS
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
 from vcn.local.demo import run_demo
 from vcn.local.env_vars import EnvVars
@@ -71,6 +83,9 @@ class LocalCloudConfig:
     # `--env-vars`: variables per function that win over the template's (local experiments, tests)
     env_vars: EnvVars = field(default_factory=EnvVars)
     eventbridge_settings: EventBridgeSettings | None = None
+    dynamodb_settings: DynamoDbSettings = field(default_factory=DynamoDbSettings)
+    # Waits before the retries of a failed asynchronous invocation (Lambda: 1 then 2 minutes)
+    lambda_retry_delays: tuple[float, ...] = LAMBDA_RETRY_DELAYS
     grace_seconds: float = 5.0
     profile: AppProfile = NO_PROFILE
     account: LocalAccount = LOCAL_ACCOUNT
@@ -96,6 +111,7 @@ class RunningCloud:
     eventbridge: EventBridgeServer
     appsync: tuple[AppSyncEventsServer, ...]
     api: ApiServer
+    dynamodb: LocalDynamoDb | None
     document: Mapping[str, Any]
 
     @property
@@ -181,6 +197,35 @@ def _appsync_endpoints(server: AppSyncEventsServer) -> dict[str, Any]:
     }
 
 
+async def _stop_dynamodb(dynamodb: LocalDynamoDb, starting: asyncio.Task[None]) -> None:
+    if not starting.done():
+        starting.cancel()
+    with contextlib.suppress(asyncio.CancelledError, DynamoDbUnavailable):
+        await starting
+    await dynamodb.stop()
+
+
+async def _dynamodb_ready(
+    dynamodb: LocalDynamoDb, starting: asyncio.Task[None], stack: LocalStack, region: str
+) -> None:
+    """Wait for DynamoDB's start, then make the template's tables exist as declared."""
+    try:
+        await starting
+    except DynamoDbUnavailable as exc:
+        if exc.reason == "port_in_use":
+            raise PortInUse(dynamodb.port, "--dynamodb-port") from None
+        raise LocalCloudError(f"DynamoDB: {exc}") from None
+    client = DynamoDbClient(dynamodb.url, region)
+    try:
+        await ensure_tables(client, stack.dynamodb_tables)
+    except TableMismatch as exc:
+        raise LocalCloudError(str(exc)) from None
+    except DynamoDbError as exc:
+        raise LocalCloudError(f"{stack.template_path}: the local DynamoDB refused a table: {exc}") from None
+    finally:
+        await client.close()
+
+
 async def _stop_eventbridge(server: EventBridgeServer, grace_seconds: float) -> None:
     dead_lettered = await server.stop(grace_seconds=grace_seconds)
     if dead_lettered:
@@ -217,6 +262,20 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
     eventbridge_url = f"http://{host}:{ports.eventbridge}"
 
     async with contextlib.AsyncExitStack() as started:
+        dynamodb: LocalDynamoDb | None = None
+        if stack.dynamodb_tables:
+            # Started first, so it stops last: the Lambda workers' pending invocations may still write to it.
+            dynamodb = LocalDynamoDb(
+                state_dir=config.state_dir,
+                host=host,
+                port=ports.dynamodb,
+                account=config.account.account_id,
+                region=config.account.region,
+                settings=config.dynamodb_settings,
+            )
+            # Its journal replays while the rest starts; the tables are made before local.json is written.
+            dynamodb_starting = asyncio.get_running_loop().create_task(dynamodb.start())
+            started.push_async_callback(_stop_dynamodb, dynamodb, dynamodb_starting)
 
         def lambda_targets() -> list[LambdaTarget]:
             # Asked when a function fails, so rules created later through the API count too.
@@ -224,9 +283,12 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
 
         runtime = LambdaRuntime(
             stack.functions,
-            extra_env=function_environment(eventbridge_url),
+            extra_env=function_environment(
+                eventbridge_url, config.account.region, dynamodb_url=dynamodb.url if dynamodb else None
+            ),
             environment_overrides=config.env_vars.for_functions(spec.name for spec in stack.functions),
             on_async_failure=FunctionDeadLetters(DeadLetterStore(config.state_dir), lambda_targets),
+            async_retry_delays=config.lambda_retry_delays,
         )
         started.push_async_callback(runtime.stop)
         # Warm one worker per function now, so the first notification or request is not a cold start.
@@ -297,6 +359,8 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             if ports.appsync_tls is not None:
                 listeners.append(_Listener("AppSync Events TLS", ports.appsync_tls, "--appsync-tls-port"))
         await wait_until_accepting(host, listeners)
+        if dynamodb is not None:
+            await _dynamodb_ready(dynamodb, dynamodb_starting, stack, config.account.region)
         document = local_document(
             region=config.account.region,
             account=config.account.account_id,
@@ -304,6 +368,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             bus_name=stack.event_bus_name,
             appsync=_appsync_endpoints(first_api) if first_api else None,
             api=endpoints.api_url,
+            dynamodb=dynamodb.url if dynamodb else None,
         )
         write_local_json(config.state_dir, document)
         # Registered last, so it runs first: no client finds endpoints that are going away.
@@ -317,6 +382,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             eventbridge=eventbridge,
             appsync=tuple(appsync),
             api=api,
+            dynamodb=dynamodb,
             document=document,
         )
 
@@ -336,6 +402,9 @@ def announce(cloud: RunningCloud, demo_rate: float | None = None) -> None:
         lines.append(f"  AppSync      {appsync.get('http')}   {appsync.get('realtime')}")
     if appsync.get("https"):
         lines.append(f"  AppSync TLS  {appsync.get('https')}   {appsync.get('wss')}")
+    if document.get("dynamodb"):
+        tables = ", ".join(table.name for table in cloud.stack.dynamodb_tables)
+        lines.append(f"  DynamoDB     {document.get('dynamodb')}   tables {tables}")
     lines += list(cloud.config.profile.hints)
     if demo_rate:
         lines.append(f"demo stream on: {demo_rate:g} business events per second")

@@ -11,7 +11,9 @@ from vcn.arns import DEFAULT_BUS
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
 
 from .appsync_apis import extract_appsync_apis
+from .dynamodb_tables import extract_dynamodb_tables
 from .errors import Location, TemplateError
+from .event_invoke_configs import apply_event_invoke_configs
 from .eventbridge_calls import extract_eventbridge_calls
 from .functions import extract_functions
 from .http_apis import extract_http_apis
@@ -42,13 +44,14 @@ EMULATED_TYPES = frozenset(
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::Deployment",
         "AWS::SQS::Queue",
+        "AWS::DynamoDB::Table",
+        "AWS::Lambda::EventInvokeConfig",
     }
 )
 
 _EFFECTS = {
     "AWS::IAM::": "no IAM checks locally",
     "AWS::Lambda::Permission": "every caller may invoke locally",
-    "AWS::Lambda::EventInvokeConfig": "async invocations are not retried locally",
     "AWS::Lambda::Version": "functions run as $LATEST",
     "AWS::Lambda::Alias": "functions run as $LATEST",
     "AWS::Lambda::LayerVersion": "layers are not loaded; install their packages locally",
@@ -138,12 +141,18 @@ def load_stack(
     _local_rewrites(resolver, endpoints, http_api_ids)
 
     stack = LocalStack(template_path=path, parameters=dict(parameters), notes=notes)
-    stack.functions = extract_functions(
-        resolver, resources, by_type("AWS::Lambda::Function"), locations, path.parent, notes
+    stack.functions = apply_event_invoke_configs(
+        resources,
+        by_type,
+        extract_functions(
+            resolver, resources, by_type("AWS::Lambda::Function"), locations, path.parent, notes
+        ),
+        notes,
     )
     stack.eventbridge_calls = extract_eventbridge_calls(resources, by_type)
     stack.appsync_apis = extract_appsync_apis(resolver, resources, by_type, notes)
     stack.http_apis = extract_http_apis(resources, by_type, notes)
+    stack.dynamodb_tables = extract_dynamodb_tables(resources, by_type, notes)
     stack.queues = [resources.name(lid, "QueueName") for lid in by_type("AWS::SQS::Queue")]
     buses = [
         request["Name"] for operation, request in stack.eventbridge_calls if operation == "CreateEventBus"
