@@ -12,7 +12,9 @@ import argparse
 import errno
 import json
 import logging
+import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -38,6 +40,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stop-on-stdin-eof", action="store_true")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket; werkzeug's own binding exits the process when the port is taken."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
 def _say(**message: Any) -> None:
@@ -71,14 +86,20 @@ def main(argv: list[str] | None = None) -> int:
         engine = DynamoDbEngine(journal, account=args.account, default_region=args.region)
         try:
             # Bound before the replay: the port is ours, and a request that comes early waits in the backlog.
-            server = make_server(
-                args.host, args.port, DynamoDbHttpApp(engine), threaded=True, request_handler=QuietHandler
-            )
+            listener = _listen(args.host, args.port)
         except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 _say(ready=False, error="port_in_use", message=f"port {args.port} is in use")
                 return 2
             raise
+        server = make_server(
+            args.host,
+            listener.getsockname()[1],
+            DynamoDbHttpApp(engine),
+            threaded=True,
+            request_handler=QuietHandler,
+            fd=listener.detach(),
+        )
         engine.open(compact_after_entries=settings.compact_after_entries)
         maintenance = Maintenance(engine, settings)
         maintenance.start()
@@ -92,11 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.stop_on_stdin_eof:
 
             def watch_parent() -> None:
-                sys.stdin.buffer.read()  # returns at EOF: the parent closed the pipe or died
+                # Unbuffered reads: a buffered reader's lock would trouble the interpreter's shutdown.
+                while os.read(sys.stdin.fileno(), 4096):  # b"" at EOF: the parent closed the pipe or died
+                    pass
                 stop()
 
             threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
-        _say(ready=True, url=f"http://{args.host}:{server.server_port}", replayed=engine.stats.replayed)
+        _say(ready=True, url=f"http://{args.host}:{server.port}", replayed=engine.stats.replayed)
         server.serve_forever(poll_interval=0.2)
         maintenance.stop()
         server.server_close()

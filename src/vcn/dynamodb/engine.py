@@ -179,6 +179,16 @@ class DynamoDbEngine:
         builder = EnvironBuilder(method="POST", path="/", data=body, headers=list(request_headers.items()))
         try:
             app_iter, status, reply_headers = run_wsgi_app(self._app, builder.get_environ(), buffered=True)
+        except Exception:
+            # moto raised: a request it cannot handle. Answered as a client error, so SDKs fail at once
+            # instead of retrying a request that can never succeed.
+            log.exception("moto could not handle a %s request", operation)
+            return error_reply(
+                400,
+                "ValidationException",
+                f"the local DynamoDB (moto) cannot handle this {operation} request; DynamoDB may accept it. "
+                "The local cloud's log has the details; rephrase the request or run it against AWS",
+            )
         finally:
             builder.close()
         try:
@@ -188,8 +198,6 @@ class DynamoDbEngine:
             if close is not None:
                 close()
         code = int(status.split(" ", 1)[0])
-        if code >= 500:
-            log.error("moto failed on %s: %s", operation, payload[:500].decode(errors="replace"))
         kept = [(name, value) for name, value in reply_headers.items() if name.lower() not in _HOP_BY_HOP]
         return Reply(code, kept, payload)
 
