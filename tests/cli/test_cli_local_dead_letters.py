@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app_profile.parameters import local_parameters
+from tests.support.local_cloud import VCN
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.service import EventBridgeService
@@ -17,6 +19,7 @@ from vcn.lambda_runtime import AsyncInvocationFailure, AsyncInvokeConfig, Functi
 from vcn.lambda_runtime.runtime import AsyncInvocation
 from vcn.local.function_dlq import FunctionDeadLetters, invocation_record, invoking_target
 from vcn.local.profile import LocalIdentity
+from vcn.local.state import local_document, write_local_json
 from vcn.template import LocalEndpoints, load_stack, replay_eventbridge_calls
 
 
@@ -104,3 +107,32 @@ def test_a_record_of_an_event_too_old_to_try_has_no_response(tmp_path: Path) -> 
     assert record["requestContext"]["condition"] == "EventAgeExceeded"
     assert record["requestContext"]["approximateInvokeCount"] == 0
     assert "responsePayload" not in record and "responseContext" not in record
+
+
+def test_dlq_list_shows_a_records_function_and_condition_and_redrive_says_what_to_do(tmp_path: Path) -> None:
+    spec = FunctionSpec(
+        name="Recorder",
+        code_dir=tmp_path,
+        handler="app.handler",
+        region=LOCAL_ACCOUNT.region,
+        account=LOCAL_ACCOUNT.account_id,
+        async_invoke=AsyncInvokeConfig(on_failure="arn:aws:sqs:us-east-1:000000000000:RecorderFailures"),
+    )
+    store = DeadLetterStore(tmp_path)
+    FunctionDeadLetters(store, list)(failure(spec, {"n": 1}, FunctionError("RuntimeError", "down")))
+    document = local_document(
+        region="us-east-1", account="000000000000", eventbridge="http://127.0.0.1:1", bus_name="b",
+        appsync=None, api="http://127.0.0.1:2",
+    )  # fmt: skip
+    write_local_json(tmp_path, document)
+    listed = subprocess.run(
+        [VCN, "dlq", "list", "--state-dir", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "RecorderFailures" in listed.stdout and "Recorder RetriesExhausted" in listed.stdout
+
+    eventbridge = EventBridgeService(LOCAL_ACCOUNT.account_id, LOCAL_ACCOUNT.region, state_dir=tmp_path)
+    report = asyncio.run(eventbridge.redrive())
+    (reason,) = report.failed.values()
+    assert "no EventBridge rule sent this message" in reason and "vcn local invoke" in reason
+    assert len(store.list()) == 1  # still there, for a later look

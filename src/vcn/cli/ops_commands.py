@@ -71,8 +71,15 @@ def run_list(args: argparse.Namespace) -> int:
         sent = dt.datetime.fromtimestamp(message.sent_timestamp_ms / 1000, dt.UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         )
+        # An EventBridge dead letter names its event's detail-type; a Lambda invocation record, its condition.
+        context = message.event.get("requestContext")
+        kind = (
+            f"{context.get('functionArn', '?').rsplit(':', 2)[-2]} {context.get('condition', '')}"
+            if isinstance(context, dict)
+            else message.event.get("detail-type", "?")
+        )
         print(
-            f"{message.message_id}  {message.queue}  {sent}  {message.event.get('detail-type', '?')}  "
+            f"{message.message_id}  {message.queue}  {sent}  {kind}  "
             f"{attributes.get('ERROR_CODE', '')} {attributes.get('EXHAUSTED_RETRY_CONDITION', '')}".rstrip()
         )
     if not messages:
