@@ -71,7 +71,7 @@ class RunningCloud:
 
 def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) -> RunningCloud:
     """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS[, dynamodb]) to restart
-    in place. A `local.json` left by a cloud that was killed is removed first, so it is not taken for ready."""
+    in place. A `local.json` left by a cloud that was killed is removed first: it must not pass for ready."""
     chosen = list(ports or free_ports(5))
     if len(chosen) == 4:
         chosen += free_ports(1)

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DynamoDbError
+from .fast_replies import install_fast_replies
 from .journal import Journal, JournalEntry
 from .operations import ITEM_OPERATIONS, TABLE_OPERATIONS, TARGET_PREFIX, changes_state, compactable
+from .query_window import install_query_window, note_write
 
 log = logging.getLogger("vcn.dynamodb")
 
@@ -100,6 +102,8 @@ class DynamoDbEngine:
         self._backends = dynamodb_backends[account]
         self._lock = threading.Lock()
         self._compaction_refused = False
+        install_query_window()
+        install_fast_replies()
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -110,6 +114,7 @@ class DynamoDbEngine:
             started = time.monotonic()
             for entry in self.journal.entries():
                 reply = self._apply(entry.region, entry.operation, entry.body)
+                note_write()
                 self.stats.replayed += 1
                 if not reply.ok:
                     # Replays are deterministic; this means moto itself changed between runs.
@@ -137,9 +142,12 @@ class DynamoDbEngine:
     def handle(self, region: str, target: str, body: bytes) -> Reply:
         """Apply one request; a successful state change is journaled (and fsync'd) before this returns."""
         operation = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else target
+        writes = changes_state(operation, body)
         with self._lock:
             reply = self._apply(region, operation, body)
-            if reply.ok and changes_state(operation, body):
+            if writes:
+                note_write()  # even when refused: a request moto failed half-way may have changed something
+            if reply.ok and writes:
                 try:
                     self.journal.append(JournalEntry(region, operation, body))
                 except Exception as exc:  # disk full, folder removed: the write must not be acknowledged
