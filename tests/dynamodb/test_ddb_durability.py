@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +201,38 @@ def test_an_engine_reopened_in_process_rebuilds_its_state_from_the_journal_alone
     assert reply["Item"] == {"topic": {"S": "t"}, "at": {"N": "7"}}
     assert reopened.stats.replayed == 2 and reopened.stats.replay_failures == 0
     again.close()
+
+
+def test_concurrent_writers_are_all_journaled_in_the_order_they_were_applied(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = DynamoDbProcess(state)
+    first.client().create_table(**TABLE)
+
+    def writer(number: int) -> None:
+        own = first.client()  # boto3 clients are not shared between threads
+        for index in range(15):
+            # Every writer also bumps one shared counter: the final value depends on the order of all writes.
+            own.put_item(TableName="Notes", Item={"topic": {"S": f"w{number}"}, "at": {"N": str(index)}})
+            own.update_item(
+                TableName="Notes",
+                Key={"topic": {"S": "counter"}, "at": {"N": "0"}},
+                UpdateExpression="ADD hits :one SET lastWriter = :me",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":me": {"S": f"w{number}-{index}"}},
+            )
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    before = everything(first.client())
+    first.kill()
+
+    second = DynamoDbProcess(state)
+    try:
+        after = everything(second.client())
+        assert after == before
+        counter = next(item for item in after if item["topic"] == {"S": "counter"})
+        assert counter["hits"] == {"N": "90"}
+    finally:
+        second.stop()

@@ -143,22 +143,25 @@ class DynamoDbEngine:
         """Apply one request; a successful state change is journaled (and fsync'd) before this returns."""
         operation = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else target
         writes = changes_state(operation, body)
-        with self._lock:
-            reply = self._apply(region, operation, body)
-            if writes:
-                note_write()  # even when refused: a request moto failed half-way may have changed something
-            if reply.ok and writes:
-                try:
-                    self.journal.append(JournalEntry(region, operation, body))
-                except Exception as exc:  # disk full, folder removed: the write must not be acknowledged
-                    self.stats.journal_failures += 1
-                    log.exception("could not journal %s; the request is answered with an error", operation)
-                    return error_reply(
-                        500,
-                        "InternalServerError",
-                        f"the local DynamoDB could not record the write durably ({exc}); retry it",
-                    )
+        ticket = None
+        try:
+            with self._lock:
+                reply = self._apply(region, operation, body)
+                if writes:
+                    note_write()  # even when refused: a request moto failed half-way may have changed state
+                if reply.ok and writes:
+                    ticket = self.journal.append(JournalEntry(region, operation, body))
+            if ticket is not None:
+                self.journal.sync(ticket)  # outside the lock: other requests go on during the fsync
                 self.stats.journaled += 1
+        except Exception as exc:  # disk full, folder removed: the write must not be acknowledged
+            self.stats.journal_failures += 1
+            log.exception("could not journal %s; the request is answered with an error", operation)
+            return error_reply(
+                500,
+                "InternalServerError",
+                f"the local DynamoDB could not record the write durably ({exc}); retry it",
+            )
         return reply
 
     def call(self, operation: str, request: dict[str, Any], region: str | None = None) -> Any:

@@ -1,9 +1,12 @@
 """The local DynamoDB's durable state: a write-ahead journal of the requests that changed it, in SQLite.
 
-Every successful state-changing request is appended and committed (WAL, `synchronous=FULL`: fsync'd)
-before its response is sent, so an acknowledged write survives `kill -9` and a power cut. At start the
-journal is replayed in order. A compaction rewrites it, in one transaction, as a shorter request sequence
-with the same outcome; a crash during one leaves the old journal in place.
+Every successful state-changing request is appended and committed (WAL mode: the commit is in the WAL file
+when `append` returns, which is enough to survive `kill -9`), then `sync` fsyncs the WAL before the
+response is sent, so it also survives a power cut. The fsync happens outside the engine's lock and is
+shared: one fsync covers every entry committed before it (group commit), so concurrent writers do not
+queue behind each other's disk flushes and reads are not held up by them. At start the journal is
+replayed in order. A compaction rewrites it, in one transaction, as a shorter request sequence with the
+same outcome; a crash during one leaves the old journal in place.
 
 One process owns a journal at a time: `Journal.open` takes an exclusive lock on the folder.
 """
@@ -14,6 +17,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -49,6 +53,12 @@ class Journal:
         self._lock_fd = lock_fd
         self.path = path
         self.appended_since_compaction = 0
+        # The WAL file, opened once: fsync on any descriptor of a file flushes all of its written data.
+        self._wal_fd = os.open(f"{path}-wal", os.O_RDONLY)
+        _fsync_directory(path.parent)  # the WAL file's own name must survive a power cut too
+        self._committed = 0  # tickets: entries committed so far
+        self._synced = 0  # ... and fsync'd
+        self._sync_lock = threading.Lock()
 
     @classmethod
     def open(cls, state_dir: Path, *, lock_timeout: float = 10.0) -> Journal:
@@ -72,17 +82,33 @@ class Journal:
         path = folder / "journal.sqlite3"
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        # Commits do not fsync; `sync` does, once for many commits.
+        connection.execute("PRAGMA synchronous=NORMAL")
         connection.executescript(_SCHEMA)
+        connection.execute("PRAGMA user_version=1")  # a write, so the WAL file exists from here on
         return cls(connection, lock_fd, path)
 
-    def append(self, entry: JournalEntry) -> None:
-        """Commit one entry (fsync'd before this returns)."""
+    def append(self, entry: JournalEntry) -> int:
+        """Commit one entry; returns its ticket for `sync`. Call with the engine's lock held (entries keep
+        the order in which their requests were applied)."""
         self._db.execute(
             "INSERT INTO journal (region, operation, body) VALUES (?, ?, ?)",
             (entry.region, entry.operation, entry.body),
         )
         self.appended_since_compaction += 1
+        self._committed += 1
+        return self._committed
+
+    def sync(self, ticket: int) -> None:
+        """Return once the entry with this ticket is on disk (one fsync serves every waiting writer)."""
+        if self._synced >= ticket:
+            return
+        with self._sync_lock:
+            if self._synced >= ticket:  # another writer's fsync covered it meanwhile
+                return
+            covered = self._committed
+            os.fsync(self._wal_fd)
+            self._synced = max(self._synced, covered)
 
     def entries(self) -> Iterator[JournalEntry]:
         """Every entry, oldest first."""
@@ -112,14 +138,25 @@ class Journal:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        os.fsync(self._wal_fd)
         self.appended_since_compaction = 0
         with contextlib.suppress(sqlite3.Error):
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return written
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._wal_fd)
         with contextlib.suppress(sqlite3.Error):
             self._db.close()
         with contextlib.suppress(OSError):
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
