@@ -1,8 +1,9 @@
 """The template loader: the only place in the local cloud that knows CloudFormation and SAM.
 
 `load_stack(template.yaml, endpoints=..., parameter_overrides=...)` returns a `LocalStack` with everything
-resolved for the local services, in each service's own config types: `FunctionSpec`s (vcn.lambda_runtime),
-EventBridge calls to replay, `EventApiConfig`s (vcn.appsync) and `HttpApiConfig`s (vcn.httpapi).
+resolved for the local services, in each service's own config types: `FunctionSpec`s (vcn.lambda_runtime,
+with their EventInvokeConfig), EventBridge calls to replay, `EventApiConfig`s (vcn.appsync),
+`HttpApiConfig`s (vcn.httpapi) and `TableConfig`s (vcn.dynamodb).
 Services never import this package; it imports theirs.
 """
 
