@@ -42,9 +42,13 @@ def install_fast_replies() -> None:
     def serialized(self: Any, action_result: Any) -> Any:
         result = action_result.result
         if isinstance(result, dict) and self._get_action() in FAST_OPERATIONS:
+            try:
+                body = fast_body(result)
+            except TypeError:  # a value json cannot write: moto's serializer knows what to do with it
+                return original(self, action_result)
             headers = {"Content-Type": _CONTENT_TYPE}
             headers.update(self.response_headers)
-            return 200, headers, fast_body(result)
+            return 200, headers, body
         return original(self, action_result)
 
     serialized.vcn_fast_replies = True  # type: ignore[attr-defined]
