@@ -114,3 +114,23 @@ def test_a_taken_dynamodb_port_is_reported_with_the_flag_that_moves_it(tmp_path:
         with pytest.raises(PortInUse, match=f"port {port} is in use; pass --dynamodb-port"):
             asyncio.run(scenario())
     assert not (tmp_path / "state" / "local.json").exists()
+
+
+def test_tables_whose_condition_is_false_start_no_dynamodb(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(NOTES_APP, app)
+    template = app / "template.yaml"
+    text = template.read_text()
+    text = text.replace("Resources:\n", "Conditions:\n  Never: !Equals [a, b]\nResources:\n", 1)
+    text = text.replace(
+        "    Type: AWS::DynamoDB::Table\n", "    Type: AWS::DynamoDB::Table\n    Condition: Never\n"
+    )
+    text = text.replace("TABLE_NAME: !Ref Notes", "TABLE_NAME: none").split("Outputs:")[0]
+    template.write_text(text)
+
+    async def scenario() -> tuple[Any, dict[str, Any]]:
+        async with running_cloud(config(template, tmp_path / "state")) as cloud:
+            return cloud.dynamodb, json.loads((tmp_path / "state" / "local.json").read_text())
+
+    dynamodb, local = asyncio.run(scenario())
+    assert dynamodb is None and local["dynamodb"] is None

@@ -59,7 +59,7 @@ from vcn.local.function_dlq import FunctionDeadLetters
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
 from vcn.local.state import load_or_create_api_key, local_document, remove_local_json, write_local_json
-from vcn.template import load_stack, replay_eventbridge_calls
+from vcn.template import declares_tables, load_stack, replay_eventbridge_calls
 from vcn.template.model import LocalEndpoints, LocalStack
 
 log = logging.getLogger("vcn.local")
@@ -250,21 +250,14 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
     provider = DevIdentityProvider(
         load_or_create_signing_key(config.state_dir), issuer=endpoints.api_url, audience=DEFAULT_AUDIENCE
     )
-    stack = load_stack(
-        config.template,
-        endpoints=endpoints,
-        parameter_overrides=template_parameters(config.profile, provider, config.parameter_overrides),
-        account=config.account,
-    )
-    log.info("template %s: %s", config.template, stack.unsupported_summary())
-    for note in stack.notes:
-        log.info("template: %s", note)
     eventbridge_url = f"http://{host}:{ports.eventbridge}"
 
     async with contextlib.AsyncExitStack() as started:
         dynamodb: LocalDynamoDb | None = None
-        if stack.dynamodb_tables:
+        if declares_tables(config.template):
             # Started first, so it stops last: the Lambda workers' pending invocations may still write to it.
+            # It starts slowest (imports, journal replay), so it does so while the template is resolved and
+            # the rest starts; its tables are made before local.json is written.
             dynamodb = LocalDynamoDb(
                 state_dir=config.state_dir,
                 host=host,
@@ -273,9 +266,21 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
                 region=config.account.region,
                 settings=config.dynamodb_settings,
             )
-            # Its journal replays while the rest starts; the tables are made before local.json is written.
             dynamodb_starting = asyncio.get_running_loop().create_task(dynamodb.start())
             started.push_async_callback(_stop_dynamodb, dynamodb, dynamodb_starting)
+        stack = await asyncio.to_thread(
+            load_stack,
+            config.template,
+            endpoints=endpoints,
+            parameter_overrides=template_parameters(config.profile, provider, config.parameter_overrides),
+            account=config.account,
+        )
+        log.info("template %s: %s", config.template, stack.unsupported_summary())
+        for note in stack.notes:
+            log.info("template: %s", note)
+        if dynamodb is not None and not stack.dynamodb_tables:  # every table's Condition is false
+            await _stop_dynamodb(dynamodb, dynamodb_starting)
+            dynamodb = None
 
         def lambda_targets() -> list[LambdaTarget]:
             # Asked when a function fails, so rules created later through the API count too.

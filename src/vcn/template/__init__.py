@@ -11,7 +11,7 @@ from .errors import TemplateError
 from .eventbridge_calls import EventBridgeCall, replay_eventbridge_calls
 from .model import LOCAL_STACK_NAME, LocalEndpoints, LocalStack, UnsupportedResource
 from .parameters import parse_parameter_overrides
-from .stack import load_stack
+from .stack import declares_tables, load_stack
 
 __all__ = [
     "LOCAL_STACK_NAME",
@@ -20,6 +20,7 @@ __all__ = [
     "LocalStack",
     "TemplateError",
     "UnsupportedResource",
+    "declares_tables",
     "load_stack",
     "parse_parameter_overrides",
     "replay_eventbridge_calls",

@@ -97,6 +97,19 @@ def _local_rewrites(resolver: Resolver, endpoints: LocalEndpoints, http_api_ids:
         )
 
 
+TABLE_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"})
+
+
+def declares_tables(template_path: str | Path) -> bool:
+    """Whether the template has DynamoDB tables, read without resolving it (so the local DynamoDB can start
+    while `load_stack` runs); a table whose Condition turns out false is found out by `load_stack`."""
+    try:
+        resources = load_template_file(Path(template_path).resolve()).get("Resources") or {}
+    except TemplateError:
+        return False  # load_stack reports it
+    return any(isinstance(r, dict) and r.get("Type") in TABLE_TYPES for r in resources.values())
+
+
 def load_stack(
     template_path: str | Path,
     *,
