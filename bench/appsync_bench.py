@@ -711,6 +711,9 @@ async def measure_event_handler(
     servers run side by side and each rate is measured for all three in turn, twice, in alternating order."""
     benches = {kind: Bench(kind, context) for kind in HANDLER_KINDS}
     latency: dict[str, dict[int, list[tuple[float, float, int]]]] = {kind: {} for kind in benches}
+    delivered: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
+    # the AppSync server process's CPU per publish: unlike latency on a shared machine, load-independent
+    cpu_us: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
     idle = 200 if quick else 1000
     await asyncio.gather(*(bench.start() for bench in benches.values()))
     try:
@@ -722,7 +725,12 @@ async def measure_event_handler(
             for order in (HANDLER_KINDS, tuple(reversed(HANDLER_KINDS))):
                 for kind in order:
                     runs = latency[kind].setdefault(rate, [])
-                    runs.append(await benches[kind].latency(idle, rate=rate, seconds=2 if quick else 5))
+                    seconds = 2 if quick else 5
+                    cpu_before = benches[kind].cpu_seconds()
+                    runs.append(await benches[kind].latency(idle, rate=rate, seconds=seconds))
+                    cpu = (benches[kind].cpu_seconds() - cpu_before) / (rate * seconds) * 1e6
+                    cpu_us[kind].setdefault(rate, []).append(cpu)
+                    delivered[kind].setdefault(rate, []).append(benches[kind].delivered_per_second)
         counts = {
             kind: await benches[kind].ask(benches[kind].server_pipe, "counts") for kind in HANDLER_KINDS[1:]
         }
@@ -739,7 +747,18 @@ async def measure_event_handler(
         }
         for kind, by_rate in latency.items()
     }
-    return merged, counts
+    # A server that delivered below the offered rate only shows its queueing delay.
+    saturated = {
+        (kind, rate)
+        for kind, by_rate in delivered.items()
+        for rate, rates in by_rate.items()
+        if min(rates) < 0.9 * idle * rate
+    }
+    cpu = {
+        kind: {rate: statistics.median(values) for rate, values in by_rate.items()}
+        for kind, by_rate in cpu_us.items()
+    }
+    return merged, {**counts, "saturated": saturated, "cpu_us": cpu}
 
 
 async def main_event_handler(quick: bool) -> None:
@@ -752,7 +771,17 @@ async def main_event_handler(quick: bool) -> None:
         f"{sys.version.split()[0]}, {'quick' if quick else 'full'} run, {idle} subscribers, load average "
         f"{os.getloadavg()[0]:.1f})"
     )
-    rows = [("publish -> receive", "p50 ms", "p99 ms", "p99 vs no handler", "goal", "met")]
+    rows = [
+        (
+            "publish -> receive",
+            "p50 ms",
+            "p99 ms",
+            "p99 vs no handler",
+            "goal",
+            "met",
+            "server CPU us/publish",
+        )
+    ]
     for rate in LATENCY_RATES:
         base = results["ours"][rate]
         for kind, label in zip(
@@ -762,12 +791,13 @@ async def main_event_handler(quick: bool) -> None:
             delta = p99 - base[1]
             rows.append(
                 (
-                    f"{rate}/s, {label}",
+                    f"{rate}/s, {label}" + (" (saturated)" if (kind, rate) in counts["saturated"] else ""),
                     f"{p50:.2f}",
                     f"{p99:.2f}",
                     "" if kind == "ours" else f"{delta:+.2f} ms",
                     "" if kind == "ours" else "<= +2 ms",
                     "" if kind == "ours" else ("yes" if delta <= 2 else "NO"),
+                    f"{counts['cpu_us'][kind][rate]:.0f}",
                 )
             )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
