@@ -10,6 +10,7 @@ BENCHES = [
     "validation_bench",
     "appsync_bench",
     "request_reply_bench",
+    "dynamodb_bench",
 ]
 
 if __name__ == "__main__":

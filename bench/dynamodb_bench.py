@@ -221,10 +221,12 @@ def start_up(work: Path, rounds: int, items: int) -> list[tuple[str, float, floa
     create_history(ddb)
     for index in range(items):
         ddb.put_item(TableName="History", Item=item(PARTITION, index))
-    service.stop()
+    service.process.kill()  # as after kill -9: a clean stop would have compacted the journal
+    service.process.wait()
     uncompacted = Child(state, "--compact-after-entries", str(10 * items))
+    uncompacted.process.kill()
+    uncompacted.process.wait()
     rows.append((f"child: spawn -> ready, journal of {items:,} PutItems", uncompacted.start_seconds, 0.0))
-    uncompacted.stop()
     compacting = Child(state, "--compact-after-entries", "100")
     rows.append(("child: same, and compacting it", compacting.start_seconds, 0.0))
     compacting.stop()

@@ -236,3 +236,22 @@ def test_concurrent_writers_are_all_journaled_in_the_order_they_were_applied(tmp
         assert counter["hits"] == {"N": "90"}
     finally:
         second.stop()
+
+
+def test_a_clean_stop_compacts_the_journal_so_the_next_start_replays_less(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = DynamoDbProcess(state)
+    client = first.client()
+    client.create_table(**TABLE)
+    for index in range(120):
+        client.put_item(TableName="Notes", Item={"topic": {"S": "t"}, "at": {"N": str(index % 60)}})
+    before = everything(client)
+    first.stop()
+    assert journal_rows(state) == ["CreateTable", "BatchWriteItem", "BatchWriteItem", "BatchWriteItem"]
+
+    second = DynamoDbProcess(state)
+    try:
+        assert second.ready["replayed"] == 4
+        assert everything(second.client()) == before
+    finally:
+        second.stop()

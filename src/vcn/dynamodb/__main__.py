@@ -25,6 +25,7 @@ from vcn.aws_account import LOCAL_ACCOUNT
 from .config import DynamoDbSettings
 
 log = logging.getLogger("vcn.dynamodb")
+SHUTDOWN_COMPACTION_ENTRIES = 100
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -123,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         server.serve_forever(poll_interval=0.2)
         maintenance.stop()
         server.server_close()
+        if engine.journal.appended_since_compaction > SHUTDOWN_COMPACTION_ENTRIES:
+            # The next start then replays the items in batches instead of every request since the last
+            # compaction (a stop that cuts this short leaves the old journal, intact).
+            engine.compact()
         log.info("stopped (%d writes journaled)", engine.stats.journaled)
     finally:
         journal.close()

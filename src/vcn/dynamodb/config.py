@@ -121,7 +121,8 @@ class DynamoDbSettings:
 
     # AWS deletes expired items "within a few days"; locally a sweep every minute keeps tables small.
     ttl_sweep_seconds: float = 60.0
-    # Journal entries written since the last compaction before the journal is rewritten as a snapshot.
-    compact_after_entries: int = 5000
+    # Journal entries written since the last compaction before the journal is rewritten as table operations
+    # plus the current items (a start replays ~0.5 ms per journaled request, ~0.2 ms per compacted item).
+    compact_after_entries: int = 2000
     # How long start-up (which replays the journal) may take before the local cloud gives up.
     start_timeout_seconds: float = 120.0
