@@ -125,8 +125,14 @@ def run_list(args: argparse.Namespace) -> int:
             if conditions
             else f"{attributes.get('ERROR_CODE', '')} {attributes.get('EXHAUSTED_RETRY_CONDITION', '')}"
         )
-        detail_type = message.event.get("detail-type", "?")
-        print(f"{message.message_id}  {message.queue}  {sent}  {detail_type}  {why}".rstrip())
+        # An EventBridge dead letter names its event's detail-type; a Lambda invocation record, its condition.
+        context = message.event.get("requestContext")
+        kind = (
+            f"{context.get('functionArn', '?').rsplit(':', 2)[-2]} {context.get('condition', '')}"
+            if isinstance(context, dict)
+            else message.event.get("detail-type", "?")
+        )
+        print(f"{message.message_id}  {message.queue}  {sent}  {kind}  {why}".rstrip())
     if not messages:
         print("no dead-letter messages")
     return 0
