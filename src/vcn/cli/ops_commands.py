@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import requests
 
 from vcn.cli.common import target_of, target_options
 from vcn.cli.errors import CliError
-from vcn.cli.target import Target
+from vcn.cli.target import Target, default_state_dir
 from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore
 from vcn.eventbridge.pattern_explain import matched_conditions
 from vcn.local.profile import AppProfile
@@ -72,8 +73,8 @@ def _peek_sqs(args: argparse.Namespace, target: Target, queue: str | None) -> li
 class RulePatterns:
     """The patterns of the local cloud's rules, asked of its EventBridge once per rule (DescribeRule)."""
 
-    def __init__(self, target: Target) -> None:
-        self._target = target
+    def __init__(self, target: Target | None) -> None:
+        self._target = target  # None: no cloud runs, so no rule can be asked
         self._client: Any = None
         self._patterns: dict[str, str | None] = {}
 
@@ -86,6 +87,8 @@ class RulePatterns:
         resource = rule_arn.split(":", 5)[-1]  # rule/<name> or rule/<bus>/<name>
         parts = resource.split("/")
         name, bus = parts[-1], (parts[1] if len(parts) == 3 else "default")
+        if self._target is None:
+            return None
         try:
             if self._client is None:
                 self._client = self._target.boto3_client("events")
@@ -106,14 +109,27 @@ def matched_by(message: DeadLetterMessage, patterns: RulePatterns) -> list[str] 
 # ---- commands
 
 
+def _local_queues(args: argparse.Namespace) -> tuple[Target | None, Path]:
+    """The local queues are files in the state folder: they are read even when no cloud runs (after a crash,
+    say); the running cloud, when there is one, explains what a rule's queue target matched."""
+    state_dir = args.state_dir or default_state_dir()
+    try:
+        return target_of(args), state_dir
+    except CliError:
+        if not (state_dir / "dlq").is_dir():
+            raise
+        return None, state_dir
+
+
 def run_list(args: argparse.Namespace) -> int:
-    target = target_of(args)
-    if target.state_dir is None:
+    if args.stack:
+        target = target_of(args)
         for peeked in _peek_sqs(args, target, args.queue):
             print(json.dumps({"MessageId": peeked["MessageId"], "QueueName": peeked["QueueName"]}))
         return 0
-    messages = DeadLetterStore(target.state_dir).list(args.queue)
-    patterns = RulePatterns(target)
+    running, state_dir = _local_queues(args)
+    messages = DeadLetterStore(state_dir).list(args.queue)
+    patterns = RulePatterns(running)
     for message in messages:
         attributes = message.attributes
         sent = dt.datetime.fromtimestamp(message.sent_timestamp_ms / 1000, dt.UTC).strftime(
@@ -139,8 +155,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    target = target_of(args)
-    if target.state_dir is None:
+    if args.stack:
+        target = target_of(args)
         found = [
             message for message in _peek_sqs(args, target, None) if message["MessageId"] == args.message_id
         ]
@@ -150,14 +166,15 @@ def run_show(args: argparse.Namespace) -> int:
             )
         print(json.dumps(found[0], indent=2))
         return 0
+    running, state_dir = _local_queues(args)
     try:
-        message = DeadLetterStore(target.state_dir).get(args.message_id)
+        message = DeadLetterStore(state_dir).get(args.message_id)
     except KeyError:
         raise CliError(
             f"no dead-letter message {args.message_id}; `vcn dlq list` shows the ids that exist"
         ) from None
     shown = message.to_json()
-    conditions = matched_by(message, RulePatterns(target))
+    conditions = matched_by(message, RulePatterns(running))
     if conditions is not None:
         shown["MatchedBy"] = conditions
     print(json.dumps(shown, indent=2))
