@@ -13,6 +13,7 @@ BENCHES = [
     "request_reply_bench",
     "history_bench",
     "cloudwatch_bench",
+    "dynamodb_bench",
     "check_bench",
 ]
 

@@ -5,10 +5,9 @@ The cloud runs this project's template with `--time-scale 300` (a five-minute pe
 The fault is real: the supply rule's target is re-pointed, with the ordinary EventBridge API, at an API
 destination whose endpoint refuses connections; recovery points it back at AppSync's.
 
-The template's FailedInvocations alarms must name the dimensions AWS/Events reports for a rule on a custom bus
-(EventBusName and RuleName). `project_copy` adds EventBusName to any of them that lacks it and says so; once
-template.yaml names both, the copy is the template unchanged and this test checks the template's own alarms.
-The last test removes EventBusName from one alarm on purpose: `vcn local up` reports it at start.
+The template's FailedInvocations alarms name the dimensions AWS/Events reports for a rule on a custom bus
+(EventBusName and RuleName), so the start-up check reports none of them. The last test removes EventBusName
+from one alarm on purpose: `vcn local up` reports it at start.
 """
 
 from __future__ import annotations
@@ -36,31 +35,22 @@ EVENTS = 2
 TIME_SCALE = "300"
 
 
-def _add_bus_dimension(template: dict[str, Any]) -> list[str]:
-    """Give every AWS/Events FailedInvocations alarm without EventBusName the bus of its rule's dimension."""
-    resources = template["Resources"]
-    buses = [lid for lid, resource in resources.items() if resource["Type"] == "AWS::Events::EventBus"]
-    fixed = []
-    for lid, resource in resources.items():
-        properties = resource.get("Properties") or {}
-        if (
-            resource["Type"] != "AWS::CloudWatch::Alarm"
-            or properties.get("MetricName") != "FailedInvocations"
-        ):
-            continue
-        names = {dimension["Name"] for dimension in properties.get("Dimensions", [])}
-        if "EventBusName" not in names:
-            properties["Dimensions"] = [
-                {"Name": "EventBusName", "Value": {"Ref": buses[0]}},
-                *properties["Dimensions"],
-            ]
-            fixed.append(lid)
-    return fixed
-
-
 def _strip_bus_dimension(template: dict[str, Any], alarm: str) -> None:
     properties = template["Resources"][alarm]["Properties"]
     properties["Dimensions"] = [d for d in properties["Dimensions"] if d["Name"] != "EventBusName"]
+
+
+# Its metric comes from the key keeper's daily report, which a short test run never reaches.
+AWAITS_DAILY_REPORT = "ApiKeyLifetimeAlarm"
+
+
+def all_ok(current: dict[str, dict[str, Any]]) -> bool:
+    """Every alarm OK; the key-lifetime alarm may still wait for its first data (not ALARM)."""
+    return all(
+        alarm["StateValue"] == "OK"
+        or (name == AWAITS_DAILY_REPORT and alarm["StateValue"] == "INSUFFICIENT_DATA")
+        for name, alarm in current.items()
+    )
 
 
 def copy_project(folder: Path, change: Callable[[dict[str, Any]], object]) -> Path:
@@ -76,17 +66,8 @@ def copy_project(folder: Path, change: Callable[[dict[str, Any]], object]) -> Pa
 
 @pytest.fixture(scope="module")
 def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project with its template's FailedInvocations alarms given both dimensions (a no-op once the
-    template has them)."""
-
-    def correct(template: dict[str, Any]) -> None:
-        fixed = _add_bus_dimension(template)
-        if fixed:
-            print(
-                f"template.yaml alarms without EventBusName, corrected in the test copy: {', '.join(fixed)}"
-            )
-
-    return copy_project(tmp_path_factory.mktemp("project"), correct)
+    """The project as it is, in a folder of its own (the last test changes its copy)."""
+    return copy_project(tmp_path_factory.mktemp("project"), lambda template: None)
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +158,7 @@ def test_alarms_go_to_alarm_while_appsync_is_unreachable_and_back_to_ok_after_re
     listed = cloud.vcn("alarms")
     assert listed.returncode == 0, listed.stderr
     assert "FailedInvocations" not in listed.stderr  # no warning: every alarm can see its metric
-    wait_for(cloud, "every alarm OK", lambda: {a["StateValue"] for a in alarms(cloud).values()} == {"OK"})
+    wait_for(cloud, "every alarm OK", lambda: all_ok(alarms(cloud)))
 
     events = events_client(cloud)
     bus = cloud.info["eventBusName"]
@@ -213,9 +194,7 @@ def test_alarms_go_to_alarm_while_appsync_is_unreachable_and_back_to_ok_after_re
     redriven = cloud.vcn("dlq", "redrive")
     assert redriven.returncode == 0, redriven.stderr
     assert len(json.loads(redriven.stdout)["Redriven"]) == EVENTS
-    wait_for(
-        cloud, "every alarm OK again", lambda: {a["StateValue"] for a in alarms(cloud).values()} == {"OK"}
-    )
+    wait_for(cloud, "every alarm OK again", lambda: all_ok(alarms(cloud)))
 
     log = cloud.log_path.read_text(errors="replace")
     for name in (RULE_ALARM, DLQ_ALARM):

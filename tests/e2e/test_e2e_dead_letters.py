@@ -89,7 +89,9 @@ def _route_supply_rule_through(cloud: RunningCloud, endpoint: str) -> str:
     )
     bus = cloud.info["eventBusName"]
     rule = next(
-        r["Name"] for r in events.list_rules(EventBusName=bus)["Rules"] if "SupplyConstraint" in r["Name"]
+        r["Name"]
+        for r in events.list_rules(EventBusName=bus)["Rules"]
+        if "SupplyConstraint" in r["Name"] and "Rejected" not in r["Name"]  # the one to AppSync
     )
     targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
     destination_name = targets[0]["Arn"].split(":api-destination/", 1)[1].split("/")[0]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vcn import json_limits
+from vcn.appsync.api_keys import ApiKeyStore
 from vcn.appsync.authorization import Authorizer, AuthRequest, Grant
 from vcn.appsync.channels import Channel, parse_channel
 from vcn.appsync.config import EventApiConfig, Namespace
@@ -47,12 +48,13 @@ class EventApi:
         *,
         iam_credentials: Mapping[str, str] | None = None,
         limits: AppSyncLimits | None = None,
+        api_keys: ApiKeyStore | None = None,
     ) -> None:
         self.config = config
         self.limits = limits or AppSyncLimits()
         self.index = SubscriptionIndex()
         self.fanout = FanOut(self.index)
-        self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials)
+        self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials, api_keys=api_keys)
         self.handlers = ChannelHandlers(config, invoker, max_event_bytes=self.limits.max_event_bytes)
         self.counts = OperationCounts()
 

@@ -23,6 +23,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from vcn.appsync.api_keys import ApiKeyStore
 from vcn.appsync.channels import Channel
 from vcn.appsync.config import AuthType, EventApiConfig
 from vcn.appsync.protocol import unauthorized
@@ -73,9 +74,11 @@ class Authorizer:
         invoker: LambdaInvoker | None,
         *,
         iam_credentials: Mapping[str, str] | None = None,
+        api_keys: ApiKeyStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._config = config
+        self._api_keys = api_keys or ApiKeyStore.declared(config, clock)
         self._invoker = invoker
         self._iam = dict(iam_credentials or {})
         self._clock = clock
@@ -134,20 +137,7 @@ class Authorizer:
         value = request.headers.get("x-api-key")
         if not value:
             return None
-        now = self._clock()
-        # Bytes, not str: compare_digest refuses non-ASCII text, and a header may carry any byte.
-        offered = value.encode("utf-8", "surrogatepass")
-        for key in self._config.api_keys:
-            if hmac.compare_digest(key.value.encode(), offered):
-                if key.expires <= now:
-                    logger.warning(
-                        "API key %s expired at %s; issue a new key (the AWS::AppSync::ApiKey's Expires)",
-                        key.key_id,
-                        datetime.fromtimestamp(key.expires, UTC).isoformat(),
-                    )
-                    return None
-                return Grant("API_KEY", None)
-        return None
+        return Grant("API_KEY", None) if self._api_keys.valid(value) is not None else None
 
     # ---- AWS_LAMBDA
 

@@ -1,6 +1,7 @@
 """The AppSync Events server: `POST /event` and the WebSocket `GET /event/realtime` on one port (aiohttp),
-plus an optional TLS listener on a second port with a locally generated certificate, and the local cloud's
-own counters at `GET /_vcn/metrics`.
+plus an optional TLS listener on a second port with a locally generated certificate, the local cloud's own
+counters at `GET /_vcn/metrics`, and the API-key part of AppSync's control plane (`/v1/apis/<id>/apikeys`,
+`key_control_plane`).
 
 This module owns transports only: request bodies and their limits, upgrade and connection auth, frame
 dispatch, per-connection state (subscription ids, publish rate), keep-alive and lifetime, and dropping slow
@@ -25,10 +26,12 @@ from aiohttp.base_protocol import BaseProtocol
 from vcn import json_limits
 from vcn.appsync import protocol as wire
 from vcn.appsync.api import EventApi
+from vcn.appsync.api_keys import ApiKeyStore
 from vcn.appsync.authorization import normalize_headers
 from vcn.appsync.channels import validate_subscription_id
 from vcn.appsync.config import EventApiConfig
 from vcn.appsync.fanout import OutboundBudget, Outbox
+from vcn.appsync.key_control_plane import add_key_routes
 from vcn.appsync.metrics import OUTBOUND_MESSAGES, ApiActivity
 from vcn.appsync.protocol import AppSyncError, AppSyncLimits
 from vcn.appsync.subscriptions import Subscription
@@ -79,7 +82,12 @@ class AppSyncEventsServer:
         if keepalive_seconds <= 0:
             raise ValueError(f"keepalive_seconds must be positive (got {keepalive_seconds}); AWS uses 60")
         self.config = config
-        self.api = EventApi(config, invoker, iam_credentials=iam_credentials, limits=limits)
+        self.api_keys = ApiKeyStore.in_state_dir(Path(state_dir), config.api_id)
+        for key in config.api_keys:
+            self.api_keys.declare(key)
+        self.api = EventApi(
+            config, invoker, iam_credentials=iam_credentials, limits=limits, api_keys=self.api_keys
+        )
         self.limits = self.api.limits
         self.keepalive_seconds = keepalive_seconds
         self.timeouts = timeouts or ConnectionTimeouts()
@@ -102,6 +110,7 @@ class AppSyncEventsServer:
         app.router.add_route("OPTIONS", "/event", _preflight)
         app.router.add_get("/event/realtime", self._realtime)
         app.router.add_get(METRICS_PATH, self._metrics)
+        add_key_routes(app, self.api_keys)  # the control plane's API keys, for boto3's `appsync` client
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         self._host = host

@@ -35,6 +35,7 @@ from vcn.eventbridge.metrics import (
 from vcn.eventbridge.model import ApiDestination, Connection, Rule, Target
 from vcn.eventbridge.retry import EXHAUSTED_AGE, EXHAUSTED_ATTEMPTS, backoff_seconds
 from vcn.eventbridge.settings import EventBridgeSettings
+from vcn.eventbridge.sqs_target import send_to_queue
 from vcn.invoker import FunctionNotFound, LambdaInvoker
 from vcn.rate_limit import TokenBucket
 
@@ -169,6 +170,8 @@ class Dispatcher:
         target = delivery.target
         if arns.is_lambda_function(target.arn):
             return await self._invoke_lambda(target.arn, delivery.body)
+        if arns.is_sqs_queue(target.arn):
+            return send_to_queue(self.dead_letters, delivery.rule_arn, target, delivery.event, delivery.body)
         resolved = self.directory.api_destination_for(target.arn)
         if resolved is None:
             kind = "API destination" if arns.resource_name(target.arn, "api-destination") else "target type"
@@ -177,7 +180,7 @@ class Dispatcher:
                 False,
                 "ResourceNotFoundException",
                 f"{kind} {target.arn} is not available in the local EventBridge "
-                "(supported: Lambda functions and API destinations).",
+                "(supported: Lambda functions, SQS queues and API destinations).",
             )
         destination, connection = resolved
         if await self._bucket(destination).acquire():

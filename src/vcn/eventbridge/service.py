@@ -174,6 +174,12 @@ class EventBridgeService:
 
     async def redeliver(self, message: DeadLetterMessage) -> RedriveOutcome:
         """One attempt to send a dead-lettered event through its rule's target (as it is configured now)."""
+        if not message.rule_arn:
+            return RedriveOutcome(
+                False,
+                "no EventBridge rule sent this message (it is a Lambda function's failed asynchronous "
+                "invocation); run the function again with its payload, e.g. `vcn local invoke <function> -e`",
+            )
         found = self.resources.target(message.rule_arn, message.target_id)
         if found is None:
             return RedriveOutcome(
