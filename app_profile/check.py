@@ -17,8 +17,20 @@ from typing import Any
 from hypothesis import strategies as st
 from vehicle_config.catalog import Catalog, default_catalog
 from vehicle_config.channels import ALL, Grants, may_subscribe
-from vehicle_config.events import SEVERITIES, VALIDATION_REQUESTED, validation_requested
-from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, CLIENT_SCALAR_MAX_LENGTH, is_channel_segment
+from vehicle_config.events import (
+    MAX_AFFECTED_CONFIGURATIONS,
+    SEVERITIES,
+    VALIDATION_REQUESTED,
+    parse_validation_requested,
+    validation_requested,
+)
+from vehicle_config.fields import (
+    CHANNEL_SEGMENT_FIELDS,
+    CLIENT_SCALAR_MAX_LENGTH,
+    InvalidFields,
+    is_channel_segment,
+    is_client_scalar,
+)
 from vehicle_config.model import PRIORITIES, Configuration
 from vehicle_config.notifications import NOTIFICATIONS, REQUEST_ID, VALIDATION_SOURCE, Notification
 from vehicle_config.rules import (
@@ -115,7 +127,43 @@ def _notified_kind(notification: Notification, catalog: Catalog) -> EventKind:
         examples=examples,
         fields_read=_fields_read(notification),
         replacements=hostile_replacements,
+        conforms=lambda detail: _keeps_the_contract(notification, detail),
     )
+
+
+def _valid_field(name: str, value: Any) -> bool:
+    """The domain's rule for one detail field (what the event builders of `vehicle_config.events` check)."""
+    if name in CHANNEL_SEGMENT_FIELDS:
+        return is_channel_segment(value)
+    if name in ENUMS:
+        return value in ENUMS[name]
+    if name in COUNTS:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if name == "affectedConfigurations":
+        return (
+            isinstance(value, list)
+            and len(value) <= MAX_AFFECTED_CONFIGURATIONS
+            and all(is_client_scalar(item) for item in value)
+        )
+    return is_client_scalar(value)
+
+
+def _keeps_the_contract(notification: Notification, detail: Mapping[str, Any]) -> bool:
+    """Exactly the declared fields (a requestId may answer a caller), each valid."""
+    return set(detail) - {REQUEST_ID} == set(notification.detail_fields) and all(
+        _valid_field(name, value) for name, value in detail.items()
+    )
+
+
+def _requests_validation(detail: Mapping[str, Any]) -> bool:
+    """A ValidationRequested the validation worker accepts."""
+    if set(detail) - {REQUEST_ID} != {"configurationId", "batchId", "submittedBy", "configuration"}:
+        return False
+    try:
+        parse_validation_requested(detail)
+    except InvalidFields:
+        return False
+    return is_client_scalar(detail["configurationId"])
 
 
 def _typical_values(notification: Notification, catalog: Catalog) -> dict[str, Any]:
@@ -191,4 +239,5 @@ def _validation_requested_kind(catalog: Catalog) -> EventKind:
         details=producer_details(fields, optional=(REQUEST_ID,)),
         examples=(event.detail, {**event.detail, REQUEST_ID: "req-0001"}),
         replacements=hostile_replacements,
+        conforms=_requests_validation,
     )

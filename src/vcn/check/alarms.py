@@ -10,11 +10,13 @@ account-wide metric (no dimensions), is noted as not verified rather than failed
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import chain
 
 from vcn.check.findings import ALARMS, CheckResults, Finding, counted
 from vcn.check.routes import Routes
 from vcn.cloudwatch.catalog import unmatched_alarm_queries
+from vcn.cloudwatch.config import AlarmConfig
 from vcn.local.metric_sources import (
     api_metric_catalog,
     function_metric_catalog,
@@ -22,6 +24,20 @@ from vcn.local.metric_sources import (
     rule_metric_catalog,
 )
 from vcn.template import LocalStack
+
+SQS = "AWS/SQS"
+
+
+def watched_queues(alarms: Iterable[AlarmConfig]) -> frozenset[str]:
+    """Queues some alarm watches (any AWS/SQS metric with their QueueName): what lands there is not silent."""
+    return frozenset(
+        value
+        for alarm in alarms
+        for stat in alarm.metric_stats
+        if stat.metric.namespace == SQS
+        for name, value in stat.metric.dimensions
+        if name == "QueueName"
+    )
 
 
 def check_alarms(stack: LocalStack, routes: Routes) -> CheckResults:

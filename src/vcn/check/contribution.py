@@ -36,6 +36,10 @@ class EventKind:
     # What a producer could send instead of a field's value (e.g. `adversarial.hostile_replacements`): each
     # ordinary detail is also sent with every field in turn replaced by each (`MISSING`: left out).
     replacements: Callable[[Any], Iterable[Any]] | None = None
+    # Whether a detail keeps the producers' contract (the domain's field rules). Every failure of such an
+    # event fails the check; a hostile one AppSync refuses into a watched dead-letter queue is only reported
+    # as kept. None: only the ordinary examples keep it.
+    conforms: Callable[[Mapping[str, Any]], bool] | None = None
 
     @property
     def typical(self) -> Mapping[str, Any]:

@@ -77,11 +77,16 @@ class CheckResults:
     """What the checks found, and what each examined (`examined[check]` is a line for the summary)."""
 
     findings: list[Finding] = field(default_factory=list)
+    # Notifications not delivered but kept where someone is told (refused hostile events in a watched DLQ)
+    kept: list[Finding] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     examined: dict[str, str] = field(default_factory=dict)
 
     def fail(self, finding: Finding) -> None:
         self.findings.append(finding)
+
+    def keep(self, finding: Finding) -> None:
+        self.kept.append(finding)
 
     def note(self, check: str, text: str) -> None:
         self.notes.append(Note(check, text))
@@ -91,6 +96,7 @@ class CheckResults:
 
     def merge(self, other: CheckResults) -> None:
         self.findings.extend(other.findings)
+        self.kept.extend(other.kept)
         self.notes.extend(other.notes)
         self.examined.update(other.examined)
 

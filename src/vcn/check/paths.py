@@ -31,6 +31,7 @@ from vcn.check.publish import (
     DELIVERED_INCOMPLETE,
     FIELDS,
     NOT_JSON,
+    NOT_TEXT,
     REJECTED,
     SILENT_DROP,
     UNDECLARED_CHANNEL,
@@ -44,6 +45,12 @@ from vcn.check.routes import RuleRoute, TargetRoute
 from vcn.eventbridge.input_transformer import DeliveryContext, render
 from vcn.eventbridge.put_events import build_event, check_entry, entry_size, format_time
 from vcn.eventbridge.settings import EventBridgeSettings
+
+# Verdicts on a failure (`PathCheck._verdict`)
+FAILS = "fails"
+KEPT = "kept"
+# Breakages that lose a notification without a trace, or deliver it without what clients read
+SILENT = frozenset({NOT_JSON, FIELDS, UNDECLARED_CHANNEL, UNROUTED})
 
 # Every event gets the same id and time, so reports do not change from run to run.
 EVENT_ID = "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -86,10 +93,19 @@ GroupKey = tuple[str, str, str]  # (rule logical id or bus logical id, target id
 
 
 @dataclass
+class _Example:
+    detail: Mapping[str, Any]
+    minimal: bool  # an explicit example: an ordinary detail, or one with one field changed
+
+
+@dataclass
 class _Group:
+    """One failure (rule, target, kind of breakage): the first event within the producers' contract that
+    causes it, and the first outside it."""
+
     kind: EventKind
-    first: Mapping[str, Any]
-    minimal: bool  # found among the explicit examples: an ordinary detail with one field changed
+    conforming: _Example | None = None
+    hostile: _Example | None = None
     count: int = 0
 
 
@@ -97,11 +113,16 @@ class PathCheck:
     """Runs the event kinds through the rules of one bus."""
 
     def __init__(
-        self, rules: list[RuleRoute], bus_resource: str, options: PathSettings = PathSettings()
+        self,
+        rules: list[RuleRoute],
+        bus_resource: str,
+        options: PathSettings = PathSettings(),
+        watched_queues: frozenset[str] = frozenset(),
     ) -> None:
         self.rules = rules
         self.bus_resource = bus_resource
         self.options = options
+        self.watched_queues = watched_queues  # queues an alarm watches: what lands there is not silent
         self.observations = Observations()
         self._groups: dict[GroupKey, _Group] = {}
 
@@ -163,8 +184,8 @@ class PathCheck:
 
     # --- exploring and shrinking --------------------------------------------------------------------------
 
-    def observe(self, kind: EventKind, detail: Mapping[str, Any], *, minimal: bool) -> None:
-        """Run one detail through every rule; keep the first example of every failure and what matched."""
+    def observe(self, kind: EventKind, detail: Mapping[str, Any], *, minimal: bool, conforming: bool) -> None:
+        """Run one detail through every rule; keep the first examples of every failure and what matched."""
         event = self.event(kind, detail)
         self.observations.events += 1
         if event is None:
@@ -176,19 +197,19 @@ class PathCheck:
             self.observations.matched_rules.add(delivery.rule.logical_id)
             where = (delivery.rule.logical_id, delivery.target.target.id)
             for breakage in delivery.breakages:
-                self._keep((*where, breakage.kind), kind, detail, minimal)
+                self._keep((*where, breakage.kind), kind, _Example(detail, minimal), conforming)
             if delivery.publish is not None:
                 channels = self.observations.channels.setdefault(where, {})
                 channels.setdefault(delivery.publish.channel, (kind, detail))
         if not routed:
-            self._keep((self.bus_resource, "", UNROUTED), kind, detail, minimal)
+            self._keep((self.bus_resource, "", UNROUTED), kind, _Example(detail, minimal), conforming)
 
     def explore_examples(self, kind: EventKind) -> None:
         """The kind's ordinary details, then each with every field in turn replaced by what a producer could
         send instead. These failures need no shrinking: an ordinary detail with one field changed is already
         a minimal counterexample."""
         for example in kind.examples:
-            self.observe(kind, example, minimal=True)
+            self.observe(kind, example, minimal=True, conforming=True)
         if kind.replacements is None:
             return
         for example in kind.examples:
@@ -199,20 +220,24 @@ class PathCheck:
                         del changed[name]
                     else:
                         changed[name] = replacement
-                    self.observe(kind, changed, minimal=True)
+                    self.observe(kind, changed, minimal=True, conforming=conforms(kind, changed))
 
     def explore_random(self, kind: EventKind, index: int) -> None:
         """`examples` details drawn by Hypothesis from the kind's strategy (seeded)."""
 
         def observe(detail: dict[str, Any]) -> bool:
-            self.observe(kind, detail, minimal=False)
+            self.observe(kind, detail, minimal=False, conforming=conforms(kind, detail))
             return False
 
         self._search(kind, observe, index)
 
-    def _keep(self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any], minimal: bool) -> None:
-        group = self._groups.setdefault(key, _Group(kind, detail, minimal=minimal))
+    def _keep(self, key: GroupKey, kind: EventKind, example: _Example, conforming: bool) -> None:
+        group = self._groups.setdefault(key, _Group(kind))
         group.count += 1
+        if conforming and group.conforming is None:
+            group.conforming = example
+        elif not conforming and group.hostile is None:
+            group.hostile = example
 
     def fails(self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any]) -> bool:
         """Whether this detail causes this failure."""
@@ -227,11 +252,18 @@ class PathCheck:
             for delivery in self.deliveries(kind, event, rules)
         )
 
-    def shrink(self, key: GroupKey, index: int) -> Mapping[str, Any]:
-        """The smallest detail Hypothesis finds that causes this failure (the first one seen otherwise)."""
-        group = self._groups[key]
-        found = self._search(group.kind, lambda detail: self.fails(key, group.kind, detail), index)
-        return found if found is not None else group.first
+    def shrink(self, key: GroupKey, example: _Example, conforming: bool, index: int) -> Mapping[str, Any]:
+        """The smallest detail Hypothesis finds that causes this failure, within the producers' contract or
+        not like the example; the example itself when it is explicit (already minimal) or not found again."""
+        if example.minimal:
+            return example.detail
+        kind = self._groups[key].kind
+
+        def fails(detail: dict[str, Any]) -> bool:
+            return conforms(kind, detail) is conforming and self.fails(key, kind, detail)
+
+        found = self._search(kind, fails, index)
+        return found if found is not None else example.detail
 
     def find_matching(self, kind: EventKind, route: RuleRoute, index: int) -> Mapping[str, Any] | None:
         """A detail of this kind that the rule matches, if Hypothesis finds one."""
@@ -271,18 +303,21 @@ class PathCheck:
             self.explore_examples(kind)
             self.explore_random(kind, index)
         index_of = {id(kind): index for index, kind in enumerate(kinds)}
-        shrunk: list[tuple[EventKind, Mapping[str, Any]]] = []
         for key in sorted(self._groups):
             group = self._groups[key]
-            if group.minimal:
-                example = group.first
+            index = index_of[id(group.kind)]
+            conforming = group.conforming is not None
+            example = group.conforming or group.hostile
+            assert example is not None  # a group is made with its first example
+            detail = self.shrink(key, example, conforming, index)
+            finding = self._finding(key, group.kind, detail, conforming)
+            verdict = self._verdict(key, conforming)
+            if verdict == FAILS:
+                results.fail(finding)
+            elif verdict == KEPT:
+                results.keep(finding)
             else:
-                # A counterexample shrunk for a sibling target of the same rule often fits this one too.
-                reused = [d for k, d in shrunk if k is group.kind and self.fails(key, k, d)]
-                example = reused[0] if reused else self.shrink(key, index_of[id(group.kind)])
-                shrunk.append((group.kind, example))
-            problem = self.failures(group.kind, example).get(key) or "it fails"
-            results.fail(self._finding(key, group.kind, example, problem))
+                results.note(PATH, f"{finding.resource}/{finding.target}: {finding.problem} ({verdict})")
         routes = sum(len(route.targets) for route in self.rules)
         seen = self.observations
         results.examined[PATH] = (
@@ -292,30 +327,54 @@ class PathCheck:
         )
         return results
 
-    def _finding(self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any], problem: str) -> Finding:
+    def _verdict(self, key: GroupKey, conforming: bool) -> str:
+        """FAILS, KEPT, or (for what AWS does UNCONFIRMED) why it is only noted.
+
+        Every failure of an event within the producers' contract fails the check: legitimate notifications
+        must arrive intact. An event outside the contract that is lost silently (a body that is not JSON, no
+        rule, a notification missing what clients read) fails too; one AppSync refuses is only *kept* when it
+        lands in a dead-letter queue an alarm watches, since nothing is lost and someone is told."""
+        breakage = key[2]
+        if conforming or breakage in SILENT:
+            return FAILS
+        if breakage == NOT_TEXT:
+            # UNCONFIRMED: EventBridge may encode a lone surrogate as `?` and deliver; locally it is refused.
+            return "how EventBridge sends a lone surrogate is UNCONFIRMED; the local cloud refuses it"
+        target = self._target(key)
+        queue = target.target.dead_letter_queue
+        return KEPT if queue is not None and queue in self.watched_queues else FAILS
+
+    def _target(self, key: GroupKey) -> TargetRoute:
+        return next(
+            t for r in self.rules if r.logical_id == key[0] for t in r.targets if t.target.id == key[1]
+        )
+
+    def _finding(
+        self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any], conforming: bool
+    ) -> Finding:
         resource, target_id, breakage = key
+        problem = self.failures(kind, detail).get(key) or "it fails"
         example = {"source": kind.source, "detail-type": kind.detail_type, "detail": abbreviated(detail)}
         culprit = unlike_ordinary(detail, kind.examples)
+        within = "" if not conforming or culprit is None else " (within the producers' contract)"
         if breakage == UNROUTED:
             return Finding(
                 PATH,
                 resource,
-                problem,
+                problem + within,
                 outcome="EventBridge drops an event no rule matches, without a trace",
                 hint="route it, or send what fails a rule's guard to a rule that keeps it (a queue)",
                 counterexample=example,
                 culprit=culprit,
                 kind=UNROUTED,
             )
-        target = next(
-            t for r in self.rules if r.logical_id == resource for t in r.targets if t.target.id == target_id
-        )
+        target = self._target(key)
         return Finding(
             PATH,
             resource,
-            f"{kind.detail_type}: {problem}",
+            f"{kind.detail_type}: {problem}{within}",
             target=target_id,
-            outcome=_outcome(breakage, target),
+            outcome=_outcome(breakage, target, target.target.dead_letter_queue in self.watched_queues),
             hint=_HINTS.get(breakage),
             counterexample=example,
             culprit=culprit,
@@ -325,22 +384,30 @@ class PathCheck:
 
 _HINTS = {
     NOT_JSON: "guard the rule's pattern so only values that splice safely match, or quote the placeholder",
-    FIELDS: 'guard the rule\'s pattern with the field (e.g. {"exists": true}), or stop reading it in clients',
+    FIELDS: "guard the rule's pattern so the field exists and is not empty (clients get a missing path as "
+    '""), or stop reading it in clients',
     UNDECLARED_CHANNEL: "publish it where its clients read it, or declare the channel for it",
 }
 
 
-def _outcome(breakage: str, target: TargetRoute) -> str:
+def _outcome(breakage: str, target: TargetRoute, watched: bool) -> str:
     if breakage == NOT_JSON:
         return SILENT_DROP
     if breakage in (FIELDS, UNDECLARED_CHANNEL):
         return DELIVERED_INCOMPLETE
     queue = target.target.dead_letter_queue
+    if queue is None:
+        return f"{REJECTED}: with no dead-letter queue it is lost"
     after = "after the retry policy runs out" if breakage == AUTH_MODE else "at once"
-    kept = (
-        f"it goes to dead-letter queue {queue} {after}" if queue else "with no dead-letter queue it is lost"
-    )
-    return f"{REJECTED}: {kept}"
+    told = "an alarm watches it" if watched else "no alarm watches it"
+    return f"{REJECTED}: it goes to dead-letter queue {queue} {after} ({told})"
+
+
+def conforms(kind: EventKind, detail: Mapping[str, Any]) -> bool:
+    """Whether a detail keeps the producers' contract: the kind says, or only its ordinary examples do."""
+    if kind.conforms is not None:
+        return kind.conforms(detail)
+    return any(dict(detail) == dict(example) for example in kind.examples)
 
 
 def unlike_ordinary(detail: Mapping[str, Any], examples: tuple[Mapping[str, Any], ...]) -> str | None:

@@ -165,5 +165,5 @@ def json_problem(what: str, text: str) -> str:
         json.loads(text)
     except json.JSONDecodeError as exc:
         around = text[max(0, exc.pos - 30) : exc.pos + 10]
-        return f"{what} is not JSON ({exc.msg} at character {exc.pos}: ...{around!r}...)"
+        return f"{what} is not JSON ({exc.msg.removesuffix(' at')} at character {exc.pos}: ...{around!r}...)"
     return ""

@@ -29,6 +29,7 @@ def to_json(report: CheckReport) -> dict[str, Any]:
             for check, means in CHECKS.items()
         ],
         "failures": [finding.to_json() for finding in results.findings],
+        "kept": [finding.to_json() for finding in results.kept],
         "notes": [{"check": note.check, "note": note.text} for note in results.notes],
     }
     if report.cost is not None:
@@ -77,6 +78,12 @@ def to_text(report: CheckReport) -> str:
         lines.append(f"  {status:<4}  {check:<9}  {examined or 'not run'}")
     if results.findings:
         lines += ["", _failure_table(results.findings)]
+    if results.kept:
+        lines += [
+            "",
+            "kept, not delivered (hostile events AppSync refuses, in a dead-letter queue an alarm watches):",
+            _failure_table(results.kept),
+        ]
     if results.notes:
         lines += ["", "not verified:"]
         lines += [f"  {note.check}: {note.text}" for note in results.notes]

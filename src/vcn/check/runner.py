@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vcn.check.alarms import check_alarms
+from vcn.check.alarms import check_alarms, watched_queues
 from vcn.check.api_keys import check_api_keys
 from vcn.check.capacity import CostReport, cost_of
 from vcn.check.contribution import CheckContribution
@@ -74,7 +74,7 @@ def run_check(options: CheckOptions, profile: AppProfile) -> CheckReport:
     if routes is not None:
         results.examined[TEMPLATE] = f"{counted(len(stack.eventbridge_calls), 'EventBridge call')} replayed"
         _delivery_checks(stack, routes, contribution, options, traffic, results, report)
-        results.merge(check_targets(routes, view))
+        results.merge(check_targets(routes, view, watched_queues(stack.alarms)))
         results.merge(check_alarms(stack, routes))
     results.merge(check_api_keys(view))
     results.merge(check_secrets(stack, view))
@@ -101,7 +101,8 @@ def _delivery_checks(
     assert view is not None
     bus = contribution.bus_name or stack.event_bus_name
     bus_resource = routes.bus_resources.get(bus, bus)
-    paths = PathCheck(routes.on_bus(bus), bus_resource, PathSettings(options.examples, options.seed))
+    settings = PathSettings(options.examples, options.seed)
+    paths = PathCheck(routes.on_bus(bus), bus_resource, settings, watched_queues(stack.alarms))
     results.merge(paths.run(contribution.event_kinds))
     results.merge(check_dead_ends(paths, contribution, view, bus))
     if traffic is not None:

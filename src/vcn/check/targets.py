@@ -2,9 +2,9 @@
 
 Without `RetryPolicy`, EventBridge retries for 24 hours and 185 attempts, so a broken endpoint holds a
 notification for a day; without `DeadLetterConfig`, what still fails is dropped. A dead-letter queue only
-helps if EventBridge may write to it: its queue policy must let `events.amazonaws.com` send messages, for
-this rule when the policy names source ARNs; otherwise the message is lost and counted only in
-`InvocationsFailedToBeSentToDlq`.
+helps if an alarm watches it (or nobody learns what landed there) and if EventBridge may write to it: its
+queue policy must let `events.amazonaws.com` send messages, for this rule when the policy names source ARNs;
+otherwise the message is lost and counted only in `InvocationsFailedToBeSentToDlq`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ SOURCE_ARN = "aws:sourcearn"
 EVENTBRIDGE = "events.amazonaws.com"
 
 
-def check_targets(routes: Routes, view: TemplateView) -> CheckResults:
+def check_targets(routes: Routes, view: TemplateView, watched: frozenset[str] = frozenset()) -> CheckResults:
     results = CheckResults()
     queues = _queues(view)
     count = 0
@@ -30,7 +30,7 @@ def check_targets(routes: Routes, view: TemplateView) -> CheckResults:
             if not target.is_api_destination:
                 continue
             count += 1
-            for finding in _target_findings(route, target, queues, view):
+            for finding in _target_findings(route, target, queues, view, watched):
                 results.fail(finding)
     results.examined[TARGETS] = counted(count, "API-destination target")
     return results
@@ -47,7 +47,11 @@ def _queues(view: TemplateView) -> dict[str, str]:
 
 
 def _target_findings(
-    route: RuleRoute, target: TargetRoute, queues: Mapping[str, str], view: TemplateView
+    route: RuleRoute,
+    target: TargetRoute,
+    queues: Mapping[str, str],
+    view: TemplateView,
+    watched: frozenset[str],
 ) -> list[Finding]:
     spec, findings = target.target.spec, []
     rule, target_id = route.logical_id, target.target.id
@@ -77,7 +81,17 @@ def _target_findings(
         return findings
     queue = queues.get(dead_letter)
     if queue is None:
-        return findings  # a queue of another stack: its policy is not in this template
+        return findings  # a queue of another stack: its policy and alarms are not in this template
+    if target.target.dead_letter_queue not in watched:
+        findings.append(
+            Finding(
+                TARGETS,
+                rule,
+                f"no alarm watches dead-letter queue {queue}: what lands there goes unnoticed",
+                target=target_id,
+                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue}",
+            )
+        )
     if not _may_send(view, queue, dead_letter, route.rule.arn):
         findings.append(
             Finding(

@@ -90,7 +90,8 @@ class TemplateView:
             for attribute in SECRET_ATTRIBUTES[self.type_of(lid)]:
                 value = self._attribute_value(lid, attribute)
                 if isinstance(value, str) and len(value) >= _SHORTEST_SECRET:
-                    secrets.setdefault(value, f"{lid}.{attribute}")
+                    what = f"!Ref {lid}" if attribute == "Ref" else f"!GetAtt {lid}.{attribute}"
+                    secrets.setdefault(value, what)
         for name, declaration in self._declarations.items():
             flag = declaration.get("NoEcho", "") if isinstance(declaration, Mapping) else ""
             no_echo = str(flag).lower() == "true"
