@@ -42,3 +42,8 @@ def shop_profile(*, hostile: bool = False) -> AppProfile:
     """The shop as an app profile whose producers send valid orders only, or (hostile) anything."""
     contribution = CheckContribution(event_kinds=(order_shipped(hostile=hostile),))
     return AppProfile(name="shop", check=lambda: contribution)
+
+
+# What a copy of the shop names in its pyproject.toml (`[tool.vcn] profile`), for `vcn check` from the CLI.
+PROFILE = shop_profile()
+HOSTILE_PROFILE = shop_profile(hostile=True)

@@ -6,10 +6,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.check.conftest import ROOT, SHOP_TEMPLATE
+from tests.check.conftest import PROJECT_TEMPLATE, ROOT, SHOP_TEMPLATE, resources, seeded_copy
 
 pytestmark = pytest.mark.slow
 
@@ -24,20 +25,35 @@ def vcn(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_project_template_of_today_fails_with_a_json_report_naming_each_resource() -> None:
-    done = vcn("--json", "--examples", "10", "--traffic", "traffic.yaml")
+def strip_bus_dimension(document: dict[str, Any]) -> None:
+    alarm = resources(document)["SupplyConstraintRuleFailedInvocationsAlarm"]["Properties"]
+    alarm["Dimensions"] = [d for d in alarm["Dimensions"] if d["Name"] != "EventBusName"]
+
+
+def test_a_failing_template_exits_1_with_a_json_report_naming_each_resource(tmp_path: Path) -> None:
+    copy = seeded_copy(PROJECT_TEMPLATE, tmp_path, strip_bus_dimension)
+    done = vcn("--template", str(copy), "--json", "--examples", "10", "--traffic", "traffic.yaml")
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["passed"] is False
     failing = {(f["check"], f["resource"]) for f in report["failures"]}
     assert ("alarms", "SupplyConstraintRuleFailedInvocationsAlarm") in failing
-    assert ("api-key", "EventsApiKey") in failing
-    path = [f for f in report["failures"] if f["check"] == "path"]
-    assert path and all("counterexample" in f and "target" in f for f in path)
+    for finding in report["failures"] + report["kept"]:
+        if finding["check"] == "path":
+            assert "counterexample" in finding and "kind" in finding, finding
     statuses = {c["check"]: c["status"] for c in report["checks"]}
-    assert statuses["path"] == "fail" and statuses["iam"] == "pass" and statuses["capacity"] == "pass"
+    assert statuses["alarms"] == "fail" and statuses["iam"] == "pass" and statuses["capacity"] == "pass"
     assert report["cost"]["usd_per_month"] > 0
     assert report["cost"]["prices"]["recorded"]
+
+
+def test_a_passing_template_exits_0(tmp_path: Path) -> None:
+    copy = seeded_copy(SHOP_TEMPLATE, tmp_path, lambda document: None)
+    (tmp_path / "pyproject.toml").write_text('[tool.vcn]\nprofile = "tests.check.shop_profile:PROFILE"\n')
+    done = vcn("--template", str(copy))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0].endswith(")") and ": passed (" in done.stdout.splitlines()[0]
+    assert "  ok    path " in done.stdout
 
 
 def test_a_template_without_an_app_profile_runs_the_template_checks_and_says_what_it_skipped() -> None:
@@ -47,13 +63,17 @@ def test_a_template_without_an_app_profile_runs_the_template_checks_and_says_wha
     assert "path: not run: the app profile gives no event kinds" in done.stdout
 
 
-def test_a_human_report_names_the_resource_target_and_counterexample() -> None:
-    done = vcn("--examples", "10")
+def test_a_human_report_names_the_resource_target_and_counterexample(tmp_path: Path) -> None:
+    copy = seeded_copy(SHOP_TEMPLATE, tmp_path, lambda document: None)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.vcn]\nprofile = "tests.check.shop_profile:HOSTILE_PROFILE"\n'
+    )
+    done = vcn("--template", str(copy), "--examples", "10")
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    row = next(line for line in lines if "SupplyConstraintRule" in line and "PlantChannel" in line)
+    row = next(line for line in lines if "OrderShippedRule" in line and "RegionChannel" in line)
     assert row.split()[0] == "path"
-    assert any(line.strip().startswith('counterexample (detail.constraintId = "\\""):') for line in lines)
+    assert any(line.strip().startswith('counterexample (detail.region = "\\""):') for line in lines)
 
 
 @pytest.mark.parametrize(

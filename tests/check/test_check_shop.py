@@ -262,3 +262,33 @@ def test_the_local_eventbridge_refusing_a_pattern_is_reported_on_the_rule(tmp_pa
 
     found = failure(seeded(tmp_path, bad_pattern), "template", RULE)
     assert "Event pattern is not valid" in found.problem
+
+
+def test_hostile_events_appsync_refuses_into_a_watched_queue_are_kept_not_failed(tmp_path: Path) -> None:
+    def guarded(document: dict[str, Any]) -> None:
+        resources(document)[RULE]["Properties"]["EventPattern"]["detail"] = {
+            "region": ["DE", "FR", "US"],
+            "orderId": [{"anything-but": {"wildcard": ['*"*', "*\\\\*"]}}],
+        }
+
+    report = seeded(tmp_path, guarded, hostile=True)
+    kept = [k for k in report.results.kept if k.kind == "event-too-large"]
+    assert kept and kept[0].resource == RULE and kept[0].target == TARGET
+    assert kept[0].outcome is not None and "UndeliveredQueue at once (an alarm watches it)" in kept[0].outcome
+    assert not [f for f in report.results.failures("path") if f.kind == "event-too-large"]
+
+
+def test_without_an_alarm_on_the_dead_letter_queue_refused_events_fail_and_the_queue_is_named(
+    tmp_path: Path,
+) -> None:
+    def unwatched(document: dict[str, Any]) -> None:
+        del resources(document)["UndeliveredQueueAlarm"]
+
+    report = seeded(tmp_path, unwatched, hostile=True)
+    refused = failure(report, "path", RULE, target=TARGET, kind="event-too-large")
+    assert refused.outcome is not None and refused.outcome.endswith("(no alarm watches it)")
+    found = failure(report, "targets", RULE, target=TARGET)
+    assert (
+        found.problem
+        == "no alarm watches dead-letter queue UndeliveredQueue: what lands there goes unnoticed"
+    )

@@ -1,7 +1,8 @@
 """Services own their config: the template loader imports the services' config types, never the reverse.
 
-Only the loader (`vcn.template`) and the wiring that hands its output to the services (`vcn.local`, `vcn.cli`)
-may import `vcn.template`; every other module of `vcn` is checked by reading its imports.
+Only the loader (`vcn.template`), the wiring that hands its output to the services (`vcn.local`,
+`vcn.cli`) and `vcn check`, which reads the loaded template as a whole (`vcn.check`), may import
+`vcn.template`; every other module of `vcn` is checked by reading its imports.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import vcn
 
 SRC = Path(vcn.__file__).parent
-MAY_IMPORT_THE_LOADER = {"template", "local", "cli"}
+MAY_IMPORT_THE_LOADER = {"template", "local", "cli", "check"}
 SERVICES = {"lambda_runtime", "appsync", "eventbridge", "httpapi", "identity", "cloudwatch"}
 
 
