@@ -105,6 +105,21 @@ def test_a_field_missing_from_a_rule_pattern_guard_lets_events_without_it_throug
     assert all(f.culprit != found.culprit for f in today.results.failures("path"))
 
 
+def test_a_count_missing_from_a_guard_breaks_the_notification_even_if_the_refusal_is_kept(
+    tmp_path: Path, today: CheckReport
+) -> None:
+    def unguard(document: dict[str, Any]) -> None:
+        del resources(document)[VALIDATED]["Properties"]["EventPattern"]["detail"]["violationCount"]
+
+    report = seeded(tmp_path, unguard)
+    found = failure(report, "path", VALIDATED, target="UserChannel", kind="event-not-json")
+    assert found.culprit == "detail.violationCount left out"
+    assert '"violationCount":,' in found.problem
+    # AppSync's refusal lands in the watched dead-letter queue, but a guard could have kept the event out.
+    assert found.outcome is not None and "(an alarm watches it)" in found.outcome
+    assert ("path", VALIDATED, "UserChannel", "event-not-json") in new_failures(report, today)
+
+
 def test_an_alarm_without_event_bus_name_is_reported_with_the_dimension_to_add(tmp_path: Path) -> None:
     def strip(document: dict[str, Any]) -> None:
         properties = resources(document)[SUPPLY_ALARM]["Properties"]

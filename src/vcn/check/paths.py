@@ -28,11 +28,14 @@ from vcn.check.contribution import EventKind
 from vcn.check.findings import PATH, CheckResults, Finding, counted
 from vcn.check.publish import (
     AUTH_MODE,
+    CHANNEL,
     DELIVERED_INCOMPLETE,
+    EVENT_SIZE,
     FIELDS,
     NOT_JSON,
     NOT_TEXT,
     REJECTED,
+    REQUEST_SIZE,
     SILENT_DROP,
     UNDECLARED_CHANNEL,
     UNROUTED,
@@ -49,8 +52,10 @@ from vcn.eventbridge.settings import EventBridgeSettings
 # Verdicts on a failure (`PathCheck._verdict`)
 FAILS = "fails"
 KEPT = "kept"
-# Breakages that lose a notification without a trace, or deliver it without what clients read
-SILENT = frozenset({NOT_JSON, FIELDS, UNDECLARED_CHANNEL, UNROUTED})
+# Refusals no event pattern can prevent: patterns have no character class for a channel segment's alphabet
+# and no length test. Everything else a hostile value can cause, a guard (exists, numeric, anything-but
+# wildcard) can keep out, or it is lost silently.
+UNGUARDABLE = frozenset({CHANNEL, EVENT_SIZE, REQUEST_SIZE})
 
 # Every event gets the same id and time, so reports do not change from run to run.
 EVENT_ID = "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -331,17 +336,17 @@ class PathCheck:
         """FAILS, KEPT, or (for what AWS does UNCONFIRMED) why it is only noted.
 
         Every failure of an event within the producers' contract fails the check: legitimate notifications
-        must arrive intact. An event outside the contract that is lost silently (a body that is not JSON, no
-        rule, a notification missing what clients read) fails too; one AppSync refuses is only *kept* when it
-        lands in a dead-letter queue an alarm watches, since nothing is lost and someone is told."""
+        must arrive intact. So does every failure of an event outside it that a rule's guard could have kept
+        out, or that is lost without a trace. What no guard can prevent (an invalid channel segment, a size
+        over AppSync's limits) is only *kept* when AppSync's refusal lands in a dead-letter queue an alarm
+        watches: nothing is lost and someone is told."""
         breakage = key[2]
-        if conforming or breakage in SILENT:
-            return FAILS
-        if breakage == NOT_TEXT:
+        if breakage == NOT_TEXT and not conforming:
             # UNCONFIRMED: EventBridge may encode a lone surrogate as `?` and deliver; locally it is refused.
             return "how EventBridge sends a lone surrogate is UNCONFIRMED; the local cloud refuses it"
-        target = self._target(key)
-        queue = target.target.dead_letter_queue
+        if conforming or breakage not in UNGUARDABLE:
+            return FAILS
+        queue = self._target(key).target.dead_letter_queue
         return KEPT if queue is not None and queue in self.watched_queues else FAILS
 
     def _target(self, key: GroupKey) -> TargetRoute:

@@ -81,7 +81,8 @@ def to_text(report: CheckReport) -> str:
     if results.kept:
         lines += [
             "",
-            "kept, not delivered (hostile events AppSync refuses, in a dead-letter queue an alarm watches):",
+            "kept, not delivered (no guard can keep it out; refused into a dead-letter queue an alarm "
+            "watches):",
             _failure_table(results.kept),
         ]
     if results.notes:
