@@ -74,3 +74,11 @@ def test_a_channel_the_application_sends_no_client_of_the_event_to_is_undeclared
 def test_without_an_application_contract_no_field_is_required() -> None:
     _, broken = inspect_publish(body("/orders/DE", "{}"), DESTINATION, None)
     assert broken == []
+
+
+def test_an_api_key_connection_carrying_another_apis_key_is_refused() -> None:
+    foreign = AppSyncDestination("Destination", "Connection", API, "Api", frozenset({"API_KEY"}), False, 300)
+    _, broken = inspect_publish(body("/orders/DE", '{"id":"1"}'), foreign, None)
+    assert [(b.kind, b.problem) for b in broken] == [
+        ("publish-auth-mode", "connection Connection sends an x-api-key that is no API key of events")
+    ]

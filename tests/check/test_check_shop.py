@@ -292,3 +292,10 @@ def test_without_an_alarm_on_the_dead_letter_queue_refused_events_fail_and_the_q
         found.problem
         == "no alarm watches dead-letter queue UndeliveredQueue: what lands there goes unnoticed"
     )
+
+
+def test_the_same_template_and_seed_give_the_same_report() -> None:
+    first = check(SHOP_TEMPLATE, shop_profile(hostile=True))
+    second = check(SHOP_TEMPLATE, shop_profile(hostile=True))
+    assert first.results.findings == second.results.findings
+    assert first.results.kept == second.results.kept

@@ -115,6 +115,13 @@ def _api_refusals(namespace: str, destination: AppSyncDestination) -> list[Break
                 f"{destination.connection} authenticates with {offered}",
             )
         ]
+    if usable == {"API_KEY"} and not destination.carries_api_key_of_api:
+        return [
+            Breakage(
+                AUTH_MODE,
+                f"connection {destination.connection} sends an x-api-key that is no API key of {api.name}",
+            )
+        ]
     return []
 
 
