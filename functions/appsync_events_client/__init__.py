@@ -2,6 +2,8 @@
 
 Public API: `EventsClient`, the auth strategies `ApiKeyAuth` / `TokenAuth` / `IamAuth`, `EventsConnection`,
 `Subscription`, `PublishResult`, `ReconnectPolicy` and the typed errors (all carry `error_type`/`message`).
+Recovery (`subscribe_with_recovery`, `RecoveringSubscription`, `Since`) fills what a subscriber missed while
+disconnected from a `HistorySource` (`HttpHistorySource` reads a history HTTP API with a bearer token).
 
 It lives in functions/ so Lambda functions ship it (the configuration API waits for replies with it); the
 local cloud's CLI and tests import the same package. Runtime dependencies:
@@ -21,7 +23,9 @@ from .errors import (
     SubscribeError,
     UnsubscribeError,
 )
-from .subscription import Subscription, SubscriptionState
+from .history import HistoryError, HistoryPage, HistoryQuery, HistorySource, HttpHistorySource
+from .recovery import RecoveringSubscription, RecoveryReport, Since, subscribe_with_recovery
+from .subscription import Resubscribed, Subscription, SubscriptionState
 
 __all__ = [
     "ApiKeyAuth",
@@ -32,14 +36,24 @@ __all__ = [
     "EventsClient",
     "EventsConnection",
     "EventsError",
+    "HistoryError",
+    "HistoryPage",
+    "HistoryQuery",
+    "HistorySource",
+    "HttpHistorySource",
     "IamAuth",
     "OperationTimeout",
     "PublishError",
     "PublishResult",
     "ReconnectPolicy",
+    "RecoveringSubscription",
+    "RecoveryReport",
+    "Resubscribed",
+    "Since",
     "SubscribeError",
     "Subscription",
     "SubscriptionState",
     "TokenAuth",
     "UnsubscribeError",
+    "subscribe_with_recovery",
 ]

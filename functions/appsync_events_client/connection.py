@@ -7,7 +7,8 @@ in its `*_success` / `*_error` reply; `data` frames carry the subscription id.
 
 When the socket drops (or no frame arrives within the keep-alive timeout) the connection reconnects with
 exponential backoff and jitter, re-subscribes every live subscription under its id, and only then reports
-itself connected again. Events published while it was away are lost: AppSync Events does not replay.
+itself connected again. Events published while it was away are lost: AppSync Events does not replay; each
+subscription marks where it resumed, and `recovery` fills the gap from a history source.
 """
 
 from __future__ import annotations
@@ -424,6 +425,11 @@ class EventsConnection:
                 subscription._deliver(message.get("event"))
             return
         if kind in _REPLY_TYPES:
+            if kind == "subscribe_success":
+                subscription = self._subscriptions.get(str(message.get("id")))
+                if subscription is not None and subscription.state is SubscriptionState.ACTIVE:
+                    # a re-subscription: mark the stream here, ahead of the new session's data frames
+                    subscription._resubscribed()
             future = self._pending.pop(str(message.get("id")), None)
             if future is not None and not future.done():
                 future.set_result(message)

@@ -3,6 +3,11 @@
 Events are parsed from the `data` frame's JSON string. The stream survives reconnects (the connection
 re-subscribes it under the same id); it ends cleanly after `unsubscribe()` or a clean close, and raises
 the error when the subscription is lost for good (denied on re-subscribe, reconnect attempts exhausted).
+
+Events published while the connection was down are not delivered (AppSync Events does not replay). The
+stream records where each re-subscription happened, in order among the events (`next_delivery()` returns a
+`Resubscribed` marker there), so a recovering reader (`recovery.RecoveringSubscription`) knows exactly which
+events came before the gap and which after it.
 """
 
 from __future__ import annotations
@@ -11,11 +16,23 @@ import asyncio
 import contextlib
 import enum
 import json
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 _END = object()
+
+
+@dataclass(frozen=True)
+class Resubscribed:
+    """The service confirmed a re-subscription after a reconnect: events after this marker are live again.
+
+    `at` is the `time.monotonic()` of the confirmation.
+    """
+
+    at: float
 
 
 class SubscriptionState(enum.Enum):
@@ -36,6 +53,7 @@ class Subscription:
         self._unsubscribe = unsubscribe
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._error: BaseException | None = None
+        self.resubscribes = 0  # re-subscriptions after reconnects
 
     def __repr__(self) -> str:
         return f"Subscription(id={self.id!r}, channel={self.channel!r}, state={self.state.value})"
@@ -44,6 +62,13 @@ class Subscription:
         return self
 
     async def __anext__(self) -> Any:
+        while True:
+            item = await self.next_delivery()
+            if not isinstance(item, Resubscribed):
+                return item
+
+    async def next_delivery(self) -> Any:
+        """The next event, or a `Resubscribed` marker where the stream resumed after a reconnect."""
         item = await self._queue.get()
         if item is _END:
             self._queue.put_nowait(_END)  # every later call ends the same way
@@ -83,6 +108,13 @@ class Subscription:
             with contextlib.suppress(ValueError):
                 event = json.loads(event)
         self._queue.put_nowait(event)
+
+    def _resubscribed(self) -> None:
+        """Called as the re-subscribe confirmation is read, before any later `data` frame is dispatched."""
+        if self.state is SubscriptionState.CLOSED:
+            return
+        self.resubscribes += 1
+        self._queue.put_nowait(Resubscribed(time.monotonic()))
 
     def _finish(self, error: BaseException | None = None) -> None:
         if self.state is SubscriptionState.CLOSED:
