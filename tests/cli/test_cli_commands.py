@@ -25,6 +25,7 @@ COMMANDS = [
     ["local", "invoke"],
     ["token"],
     ["subscribe"],
+    ["history"],
     ["publish"],
     ["emit"],
     ["demo"],

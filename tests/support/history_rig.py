@@ -24,20 +24,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from appsync_events_client import ApiKeyAuth, EventsClient, HttpHistorySource, ReconnectPolicy
 
 from tests.support.dynamodb import LocalDynamoDb
 from tests.support.function_environment import use_function_environment
 from tests.support.invokers import CallableInvoker
 from tests.support.lambda_functions import FakeLambdaContext
+from tests.support.local_cloud import free_ports
 from tests.support.tcp_proxy import TcpProxy
 from vcn.appsync.config import (
     ApiKey,
     AuthProvider,
+    AuthType,
     DataSource,
     EventApiConfig,
     HandlerConfig,
     Namespace,
+    OpenIdConnectConfig,
 )
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.aws_account import LOCAL_ACCOUNT
@@ -46,7 +50,6 @@ from vcn.identity import DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.provider import DEFAULT_AUDIENCE
 
 API_KEY = "da2-history-rig-key"
-ISSUER = "http://history-rig.invalid"
 RECORDER = "HistoryRecorderFunction"
 HISTORY_API = "HistoryApiFunction"
 FAST_RECONNECT = ReconnectPolicy(initial_delay=0.05, max_delay=0.3)
@@ -128,14 +131,20 @@ class HistoryRig:
             await asyncio.sleep(0.05)
 
 
-def event_api_config() -> EventApiConfig:
+def event_api_config(issuer: str) -> EventApiConfig:
+    """API key (tests, publishers) or the identity provider's tokens (the CLI); the template's recorder."""
     recorder = HandlerConfig("DIRECT", data_source="HistoryRecorder", invoke_type="EVENT")
+    tokens = OpenIdConnectConfig(issuer, DEFAULT_AUDIENCE, f"{issuer}/.well-known/jwks.json")
+    modes: tuple[AuthType, ...] = ("API_KEY", "OPENID_CONNECT")
     return EventApiConfig(
         name="history-rig",
         api_id="historyrigapi",
         account=LOCAL_ACCOUNT.account_id,
         region=LOCAL_ACCOUNT.region,
-        auth_providers=(AuthProvider("API_KEY"),),
+        auth_providers=(AuthProvider("API_KEY"), AuthProvider("OPENID_CONNECT", openid_connect=tokens)),
+        connection_auth_modes=modes,
+        default_publish_auth_modes=modes,
+        default_subscribe_auth_modes=modes,
         namespaces=tuple(Namespace(name, on_publish=recorder) for name in ("markets", "users", "plants")),
         api_keys=(ApiKey("RigKey", API_KEY, int(time.time()) + 3600),),
         data_sources=(DataSource("HistoryRecorder", RECORDER),),
@@ -165,8 +174,11 @@ async def history_rig(
         }
     )
     state_dir.mkdir(parents=True, exist_ok=True)
-    identity = DevIdentityProvider(load_or_create_signing_key(state_dir), issuer=ISSUER)
-    authorizer = JwtAuthorizerConfig("AnalystTokens", ISSUER, (DEFAULT_AUDIENCE,))
+    # as on the local cloud: the API's URL is the tokens' issuer, and the state folder holds the key
+    (api_port,) = free_ports(1)
+    issuer = f"http://127.0.0.1:{api_port}"
+    identity = DevIdentityProvider(load_or_create_signing_key(state_dir), issuer=issuer)
+    authorizer = JwtAuthorizerConfig("AnalystTokens", issuer, (DEFAULT_AUDIENCE,))
     routes = [
         HttpRoute("GET", "/notifications", HISTORY_API, authorizer),
         HttpRoute("POST", "/notifications/read", HISTORY_API, authorizer),
@@ -176,8 +188,17 @@ async def history_rig(
     async def jwks() -> dict[str, Any]:
         return identity.jwks
 
-    api = ApiServer(routes, invoker, account_id=LOCAL_ACCOUNT.account_id, jwks_source_for=lambda config: jwks)
-    appsync = AppSyncEventsServer(event_api_config(), invoker, state_dir=state_dir)
+    async def serve_jwks(request: web.Request) -> web.Response:
+        return web.json_response(identity.jwks)
+
+    api = ApiServer(
+        routes,
+        invoker,
+        account_id=LOCAL_ACCOUNT.account_id,
+        extra_routes=[web.get("/.well-known/jwks.json", serve_jwks)],
+        jwks_source_for=lambda config: jwks,
+    )
+    appsync = AppSyncEventsServer(event_api_config(issuer), invoker, state_dir=state_dir)
 
     def recorded(channel: str) -> list[str]:
         request: dict[str, Any] = {
@@ -194,7 +215,7 @@ async def history_rig(
                 return event_ids
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    await api.start()
+    await api.start(port=api_port)
     await appsync.start(port=0)
     assert appsync.port is not None
     proxy = TcpProxy("127.0.0.1", appsync.port).start()

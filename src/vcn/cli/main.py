@@ -11,7 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vcn.cli import channel_commands, event_commands, local_commands, ops_commands, token_command
+from vcn.cli import (
+    channel_commands,
+    event_commands,
+    history_command,
+    local_commands,
+    ops_commands,
+    token_command,
+)
 from vcn.cli.errors import CliError
 from vcn.local.profile import NO_PROFILE, AppProfile, ProfileError, find_profile
 
@@ -26,7 +33,8 @@ def build_parser(profile: AppProfile = NO_PROFILE) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     local_commands.add_parser(commands)
     token_command.add_parser(commands, profile)
-    channel_commands.add_parsers(commands)
+    channel_commands.add_parsers(commands, profile)
+    history_command.add_parser(commands, profile)
     event_commands.add_parsers(commands)
     ops_commands.add_parsers(commands)
     if profile.add_commands is not None:
