@@ -9,12 +9,14 @@ and `--env-vars` pointing the recorder and the history API at it (AWS_ENDPOINT_U
 from __future__ import annotations
 
 import json
+import subprocess
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from tests.support.dynamodb import HISTORY_TABLE, create_table_request, local_dynamodb, template_table
-from tests.support.local_cloud import RunningCloud, start_cloud, stop_cloud
+from tests.support.local_cloud import AWS, RunningCloud, start_cloud, stop_cloud
 
 HISTORY_FUNCTIONS = ("HistoryRecorderFunction", "HistoryApiFunction")
 
@@ -40,3 +42,45 @@ def cloud_with_history(state_dir: Path, *, prefer_local_dynamodb: bool = True) -
         finally:
             if cloud.process.poll() is None:
                 stop_cloud(cloud)
+
+
+def put_validations(
+    cloud: RunningCloud, directory: Path, count: int, *, market: str, model_line: str, user: str
+) -> list[str]:
+    """`aws events put-events` (the real AWS CLI) of `count` ConfigurationValidated events, ten per call,
+    for `user` in `market`; the event ids, in the order put."""
+    event_ids: list[str] = []
+    for first in range(0, count, 10):
+        entries = [
+            {
+                "Source": "vehicle-config.validation",
+                "DetailType": "ConfigurationValidated",
+                "EventBusName": cloud.info["eventBusName"],
+                "Detail": json.dumps(
+                    {
+                        "configurationId": f"cfg-{uuid.uuid4().hex[:12]}",
+                        "market": market,
+                        "modelLine": model_line,
+                        "plant": "ZWI",
+                        "outcome": "VALID",
+                        "violationCount": 0,
+                        "warningCount": 0,
+                        "submittedBy": user,
+                        "priority": "NORMAL",
+                    }
+                ),
+            }
+            for _ in range(first, min(count, first + 10))
+        ]
+        path = directory / f"entries-{uuid.uuid4().hex[:8]}.json"
+        path.write_text(json.dumps(entries))
+        sent = subprocess.run(
+            [AWS, "events", "put-events", "--entries", f"file://{path}",
+             "--endpoint-url", cloud.info["eventbridge"], "--output", "json"],
+            capture_output=True, text=True, timeout=60, env=cloud.aws_env(),
+        )  # fmt: skip
+        assert sent.returncode == 0, sent.stderr
+        response = json.loads(sent.stdout)
+        assert response["FailedEntryCount"] == 0, response
+        event_ids += [entry["EventId"] for entry in response["Entries"]]
+    return event_ids
