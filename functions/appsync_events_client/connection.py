@@ -73,7 +73,8 @@ class ReconnectPolicy:
     max_attempts: int | None = None
 
     def delay(self, attempt: int) -> float:
-        ceiling = min(self.max_delay, self.initial_delay * self.multiplier**attempt)
+        # the exponent stops at 64, far past any cap: 2.0**1024 overflowed after long outages at short delays
+        ceiling = min(self.max_delay, self.initial_delay * self.multiplier ** min(attempt, 64))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
