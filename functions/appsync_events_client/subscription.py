@@ -54,6 +54,7 @@ class Subscription:
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._error: BaseException | None = None
         self.resubscribes = 0  # re-subscriptions after reconnects
+        self.resubscribed_at: float | None = None  # time.monotonic() of the last one
 
     def __repr__(self) -> str:
         return f"Subscription(id={self.id!r}, channel={self.channel!r}, state={self.state.value})"
@@ -114,7 +115,8 @@ class Subscription:
         if self.state is SubscriptionState.CLOSED:
             return
         self.resubscribes += 1
-        self._queue.put_nowait(Resubscribed(time.monotonic()))
+        self.resubscribed_at = time.monotonic()
+        self._queue.put_nowait(Resubscribed(self.resubscribed_at))
 
     def _finish(self, error: BaseException | None = None) -> None:
         if self.state is SubscriptionState.CLOSED:

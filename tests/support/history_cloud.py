@@ -23,11 +23,13 @@ HISTORY_FUNCTIONS = ("HistoryRecorderFunction", "HistoryApiFunction")
 
 @contextmanager
 def cloud_with_history(state_dir: Path, *, prefer_local_dynamodb: bool = True) -> Iterator[RunningCloud]:
-    """A running cloud whose history works; `cloud.info["historyStore"]` says which DynamoDB serves it."""
+    """A running cloud whose history works; `cloud.info["historyStore"]` says which DynamoDB serves it and
+    `cloud.info["historyEndpoint"]` where it listens."""
     with ExitStack() as stack:
         cloud = start_cloud(state_dir)
         if cloud.info.get("dynamodb") and prefer_local_dynamodb:
             cloud.info["historyStore"] = "local cloud"
+            cloud.info["historyEndpoint"] = cloud.info["dynamodb"]
         else:
             stop_cloud(cloud)
             dynamodb = stack.enter_context(local_dynamodb())
@@ -37,6 +39,7 @@ def cloud_with_history(state_dir: Path, *, prefer_local_dynamodb: bool = True) -
             env_vars.write_text(json.dumps(dict.fromkeys(HISTORY_FUNCTIONS, wiring)))
             cloud = start_cloud(state_dir, "--env-vars", str(env_vars))
             cloud.info["historyStore"] = "moto wired with --env-vars"
+            cloud.info["historyEndpoint"] = dynamodb.endpoint
         try:
             yield cloud
         finally:
