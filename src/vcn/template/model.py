@@ -11,6 +11,7 @@ from vcn.appsync.config import EventApiConfig
 from vcn.arns import function_name
 from vcn.httpapi.config import HttpApiConfig
 from vcn.lambda_runtime.config import FunctionSpec
+from vcn.scheduler.config import ScheduleConfig
 
 LOCAL_STACK_NAME = "vcn-local"
 DEFAULT_API_KEY_VALUE = "da2-vcnlocaldevelopmentapikey0"
@@ -61,6 +62,7 @@ class LocalStack:
     appsync_apis: list[EventApiConfig] = field(default_factory=list)
     http_apis: list[HttpApiConfig] = field(default_factory=list)
     queues: list[str] = field(default_factory=list)
+    schedules: list[ScheduleConfig] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     event_bus_name: str = "default"
     parameters: dict[str, Any] = field(default_factory=dict)
