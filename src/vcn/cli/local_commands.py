@@ -95,6 +95,8 @@ def run_up(args: argparse.Namespace) -> int:
     settings = EventBridgeSettings()
     if args.retry_base_seconds is not None:
         settings = EventBridgeSettings(retry_base_seconds=args.retry_base_seconds)
+    if not args.time_scale > 0:
+        raise CliError(f"--time-scale must be a positive number (1 = real time), got {args.time_scale:g}")
     config = LocalCloudConfig(
         template,
         host=args.host,
@@ -104,6 +106,7 @@ def run_up(args: argparse.Namespace) -> int:
         env_vars=env_vars or EnvVars(),
         eventbridge_settings=settings,
         grace_seconds=args.grace_seconds,
+        time_scale=args.time_scale,
         profile=project_profile(template),
     )
     try:
@@ -198,6 +201,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     up.add_argument(
         "--grace-seconds", type=float, default=5.0, help="at shutdown, time for pending deliveries (5)"
+    )
+    up.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="run schedules (scheduled rules, EventBridge Scheduler) on a clock N times as fast as the wall "
+        "clock, from the moment the cloud starts; e.g. 60 fires rate(1 minute) every second (default 1)",
     )
     up.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     up.set_defaults(run=run_up)

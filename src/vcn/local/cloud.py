@@ -56,8 +56,10 @@ from vcn.local.state import (
     remove_local_json,
     write_local_json,
 )
+from vcn.scheduler import InvalidSchedule, SchedulerService
 from vcn.template import load_stack, replay_eventbridge_calls
 from vcn.template.model import LocalEndpoints, LocalStack
+from vcn.timetable import clock_for
 
 log = logging.getLogger("vcn.local")
 
@@ -83,6 +85,8 @@ class LocalCloudConfig:
     env_vars: EnvVars = field(default_factory=EnvVars)
     eventbridge_settings: EventBridgeSettings | None = None
     grace_seconds: float = 5.0
+    # `--time-scale`: schedules (scheduled rules, EventBridge Scheduler) run on a clock this much faster.
+    time_scale: float = 1.0
     profile: AppProfile = NO_PROFILE
     account: LocalAccount = LOCAL_ACCOUNT
 
@@ -105,6 +109,7 @@ class RunningCloud:
     identity: DevIdentityProvider
     runtime: LambdaRuntime
     eventbridge: EventBridgeServer
+    scheduler: SchedulerService
     appsync: tuple[AppSyncEventsServer, ...]
     api: ApiServer
     document: Mapping[str, Any]
@@ -260,21 +265,28 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             await _listen("AppSync Events", host, port, "--appsync-port", server.start(host, port, tls_port))
             appsync.append(server)
 
+        clock = clock_for(config.time_scale)
+        if config.time_scale != 1:
+            log.info(
+                "schedules run on a clock %gx as fast as the wall clock (--time-scale)", config.time_scale
+            )
         service = EventBridgeService(
             config.account.account_id,
             config.account.region,
             state_dir=config.state_dir,
             invoker=runtime,
             settings=config.eventbridge_settings,
+            clock=clock,
         )
         try:
             await replay_eventbridge_calls(stack.eventbridge_calls, service.call)
         except EventBridgeError as exc:
             raise LocalCloudError(f"{config.template}: the local EventBridge refused it: {exc}") from exc
-        # Then what was created through the API before the last stop (the template wins on a name clash).
-        service.resources.restore()
+        # Then what was created through the API before the last stop (the template wins on a name clash),
+        # and the scheduled rules start.
         eventbridge = EventBridgeServer(service)
         started.push_async_callback(_stop_eventbridge, eventbridge, config.grace_seconds)
+        service.start()
         await _listen(
             "EventBridge",
             host,
@@ -282,6 +294,27 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             "--eventbridge-port",
             eventbridge.start(host, ports.eventbridge),
         )
+
+        async def put_events(entries: list[dict[str, Any]]) -> dict[str, Any]:
+            return await service.call("PutEvents", {"Entries": entries})
+
+        settings = service.settings
+        try:
+            scheduler = SchedulerService(
+                stack.schedules,
+                clock=clock,
+                state_dir=config.state_dir,
+                invoker=runtime,
+                put_events=put_events,
+                dead_letters=DeadLetterStore(config.state_dir),
+                retry_base_seconds=settings.retry_base_seconds,
+                retry_max_backoff_seconds=settings.retry_max_backoff_seconds,
+            )
+        except InvalidSchedule as exc:
+            raise LocalCloudError(f"{config.template}: {exc}") from None
+        # Stopped before EventBridge, so the last executions can still put their events on a bus.
+        started.push_async_callback(scheduler.stop, config.grace_seconds)
+        scheduler.start()
 
         routes, api_id = http_routes(stack)
         first_api = appsync[0] if appsync else None
@@ -332,6 +365,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             identity=provider,
             runtime=runtime,
             eventbridge=eventbridge,
+            scheduler=scheduler,
             appsync=tuple(appsync),
             api=api,
             document=document,
