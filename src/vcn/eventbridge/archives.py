@@ -79,20 +79,29 @@ class ArchiveLedger:
         self.archives = archives
         self.store = store
         self._expired_at = 0.0
+        self._pending: list[ArchivedEvent] = []
 
     def record(self, bus_arn: str, event: Mapping[str, Any]) -> None:
-        """Archive an event PutEvents accepted onto the bus `bus_arn`, in each archive that wants it."""
+        """Archive an event PutEvents accepted onto the bus `bus_arn`, in each archive that wants it, at the
+        next `commit()` (PutEvents commits once per request, before it answers)."""
         if not self.archives:
             return
         wanted = [a for a in self.archives.values() if a.source_arn == bus_arn and a.matches(event)]
         if not wanted:
             return
         now = time.time()
-        if now - self._expired_at > EXPIRY_INTERVAL_SECONDS:
-            self.expire(now)
         text = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
         moment = event_time(event)
-        self.store.record([ArchivedEvent(archive.name, moment, now, text) for archive in wanted])
+        self._pending.extend(ArchivedEvent(archive.name, moment, now, text) for archive in wanted)
+
+    def commit(self) -> None:
+        """Write what `record` collected in one transaction (per request, not per event: bench/README.md)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self.store.record(pending)
+        if pending[-1].archived_at - self._expired_at > EXPIRY_INTERVAL_SECONDS:
+            self.expire(pending[-1].archived_at)
 
     def expire(self, now: float | None = None) -> None:
         """Delete the events whose archive's retention has run out."""

@@ -135,6 +135,7 @@ class EventBridgeService:
             )
             results.append({"EventId": event["id"]})
             self._route(arns.bus_name(entry.get("EventBusName")), event, ingestion_time, ingested_at)
+        self.resources.archives.commit()  # what the archives recorded, durable before PutEvents answers
         return {"FailedEntryCount": failed, "Entries": results}
 
     def _route(self, bus_name: str, event: dict[str, Any], ingestion_time: str, ingested_at: float) -> None:
