@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -80,6 +81,8 @@ def run_up(args: argparse.Namespace) -> int:
     env_vars = _env_vars(args.env_vars)
     ports = chosen_ports(args)
     state_dir = args.state_dir or default_state_dir()
+    if not (math.isfinite(args.time_scale) and args.time_scale > 0):
+        raise CliError(f"--time-scale must be a positive number (1 = real time), got {args.time_scale:g}")
     try:
         # A cloud already running on this folder is named before its ports are reported as taken.
         ensure_state_dir_free(state_dir)
@@ -95,8 +98,6 @@ def run_up(args: argparse.Namespace) -> int:
     settings = EventBridgeSettings()
     if args.retry_base_seconds is not None:
         settings = EventBridgeSettings(retry_base_seconds=args.retry_base_seconds)
-    if not args.time_scale > 0:
-        raise CliError(f"--time-scale must be a positive number (1 = real time), got {args.time_scale:g}")
     config = LocalCloudConfig(
         template,
         host=args.host,

@@ -9,6 +9,7 @@ delays a tick by one nap at most.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Protocol
 
@@ -41,7 +42,7 @@ class ScaledClock:
     """Starts at the wall-clock time of its creation and then runs `scale` times as fast."""
 
     def __init__(self, scale: float) -> None:
-        if not scale > 0:
+        if not (math.isfinite(scale) and scale > 0):
             raise ValueError(f"a time scale must be a positive number, got {scale!r}")
         self.scale = scale
         self._wall_origin = time.time()
