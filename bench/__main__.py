@@ -9,6 +9,7 @@ BENCHES = [
     "exchange_bench",
     "validation_bench",
     "request_validation_bench",
+    "archive_bench",
     "appsync_bench",
     "request_reply_bench",
     "history_bench",

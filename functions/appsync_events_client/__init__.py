@@ -1,7 +1,8 @@
 """Asyncio client for AppSync Events (AWS or the local cloud): subscribe, publish over WebSocket and HTTP.
 
 Public API: `EventsClient`, the auth strategies `ApiKeyAuth` / `TokenAuth` / `IamAuth`, `EventsConnection`,
-`Subscription`, `PublishResult`, `ReconnectPolicy` and the typed errors (all carry `error_type`/`message`).
+`Subscription` (optionally deduplicating by a key: `Deduplicator`), `PublishResult`, `ReconnectPolicy` and
+the typed errors (all carry `error_type`/`message`).
 
 It lives in functions/ so Lambda functions ship it (the configuration API waits for replies with it); the
 local cloud's CLI and tests import the same package. Runtime dependencies:
@@ -11,6 +12,7 @@ aiohttp, websockets and botocore (functions/requirements.txt lists the first two
 from .auth import ApiKeyAuth, Auth, IamAuth, TokenAuth
 from .client import EventsClient
 from .connection import EventsConnection, PublishResult, ReconnectPolicy
+from .dedupe import DedupeKey, Deduplicator
 from .endpoints import Endpoints
 from .errors import (
     ConnectError,
@@ -28,6 +30,8 @@ __all__ = [
     "Auth",
     "ConnectError",
     "ConnectionLost",
+    "DedupeKey",
+    "Deduplicator",
     "Endpoints",
     "EventsClient",
     "EventsConnection",

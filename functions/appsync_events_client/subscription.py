@@ -3,6 +3,8 @@
 Events are parsed from the `data` frame's JSON string. The stream survives reconnects (the connection
 re-subscribes it under the same id); it ends cleanly after `unsubscribe()` or a clean close, and raises
 the error when the subscription is lost for good (denied on re-subscribe, reconnect attempts exhausted).
+With a dedupe key (`subscribe(channel, dedupe_by="eventId")`) an event whose key was seen already is dropped
+and counted in `duplicates`.
 """
 
 from __future__ import annotations
@@ -11,11 +13,15 @@ import asyncio
 import contextlib
 import enum
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
+from .dedupe import DedupeKey, Deduplicator
+
 _END = object()
+log = logging.getLogger("appsync_events_client")
 
 
 class SubscriptionState(enum.Enum):
@@ -28,12 +34,17 @@ class Subscription:
     """Events on `channel`: `async for event in sub`, then `await sub.unsubscribe()` (or `async with sub`)."""
 
     def __init__(
-        self, subscription_id: str, channel: str, unsubscribe: Callable[[Subscription], Awaitable[None]]
+        self,
+        subscription_id: str,
+        channel: str,
+        unsubscribe: Callable[[Subscription], Awaitable[None]],
+        dedupe_by: DedupeKey | None = None,
     ):
         self.id = subscription_id
         self.channel = channel
         self.state = SubscriptionState.PENDING
         self._unsubscribe = unsubscribe
+        self._dedupe = Deduplicator(dedupe_by) if dedupe_by is not None else None
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._error: BaseException | None = None
 
@@ -55,6 +66,11 @@ class Subscription:
     async def get(self, timeout: float | None = None) -> Any:
         """The next event; raises `TimeoutError` after `timeout` seconds, `StopAsyncIteration` at the end."""
         return await asyncio.wait_for(self.__anext__(), timeout)
+
+    @property
+    def duplicates(self) -> int:
+        """Events dropped because their dedupe key was seen already."""
+        return self._dedupe.dropped if self._dedupe is not None else 0
 
     @property
     def pending_events(self) -> int:
@@ -82,6 +98,9 @@ class Subscription:
             # not JSON after all: hand over the raw string rather than drop it
             with contextlib.suppress(ValueError):
                 event = json.loads(event)
+        if self._dedupe is not None and not self._dedupe.first_time(event):
+            log.debug("%s: dropped a duplicate event (%d so far)", self.channel, self._dedupe.dropped)
+            return
         self._queue.put_nowait(event)
 
     def _finish(self, error: BaseException | None = None) -> None:

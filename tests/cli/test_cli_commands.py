@@ -158,6 +158,14 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
     assert not (tmp_path / "local.json").exists()
 
 
+@pytest.mark.parametrize("scale", ["0", "-60", "inf", "nan"])
+def test_local_up_refuses_a_time_scale_that_is_not_a_positive_number(tmp_path: Path, scale: str) -> None:
+    result = vcn("local", "up", "--time-scale", scale, "--state-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "--time-scale must be a positive number (1 = real time)" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_emit_rejects_a_file_that_is_not_entries(fake_cloud: Path) -> None:
     tmp_path = fake_cloud
     bad = tmp_path / "bad.json"

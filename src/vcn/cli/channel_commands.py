@@ -46,13 +46,15 @@ def _publisher_auth(target: Target) -> Auth:
     return IamAuth(credentials.get_frozen_credentials(), target.region)
 
 
-async def _subscribe(target: Target, channel: str, token: str, count: int | None) -> int:
+async def _subscribe(
+    target: Target, channel: str, token: str, count: int | None, dedupe_by: str | None
+) -> int:
     from appsync_events_client import EventsClient, TokenAuth
 
     client = EventsClient(target.appsync_http, target.appsync_realtime, TokenAuth(token))
     received = 0
     async with client.connect() as connection:
-        subscription = await connection.subscribe(channel)
+        subscription = await connection.subscribe(channel, dedupe_by=dedupe_by)
         print(f"subscribed to {channel} on the {target.label}; waiting for notifications", file=sys.stderr)
         async for event in subscription:
             print(json.dumps(event, separators=(",", ":")), flush=True)
@@ -68,7 +70,7 @@ def run_subscribe(args: argparse.Namespace) -> int:
     target = target_of(args)
     token = _subscriber_token(args, target)
     try:
-        return asyncio.run(_subscribe(target, args.channel, token, args.count))
+        return asyncio.run(_subscribe(target, args.channel, token, args.count, args.dedupe_by))
     except EventsError as exc:
         raise CliError(f"subscribe to {args.channel} failed: {exc}") from None
     except KeyboardInterrupt:
@@ -112,6 +114,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     who.add_argument("--user", help="demo user to subscribe as (local cloud; a token is minted for them)")
     who.add_argument("--token", help="bearer token (JWT) to subscribe with")
     subscribe.add_argument("--count", type=int, default=None, help="exit after this many notifications")
+    subscribe.add_argument(
+        "--dedupe-by",
+        metavar="FIELD",
+        default=None,
+        help="print an event only the first time its FIELD value shows up (e.g. eventId: an event an archive "
+        "replay or a dead-letter redrive sends again is printed once)",
+    )
     subscribe.set_defaults(run=run_subscribe)
 
     publish = commands.add_parser(
