@@ -151,10 +151,6 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
     assert result.returncode == 1 and "is not Key=Value" in result.stderr
     result = vcn("local", "up", "--env-vars", str(tmp_path / "env.json"), "--state-dir", str(tmp_path))
     assert result.returncode == 1 and "env.json: cannot read it" in result.stderr
-    for scale in ("0", "-2", "nan", "inf"):
-        result = vcn("local", "up", "--time-scale", scale, "--state-dir", str(tmp_path))
-        assert result.returncode == 1, scale
-        assert "--time-scale must be a positive number" in result.stderr and "1 is real time" in result.stderr
     assert not (tmp_path / "local.json").exists()
 
 
@@ -162,7 +158,7 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
 def test_local_up_refuses_a_time_scale_that_is_not_a_positive_number(tmp_path: Path, scale: str) -> None:
     result = vcn("local", "up", "--time-scale", scale, "--state-dir", str(tmp_path))
     assert result.returncode == 1
-    assert "--time-scale must be a positive number (1 = real time)" in result.stderr
+    assert "--time-scale must be a positive number" in result.stderr and "1 is real time" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
