@@ -5,10 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv system-deps lint test test-fast run bench catalog build deploy clean
+.PHONY: venv system-deps lint test test-fast run bench catalog build deploy locks clean
 
 ENV ?= default
-API_KEY_DAYS ?= 300
 # sam build for the python3.13 runtime needs a python3.13 on PATH (pyenv has one on the project's machines).
 PY313 := $(shell command -v pyenv >/dev/null 2>&1 && echo "$$(pyenv root)/versions/3.13.0/bin:")
 
@@ -20,13 +19,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian's Chromium drives the browser tests (Playwright cannot download a browser here).
+# Debian's Chromium drives the browser tests (Playwright cannot download a browser here); an arm64 `strip`
+# lets `sam build` drop the symbol tables of the functions' native code (packaging/package_function.py).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v aarch64-linux-gnu-strip >/dev/null 2>&1 || command -v llvm-strip >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq binutils-aarch64-linux-gnu >/dev/null; }
 
 lint: venv
-	$(BIN)/ruff check src functions app_profile tests bench
-	$(BIN)/ruff format --check src functions app_profile tests bench
+	$(BIN)/ruff check src functions app_profile tests bench packaging
+	$(BIN)/ruff format --check src functions app_profile tests bench packaging
 	$(BIN)/mypy src functions app_profile
 
 test: venv system-deps lint
@@ -49,10 +50,17 @@ catalog: venv
 build: venv
 	PATH="$(PY313)$$PATH" $(BIN)/sam build --config-env $(ENV)
 
-# The API key's expiry is moved forward on every deploy (AWS caps it at 365 days; a lapsed key silently breaks
-# delivery), so it is computed here and appended to samconfig's parameter_overrides for the environment.
+# Each function's wheels, pinned with hashes for every platform (Lambda's arm64, and this machine for the
+# bench), from packaging/requirements/<name>.in; resolved for Lambda's Python 3.13 on arm64.
+locks: venv
+	for spec in packaging/requirements/*.in; do \
+	  $(BIN)/uv pip compile "$$spec" --python-version 3.13 --python-platform aarch64-manylinux_2_28 \
+	    --generate-hashes --no-header --quiet -o "packaging/locks/$$(basename "$$spec" .in).txt" || exit 1; \
+	done
+
+# samconfig.toml holds every parameter of the environment; the API key extends itself (ApiKeyKeeperFunction).
 deploy: build
-	$(BIN)/sam deploy --config-env $(ENV) --parameter-overrides "$$($(BIN)/python -c 'import sys, tomllib; v = tomllib.load(open("samconfig.toml", "rb"))[sys.argv[1]]["deploy"]["parameters"]["parameter_overrides"]; print(v if isinstance(v, str) else " ".join(v))' $(ENV)) ApiKeyExpires=$$(( $$(date +%s) + $(API_KEY_DAYS) * 86400 ))"
+	$(BIN)/sam deploy --config-env $(ENV)
 
 clean:
 	rm -rf $(VENV) .aws-sam .vcn .pytest_cache .mypy_cache .ruff_cache

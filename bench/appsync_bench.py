@@ -13,6 +13,11 @@ Three processes, so the server's event loop is what is measured:
 Every subscriber uses the same subscription id, so the baseline's frames are byte-identical to ours and
 one `broadcast` call per event serves them all (what a bare server does at best). Our server runs with its
 per-connection publish quota (25/s, an AWS limit emulation) lifted so the publisher is not the bottleneck.
+
+`--event-handler` measures instead what an `EVENT`-mode OnPublish handler costs the publish-to-receive
+latency: our server alone, with a DIRECT EVENT handler (a real Lambda worker running a function that does
+nothing), and with one that records every event in the local DynamoDB (a `python -m vcn.dynamodb` child,
+PutItem per event, journaled and fsync'd), all three side by side with the same subscribers.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -53,16 +59,22 @@ def serve(kind: str, pipe: Connection) -> None:
 
 async def _serve(kind: str, pipe: Connection) -> None:
     loop = asyncio.get_running_loop()
+    counts: Callable[[], Any] = lambda: {}  # noqa: E731
     if kind == "ours":
         url, stop = await _start_ours()
+    elif kind.startswith("ours+"):
+        url, stop, counts = await _start_with_handler(recording=kind == "ours+recording")
     else:
         url, stop = await _start_baseline()
     pipe.send(url)
-    await loop.run_in_executor(None, pipe.recv)
+    while await loop.run_in_executor(None, pipe.recv) == "counts":
+        pipe.send(await counts())
     await stop()
 
 
-async def _start_ours() -> tuple[str, Callable[[], Any]]:
+async def _start_ours(
+    namespace: Any = None, invoker: Any = None, data_sources: tuple[Any, ...] = ()
+) -> tuple[str, Callable[[], Any]]:
     from vcn.appsync.config import ApiKey, AuthProvider, EventApiConfig, Namespace
     from vcn.appsync.protocol import AppSyncLimits
     from vcn.appsync.server import AppSyncEventsServer
@@ -74,17 +86,109 @@ async def _start_ours() -> tuple[str, Callable[[], Any]]:
         account=LOCAL_ACCOUNT.account_id,
         region=LOCAL_ACCOUNT.region,
         auth_providers=(AuthProvider("API_KEY"),),
-        namespaces=(Namespace(NAMESPACE),),
+        namespaces=(namespace or Namespace(NAMESPACE),),
         api_keys=(ApiKey("BenchKey", API_KEY, int(time.time()) + 3600),),
+        data_sources=data_sources,
     )
     server = AppSyncEventsServer(
         config,
-        None,
+        invoker,
         state_dir=Path(tempfile.mkdtemp(prefix="vcn-bench-")),
         limits=AppSyncLimits(publishes_per_second=1_000_000),
     )
     await server.start()
     return server.realtime_url, server.stop
+
+
+RECORDER = """
+import json, os
+TABLE = os.environ.get("TABLE")
+if TABLE:
+    import boto3
+    dynamodb = boto3.client("dynamodb")
+
+def handler(event, context):
+    for item in event["events"] if TABLE else []:
+        dynamodb.put_item(
+            TableName=TABLE,
+            Item={
+                "pk": {"S": event["info"]["channel"]["path"]},
+                "sk": {"S": item["id"]},
+                "notification": {"S": json.dumps(item["payload"])},
+            },
+        )
+"""
+
+
+async def _start_with_handler(recording: bool) -> tuple[str, Callable[[], Any], Callable[[], Any]]:
+    """Our server with a DIRECT OnPublish handler in EVENT mode: a real Lambda worker, and optionally the
+    local DynamoDB it records every event in."""
+    from vcn.appsync.config import DataSource, HandlerConfig, Namespace
+    from vcn.aws_account import LOCAL_ACCOUNT
+    from vcn.dynamodb import DynamoDbClient, LocalDynamoDb, TableConfig, ensure_tables
+    from vcn.dynamodb.config import AttributeDefinition, KeyElement
+    from vcn.lambda_runtime import FunctionSpec, LambdaRuntime
+    from vcn.local.aws_env import function_environment
+
+    folder = Path(tempfile.mkdtemp(prefix="vcn-bench-handler-"))
+    (folder / "recorder.py").write_text(RECORDER)
+    dynamodb = None
+    environment = function_environment("http://127.0.0.1:9")  # nothing else is called
+    if recording:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        dynamodb = LocalDynamoDb(
+            state_dir=folder / "state",
+            host="127.0.0.1",
+            port=port,
+            account=LOCAL_ACCOUNT.account_id,
+            region=LOCAL_ACCOUNT.region,
+        )
+        await dynamodb.start()
+        table = TableConfig(
+            name="History",
+            key_schema=(KeyElement("pk", "HASH"), KeyElement("sk", "RANGE")),
+            attribute_definitions=(AttributeDefinition("pk", "S"), AttributeDefinition("sk", "S")),
+            billing_mode="PAY_PER_REQUEST",
+        )
+        client = DynamoDbClient(dynamodb.url, LOCAL_ACCOUNT.region)
+        await ensure_tables(client, [table])
+        environment = function_environment("http://127.0.0.1:9", dynamodb_url=dynamodb.url)
+    spec = FunctionSpec(
+        name="Recorder",
+        code_dir=folder,
+        handler="recorder.handler",
+        region=LOCAL_ACCOUNT.region,
+        account=LOCAL_ACCOUNT.account_id,
+        timeout=30,
+        environment={"TABLE": "History"} if recording else {},
+    )
+    runtime = LambdaRuntime([spec], extra_env=environment)
+    await runtime.start(prewarm=True)
+    handler = HandlerConfig("DIRECT", data_source="RecorderSource", invoke_type="EVENT")
+    url, stop_server = await _start_ours(
+        Namespace(NAMESPACE, on_publish=handler), runtime, (DataSource("RecorderSource", spec.arn),)
+    )
+
+    async def counts() -> dict[str, Any]:
+        await runtime.drain(timeout=60)
+        recorded = None
+        if dynamodb is not None:
+            reply = await client.call("Scan", {"TableName": "History", "Select": "COUNT"})
+            recorded = reply["Count"]
+        return {"failures": runtime.async_failures, "recorded": recorded}
+
+    async def stop() -> None:
+        await stop_server()
+        await runtime.stop()
+        if dynamodb is not None:
+            await client.close()
+            await dynamodb.stop()
+
+    return url, stop, counts
 
 
 async def _start_baseline() -> tuple[str, Callable[[], Any]]:
@@ -597,6 +701,116 @@ def render(ours: Results, baseline: Results, idle: int) -> str:
     return "\n".join(lines)
 
 
+HANDLER_KINDS = ("ours", "ours+event", "ours+recording")
+
+
+async def measure_event_handler(
+    context: multiprocessing.context.SpawnContext, quick: bool
+) -> tuple[dict[str, dict[int, tuple[float, float, int]]], dict[str, Any]]:
+    """Latency with no handler, an EVENT handler, and an EVENT handler that records in DynamoDB; the three
+    servers run side by side and each rate is measured for all three in turn, twice, in alternating order."""
+    benches = {kind: Bench(kind, context) for kind in HANDLER_KINDS}
+    latency: dict[str, dict[int, list[tuple[float, float, int]]]] = {kind: {} for kind in benches}
+    delivered: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
+    # the AppSync server process's CPU per publish: unlike latency on a shared machine, load-independent
+    cpu_us: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
+    idle = 200 if quick else 1000
+    await asyncio.gather(*(bench.start() for bench in benches.values()))
+    try:
+        for bench in benches.values():
+            await bench.connect(idle)
+        for bench in benches.values():  # warm-up at the highest rate: the workers a steady load needs start
+            await bench.latency(idle, rate=max(LATENCY_RATES), seconds=3)
+        for rate in LATENCY_RATES:
+            for order in (HANDLER_KINDS, tuple(reversed(HANDLER_KINDS))):
+                for kind in order:
+                    runs = latency[kind].setdefault(rate, [])
+                    seconds = 2 if quick else 5
+                    cpu_before = benches[kind].cpu_seconds()
+                    runs.append(await benches[kind].latency(idle, rate=rate, seconds=seconds))
+                    cpu = (benches[kind].cpu_seconds() - cpu_before) / (rate * seconds) * 1e6
+                    cpu_us[kind].setdefault(rate, []).append(cpu)
+                    delivered[kind].setdefault(rate, []).append(benches[kind].delivered_per_second)
+        counts = {
+            kind: await benches[kind].ask(benches[kind].server_pipe, "counts") for kind in HANDLER_KINDS[1:]
+        }
+    finally:
+        await asyncio.gather(*(bench.stop() for bench in benches.values()))
+    merged = {
+        kind: {
+            rate: (
+                statistics.median(run[0] for run in runs),
+                statistics.median(run[1] for run in runs),
+                sum(run[2] for run in runs),
+            )
+            for rate, runs in by_rate.items()
+        }
+        for kind, by_rate in latency.items()
+    }
+    # A server that delivered below the offered rate only shows its queueing delay.
+    saturated = {
+        (kind, rate)
+        for kind, by_rate in delivered.items()
+        for rate, rates in by_rate.items()
+        if min(rates) < 0.9 * idle * rate
+    }
+    cpu = {
+        kind: {rate: statistics.median(values) for rate, values in by_rate.items()}
+        for kind, by_rate in cpu_us.items()
+    }
+    return merged, {**counts, "saturated": saturated, "cpu_us": cpu}
+
+
+async def main_event_handler(quick: bool) -> None:
+    context = multiprocessing.get_context("spawn")
+    started = time.monotonic()
+    results, counts = await measure_event_handler(context, quick)
+    idle = 200 if quick else 1000
+    print(
+        f"AppSync Events with an EVENT-mode OnPublish handler ({os.cpu_count()} CPUs, Python "
+        f"{sys.version.split()[0]}, {'quick' if quick else 'full'} run, {idle} subscribers, load average "
+        f"{os.getloadavg()[0]:.1f})"
+    )
+    rows = [
+        (
+            "publish -> receive",
+            "p50 ms",
+            "p99 ms",
+            "p99 vs no handler",
+            "goal",
+            "met",
+            "server CPU us/publish",
+        )
+    ]
+    for rate in LATENCY_RATES:
+        base = results["ours"][rate]
+        for kind, label in zip(
+            HANDLER_KINDS, ("no handler", "EVENT handler (no-op)", "EVENT handler recording"), strict=True
+        ):
+            p50, p99, _ = results[kind][rate]
+            delta = p99 - base[1]
+            rows.append(
+                (
+                    f"{rate}/s, {label}" + (" (saturated)" if (kind, rate) in counts["saturated"] else ""),
+                    f"{p50:.2f}",
+                    f"{p99:.2f}",
+                    "" if kind == "ours" else f"{delta:+.2f} ms",
+                    "" if kind == "ours" else "<= +2 ms",
+                    "" if kind == "ours" else ("yes" if delta <= 2 else "NO"),
+                    f"{counts['cpu_us'][kind][rate]:.0f}",
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |" for row in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print("\n".join(lines))
+    print(
+        f"handler failures: {counts['ours+event']['failures']} / {counts['ours+recording']['failures']}; "
+        f"events recorded in DynamoDB: {counts['ours+recording']['recorded']}; total run "
+        f"{time.monotonic() - started:.0f} s"
+    )
+
+
 async def main_async(quick: bool) -> None:
     context = multiprocessing.get_context("spawn")
     started = time.monotonic()
@@ -624,8 +838,11 @@ async def main_async(quick: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer connections and publishes (smoke run)")
+    parser.add_argument(
+        "--event-handler", action="store_true", help="latency with an EVENT-mode OnPublish handler instead"
+    )
     args = parser.parse_args()
-    asyncio.run(main_async(args.quick))
+    asyncio.run(main_event_handler(args.quick) if args.event_handler else main_async(args.quick))
 
 
 if __name__ == "__main__":

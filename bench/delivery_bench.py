@@ -1,6 +1,6 @@
 """PutEvents -> API destination -> local sink: delivered events/s and put-to-receive latency on loopback.
 
-Run: `.venv/bin/python -m bench.delivery_bench` (options: --rate, --seconds, --burst).
+Run: `.venv/bin/python -m bench.delivery_bench` (options: --rate, --seconds, --burst, --with-cloudwatch).
 
 Three processes, as in real use: the local EventBridge (`python -m vcn.eventbridge`, as in `vcn local up`),
 the sink (the API destination's endpoint, `--sink-process`) and this process, the client. Send and receive
@@ -306,8 +306,15 @@ def start_process(what: str, command: list[str]) -> tuple[subprocess.Popen[str],
     return process, match.group(1)
 
 
-def start_eventbridge(state_dir: str, *flags: str) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "vcn.eventbridge", "--port", "0", "--state-dir", state_dir]
+def start_eventbridge(
+    state_dir: str, *flags: str, cloudwatch_scale: float | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """`python -m vcn.eventbridge`, or with the local CloudWatch collecting its metrics on the same loop."""
+    if cloudwatch_scale is None:
+        command = [sys.executable, "-m", "vcn.eventbridge", "--port", "0", "--state-dir", state_dir]
+    else:
+        command = [sys.executable, "-m", "bench.cloudwatch_eventbridge", "--state-dir", state_dir]
+        command += ["--time-scale", f"{cloudwatch_scale:g}"]
     return start_process("EventBridge", [*command, "--log-level", "WARNING", *flags])
 
 
@@ -371,6 +378,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="paced events per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each paced run")
     parser.add_argument("--burst", type=int, default=3000, help="events in each max-throughput run")
+    parser.add_argument(
+        "--with-cloudwatch",
+        type=float,
+        default=None,
+        metavar="SCALE",
+        help="run the local CloudWatch beside the EventBridge, its clock at this time scale",
+    )
     parser.add_argument("--sink-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink_process:
@@ -384,7 +398,7 @@ def main() -> None:
             )
             started.append(sink_process)
             sink = Sink(sink_url, sink_process.pid)
-            process, url = start_eventbridge(state_dir)
+            process, url = start_eventbridge(state_dir, cloudwatch_scale=args.with_cloudwatch)
             started.append(process)
             rows = event_loop.run(
                 bench(
@@ -403,6 +417,11 @@ def main() -> None:
     print(
         f"delivery bench: {os.cpu_count()} CPUs, load average {load:.1f}, {event_loop.loop_name()} loop, "
         f"{args.rate:g}/s for {args.seconds:g} s, bursts of {args.burst}"
+        + (
+            ""
+            if args.with_cloudwatch is None
+            else f", CloudWatch beside it at time scale {args.with_cloudwatch:g}"
+        )
     )
     print(table(rows))
 

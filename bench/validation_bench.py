@@ -6,14 +6,14 @@ Run: `.venv/bin/python -m bench.validation_bench` from the repository root.
    building; an in-memory publisher instead of EventBridge) answering `POST /configurations/validate` with
    the typical configuration of events/invoke/configuration-api-validate.json. Baseline in the same run:
    a JSON round-trip of that same API Gateway event (json.loads(json.dumps(event))). Target: p99 <= 5 ms.
-2. Cold import: each handler module imported in a fresh interpreter laid out like the Lambda runtime:
-   stdlib + boto3/botocore + functions/ + functions/requirements.txt, nothing else (`python -S` with those on
-   PYTHONPATH; the packages are pip-installed once into a cache directory under the system temp dir). The
-   environment is Lambda-like, so Powertools Tracer is on and patches what it finds. Baselines in the same
-   run: `python -S -c pass`, and a module with only Logger + Tracer + Metrics, with Tracer's default patching
-   of every library and with `auto_patch=False` (the floor every handler pays). Two more rows add the first
-   `event_publisher()` call to the publishing handlers' import: the botocore patch and boto3 client deferred.
-   Target: import <= 300 ms. Without network for pip, the project venv is used instead (noted in the output).
+2. Cold import, in the real package layout: each function's package as `sam build` makes it
+   (packaging/package_function.py: the handler's module closure + its locked wheels, built here for this
+   machine with `--platform host`), imported by a fresh `python3.13 -S` (Lambda's Python) whose path holds
+   that package only, in a Lambda-like environment (Tracer on). Baseline in the same run: the layout every
+   function shipped before, one bundle with all of functions/ and the union of every function's wheels.
+   Also: `python -c pass`, a module with only Logger + Tracer + Metrics (Tracer's default patching, and
+   `auto_patch=False`), and the publishing handlers' first `event_publisher()` call. Target: import <= 300 ms.
+   Packages are rebuilt into a folder under the system temp dir when a lock or a function changes.
 
 The machine's load average is printed: on a shared machine p99 mostly measures the scheduler.
 """
@@ -24,6 +24,8 @@ import hashlib
 import io
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,7 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ROOT / "functions"
 SAMPLE = ROOT / "events" / "invoke" / "configuration-api-validate.json"
-HANDLERS = ("configuration_api", "validation_worker", "authorizer", "subscribe_guard")
+LOCKS = ROOT / "packaging" / "locks"
+PACKAGER = ROOT / "packaging" / "package_function.py"
 WARMUP, ITERATIONS, IMPORT_RUNS = 300, 3000, 9
 FUNCTION_ENV = {
     "POWERTOOLS_SERVICE_NAME": "vehicle-config-notifications",
@@ -50,6 +53,7 @@ FUNCTION_ENV = {
     "JWKS_URL": "https://login.invalid/.well-known/jwks.json",
     "TOKEN_ISSUER": "https://login.invalid/",
     "TOKEN_AUDIENCE": "vehicle-config-notifications",
+    "EVENTS_API_ID": "benchapi",
 }
 LAMBDA_LIKE_ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "bench",
@@ -150,27 +154,67 @@ FIRST_PUBLISH = {
 }
 
 
-def lambda_site() -> Path | None:
-    """A directory with functions/requirements.txt and boto3 installed, as a deployment package would have."""
-    requirements = (FUNCTIONS / "requirements.txt").read_text()
-    digest = hashlib.sha256(requirements.encode()).hexdigest()[:12]
-    site = Path(tempfile.gettempdir()) / f"vcn-bench-lambda-site-{digest}"
-    if (site / ".complete").exists():
-        return site
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(site)]
-    command += ["-r", str(FUNCTIONS / "requirements.txt"), "boto3"]
-    if subprocess.run(command, capture_output=True, text=True, check=False).returncode != 0:
-        return None
-    (site / ".complete").touch()
-    return site
+def python313() -> str:
+    """Lambda's Python if this machine has it (pyenv or PATH), else the bench's own (printed)."""
+    candidates = []
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False).stdout.strip()
+        candidates += [str(p) for p in sorted(Path(root).glob("versions/3.13*/bin/python3.13"), reverse=True)]
+    candidates.append(shutil.which("python3.13") or "")
+    for candidate in filter(None, candidates):
+        # a pyenv shim may exist for a version that is not installed: it must really run
+        if subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False).returncode == 0:
+            return candidate
+    return sys.executable
 
 
-def cold_import(statement: str | None, site: Path | None) -> tuple[float, float, float]:
+def function_targets() -> dict[str, tuple[str, str]]:
+    """Function -> (handler module, lock name), as functions/Makefile packages them."""
+    text = (FUNCTIONS / "Makefile").read_text()
+    pattern = r"^build-(\w+):\n\t\$\(PACKAGE\) ([\w.]+) ([\w-]+) "
+    return {function: (module, lock) for function, module, lock in re.findall(pattern, text, re.MULTILINE)}
+
+
+def _digest() -> str:
+    parts = sorted(LOCKS.glob("*.txt")) + sorted(FUNCTIONS.rglob("*.py")) + [PACKAGER]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in parts)).hexdigest()[:12]
+
+
+def packages(python: str) -> tuple[dict[str, Path], Path]:
+    """Each function's package for this machine, and the old shared bundle (all code, every wheel)."""
+    folder = Path(tempfile.gettempdir()) / f"vcn-bench-packages-{_digest()}"
+    targets = function_targets()
+    shared = folder / "shared-bundle"
+    if not (folder / ".complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        for function, (module, lock) in targets.items():
+            command = [python, str(PACKAGER), module, lock, str(folder / function), "--platform", "host"]
+            _quietly(command, cwd=FUNCTIONS)
+        shutil.copytree(FUNCTIONS, shared, ignore=shutil.ignore_patterns("__pycache__", "Makefile"))
+        locks = sorted({lock for _, lock in targets.values()})
+        command = [python, "-m", "pip", "install", "--quiet", "--no-deps", "--only-binary=:all:", "--target"]
+        command += [str(shared), *(arg for lock in locks for arg in ("-r", str(LOCKS / f"{lock}.txt")))]
+        _quietly(command)
+        (folder / ".complete").touch()
+    return {function: folder / function for function in targets}, shared
+
+
+def _quietly(command: list[str], cwd: Path | None = None) -> None:
+    """Run a build step; its output is shown only when it fails."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+
+
+def unzipped_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def cold_import(statement: str | None, site: Path, python: str) -> tuple[float, float, float]:
     """Medians over IMPORT_RUNS runs: wall and CPU ms spent in `statement`, and wall ms of the whole child."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "AWS_LAMBDA", "LAMBDA_"))}
-    paths = [str(FUNCTIONS)] + ([str(site)] if site else [])
-    env.update(FUNCTION_ENV, **LAMBDA_LIKE_ENV, PYTHONPATH=os.pathsep.join(paths))
-    interpreter = [sys.executable, "-S"] if site else [sys.executable]
+    env.update({**FUNCTION_ENV, **LAMBDA_LIKE_ENV, "LAMBDA_TASK_ROOT": str(site), "PYTHONPATH": str(site)})
     code = "pass"
     if statement is not None:
         code = f"import time; c, t = time.process_time(), time.perf_counter(); {statement}; "
@@ -180,7 +224,7 @@ def cold_import(statement: str | None, site: Path | None) -> tuple[float, float,
     wall: list[float] = []
     for _ in range(IMPORT_RUNS):
         start = time.perf_counter()
-        out = subprocess.run([*interpreter, "-c", code], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run([python, "-S", "-c", code], env=env, capture_output=True, text=True, check=True)
         wall.append((time.perf_counter() - start) * 1000)
         measured = out.stdout.split() or ["0", "0"]
         inside.append(float(measured[0]))
@@ -202,28 +246,41 @@ def main() -> None:
     print(f"target p99 <= 5 ms: wall {'met' if wall_p99 <= 5 else 'MISSED'} ({wall_p99:.3f} ms), ", end="")
     print(f"cpu {'met' if cpu_p99 <= 5 else 'MISSED'} ({cpu_p99:.3f} ms)")
 
-    site = lambda_site()
-    layout = f"Lambda-like site {site}" if site else "project venv (pip install failed)"
-    print(f"\nCold import, fresh interpreter, {layout} (median of {IMPORT_RUNS}), milliseconds")
-    print(f"{'module':40} {'import wall':>11} {'import cpu':>10} {'process':>8} {'cpu x powertools':>17}")
-    _, _, base_wall = cold_import(None, site)
-    print(f"{'baseline: python -c pass':40} {'-':>11} {'-':>10} {base_wall:8.1f} {'-':>17}")
-    powertools_wall, powertools_cpu, powertools_process = cold_import(MINIMAL_POWERTOOLS, site)
-    name = "baseline: Logger+Tracer+Metrics only"
-    print(f"{name:40} {powertools_wall:11.1f} {powertools_cpu:10.1f} {powertools_process:8.1f} {1.0:17.2f}")
-    unpatched_wall, unpatched_cpu, unpatched_process = cold_import(MINIMAL_POWERTOOLS_UNPATCHED, site)
-    name, ratio = "baseline: same, Tracer(auto_patch=False)", unpatched_cpu / powertools_cpu
-    print(f"{name:40} {unpatched_wall:11.1f} {unpatched_cpu:10.1f} {unpatched_process:8.1f} {ratio:17.2f}")
+    python = python313()
+    version = subprocess.run([python, "-c", "import sys; print(sys.version.split()[0])"], capture_output=True,
+                             text=True, check=True).stdout.strip()  # fmt: skip
+    own, shared = packages(python)
+    print(f"\nCold import with python {version} -S, each function's package vs the old shared bundle")
+    print(
+        f"(median of {IMPORT_RUNS} fresh interpreters; milliseconds; sizes unzipped, this machine's wheels)"
+    )
+    columns = f"{'package MB':>10} {'import wall':>11} {'import cpu':>10} {'process':>8} {'cpu x bundle':>12}"
+    print(f"{'module':34} {columns}")
+    worker = own["ValidationWorkerFunction"]
+    _, _, base_wall = cold_import(None, worker, python)
+    print(f"{'baseline: python -c pass':34} {'-':>10} {'-':>11} {'-':>10} {base_wall:8.1f} {'-':>12}")
+    for name, statement in (
+        ("baseline: Logger+Tracer+Metrics", MINIMAL_POWERTOOLS),
+        ("baseline: same, auto_patch=False", MINIMAL_POWERTOOLS_UNPATCHED),
+    ):
+        wall, cpu, process = cold_import(statement, worker, python)
+        print(f"{name:34} {'-':>10} {wall:11.1f} {cpu:10.1f} {process:8.1f} {'-':>12}")
+    bundle_mb = unzipped_mb(shared)
     worst_wall = worst_cpu = 0.0
-    for module in HANDLERS:
-        imported, imported_cpu, process = cold_import(f"import handlers.{module}", site)
-        worst_wall, worst_cpu = max(worst_wall, imported), max(worst_cpu, imported_cpu)
-        ratio = imported_cpu / powertools_cpu
-        print(f"{'handlers.' + module:40} {imported:11.1f} {imported_cpu:10.1f} {process:8.1f} {ratio:17.2f}")
+    for function, (module, _) in function_targets().items():
+        statement = f"import {module}"
+        wall, cpu, process = cold_import(statement, own[function], python)
+        bundle_wall, bundle_cpu, bundle_process = cold_import(statement, shared, python)
+        worst_wall, worst_cpu = max(worst_wall, wall), max(worst_cpu, cpu)
+        size, ratio = unzipped_mb(own[function]), cpu / bundle_cpu
+        row = f"{size:10.1f} {wall:11.1f} {cpu:10.1f} {process:8.1f} {ratio:12.2f}"
+        print(f"{module:34} {row}")
+        row = f"{bundle_mb:10.1f} {bundle_wall:11.1f} {bundle_cpu:10.1f} {bundle_process:8.1f} {1.0:12.2f}"
+        print(f"{'  (shared bundle)':34} {row}")
     for name, statement in FIRST_PUBLISH.items():
-        imported, imported_cpu, process = cold_import(statement, site)
-        ratio = imported_cpu / powertools_cpu
-        print(f"{name:40} {imported:11.1f} {imported_cpu:10.1f} {process:8.1f} {ratio:17.2f}")
+        function = "ConfigurationApiFunction" if "configuration_api" in name else "ValidationWorkerFunction"
+        wall, cpu, process = cold_import(statement, own[function], python)
+        print(f"{name:34} {'-':>10} {wall:11.1f} {cpu:10.1f} {process:8.1f} {'-':>12}")
     wall_verdict = "met" if worst_wall <= 300 else "MISSED"
     print(f"target import <= 300 ms: wall {wall_verdict} ({worst_wall:.1f} ms), ", end="")
     print(f"cpu {'met' if worst_cpu <= 300 else 'MISSED'} ({worst_cpu:.1f} ms)")

@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.typing import Subprotocol
 
 from .auth import Auth, canonical_json, header_subprotocol
+from .dedupe import DedupeKey
 from .endpoints import Endpoints
 from .errors import (
     ConnectError,
@@ -188,13 +189,18 @@ class EventsConnection:
         await self._socket(timeout)
 
     # -- operations ----------------------------------------------------------------------------------------
-    async def subscribe(self, channel: str) -> Subscription:
+    async def subscribe(self, channel: str, *, dedupe_by: DedupeKey | None = None) -> Subscription:
         """Subscribe to `channel` (may end in `/*`); returns once the service confirmed it.
+
+        `dedupe_by`: a field name (e.g. `"eventId"`) or a function giving each event's key; an event whose
+        key this subscription has already handed over is dropped (and counted in `duplicates`).
 
         Raises `SubscribeError` with the service's errorType (e.g. `UnauthorizedException`), `ConnectionLost`
         if the socket dropped before the answer, `OperationTimeout` if the service did not answer.
         """
-        subscription = Subscription(str(uuid.uuid4()), normalize_channel(channel), self._unsubscribe)
+        subscription = Subscription(
+            str(uuid.uuid4()), normalize_channel(channel), self._unsubscribe, dedupe_by
+        )
         ws = await self._socket()
         self._subscriptions[subscription.id] = subscription  # before sending: data may follow the ack at once
         try:

@@ -39,6 +39,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from .connection import EventsConnection, ReconnectPolicy
+from .dedupe import DedupeKey
 from .history import MAX_PAGE, HistoryError, HistoryQuery, HistorySource
 from .subscription import Resubscribed, Subscription
 
@@ -331,13 +332,17 @@ async def subscribe_with_recovery(
     channel: str,
     history: HistorySource,
     since: Since | None = None,
+    *,
+    dedupe_by: DedupeKey | None = None,
     **options: Any,
 ) -> RecoveringSubscription:
     """Subscribe to `channel`, then deliver its history from `since` (default: now), then live events.
 
-    `options` are `RecoveringSubscription`'s (settle_delay, page_size, remember, history_retry, on_recovery).
+    `dedupe_by` is the subscription's own (see `EventsConnection.subscribe`); the merge with the history is
+    by eventId regardless. `options` are `RecoveringSubscription`'s (settle_delay, page_size, remember,
+    history_retry, on_recovery).
     """
-    subscription = await connection.subscribe(channel)
+    subscription = await connection.subscribe(channel, dedupe_by=dedupe_by)
     recovering = RecoveringSubscription(
         subscription, history, since or Since.now(), subscribed_at=time.monotonic(), **options
     )

@@ -3,6 +3,8 @@
 Events are parsed from the `data` frame's JSON string. The stream survives reconnects (the connection
 re-subscribes it under the same id); it ends cleanly after `unsubscribe()` or a clean close, and raises
 the error when the subscription is lost for good (denied on re-subscribe, reconnect attempts exhausted).
+With a dedupe key (`subscribe(channel, dedupe_by="eventId")`) an event whose key was seen already is dropped
+and counted in `duplicates`.
 
 Events published while the connection was down are not delivered (AppSync Events does not replay). The
 stream records where each re-subscription happened, in order among the events (`next_delivery()` returns a
@@ -16,13 +18,17 @@ import asyncio
 import contextlib
 import enum
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from .dedupe import DedupeKey, Deduplicator
+
 _END = object()
+log = logging.getLogger("appsync_events_client")
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,17 @@ class Subscription:
     """Events on `channel`: `async for event in sub`, then `await sub.unsubscribe()` (or `async with sub`)."""
 
     def __init__(
-        self, subscription_id: str, channel: str, unsubscribe: Callable[[Subscription], Awaitable[None]]
+        self,
+        subscription_id: str,
+        channel: str,
+        unsubscribe: Callable[[Subscription], Awaitable[None]],
+        dedupe_by: DedupeKey | None = None,
     ):
         self.id = subscription_id
         self.channel = channel
         self.state = SubscriptionState.PENDING
         self._unsubscribe = unsubscribe
+        self._dedupe = Deduplicator(dedupe_by) if dedupe_by is not None else None
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._error: BaseException | None = None
         self.resubscribes = 0  # re-subscriptions after reconnects
@@ -83,6 +94,11 @@ class Subscription:
         return await asyncio.wait_for(self.__anext__(), timeout)
 
     @property
+    def duplicates(self) -> int:
+        """Events dropped because their dedupe key was seen already."""
+        return self._dedupe.dropped if self._dedupe is not None else 0
+
+    @property
     def pending_events(self) -> int:
         """Events received but not yet consumed."""
         return self._queue.qsize()
@@ -108,6 +124,9 @@ class Subscription:
             # not JSON after all: hand over the raw string rather than drop it
             with contextlib.suppress(ValueError):
                 event = json.loads(event)
+        if self._dedupe is not None and not self._dedupe.first_time(event):
+            log.debug("%s: dropped a duplicate event (%d so far)", self.channel, self._dedupe.dropped)
+            return
         self._queue.put_nowait(event)
 
     def _resubscribed(self) -> None:

@@ -163,3 +163,10 @@ class HistoryApiSettings:
 
     table_name: str = _history_table_name()
     retention_days: int = _history_retention_days()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyKeeperSettings:
+    """The keeper extends the API keys of one AppSync Events API."""
+
+    events_api_id: str = variable("EVENTS_API_ID", "the id of the AppSync Events API whose keys it extends")

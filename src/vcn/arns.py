@@ -84,6 +84,17 @@ def sqs_queue_name(arn: str) -> str:
     return parsed.resource
 
 
+def is_sqs_queue(arn: str) -> bool:
+    """True for an SQS queue ARN (`arn:aws:sqs:<region>:<account>:<QueueName>`)."""
+    parsed = _parse_or_none(arn) if arn.startswith("arn:") else None
+    return (
+        parsed is not None
+        and parsed.service == "sqs"
+        and bool(parsed.resource)
+        and ":" not in parsed.resource
+    )
+
+
 def is_lambda_function(arn: str) -> bool:
     """True for a Lambda function ARN, with or without a version or alias."""
     parsed = _parse_or_none(arn) if arn.startswith("arn:") else None

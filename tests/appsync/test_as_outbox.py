@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Sequence
 
 import aiohttp
 import websockets
@@ -14,6 +13,7 @@ import websockets
 from tests.support.appsync_server import (
     API_KEY,
     KEY_AUTH,
+    InMemorySink,
     RawClient,
     header_subprotocol,
     raw_client,
@@ -22,31 +22,6 @@ from tests.support.appsync_server import (
 )
 from vcn.appsync.fanout import Outbox
 from vcn.appsync.protocol import AppSyncLimits
-
-
-class InMemorySink:
-    """A transport that is either ready or paused; `send` (the writer task's path) waits for `resumed`."""
-
-    def __init__(self) -> None:
-        self.written: list[bytes] = []
-        self.paused = False
-        self.resumed = asyncio.Event()
-
-    def ready(self) -> bool:
-        return not self.paused
-
-    def write(self, frames: Sequence[bytes]) -> None:
-        assert not self.paused, "a direct write while the transport is paused"
-        self.written.extend(frames)
-
-    async def send(self, frame: bytes) -> None:
-        self.written.append(frame)
-        if self.paused:
-            await self.resumed.wait()
-
-    def resume(self) -> None:
-        self.paused = False
-        self.resumed.set()
 
 
 def outbox_on(sink: InMemorySink, limit_bytes: int = 1_000_000) -> tuple[Outbox, list[str]]:

@@ -34,6 +34,7 @@ COMMANDS = [
     ["dlq", "show"],
     ["dlq", "redrive"],
     ["metrics"],
+    ["alarms"],
 ]
 
 
@@ -154,6 +155,14 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
     assert not (tmp_path / "local.json").exists()
 
 
+@pytest.mark.parametrize("scale", ["0", "-60", "inf", "nan"])
+def test_local_up_refuses_a_time_scale_that_is_not_a_positive_number(tmp_path: Path, scale: str) -> None:
+    result = vcn("local", "up", "--time-scale", scale, "--state-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "--time-scale must be a positive number" in result.stderr and "1 is real time" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_emit_rejects_a_file_that_is_not_entries(fake_cloud: Path) -> None:
     tmp_path = fake_cloud
     bad = tmp_path / "bad.json"
@@ -187,7 +196,7 @@ def test_commands_refuse_a_local_json_whose_cloud_was_killed(tmp_path: Path) -> 
         f"error: no local cloud is running for state dir {tmp_path} (stale local.json from pid {cloud.pid}, "
         "which is gone); start one with `vcn local up`, which replaces it\n"
     )
-    for command in (["token", "--user", "analyst-de"], ["metrics"], ["dlq", "list"]):
+    for command in (["token", "--user", "analyst-de"], ["metrics"], ["dlq", "list"], ["alarms"]):
         result = vcn(*command, "--state-dir", str(tmp_path))
         assert (result.returncode, result.stderr) == (1, expected), command
     assert (tmp_path / "local.json").exists(), "reading commands leave it to the next `vcn local up`"

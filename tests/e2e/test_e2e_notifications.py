@@ -125,4 +125,6 @@ def test_token_without_the_market_is_refused(local_cloud: RunningCloud) -> None:
     refused, allowed = asyncio.run(scenario())
     assert refused["type"] == "subscribe_error", refused
     assert refused["errors"][0]["errorType"] == "Unauthorized"
+    # The guard answered {"error": ..} (a denial, no Lambda error); a raised exception would read differently.
+    assert refused["errors"][0]["message"] == "SubscriptionDenied - You may not subscribe to /markets/DE/VELA"
     assert allowed["type"] == "subscribe_success", allowed

@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
 from handlers import subscribe_guard
 
 from tests.support.lambda_functions import FakeLambdaContext, load_invoke_event
@@ -26,12 +25,12 @@ def subscribe_event(channel: str, handler_context: dict[str, str] | None) -> dic
 
 
 def allowed(event: dict[str, Any], context: FakeLambdaContext) -> bool:
-    try:
-        answer = subscribe_guard.handler(event, context)
-    except UnauthorizedException:
-        return False
-    assert answer is None, "a subscribe handler allows by returning null"
-    return True
+    """The guard's decision; it answers (null or {"error"}), never fails (that would be a Lambda error)."""
+    answer = subscribe_guard.handler(event, context)
+    if answer is None:  # a subscribe handler allows by returning null
+        return True
+    assert set(answer) == {"error"} and isinstance(answer["error"], str), answer
+    return False
 
 
 @pytest.mark.parametrize(
@@ -64,9 +63,18 @@ def test_decision_table(
     assert allowed(subscribe_event(channel, identity), lambda_context) is expected
 
 
-def test_denial_says_which_channel(lambda_context: FakeLambdaContext) -> None:
-    with pytest.raises(UnauthorizedException, match="/markets/US/VELA"):
-        subscribe_guard.handler(subscribe_event("/markets/US/VELA", ANALYST_DE), lambda_context)
+def test_denial_is_an_error_reply_naming_the_channel_not_a_function_error(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    answer = subscribe_guard.handler(subscribe_event("/markets/US/VELA", ANALYST_DE), lambda_context)
+    assert answer == {"error": "SubscriptionDenied - You may not subscribe to /markets/US/VELA"}
+
+
+def test_a_channel_without_leading_slash_is_denied_with_an_error_reply(
+    lambda_context: FakeLambdaContext,
+) -> None:
+    answer = subscribe_guard.handler(subscribe_event("markets/DE/VELA", ANALYST_DE), lambda_context)
+    assert answer == {"error": "SubscriptionDenied - You may not subscribe to markets/DE/VELA"}
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,14 @@ import pytest
 
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.invoker import FunctionError, FunctionNotFound
-from vcn.lambda_runtime import FunctionSpec, InvalidEvent, LambdaRuntime, invoke_local
+from vcn.lambda_runtime import (
+    AsyncInvocationFailure,
+    AsyncInvokeConfig,
+    FunctionSpec,
+    InvalidEvent,
+    LambdaRuntime,
+    invoke_local,
+)
 from vcn.local.aws_env import function_environment
 
 T = TypeVar("T")
@@ -428,20 +435,104 @@ def test_async_invocations_run_in_the_background_and_failures_are_logged(
         await runtime.invoke_async("BoomFunction", {"id": "async"})
         await runtime.drain(timeout=30)
 
-    failures: list[tuple[str, Any, str]] = []
+    failures: list[AsyncInvocationFailure] = []
 
-    async def on_async_failure(function: FunctionSpec, payload: Any, error: FunctionError) -> None:
-        failures.append((function.name, payload, error.error_type))
+    async def on_async_failure(failure: AsyncInvocationFailure) -> None:
+        failures.append(failure)
 
-    with_runtime(functions, body, max_async_concurrency=2, on_async_failure=on_async_failure)
-    assert failures == [("BoomFunction", {"id": "async"}, "ValueError")]
+    with_runtime(
+        functions,
+        body,
+        max_async_concurrency=2,
+        on_async_failure=on_async_failure,
+        async_retry_delays=(0.01, 0.02),
+    )
+    (failure,) = failures
+    assert (failure.spec.name, failure.payload, failure.condition) == (
+        "BoomFunction",
+        {"id": "async"},
+        "RetriesExhausted",
+    )
+    assert failure.error is not None and failure.error.error_type == "ValueError"
+    assert failure.invocation.attempts == 3  # Lambda's default: the first attempt and two retries
     assert all(json.loads(m.read_text())["path"] == str(m) for m in markers)
     warnings = [
         r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "vcn.lambda"
     ]
     assert any(
-        "[BoomFunction] async invocation failed: ValueError: bad configuration async" in w for w in warnings
+        "[BoomFunction] async invocation failed: ValueError: bad configuration async (attempt 3 of 3)" in w
+        for w in warnings
     )
+
+
+def test_async_retries_follow_the_functions_maximum_retry_attempts(code_dir: Path, tmp_path: Path) -> None:
+    counter = tmp_path / "attempts"
+    (code_dir / "flaky.py").write_text(
+        "import pathlib\n"
+        "def handler(event, context):\n"
+        "    path = pathlib.Path(event['counter'])\n"
+        "    seen = int(path.read_text()) if path.exists() else 0\n"
+        "    path.write_text(str(seen + 1))\n"
+        "    if seen + 1 < event['succeed_on']:\n"
+        "        raise RuntimeError(f'attempt {seen + 1}')\n"
+        "    return 'ok'\n"
+    )
+    no_retries = spec(
+        code_dir, "OnceFunction", "flaky.handler", async_invoke=AsyncInvokeConfig(maximum_retry_attempts=0)
+    )
+    retried = spec(code_dir, "RetriedFunction", "flaky.handler")
+    failures: list[AsyncInvocationFailure] = []
+
+    async def body(runtime: LambdaRuntime) -> None:
+        await runtime.invoke_async("OnceFunction", {"counter": str(counter) + "-once", "succeed_on": 2})
+        await runtime.invoke_async("RetriedFunction", {"counter": str(counter) + "-retried", "succeed_on": 3})
+        await runtime.drain(timeout=30)
+
+    with_runtime([no_retries, retried], body, on_async_failure=failures.append, async_retry_delays=(0.01,))
+    # MaximumRetryAttempts 0: one attempt, then the failure; the default (2): the third attempt succeeds.
+    assert [(f.spec.name, f.condition, f.invocation.attempts) for f in failures] == [
+        ("OnceFunction", "RetriesExhausted", 1)
+    ]
+    assert (tmp_path / "attempts-once").read_text() == "1"
+    assert (tmp_path / "attempts-retried").read_text() == "3"
+
+
+def test_an_event_older_than_its_maximum_age_is_not_attempted_again(code_dir: Path) -> None:
+    aging = spec(
+        code_dir, "BoomFunction", "app.boom", async_invoke=AsyncInvokeConfig(maximum_event_age_seconds=60)
+    )
+    failures: list[AsyncInvocationFailure] = []
+
+    async def body(runtime: LambdaRuntime) -> None:
+        await runtime.invoke_async("BoomFunction", {"id": "old"})
+        (invocation,) = runtime._async_tasks.values()
+        invocation.accepted_at -= 61  # as if it had waited in the queue for over a minute
+        await runtime.drain(timeout=30)
+
+    with_runtime([aging], body, on_async_failure=failures.append, async_retry_delays=(0.01,))
+    (failure,) = failures
+    assert (failure.condition, failure.invocation.attempts, failure.error) == ("EventAgeExceeded", 0, None)
+
+
+def test_invocations_waiting_for_a_retry_at_stop_go_to_the_failure_hook(code_dir: Path) -> None:
+    failures: list[AsyncInvocationFailure] = []
+
+    async def body(runtime: LambdaRuntime) -> None:
+        await runtime.invoke_async("BoomFunction", {"id": "pending"})
+        for _ in range(500):  # until the first attempt failed and the retry waits
+            if runtime._async_tasks and next(iter(runtime._async_tasks.values())).attempts == 1:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+
+    # The retry would come only after an hour: the runtime stops first.
+    with_runtime(
+        [spec(code_dir, "BoomFunction", "app.boom")], body, on_async_failure=failures.append,
+        async_retry_delays=(3600.0,),
+    )  # fmt: skip
+    (failure,) = failures
+    assert (failure.condition, failure.invocation.attempts) == ("LocalCloudStopped", 1)
+    assert failure.error is not None and failure.error.error_type == "ValueError"
 
 
 def test_prewarm_starts_one_worker_per_function(code_dir: Path) -> None:

@@ -7,7 +7,7 @@ import base64
 import json
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -126,3 +126,32 @@ async def raw_client(
 
 def fast_limits(**overrides: Any) -> AppSyncLimits:
     return AppSyncLimits(**overrides)
+
+
+class InMemorySink:
+    """A transport that is either ready or paused; `send` (the writer task's path) waits for `resumed`."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.paused = False
+        self.resumed = asyncio.Event()
+
+    def ready(self) -> bool:
+        return not self.paused
+
+    def write(self, frames: Sequence[bytes]) -> None:
+        assert not self.paused, "a direct write while the transport is paused"
+        self.written.extend(frames)
+
+    async def send(self, frame: bytes) -> None:
+        self.written.append(frame)
+        if self.paused:
+            await self.resumed.wait()
+
+    def pause(self) -> None:
+        self.paused = True
+        self.resumed.clear()
+
+    def resume(self) -> None:
+        self.paused = False
+        self.resumed.set()

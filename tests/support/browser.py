@@ -20,6 +20,8 @@ PUT_EVENTS = ROOT / "events" / "put-events"
 def ports_of(cloud: RunningCloud) -> list[int]:
     info = cloud.info
     urls = [info["api"], info["eventbridge"], info["appsync"]["http"], info["appsync"]["https"]]
+    if info.get("dynamodb"):
+        urls.append(info["dynamodb"])
     return [int(url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]) for url in urls]
 
 

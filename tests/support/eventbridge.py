@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.invoker import LambdaInvoker
+from vcn.timetable import Clock
 
 T = TypeVar("T")
 AWS_CLI = str(Path(sys.executable).parent / "aws")
@@ -170,8 +171,15 @@ class CloudFactory:
     clouds: list[Cloud] = field(default_factory=list)
 
     def __call__(
-        self, state_dir: Path, settings: EventBridgeSettings = FAST, invoker: LambdaInvoker | None = None
+        self,
+        state_dir: Path,
+        settings: EventBridgeSettings = FAST,
+        invoker: LambdaInvoker | None = None,
+        clock: Clock | None = None,
+        declare: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> Cloud:
+        """A local EventBridge on a state folder; `declare`: calls made before restoring what the API created
+        (as the local cloud replays the template's)."""
         loop = LoopThread()
         service = EventBridgeService(
             LOCAL_ACCOUNT.account_id,
@@ -179,11 +187,18 @@ class CloudFactory:
             state_dir=state_dir,
             invoker=invoker,
             settings=settings,
+            clock=clock,
         )
-        service.resources.restore()
         server = EventBridgeServer(service)
         sink = Sink()
-        loop.run(server.start("127.0.0.1", 0))
+
+        async def start() -> None:
+            for operation, request in declare:
+                await service.call(operation, request)
+            service.start()
+            await server.start("127.0.0.1", 0)
+
+        loop.run(start())
         loop.run(sink.start())
         cloud = Cloud(loop, service, server, sink, state_dir)
         self.clouds.append(cloud)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from key_keeper.lifetime import ApiKeyState, KeyNotExtended
 from vehicle_config.events import DomainEvent
 from vehicle_config.ports import PublishReceipt
 
@@ -24,3 +25,22 @@ class InMemoryEventPublisher:
 
     def of_type(self, detail_type: str) -> list[DomainEvent]:
         return [e for e in self.published if e.detail_type == detail_type]
+
+
+@dataclass
+class InMemoryApiKeys:
+    """An `ApiKeys` port over a dict of key -> expiry; keys in `refusing` cannot be extended."""
+
+    expiries: dict[str, int]
+    refusing: set[str] = field(default_factory=set)
+    extended: list[tuple[str, int]] = field(default_factory=list)
+
+    def list_keys(self) -> Sequence[ApiKeyState]:
+        return [ApiKeyState(key, expires) for key, expires in self.expiries.items()]
+
+    def extend(self, key_id: str, expires: int) -> ApiKeyState:
+        if key_id in self.refusing:
+            raise KeyNotExtended("NotFoundException: API key not found.")
+        self.extended.append((key_id, expires))
+        self.expiries[key_id] = expires
+        return ApiKeyState(key_id, expires)

@@ -23,6 +23,7 @@ FUNCTION_ENVIRONMENT = {
     "TOKEN_AUDIENCE": "vcn-test",
     "HISTORY_TABLE_NAME": "notification-history",
     "HISTORY_RETENTION_DAYS": "30",
+    "EVENTS_API_ID": "testapi123",
 }
 
 

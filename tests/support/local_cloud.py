@@ -124,13 +124,17 @@ def start_cloud(
     own_session: bool = False,
     in_terminal: bool = False,
 ) -> RunningCloud:
-    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place.
+    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS[, dynamodb]) to restart in
+    place.
 
     `own_session`: the cloud and its workers form their own process group, as a terminal's foreground job
     does, so a test can signal them all at once (`signal_group`). `in_terminal`: besides, they run in a
     pseudo-terminal of their own (`cloud.terminal`), which a test can close as a user closes a window.
     """
-    api, eventbridge, appsync, tls = ports or free_ports(4)
+    chosen = list(ports or free_ports(5))
+    if len(chosen) == 4:
+        chosen += free_ports(1)
+    api, eventbridge, appsync, tls, dynamodb = chosen
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir.parent / f"{state_dir.name}.log"
     terminal = Terminal(log_path) if in_terminal else None
@@ -143,6 +147,7 @@ def start_cloud(
             "--eventbridge-port", str(eventbridge),
             "--appsync-port", str(appsync),
             "--appsync-tls-port", str(tls),
+            "--dynamodb-port", str(dynamodb),
             "--grace-seconds", "1",
             *extra,
         ],

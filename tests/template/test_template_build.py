@@ -5,7 +5,7 @@ pyenv's versions, PATH and the usual system locations; the test is skipped only 
 The build keeps its state outside the repository, on tmpfs when the machine has one: SAM's cached mode stores
 the build graph next to the build directory and the installed dependencies under the working directory, so
 a repeated run with unchanged requirements only copies files (~3,000 per function, which a busy disk makes
-several times slower than tmpfs). A clean machine, or a changed requirements.txt, pays the pip install once.
+several times slower than tmpfs). A clean machine, or a changed lock file, pays the pip downloads once.
 """
 
 from __future__ import annotations
@@ -34,7 +34,36 @@ HANDLER_MODULES = {
     "SubscribeGuardFunction": "handlers/subscribe_guard.py",
     "HistoryRecorderFunction": "handlers/history_recorder.py",
     "HistoryApiFunction": "handlers/history_api.py",
+    "ApiKeyKeeperFunction": "handlers/api_key_keeper.py",
 }
+# What each package must and must not hold (importable top-level names).
+EXPECTED_PACKAGES = {
+    "ConfigurationApiFunction": (
+        {"aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore", "aiohttp", "websockets"},
+        {"jwt", "cryptography"},
+    ),
+    "ValidationWorkerFunction": ({"aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore"}, {"aiohttp"}),
+    "TokenAuthorizerFunction": (
+        {"aws_lambda_powertools", "jwt", "cryptography"},
+        {"boto3", "botocore", "aws_xray_sdk", "aiohttp", "websockets", "appsync_events_client"},
+    ),
+    "SubscribeGuardFunction": (
+        {"aws_lambda_powertools"},
+        {"boto3", "botocore", "aws_xray_sdk", "jwt", "cryptography", "aiohttp", "adapters"},
+    ),
+    "ApiKeyKeeperFunction": ({"aws_lambda_powertools", "boto3", "botocore"}, {"aiohttp", "jwt"}),
+    "HistoryRecorderFunction": (
+        {"aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore"},
+        {"aiohttp", "jwt", "cryptography", "appsync_events_client"},
+    ),
+    "HistoryApiFunction": (
+        {"aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore"},
+        {"aiohttp", "jwt", "cryptography", "appsync_events_client"},
+    ),
+}
+# The functions on the connect and subscribe path: every cold start of theirs delays an analyst. The limit is
+# on code; the bytecode of the modules a handler imports comes on top (it halves their cold import).
+CODE_LIMIT_BYTES = {"TokenAuthorizerFunction": 15 * 2**20, "SubscribeGuardFunction": 15 * 2**20}
 
 
 def _reports_python313(interpreter: Path) -> bool:
@@ -126,9 +155,21 @@ def build_dir() -> Iterator[Path]:
             shutil.rmtree(target, ignore_errors=True)  # the dependency cache stays, the 4 copies go
 
 
+def unzipped_code_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and path.suffix != ".pyc")
+
+
+def top_level_names(folder: Path) -> set[str]:
+    return {
+        path.name.removesuffix(".py")
+        for path in folder.iterdir()
+        if not path.name.endswith(".dist-info") and (path.is_dir() or path.suffix == ".py")
+    }
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_sam_build_packages_every_function_with_its_handler_and_dependencies(
+def test_sam_build_packages_each_function_with_only_what_it_imports(
     build_dir: Path, load_cfn: Callable[[Path], dict[str, Any]]
 ) -> None:
     built = load_cfn(build_dir / "template.yaml")
@@ -138,20 +179,22 @@ def test_sam_build_packages_every_function_with_its_handler_and_dependencies(
         if resource["Type"] == "AWS::Serverless::Function"
     }
     assert set(functions) == set(HANDLER_MODULES)
+    sizes = {}
     for name, handler_module in HANDLER_MODULES.items():
         code = build_dir / functions[name]["CodeUri"]
         assert (code / handler_module).is_file(), f"{name}: {handler_module} missing from {code}"
-        # appsync_events_client (+ aiohttp, websockets): the configuration API's request/reply bridge
-        for package in (
-            "aws_lambda_powertools",
-            "jwt",
-            "vehicle_config",
-            "adapters",
-            "appsync_events_client",
-            "aiohttp",
-            "websockets",
-        ):
-            assert (code / package / "__init__.py").is_file(), f"{name}: {package} missing"
+        present = top_level_names(code)
+        required, absent = EXPECTED_PACKAGES[name]
+        assert required <= present, f"{name} lacks {required - present}"
+        assert not absent & present, f"{name} carries {absent & present}, which it never imports"
+        # The SDK comes whole or not at all: a bundled botocore beside the runtime's boto3 would mix versions.
+        assert ("botocore" in present) == ("boto3" in present), name
+        assert not {"pycparser", "cffi", "bin"} & present, name  # build-time only
+        # The handler's modules come compiled for Python 3.13 (/var/task is read-only: no compiling there).
+        assert list(code.glob(f"{Path(handler_module).parent}/__pycache__/*.cpython-313.pyc")), name
+        sizes[name] = unzipped_code_bytes(code)
+    for name, limit in CODE_LIMIT_BYTES.items():
+        assert sizes[name] <= limit, f"{name} unzips to {sizes[name]:,} bytes of code, over {limit:,}"
 
 
 @pytest.mark.slow

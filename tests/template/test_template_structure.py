@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from handlers.settings import (
+    ApiKeyKeeperSettings,
     AuthorizerSettings,
     ConfigurationApiSettings,
     HistoryApiSettings,
@@ -22,11 +23,16 @@ NOTIFICATION_RULES = (
     "SpecAdjustmentRecommendedRule",
     "SupplyConstraintRule",
 )
+REJECTING_RULES = (
+    "ConfigurationValidatedRejectedRule",
+    "SpecAdjustmentRecommendedRejectedRule",
+    "SupplyConstraintRejectedRule",
+)
 
 FUNCTIONS = {
     "ConfigurationApiFunction": (
         "handlers.configuration_api.handler",
-        {"EVENT_BUS_NAME", "TOKEN_AUDIENCE", "EVENTS_HTTP_URL", "EVENTS_REALTIME_URL"},
+        {"EVENT_BUS_NAME", "EVENTS_HTTP_URL", "EVENTS_REALTIME_URL"},
     ),
     # Never VALIDATION_FAULT_INJECTION: only a local test cloud turns it on, with --env-vars.
     "ValidationWorkerFunction": ("handlers.validation_worker.handler", {"EVENT_BUS_NAME"}),
@@ -40,6 +46,7 @@ FUNCTIONS = {
         {"HISTORY_TABLE_NAME", "HISTORY_RETENTION_DAYS"},
     ),
     "HistoryApiFunction": ("handlers.history_api.handler", {"HISTORY_TABLE_NAME", "HISTORY_RETENTION_DAYS"}),
+    "ApiKeyKeeperFunction": ("handlers.api_key_keeper.handler", {"EVENTS_API_ID"}),
 }
 
 GLOBAL_ENVIRONMENT = {
@@ -155,22 +162,27 @@ def test_every_function_is_arm64_python313_with_active_tracing_after_expansion(
 
 def test_required_parameters_have_no_defaults(template: dict[str, Any]) -> None:
     parameters = template["Parameters"]
-    for name in ("TokenIssuer", "TokenAudience", "JwksUrl", "ApiKeyExpires"):
+    for name in ("TokenIssuer", "TokenAudience", "JwksUrl"):
         assert "Default" not in parameters[name], name
     assert parameters["EventBusName"]["Default"] == "vehicle-config"
+    assert parameters["LogRetentionDays"]["Default"] == 30
+    assert parameters["AppSyncLogLevel"]["Default"] == "ERROR"
     assert parameters["ArchiveRetentionDays"]["Default"] == 7
     assert parameters["ApiDestinationRateLimit"]["Default"] == 300
     assert parameters["LogLevel"]["Default"] == "INFO"
     assert parameters["AlarmTopicArn"]["Default"] == ""
 
 
-def test_api_key_expiry_comes_from_a_number_parameter(template: dict[str, Any]) -> None:
+def test_the_api_key_takes_aws_default_lifetime_and_the_keeper_extends_it(template: dict[str, Any]) -> None:
     keys = of_type(template["Resources"], "AWS::AppSync::ApiKey")
     assert list(keys) == ["EventsApiKey"]
-    assert keys["EventsApiKey"]["Properties"]["Expires"] == {"Ref": "ApiKeyExpires"}
-    parameter = template["Parameters"]["ApiKeyExpires"]
-    assert parameter["Type"] == "Number"
-    assert "365" in parameter["Description"] and "make deploy" in parameter["Description"]
+    # No Expires: a first deploy gets AWS's 7 days, and no deploy ever needs a computed value.
+    assert "Expires" not in keys["EventsApiKey"]["Properties"]
+    assert "ApiKeyExpires" not in template["Parameters"]
+    keeper = template["Resources"]["ApiKeyKeeperFunction"]["Properties"]
+    assert keeper["Environment"]["Variables"] == {"EVENTS_API_ID": {"Fn::GetAtt": ["EventsApi", "ApiId"]}}
+    (schedule,) = keeper["Events"].values()
+    assert schedule["Type"] == "Schedule" and schedule["Properties"]["Schedule"] == "rate(1 day)"
 
 
 def test_no_output_reveals_the_api_key_or_the_connection(template: dict[str, Any]) -> None:
@@ -292,9 +304,14 @@ def test_api_destination_role_may_only_invoke_that_destination(resources: dict[s
     ]
 
 
-def test_every_rule_target_has_a_retry_policy_and_a_dead_letter_queue(expanded: dict[str, Any]) -> None:
+def test_every_rule_target_on_the_bus_has_a_retry_policy_and_a_dead_letter_queue(
+    expanded: dict[str, Any],
+) -> None:
     rules = of_type(expanded["Resources"], "AWS::Events::Rule")
-    assert set(rules) == {*NOTIFICATION_RULES, "ValidationWorkerFunctionValidationRequested"}
+    schedule = rules.pop("ApiKeyKeeperFunctionDaily")
+    assert "EventBusName" not in schedule["Properties"]  # schedules run on the default bus
+    worker_rule = "ValidationWorkerFunctionValidationRequested"
+    assert set(rules) == {*NOTIFICATION_RULES, *REJECTING_RULES, worker_rule}
     for name, rule in rules.items():
         assert rule["Properties"]["EventBusName"] == {"Ref": "VehicleConfigBus"}, name
         for target in rule["Properties"]["Targets"]:
@@ -314,39 +331,16 @@ def test_notification_rules_target_the_api_destination_through_the_invoke_role(
             assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]}
 
 
-def test_rule_patterns_route_the_catalog(expanded: dict[str, Any]) -> None:
-    patterns = {
-        name: rule["Properties"]["EventPattern"]
-        for name, rule in of_type(expanded["Resources"], "AWS::Events::Rule").items()
-    }
-    assert patterns == {
-        "ConfigurationValidatedRule": {
-            "source": ["vehicle-config.validation"],
-            "detail-type": ["ConfigurationValidated"],
-        },
-        "ValidationReplyRule": {
-            "source": ["vehicle-config.validation"],
-            "detail-type": ["ConfigurationValidated"],
-            "detail": {"requestId": [{"exists": True}]},
-        },
-        "SpecAdjustmentRecommendedRule": {
-            "source": ["vehicle-config.validation"],
-            "detail-type": ["SpecAdjustmentRecommended"],
-        },
-        "SupplyConstraintRule": {
-            "source": ["vehicle-config.supply"],
-            "detail-type": ["SupplyConstraintRaised", "SupplyConstraintCleared"],
-        },
-        "ValidationWorkerFunctionValidationRequested": {
-            "source": ["vehicle-config.validation"],
-            "detail-type": ["ValidationRequested"],
-        },
-    }
+def test_the_worker_rule_routes_validation_requests_to_the_worker(expanded: dict[str, Any]) -> None:
     worker_rule = expanded["Resources"]["ValidationWorkerFunctionValidationRequested"]["Properties"]
+    assert worker_rule["EventPattern"] == {
+        "source": ["vehicle-config.validation"],
+        "detail-type": ["ValidationRequested"],
+    }
     assert [t["Arn"] for t in worker_rule["Targets"]] == [{"Fn::GetAtt": ["ValidationWorkerFunction", "Arn"]}]
 
 
-def test_dead_letter_queues_are_encrypted_and_admit_only_the_rules_that_use_them(
+def test_queues_are_encrypted_kept_on_deletion_and_admit_only_the_rules_that_use_them(
     expanded: dict[str, Any],
 ) -> None:
     resources = expanded["Resources"]
@@ -355,6 +349,7 @@ def test_dead_letter_queues_are_encrypted_and_admit_only_the_rules_that_use_them
         "NotificationDeadLetterQueue",
         "ValidationDeadLetterQueue",
         "HistoryRecorderFailureQueue",
+        "RejectedNotificationQueue",
     }
     # The recorder's failure queue is a Lambda destination: its role sends, no queue policy admits anyone.
     queues = {name: q for name, q in every_queue.items() if name != "HistoryRecorderFailureQueue"}
@@ -366,11 +361,14 @@ def test_dead_letter_queues_are_encrypted_and_admit_only_the_rules_that_use_them
     assert set(policies) == set(queues)
     for queue in queues:
         assert queues[queue]["Properties"]["SqsManagedSseEnabled"] is True, queue
+        # They hold undelivered messages: a stack deletion or replacement must not take them along.
+        assert queues[queue]["DeletionPolicy"] == queues[queue]["UpdateReplacePolicy"] == "Retain", queue
+        arn = {"Fn::GetAtt": [queue, "Arn"]}
         users = [
             name
             for name, rule in of_type(resources, "AWS::Events::Rule").items()
             if any(
-                t["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [queue, "Arn"]}
+                t.get("DeadLetterConfig", {}).get("Arn") == arn or t["Arn"] == arn
                 for t in rule["Properties"]["Targets"]
             )
         ]
@@ -379,7 +377,7 @@ def test_dead_letter_queues_are_encrypted_and_admit_only_the_rules_that_use_them
         assert statement["Effect"] == "Allow"
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
         assert statement["Action"] == "sqs:SendMessage"
-        assert statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+        assert statement["Resource"] == arn
         admitted = as_list(statement["Condition"]["ArnEquals"]["aws:SourceArn"])
         assert sorted(admitted, key=json.dumps) == sorted(
             ({"Fn::GetAtt": [name, "Arn"]} for name in users), key=json.dumps
@@ -411,7 +409,7 @@ def test_producers_may_put_events_only_on_the_bus(expanded: dict[str, Any]) -> N
         assert "Policies" not in resources[f"{function}Role"]["Properties"], function
 
 
-def test_only_the_configuration_api_may_use_appsync_and_only_to_subscribe_to_requests(
+def test_appsync_permissions_are_the_request_replies_and_the_key_keeper_only(
     expanded: dict[str, Any],
 ) -> None:
     appsync = [
@@ -436,6 +434,23 @@ def test_only_the_configuration_api_may_use_appsync_and_only_to_subscribe_to_req
                 "Resource": {"Fn::Sub": "${EventsApi.ApiArn}/channelNamespace/requests"},
             },
         ),
+        (
+            "ApiKeyKeeperFunctionRole",
+            {
+                "Effect": "Allow",
+                "Action": "appsync:ListApiKeys",
+                "Resource": {"Fn::GetAtt": ["EventsApi", "ApiArn"]},
+            },
+        ),
+        (
+            "ApiKeyKeeperFunctionRole",
+            {
+                "Effect": "Allow",
+                "Action": "appsync:UpdateApiKey",
+                # arn:aws:appsync:<region>:<account>:apis/<apiId>/apikeys/*: this API's keys, nothing else
+                "Resource": {"Fn::Sub": "${EventsApi.ApiArn}/apikeys/*"},
+            },
+        ),
     ]
 
 
@@ -458,6 +473,7 @@ def test_the_configuration_api_reaches_the_events_api_endpoints_and_outlives_the
         ("TokenAuthorizerFunction", AuthorizerSettings),
         ("HistoryRecorderFunction", HistoryRecorderSettings),
         ("HistoryApiFunction", HistoryApiSettings),
+        ("ApiKeyKeeperFunction", ApiKeyKeeperSettings),
     ],
 )
 def test_the_template_sets_every_variable_the_functions_settings_require(
@@ -500,35 +516,6 @@ def test_http_api_uses_the_jwt_authorizer_by_default_on_every_route(resources: d
     for event in events:
         assert event["Properties"]["ApiId"] == {"Ref": "ConfigurationHttpApi"}
         assert "Auth" not in event["Properties"]  # no route opts out of the default authorizer
-
-
-def test_alarms_watch_queue_depth_and_each_notification_rule(resources: dict[str, Any]) -> None:
-    alarms = of_type(resources, "AWS::CloudWatch::Alarm").values()
-    watched: dict[tuple[str, str], set[str]] = {}
-    for alarm in alarms:
-        properties = alarm["Properties"]
-        assert properties["AlarmActions"] == {
-            "Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]
-        }
-        assert properties["ComparisonOperator"] == "GreaterThanThreshold"
-        assert properties["Threshold"] == 0
-        key = (properties["Namespace"], properties["MetricName"])
-        watched.setdefault(key, set()).update(references(properties["Dimensions"]))
-    assert watched[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == {
-        "NotificationDeadLetterQueue",
-        "ValidationDeadLetterQueue",
-        "HistoryRecorderFailureQueue",
-    }
-    assert watched[("AWS/Events", "FailedInvocations")] == set(NOTIFICATION_RULES)
-    assert resources["ConfigurationValidatedRuleFailedInvocationsAlarm"]["Properties"]["Dimensions"] == [
-        {
-            "Name": "RuleName",
-            # Ref of a rule on a custom bus is "<bus>|<rule>"; the metric dimension is the bare rule name.
-            "Value": {
-                "Fn::Select": [2, {"Fn::Split": ["/", {"Fn::GetAtt": ["ConfigurationValidatedRule", "Arn"]}]}]
-            },
-        }
-    ]
 
 
 def test_alarm_actions_depend_on_a_non_empty_topic(template: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ def stack() -> LocalStack:
             "TokenIssuer": ISSUER,
             "TokenAudience": "vcn-local",
             "JwksUrl": f"{ISSUER}/.well-known/jwks.json",
-            "ApiKeyExpires": str(int(time.time()) + 30 * 86400),
         },
     )
 
@@ -38,7 +36,7 @@ def calls(stack: LocalStack, operation: str) -> list[dict[str, Any]]:
     return [request for op, request in stack.eventbridge_calls if op == operation]
 
 
-def test_the_six_functions_with_their_handlers_and_environment(stack: LocalStack) -> None:
+def test_the_functions_with_their_handlers_and_environment(stack: LocalStack) -> None:
     functions = {f.name: f for f in stack.functions}
     assert {name: f.handler for name, f in functions.items()} == {
         "ConfigurationApiFunction": "handlers.configuration_api.handler",
@@ -47,6 +45,7 @@ def test_the_six_functions_with_their_handlers_and_environment(stack: LocalStack
         "SubscribeGuardFunction": "handlers.subscribe_guard.handler",
         "HistoryRecorderFunction": "handlers.history_recorder.handler",
         "HistoryApiFunction": "handlers.history_api.handler",
+        "ApiKeyKeeperFunction": "handlers.api_key_keeper.handler",
     }
     for name in ("HistoryRecorderFunction", "HistoryApiFunction"):
         assert functions[name].environment["HISTORY_RETENTION_DAYS"] == "30", name
@@ -54,7 +53,8 @@ def test_the_six_functions_with_their_handlers_and_environment(stack: LocalStack
     assert {f.code_dir for f in functions.values()} == {TEMPLATE.parent / "functions"}
     assert {f.runtime for f in functions.values()} == {"python3.13"}
     assert functions["ConfigurationApiFunction"].environment["EVENT_BUS_NAME"] == "vehicle-config"
-    assert functions["ConfigurationApiFunction"].environment["TOKEN_AUDIENCE"] == "vcn-local"
+    assert "TOKEN_AUDIENCE" not in functions["ConfigurationApiFunction"].environment
+    assert functions["ApiKeyKeeperFunction"].environment["EVENTS_API_ID"] == stack.appsync_apis[0].api_id
     authorizer_env = functions["TokenAuthorizerFunction"].environment
     assert authorizer_env["JWKS_URL"] == f"{ISSUER}/.well-known/jwks.json"
     assert authorizer_env["TOKEN_ISSUER"] == ISSUER

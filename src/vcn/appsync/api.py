@@ -13,12 +13,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vcn import json_limits
+from vcn.appsync.api_keys import ApiKeyStore
 from vcn.appsync.authorization import Authorizer, AuthRequest, Grant
 from vcn.appsync.channels import Channel, parse_channel
 from vcn.appsync.config import EventApiConfig, Namespace
 from vcn.appsync.fanout import FanOut
 from vcn.appsync.handlers import ChannelHandlers, IncomingEvent
-from vcn.appsync.protocol import AppSyncLimits, invalid_input, too_many_events, unknown_namespace
+from vcn.appsync.metrics import OperationCounts
+from vcn.appsync.protocol import (
+    AppSyncError,
+    AppSyncLimits,
+    invalid_input,
+    too_many_events,
+    unknown_namespace,
+)
 from vcn.appsync.subscriptions import SubscriptionIndex
 from vcn.invoker import LambdaInvoker
 
@@ -39,13 +48,15 @@ class EventApi:
         *,
         iam_credentials: Mapping[str, str] | None = None,
         limits: AppSyncLimits | None = None,
+        api_keys: ApiKeyStore | None = None,
     ) -> None:
         self.config = config
         self.limits = limits or AppSyncLimits()
         self.index = SubscriptionIndex()
         self.fanout = FanOut(self.index)
-        self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials)
+        self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials, api_keys=api_keys)
         self.handlers = ChannelHandlers(config, invoker, max_event_bytes=self.limits.max_event_bytes)
+        self.counts = OperationCounts()
 
     def namespace(self, channel: Channel) -> Namespace:
         ns = self.config.namespace(channel.namespace)
@@ -54,14 +65,33 @@ class EventApi:
         return ns
 
     async def connect(self, headers: Mapping[str, str], source_ip: str) -> Grant:
-        return await self.authorizer.authorize(
-            AuthRequest("EVENT_CONNECT", headers, None, lambda: [b"{}"], source_ip)
-        )
+        counts = self.counts
+        counts.connect_requests += 1
+        try:
+            grant = await self.authorizer.authorize(
+                AuthRequest("EVENT_CONNECT", headers, None, lambda: [b"{}"], source_ip)
+            )
+        except AppSyncError as error:
+            counts.refused("connect", error.status)
+            raise
+        counts.connect_success += 1
+        return grant
 
     async def admit_subscription(
         self, raw_channel: object, headers: Mapping[str, str], source_ip: str
     ) -> Channel:
         """Validate, authorize and run onSubscribe for a subscription; raise AppSyncError when refused."""
+        try:
+            channel = await self._admit_subscription(raw_channel, headers, source_ip)
+        except AppSyncError as error:
+            self.counts.refused("subscribe", error.status)
+            raise
+        self.counts.subscribe_success += 1
+        return channel
+
+    async def _admit_subscription(
+        self, raw_channel: object, headers: Mapping[str, str], source_ip: str
+    ) -> Channel:
         channel = parse_channel(raw_channel, allow_wildcard=True)
         ns = self.namespace(channel)
         grant = await self.authorizer.authorize(
@@ -82,10 +112,37 @@ class EventApi:
         source_ip: str,
         signed_bodies: SignedBodies | None = None,
     ) -> PublishResult:
+        try:
+            result = await self._publish(
+                raw_channel,
+                raw_events,
+                headers,
+                websocket=websocket,
+                source_ip=source_ip,
+                signed=signed_bodies,
+            )
+        except AppSyncError as error:
+            events = len(raw_events) if isinstance(raw_events, list) and raw_events else 1
+            self.counts.refused("publish_events", error.status, events)
+            raise
+        self.counts.publish_events_success += len(result.successful)
+        self.counts.publish_events_client_error += len(result.failed)
+        return result
+
+    async def _publish(
+        self,
+        raw_channel: object,
+        raw_events: object,
+        headers: Mapping[str, str],
+        *,
+        websocket: bool,
+        source_ip: str,
+        signed: SignedBodies | None,
+    ) -> PublishResult:
         channel = parse_channel(raw_channel, allow_wildcard=False)
         texts = self._validate_events(raw_events, websocket=websocket)
         ns = self.namespace(channel)
-        bodies = signed_bodies or _bodies({"channel": raw_channel, "events": raw_events}, channel)
+        bodies = signed or _bodies({"channel": raw_channel, "events": raw_events}, channel)
         grant = await self.authorizer.authorize(
             AuthRequest("EVENT_PUBLISH", headers, channel, bodies, source_ip)
         )
@@ -119,15 +176,24 @@ class EventApi:
                     f"event {index} must be a string holding JSON, e.g. JSON.stringify(value)",
                     websocket=websocket,
                 )
-            if len(event.encode()) > limits.max_event_bytes:
+            try:
+                size = len(event.encode())
+            except UnicodeEncodeError as exc:
+                raise invalid_input(
+                    f"event {index} holds a lone surrogate ({event[exc.start]!r}) at character {exc.start},"
+                    " which is not text; escape pairs must be complete",
+                    websocket=websocket,
+                ) from None
+            if size > limits.max_event_bytes:
                 raise invalid_input(
                     f"event {index} exceeds the {limits.max_event_bytes // 1024} KB event size limit",
                     websocket=websocket,
                 )
             try:
-                json.loads(event)
-            except ValueError:
-                raise invalid_input(f"event {index} is not valid JSON", websocket=websocket) from None
+                json_limits.loads(event)
+            except json_limits.JsonRefused as exc:
+                # Subscribers parse every event: only valid JSON is ever broadcast.
+                raise invalid_input(f"event {index} is not valid JSON: {exc}", websocket=websocket) from None
             texts.append(event)
         return texts
 

@@ -43,7 +43,8 @@ class AuthProvider:
 class ApiKey:
     key_id: str  # the logical id or the key's id
     value: str  # the secret (`!GetAtt Key.ApiKey`)
-    expires: int  # epoch seconds; expired keys are rejected
+    expires: int | None = None  # epoch seconds as declared; None: AWS's default, 7 days from creation
+    description: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ not paused (so a broadcast reaches its first subscriber at once, like `websocket
 waits in the outbox, which a writer task empties at the pace the client reads. A publish never awaits, so a
 slow or dead client never delays the publisher or the other subscribers. A connection whose outbox exceeds
 its byte budget is reported through `on_overflow` and disconnected by its owner.
+
+Queued bytes of every outbox also count against one `OutboundBudget` per server: when slow subscribers
+together hold more than its cap, the one that has been behind the longest is dropped first, and so on until
+the total fits. Frames written straight to a socket never count, so the budget costs nothing while clients
+keep up.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
@@ -39,10 +46,68 @@ class FrameSink(Protocol):
         ...
 
 
+class OutboundBudget:
+    """Bytes queued for slow subscribers across all connections of a server, capped at `limit`.
+
+    Outboxes with frames waiting are kept in the order they fell behind (a dict keeps insertion order); one
+    that catches up leaves the order and joins at the end if it falls behind again. Also counts every slow
+    subscriber dropped and every frame discarded with it, for the server's metrics.
+    """
+
+    __slots__ = (
+        "_behind",
+        "discarded_frames",
+        "dropped_over_connection",
+        "dropped_over_total",
+        "limit",
+        "queued",
+    )
+
+    def __init__(self, limit: float = math.inf) -> None:
+        if not limit > 0:
+            raise ValueError(f"the outbound budget must be a positive number of bytes (got {limit})")
+        self.limit = limit
+        self.queued = 0
+        self._behind: dict[Outbox, float] = {}  # outbox -> monotonic time it fell behind
+        self.dropped_over_connection = 0  # a connection over its own queue cap
+        self.dropped_over_total = 0  # the oldest slow subscriber, dropped to bring the total under `limit`
+        self.discarded_frames = 0  # frames that were waiting for a dropped subscriber
+
+    def fell_behind(self, outbox: Outbox) -> None:
+        self._behind[outbox] = time.monotonic()
+
+    def caught_up(self, outbox: Outbox) -> None:
+        self._behind.pop(outbox, None)
+
+    def shed(self) -> None:
+        """Drop the subscribers behind the longest until the total fits the cap again."""
+        while self.queued > self.limit and self._behind:
+            outbox, since = next(iter(self._behind.items()))
+            reason = (
+                f"slow subscribers hold {self.queued} bytes in all, over the server's cap of"
+                f" {self.limit:.0f}; this connection has been behind the longest"
+                f" ({outbox.queued_bytes} bytes waiting for {time.monotonic() - since:.1f} s)"
+            )
+            self.dropped_over_total += 1
+            outbox.give_up(reason)
+            self._behind.pop(outbox, None)  # give_up already removed it; this guarantees the loop ends
+
+    def snapshot(self) -> dict[str, int | None]:
+        return {
+            "SlowSubscriberQueuedBytes": self.queued,
+            "SlowSubscriberQueuedBytesCap": int(self.limit) if math.isfinite(self.limit) else None,
+            "SlowSubscribersBehind": len(self._behind),
+            "SlowSubscribersDroppedOverConnectionCap": self.dropped_over_connection,
+            "SlowSubscribersDroppedOverTotalCap": self.dropped_over_total,
+            "FramesDiscardedWithSlowSubscribers": self.discarded_frames,
+        }
+
+
 class Outbox:
     """The frames waiting to be written to one connection, bounded in bytes."""
 
     __slots__ = (
+        "_budget",
         "_closed",
         "_frames",
         "_limit",
@@ -58,9 +123,16 @@ class Outbox:
     )
 
     def __init__(
-        self, name: str, sink: FrameSink, *, limit_bytes: int, on_overflow: Callable[[str], None]
+        self,
+        name: str,
+        sink: FrameSink,
+        *,
+        limit_bytes: int,
+        on_overflow: Callable[[str], None],
+        budget: OutboundBudget | None = None,
     ) -> None:
         self.name = name
+        self._budget = budget if budget is not None else OutboundBudget()
         self._sink = sink
         self._limit = limit_bytes
         self._on_overflow = on_overflow
@@ -125,29 +197,53 @@ class Outbox:
             return False
         size = len(frame)
         if self._queued + size > self._limit and self._frames:
-            self._closed = True
-            reason = (
+            self._budget.dropped_over_connection += 1
+            self.give_up(
                 f"outbound queue over {self._limit} bytes ({len(self._frames)} frames waiting):"
                 " the client is not reading fast enough"
             )
-            self._frames.clear()
-            self._queued = 0
-            self._on_overflow(reason)
             return False
+        budget = self._budget
+        if not self._frames:
+            budget.fell_behind(self)
         self._frames.append(frame)
         self._queued += size
+        budget.queued += size
+        if budget.queued > budget.limit:
+            budget.shed()  # may drop this very outbox, when it has been behind the longest
+            if self._closed:
+                return False
         self._wakeup.set()
         return True
 
+    def give_up(self, reason: str) -> None:
+        """Stop serving this connection: discard what waits and report `reason` through `on_overflow`."""
+        if self._closed:
+            return
+        self._closed = True
+        self._budget.discarded_frames += len(self._frames)
+        self._discard()
+        self._on_overflow(reason)
+
+    def _discard(self) -> None:
+        self._frames.clear()
+        self._budget.queued -= self._queued
+        self._budget.caught_up(self)
+        self._queued = 0
+
     async def _write_forever(self) -> None:
-        frames = self._frames
+        frames, budget = self._frames, self._budget
         while True:
             if not frames:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
             frame = frames.popleft()
-            self._queued -= len(frame)
+            size = len(frame)
+            self._queued -= size
+            budget.queued -= size
+            if not frames:
+                budget.caught_up(self)
             self._sending = True
             try:
                 await self._sink.send(frame)
@@ -162,8 +258,7 @@ class Outbox:
         # The peer went away; the connection's reader notices and cleans up.
         logger.debug("write to %s failed: %s", self.name, exc)
         self._closed = True
-        self._frames.clear()
-        self._queued = 0
+        self._discard()
 
     async def drain(self, timeout: float) -> None:
         """Wait (bounded) until queued frames are written, e.g. before a clean close."""
@@ -174,8 +269,7 @@ class Outbox:
 
     async def close(self) -> None:
         self._closed = True
-        self._frames.clear()
-        self._queued = 0
+        self._discard()
         if self._writer is not None:
             self._writer.cancel()
             # The writer's outcome no longer matters once the connection is gone.

@@ -5,19 +5,25 @@ Request: `{"identity","request":{"headers","domainName"},"info":{"channel","chan
 "stash","outErrors","events"}`. Publish reply `{"events":[{"id","payload"}|{"id","error"}]}` or `{"error"}`;
 subscribe reply `null` allows and `{"error"}` (or a function error of type UnauthorizedException) denies.
 These are the shapes Powertools' `AppSyncEventsResolver` reads and writes.
+
+A handler in `EVENT` invoke mode is invoked asynchronously and never waited for: the invocation is
+scheduled to start after the publish or subscribe it belongs to has been answered (and the events
+broadcast), and its outcome changes neither. Lambda's asynchronous semantics (retries, on-failure
+destination) are the invoker's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from vcn.appsync.channels import Channel
 from vcn.appsync.config import EventApiConfig, HandlerConfig, Namespace
-from vcn.appsync.protocol import dumps, handler_failed, publish_denied, subscription_denied
+from vcn.appsync.protocol import event_json, handler_failed, publish_denied, subscription_denied
 from vcn.invoker import FunctionError, FunctionNotFound, LambdaInvoker
 
 logger = logging.getLogger("vcn.appsync")
@@ -47,6 +53,9 @@ class ChannelHandlers:
         self._max_event_bytes = max_event_bytes
         self._data_sources = {ds.name: ds.function for ds in config.data_sources}
         self._warned: set[str] = set()
+        self._scheduled: set[asyncio.Task[None]] = set()
+        self.event_invocations = 0  # EVENT-mode handler invocations handed to Lambda
+        self.event_invocation_errors = 0  # ... that Lambda refused (e.g. the function does not exist)
         for ns in config.namespaces:
             for handler in (ns.on_publish, ns.on_subscribe):
                 if handler is None or handler.behavior != "DIRECT":
@@ -107,10 +116,11 @@ class ChannelHandlers:
         function = self._function(ns, ns.on_subscribe)
         if function is None:
             return
-        request = self._request("SUBSCRIBE", channel, identity, headers, None)
         if ns.on_subscribe.invoke_type == "EVENT":
-            await self._invoker.invoke_async(function, request)
+            copied = dict(headers)
+            self._invoke_later(function, lambda: self._request("SUBSCRIBE", channel, identity, copied, None))
             return
+        request = self._request("SUBSCRIBE", channel, identity, headers, None)
         try:
             reply = await self._invoker.invoke(function, request)
         except FunctionError as exc:
@@ -141,12 +151,15 @@ class ChannelHandlers:
         function = self._function(ns, ns.on_publish)
         if function is None:
             return passthrough
-        payloads = [{"id": e.id, "payload": json.loads(e.text)} for e in events]
-        request = self._request("PUBLISH", channel, identity, headers, payloads)
         if ns.on_publish.invoke_type == "EVENT":
-            # Fire-and-forget: the events are broadcast as published.
-            await self._invoker.invoke_async(function, request)
+            # The events are broadcast as published; the request is even built after that.
+            copied = dict(headers)
+            self._invoke_later(
+                function,
+                lambda: self._request("PUBLISH", channel, identity, copied, _payloads(events)),
+            )
             return passthrough
+        request = self._request("PUBLISH", channel, identity, headers, _payloads(events))
         try:
             reply = await self._invoker.invoke(function, request)
         except FunctionError as exc:
@@ -158,6 +171,23 @@ class ChannelHandlers:
             logger.error("onPublish handler %s does not exist", function)
             raise handler_failed("PUBLISH") from exc
         return self._publish_reply(function, events, reply)
+
+    def _invoke_later(self, function: str, request: Callable[[], dict[str, Any]]) -> None:
+        """Hand an EVENT-mode invocation to Lambda once the current operation has been answered."""
+        invoker = self._invoker
+        assert invoker is not None
+
+        async def invoke() -> None:
+            try:
+                await invoker.invoke_async(function, request())
+                self.event_invocations += 1
+            except Exception as exc:  # nothing to tell the client: its operation already succeeded
+                self.event_invocation_errors += 1
+                logger.error("EVENT-mode handler %s could not be invoked: %s", function, exc)
+
+        task = asyncio.get_running_loop().create_task(invoke())
+        self._scheduled.add(task)
+        task.add_done_callback(self._scheduled.discard)
 
     def _publish_reply(self, function: str, events: list[IncomingEvent], reply: Any) -> PublishOutcome:
         if isinstance(reply, dict) and "error" in reply:
@@ -179,7 +209,12 @@ class ChannelHandlers:
                 if original is not None:
                     outcome.failed.append((original, str(item["error"])))
                 continue
-            text = dumps(item.get("payload"))
+            try:
+                text = event_json(item.get("payload"))
+            except ValueError as exc:  # never broadcast what subscribers cannot parse
+                if original is not None:
+                    outcome.failed.append((original, f"onPublish returned a payload that is not JSON: {exc}"))
+                continue
             if len(text) > self._max_event_bytes:
                 outcome.oversized += 1
                 if original is not None:
@@ -194,3 +229,7 @@ class ChannelHandlers:
         outcome.successful.extend(by_id.values())
         outcome.successful.sort(key=lambda e: e.index)
         return outcome
+
+
+def _payloads(events: list[IncomingEvent]) -> list[dict[str, Any]]:
+    return [{"id": event.id, "payload": json.loads(event.text)} for event in events]

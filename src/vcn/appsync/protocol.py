@@ -31,11 +31,30 @@ class AppSyncLimits:
     max_connection_seconds: float = 24 * 3600
     # Local choice: bytes a connection may have queued before it counts as a client that cannot keep up.
     outbound_queue_bytes: int = 4 * 1024 * 1024
+    # Local choice: bytes all slow connections together may have queued; over it, the one behind the longest
+    # is dropped first. Bounds the server's memory however many clients stop reading.
+    outbound_total_bytes: int = 256 * 1024 * 1024
 
 
 def dumps(value: Any) -> str:
     """Compact JSON, as the service writes it."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_json(value: Any) -> str:
+    """A handler's payload as the event text subscribers receive, or ValueError when it is not JSON text
+    (NaN, Infinity, a lone surrogate, nesting Python cannot serialise)."""
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except RecursionError:
+        raise ValueError("the payload nests too deeply to serialise") from None
+    text.encode()  # UnicodeEncodeError (a ValueError) for a lone surrogate
+    return text
+
+
+def _dumps_ascii(value: Any) -> str:
+    # Error messages quote what the client sent, which may hold lone surrogates that UTF-8 cannot encode.
+    return json.dumps(value, separators=(",", ":"))
 
 
 class AppSyncError(Exception):
@@ -94,6 +113,24 @@ def handler_failed(operation: str) -> AppSyncError:
     return AppSyncError("MessageProcessingError", BROADCAST_ERROR_MESSAGE, status=500)
 
 
+def payload_too_large(limit: int) -> AppSyncError:
+    # UNCONFIRMED: AWS's errorType and message for a publish request over the size limit (413 is HTTP's).
+    return AppSyncError(
+        "BadRequestException",
+        f"Request body exceeds the {limit}-byte limit of a publish request; send fewer or smaller events",
+        status=413,
+    )
+
+
+def body_timeout(seconds: float) -> AppSyncError:
+    # UNCONFIRMED: how AWS answers a request body that stops arriving; 408 is HTTP's answer.
+    return AppSyncError(
+        "BadRequestException",
+        f"The request body stopped arriving for {seconds:g} s; send the whole body at once",
+        status=408,
+    )
+
+
 def internal_failure() -> AppSyncError:
     # A bug in the local cloud, not in the request; the traceback is in the `vcn.appsync` log.
     return AppSyncError("InternalFailure", "The local AppSync server failed; see its log", status=500)
@@ -132,7 +169,7 @@ CONNECTION_ACK = dumps({"type": "connection_ack", "connectionTimeoutMs": CONNECT
 def connection_error(error: AppSyncError) -> str:
     entry = error.as_entry()
     entry["errorCode"] = error.status
-    return dumps({"type": "connection_error", "errors": [entry]})
+    return _dumps_ascii({"type": "connection_error", "errors": [entry]})
 
 
 def error_frame(op_id: str | None, error: AppSyncError, *, frame_type: str = "error") -> str:
@@ -140,7 +177,7 @@ def error_frame(op_id: str | None, error: AppSyncError, *, frame_type: str = "er
     if op_id is not None:
         frame["id"] = op_id
     frame["errors"] = [error.as_entry()]
-    return dumps(frame)
+    return _dumps_ascii(frame)
 
 
 def subscribe_success(sub_id: str) -> str:
@@ -172,4 +209,4 @@ def encode_event(event: str) -> bytes:
 
 
 def http_errors(error: AppSyncError) -> str:
-    return dumps({"errors": [error.as_entry()]})
+    return _dumps_ascii({"errors": [error.as_entry()]})

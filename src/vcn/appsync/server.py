@@ -1,9 +1,12 @@
 """The AppSync Events server: `POST /event` and the WebSocket `GET /event/realtime` on one port (aiohttp),
-plus an optional TLS listener on a second port with a locally generated certificate.
+plus an optional TLS listener on a second port with a locally generated certificate, the local cloud's own
+counters at `GET /_vcn/metrics`, and the API-key part of AppSync's control plane (`/v1/apis/<id>/apikeys`,
+`key_control_plane`).
 
-This module owns transports only: upgrade and connection auth, frame dispatch, per-connection state
-(subscription ids, publish rate), keep-alive and lifetime; the operations themselves live in
-`vcn.appsync.api`.
+This module owns transports only: request bodies and their limits, upgrade and connection auth, frame
+dispatch, per-connection state (subscription ids, publish rate), keep-alive and lifetime, and dropping slow
+subscribers; the operations themselves live in `vcn.appsync.api`. Both listeners keep the deadlines of
+`vcn.connection_deadlines` for requests; an upgraded WebSocket keeps only its own keep-alive and lifetime.
 """
 
 from __future__ import annotations
@@ -11,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
-import socket
 import struct
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,21 +23,42 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from aiohttp.base_protocol import BaseProtocol
 
+from vcn import json_limits
 from vcn.appsync import protocol as wire
 from vcn.appsync.api import EventApi
+from vcn.appsync.api_keys import ApiKeyStore
 from vcn.appsync.authorization import normalize_headers
 from vcn.appsync.channels import validate_subscription_id
 from vcn.appsync.config import EventApiConfig
-from vcn.appsync.fanout import Outbox
+from vcn.appsync.fanout import OutboundBudget, Outbox
+from vcn.appsync.key_control_plane import add_key_routes
+from vcn.appsync.metrics import OUTBOUND_MESSAGES, ApiActivity
 from vcn.appsync.protocol import AppSyncError, AppSyncLimits
 from vcn.appsync.subscriptions import Subscription
 from vcn.appsync.tls import TlsFiles, ensure_tls_files
+from vcn.connection_deadlines import (
+    BodyStalled,
+    BodyTooLarge,
+    ConnectionCounters,
+    ConnectionTimeouts,
+    DeadlineSite,
+    bind,
+    read_body,
+    track_requests,
+)
 from vcn.invoker import LambdaInvoker
 from vcn.rate_limit import TokenBucket
 
 logger = logging.getLogger("vcn.appsync")
 
 _KEEP_ALIVE = wire.KEEP_ALIVE.encode()
+METRICS_PATH = "/_vcn/metrics"
+# RFC 6455 close codes: 1003 "cannot accept this data type", 1008 "policy violation".
+_CLOSE_UNSUPPORTED_DATA = 1003
+_CLOSE_POLICY = 1008
+_BINARY_REFUSED = "binary frames are not supported; send JSON messages as text frames"
+# How long a dropped slow subscriber gets to read its close frame before the TCP connection is reset.
+_DROP_GRACE_SECONDS = 5.0
 _CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -55,13 +77,22 @@ class AppSyncEventsServer:
         iam_credentials: Mapping[str, str] | None = None,
         keepalive_seconds: float = 60.0,
         limits: AppSyncLimits | None = None,
+        timeouts: ConnectionTimeouts | None = None,
     ) -> None:
         if keepalive_seconds <= 0:
             raise ValueError(f"keepalive_seconds must be positive (got {keepalive_seconds}); AWS uses 60")
         self.config = config
-        self.api = EventApi(config, invoker, iam_credentials=iam_credentials, limits=limits)
+        self.api_keys = ApiKeyStore.in_state_dir(Path(state_dir), config.api_id)
+        for key in config.api_keys:
+            self.api_keys.declare(key)
+        self.api = EventApi(
+            config, invoker, iam_credentials=iam_credentials, limits=limits, api_keys=self.api_keys
+        )
         self.limits = self.api.limits
         self.keepalive_seconds = keepalive_seconds
+        self.timeouts = timeouts or ConnectionTimeouts()
+        self.connection_counters = ConnectionCounters()
+        self.outbound = OutboundBudget(self.limits.outbound_total_bytes)
         self._state_dir = Path(state_dir)
         self._connections: set[RealtimeConnection] = set()
         self._runner: web.AppRunner | None = None
@@ -74,21 +105,29 @@ class AppSyncEventsServer:
     # ---- lifecycle
 
     async def start(self, host: str = "127.0.0.1", port: int = 0, tls_port: int | None = None) -> None:
-        app = web.Application(client_max_size=self.limits.max_request_bytes * 4, middlewares=[_cors])
+        app = web.Application(middlewares=[track_requests, _cors])
         app.router.add_post("/event", self._http_publish)
         app.router.add_route("OPTIONS", "/event", _preflight)
         app.router.add_get("/event/realtime", self._realtime)
+        app.router.add_get(METRICS_PATH, self._metrics)
+        add_key_routes(app, self.api_keys)  # the control plane's API keys, for boto3's `appsync` client
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         self._host = host
-        plain = _bind(host, port)
+        plain = bind(host, port)
         self._port = plain.getsockname()[1]
-        await web.SockSite(self._runner, plain).start()
+        await DeadlineSite(self._runner, plain, self.timeouts, self.connection_counters).start()
         if tls_port is not None:
             self._tls = ensure_tls_files(self._state_dir)
-            secure = _bind(host, tls_port)
+            secure = bind(host, tls_port)
             self._tls_port = secure.getsockname()[1]
-            await web.SockSite(self._runner, secure, ssl_context=self._tls.server_context()).start()
+            await DeadlineSite(
+                self._runner,
+                secure,
+                self.timeouts,
+                self.connection_counters,
+                ssl_context=self._tls.server_context(),
+            ).start()
         logger.info("AppSync Events API %s listening on %s", self.config.name, self.http_url)
 
     async def stop(self) -> None:
@@ -143,20 +182,25 @@ class AppSyncEventsServer:
     def connection_count(self) -> int:
         return len(self._connections)
 
+    def forget(self, connection: RealtimeConnection) -> None:
+        self._connections.discard(connection)
+
+    def activity(self) -> ApiActivity:
+        """The API's AWS/AppSync metrics now (cumulative counts, and the connections open)."""
+        counts = self.api.counts.totals()
+        counts[OUTBOUND_MESSAGES] = self.api.fanout.delivered
+        return ApiActivity(self.config.api_id, counts, len(self._connections))
+
     # ---- HTTP publish
 
     async def _http_publish(self, request: web.Request) -> web.Response:
         try:
-            body = await request.read()
-            if len(body) > self.limits.max_request_bytes:
-                raise wire.bad_request(
-                    f"Request exceeded {self.limits.max_request_bytes} bytes; send fewer or smaller events"
-                )
+            body = await self._read_body(request)
             try:
-                document = json.loads(body)
-            except ValueError:
+                document = json_limits.loads(body)
+            except json_limits.JsonRefused as exc:
                 raise wire.bad_request(
-                    'Request body must be JSON: {"channel": "/ns/a", "events": ["<json>"]}'
+                    f'Request body must be JSON: {{"channel": "/ns/a", "events": ["<json>"]}} ({exc})'
                 ) from None
             if not isinstance(document, dict):
                 raise wire.bad_request('Request body must be a JSON object: {"channel": .., "events": [..]}')
@@ -178,6 +222,35 @@ class AppSyncEventsServer:
             content_type="application/json",
         )
 
+    async def _read_body(self, request: web.Request) -> bytes:
+        try:
+            return await read_body(
+                request,
+                limit=self.limits.max_request_bytes,
+                timeouts=self.timeouts,
+                counters=self.connection_counters,
+            )
+        except BodyTooLarge:
+            raise wire.payload_too_large(self.limits.max_request_bytes) from None
+        except BodyStalled as stalled:
+            raise wire.body_timeout(stalled.seconds) from None
+
+    # ---- the local cloud's counters
+
+    def metrics(self) -> dict[str, Any]:
+        """Counters of this API since start: connections, deliveries, slow subscribers, deadlines."""
+        return {
+            "ApiName": self.config.name,
+            "ActiveConnections": len(self._connections),
+            "Subscriptions": len(self.api.index),
+            "OutboundMessages": self.api.fanout.delivered,
+            **self.outbound.snapshot(),
+            **self.connection_counters.snapshot(),
+        }
+
+    async def _metrics(self, _: web.Request) -> web.Response:
+        return web.json_response(self.metrics())
+
     # ---- WebSocket
 
     async def _realtime(self, request: web.Request) -> web.StreamResponse:
@@ -195,6 +268,11 @@ class AppSyncEventsServer:
             await self.api.connect(headers, source_ip)
         except AppSyncError as error:
             await ws.send_str(wire.connection_error(error))
+            await ws.close(code=1000)
+            return ws
+        except Exception:
+            logger.exception("connect from %s failed", source_ip)
+            await ws.send_str(wire.connection_error(wire.internal_failure()))
             await ws.close(code=1000)
             return ws
         self._connection_seq += 1
@@ -259,6 +337,12 @@ def _text_frame_header(length: int) -> bytes:
     return _LONG_HEADER.pack(0x81, 127, length)
 
 
+def _close_frame(code: int, reason: str) -> bytes:
+    """RFC 6455 close frame (unmasked) with a status code and a reason of at most 123 bytes."""
+    payload = struct.pack("!H", code) + reason.encode()[:123]
+    return bytes((0x88, len(payload))) + payload
+
+
 class RealtimeConnection:
     """One WebSocket client: its subscriptions, outbox, publish rate and timers."""
 
@@ -289,6 +373,7 @@ class RealtimeConnection:
             WebSocketFrameSink(ws, transport, server_protocol),
             limit_bytes=server.limits.outbound_queue_bytes,
             on_overflow=self._overflow,
+            budget=server.outbound,
         )
         self._keepalive: asyncio.TimerHandle | None = None
         self._expiry: asyncio.TimerHandle | None = None
@@ -302,17 +387,18 @@ class RealtimeConnection:
             lambda: self._spawn(self.close(1000, "connection reached its maximum lifetime")),
         )
         async for message in self.ws:
-            if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                text = (
-                    message.data
-                    if message.type == WSMsgType.TEXT
-                    else message.data.decode("utf-8", "replace")
-                )
+            if message.type == WSMsgType.TEXT:
                 try:
-                    self._dispatch(text)
+                    self._dispatch(message.data)
                 except Exception:  # a bug handling one frame must not end the connection
                     logger.exception("%s: failed to handle a frame", self.name)
                     self._send(wire.error_frame(None, wire.internal_failure()))
+            elif message.type == WSMsgType.BINARY:
+                # UNCONFIRMED: what AppSync does with a binary frame. Its protocol is JSON text frames, and
+                # RFC 6455 names 1003 for "a type of data it cannot accept".
+                logger.info("%s: binary frame from %s; closing with 1003", self.name, self.source_ip)
+                await self.close(_CLOSE_UNSUPPORTED_DATA, _BINARY_REFUSED)
+                break
             elif message.type == WSMsgType.ERROR:
                 logger.info("%s: connection error %s", self.name, self.ws.exception())
                 break
@@ -334,9 +420,9 @@ class RealtimeConnection:
 
     def _dispatch(self, text: str) -> None:
         try:
-            message = json.loads(text)
-        except ValueError:
-            self._send(wire.error_frame(None, wire.bad_request("Message is not valid JSON")))
+            message = json_limits.loads(text)
+        except json_limits.JsonRefused as exc:
+            self._send(wire.error_frame(None, wire.bad_request(f"Message is not valid JSON: {exc}")))
             return
         if not isinstance(message, dict):
             self._send(wire.error_frame(None, wire.bad_request("Message must be a JSON object with a type")))
@@ -440,12 +526,18 @@ class RealtimeConnection:
             self._send(wire.publish_success(op_id, result.successful, result.failed))
 
     def _overflow(self, reason: str) -> None:
-        logger.warning("disconnecting %s (%s): %s", self.name, self.source_ip, reason)
+        logger.warning("disconnecting slow subscriber %s (%s): %s", self.name, self.source_ip, reason)
         self._closing = True
         self._drop_subscriptions()
-        # The socket is not draining, so a close frame would never arrive: drop the TCP connection.
-        if self._transport is not None:
-            self._transport.abort()
+        self.server.forget(self)  # no longer served, though its socket may take the grace period to go
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        # The close frame goes behind what the socket already holds (at most its buffer, not the discarded
+        # queue): a client that reads again learns why; one that never does is reset after a grace period.
+        transport.write(_close_frame(_CLOSE_POLICY, "slow subscriber dropped: it did not read its events"))
+        transport.close()
+        self._loop.call_later(_DROP_GRACE_SECONDS, transport.abort)
 
     def _drop_subscriptions(self) -> None:
         for subscription in self.subscriptions.values():
@@ -482,16 +574,6 @@ def _error_response(error: AppSyncError) -> web.Response:
     return web.Response(status=error.status, text=wire.http_errors(error), content_type="application/json")
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
-
-
 def _auth_object(message: Mapping[str, Any]) -> dict[str, str]:
     authorization = message.get("authorization")
     return normalize_headers(authorization) if isinstance(authorization, dict) else {}
@@ -506,7 +588,7 @@ def _connect_headers(request: web.Request) -> dict[str, str]:
                 continue
             encoded = protocol[len(wire.HEADER_SUBPROTOCOL_PREFIX) :]
             try:
-                decoded = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+                decoded = json_limits.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
             except (binascii.Error, ValueError):
                 raise wire.unauthorized() from None
             if not isinstance(decoded, dict):

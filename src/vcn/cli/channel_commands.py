@@ -43,6 +43,7 @@ async def _subscribe(
     token: str,
     count: int | None,
     recovery: tuple[HttpHistorySource, Since] | None,
+    dedupe_by: str | None = None,
 ) -> int:
     from appsync_events_client import EventsClient, TokenAuth, subscribe_with_recovery
 
@@ -51,12 +52,12 @@ async def _subscribe(
     async with contextlib.AsyncExitStack() as stack:
         connection = await stack.enter_async_context(client.connect())
         if recovery is None:
-            events: Any = await connection.subscribe(channel)
+            events: Any = await connection.subscribe(channel, dedupe_by=dedupe_by)
         else:
             history, since = recovery
             await stack.enter_async_context(history)
             events = await subscribe_with_recovery(
-                connection, channel, history, since, on_recovery=_report(channel)
+                connection, channel, history, since, dedupe_by=dedupe_by, on_recovery=_report(channel)
             )
         print(f"subscribed to {channel} on the {target.label}; waiting for notifications", file=sys.stderr)
         try:
@@ -97,7 +98,7 @@ def run_subscribe(args: argparse.Namespace) -> int:
     if since is not None and profile.history is not None:
         recovery = (history_source(target, profile.history, token), since)
     try:
-        return asyncio.run(_subscribe(target, args.channel, token, args.count, recovery))
+        return asyncio.run(_subscribe(target, args.channel, token, args.count, recovery, args.dedupe_by))
     except HistoryError as exc:
         raise history_failure(args.channel, exc) from None
     except EventsError as exc:
@@ -143,6 +144,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], p
     who.add_argument("--user", help="demo user to subscribe as (local cloud; a token is minted for them)")
     who.add_argument("--token", help="bearer token (JWT) to subscribe with")
     subscribe.add_argument("--count", type=int, default=None, help="exit after this many notifications")
+    subscribe.add_argument(
+        "--dedupe-by",
+        metavar="FIELD",
+        default=None,
+        help="print an event only the first time its FIELD value shows up (e.g. eventId: an event an archive "
+        "replay or a dead-letter redrive sends again is printed once)",
+    )
     if profile.history is not None:
         subscribe.add_argument(
             "--since",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def chosen_ports(args: argparse.Namespace) -> LocalPorts:
         eventbridge=args.eventbridge_port if args.eventbridge_port is not None else base.eventbridge,
         appsync=args.appsync_port if args.appsync_port is not None else base.appsync,
         appsync_tls=tls,
+        dynamodb=args.dynamodb_port if args.dynamodb_port is not None else base.dynamodb,
     )
 
 
@@ -79,6 +81,8 @@ def run_up(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.parameter_overrides)
     env_vars = _env_vars(args.env_vars)
     ports = chosen_ports(args)
+    if not (math.isfinite(args.time_scale) and args.time_scale > 0):
+        raise CliError(f"--time-scale must be a positive number (got {args.time_scale:g}); 1 is real time")
     state_dir = args.state_dir or default_state_dir()
     try:
         # A cloud already running on this folder is named before its ports are reported as taken.
@@ -87,6 +91,7 @@ def run_up(args: argparse.Namespace) -> int:
     except (StateDirInUse, PortInUse) as exc:
         raise CliError(str(exc)) from None
 
+    from vcn.dynamodb import DynamoDbSettings
     from vcn.eventbridge.settings import EventBridgeSettings
     from vcn.local.cloud import LocalCloudConfig, LocalCloudError, serve
     from vcn.template.errors import TemplateError
@@ -103,8 +108,11 @@ def run_up(args: argparse.Namespace) -> int:
         parameter_overrides=overrides,
         env_vars=env_vars or EnvVars(),
         eventbridge_settings=settings,
+        dynamodb_settings=DynamoDbSettings(ttl_sweep_seconds=args.ttl_sweep_seconds),
+        lambda_retry_delays=(args.lambda_retry_base_seconds, 2 * args.lambda_retry_base_seconds),
         grace_seconds=args.grace_seconds,
         profile=project_profile(template),
+        time_scale=args.time_scale,
     )
     try:
         serve(config, demo_rate=args.demo_rate if args.demo else None)
@@ -173,20 +181,27 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up = actions.add_parser(
         "up",
         help="start the local cloud in the foreground",
-        description="Start EventBridge, AppSync Events, the HTTP API, Lambda workers and the development "
-        "identity provider from the template, write <state-dir>/local.json when every endpoint accepts "
-        "connections, and run until Ctrl-C (SIGINT, SIGTERM and SIGHUP shut down cleanly). One cloud per "
-        "state folder: a second one on the same --state-dir is refused, naming the first.",
+        description="Start EventBridge, AppSync Events, the HTTP API, Lambda workers, DynamoDB (for a "
+        "template with tables) and the development identity provider from the template, write "
+        "<state-dir>/local.json when every endpoint accepts connections, and run until Ctrl-C (SIGINT, "
+        "SIGTERM and SIGHUP shut down cleanly). One cloud per state folder: a second one on the same "
+        "--state-dir is refused, naming the first.",
     )
     _add_template_options(up)
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     up.add_argument(
-        "--port-base", type=int, default=None, help="api=N, eventbridge=N+10, appsync=N+20, tls=N+21"
+        "--port-base",
+        type=int,
+        default=None,
+        help="api=N, eventbridge=N+10, appsync=N+20, tls=N+21, dynamodb=N+30",
     )
     up.add_argument("--api-port", type=int, default=None, help="HTTP API, identity provider, console (4000)")
     up.add_argument("--eventbridge-port", type=int, default=None, help="EventBridge API (4010)")
     up.add_argument("--appsync-port", type=int, default=None, help="AppSync Events http/ws (4020)")
     up.add_argument("--appsync-tls-port", type=int, default=None, help="AppSync Events https/wss (4021)")
+    up.add_argument(
+        "--dynamodb-port", type=int, default=None, help="DynamoDB, when the template has tables (4030)"
+    )
     up.add_argument("--no-tls", action="store_true", help="do not start the AppSync TLS listener")
     up.add_argument("--demo", action="store_true", help="also send the app profile's demo event stream")
     up.add_argument("--demo-rate", type=float, default=0.5, help="demo business events per second (0.5)")
@@ -197,7 +212,29 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="first API destination retry backoff (AWS-like default 1.0; tests shorten it)",
     )
     up.add_argument(
+        "--lambda-retry-base-seconds",
+        type=float,
+        default=60.0,
+        help="wait before retrying a failed asynchronous invocation; the second retry waits twice as long "
+        "(Lambda's 60; tests shorten it)",
+    )
+    up.add_argument(
+        "--ttl-sweep-seconds",
+        type=float,
+        default=60.0,
+        help="how often DynamoDB deletes items whose TTL has passed (60; AWS takes up to a few days)",
+    )
+    up.add_argument(
         "--grace-seconds", type=float, default=5.0, help="at shutdown, time for pending deliveries (5)"
+    )
+    up.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="run the cloud's clock N times as fast as the wall clock, from the moment the cloud starts: "
+        "schedules (scheduled rules, EventBridge Scheduler) and CloudWatch's metric periods and alarm "
+        "evaluations (e.g. 60: rate(1 minute) fires every second); deliveries and retries keep real time (1)",
     )
     up.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     up.set_defaults(run=run_up)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vcn.cli import (
+    alarm_command,
     channel_commands,
     event_commands,
     history_command,
@@ -37,6 +38,7 @@ def build_parser(profile: AppProfile = NO_PROFILE) -> argparse.ArgumentParser:
     history_command.add_parser(commands, profile)
     event_commands.add_parsers(commands)
     ops_commands.add_parsers(commands)
+    alarm_command.add_parser(commands)
     if profile.add_commands is not None:
         profile.add_commands(commands, profile)
     return parser

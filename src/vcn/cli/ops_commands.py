@@ -1,22 +1,33 @@
-"""`vcn dlq list|show|redrive` and `vcn metrics`: operating the delivery path (local or deployed)."""
+"""`vcn dlq list|show|redrive` and `vcn metrics`: operating the delivery path (local or deployed).
+
+Locally `vcn metrics` prints the EventBridge counters per rule and target and, under `CloudWatch`, every
+metric the local CloudWatch holds (AWS namespaces, names and dimensions) with its totals since start.
+
+Locally the store holds dead letters (with EventBridge's ERROR_CODE attributes) and the messages rules sent to
+SQS queue targets (no attributes); for the latter `list` and `show` also say which conditions of the rule's
+`$or` pattern the event met (`vcn.eventbridge.pattern_explain`), e.g. why a rule rejected it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import requests
 
 from vcn.cli.common import target_of, target_options
 from vcn.cli.errors import CliError
-from vcn.cli.target import Target
-from vcn.eventbridge.dlq import DeadLetterStore
+from vcn.cli.target import Target, default_state_dir
+from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore
+from vcn.eventbridge.pattern_explain import matched_conditions
 from vcn.local.profile import AppProfile
 
 REDRIVE_PATH = "/_vcn/dlq/redrive"
 METRICS_PATH = "/_vcn/metrics"
+CLOUDWATCH_METRICS_PATH = "/_vcn/cloudwatch/metrics"
 
 
 def _local_post(url: str, body: dict[str, Any]) -> Any:
@@ -56,33 +67,96 @@ def _peek_sqs(args: argparse.Namespace, target: Target, queue: str | None) -> li
     return messages
 
 
+# ---- why a rule sent an event to a queue target
+
+
+class RulePatterns:
+    """The patterns of the local cloud's rules, asked of its EventBridge once per rule (DescribeRule)."""
+
+    def __init__(self, target: Target | None) -> None:
+        self._target = target  # None: no cloud runs, so no rule can be asked
+        self._client: Any = None
+        self._patterns: dict[str, str | None] = {}
+
+    def pattern(self, rule_arn: str) -> str | None:
+        if rule_arn not in self._patterns:
+            self._patterns[rule_arn] = self._describe(rule_arn)
+        return self._patterns[rule_arn]
+
+    def _describe(self, rule_arn: str) -> str | None:
+        resource = rule_arn.split(":", 5)[-1]  # rule/<name> or rule/<bus>/<name>
+        parts = resource.split("/")
+        name, bus = parts[-1], (parts[1] if len(parts) == 3 else "default")
+        if self._target is None:
+            return None
+        try:
+            if self._client is None:
+                self._client = self._target.boto3_client("events")
+            pattern = self._client.describe_rule(Name=name, EventBusName=bus).get("EventPattern")
+        except Exception:  # the cloud is down or the rule is gone: the message is shown without a reason
+            return None
+        return str(pattern) if pattern else None
+
+
+def matched_by(message: DeadLetterMessage, patterns: RulePatterns) -> list[str] | None:
+    """For a message a rule sent to a queue target (not a dead letter): the `$or` conditions it met."""
+    if "ERROR_CODE" in message.attributes:
+        return None
+    pattern = patterns.pattern(message.rule_arn)
+    return matched_conditions(pattern, message.event) if pattern else None
+
+
 # ---- commands
 
 
+def _local_queues(args: argparse.Namespace) -> tuple[Target | None, Path]:
+    """The local queues are files in the state folder: they are read even when no cloud runs (after a crash,
+    say); the running cloud, when there is one, explains what a rule's queue target matched."""
+    state_dir = args.state_dir or default_state_dir()
+    try:
+        return target_of(args), state_dir
+    except CliError:
+        if not (state_dir / "dlq").is_dir():
+            raise
+        return None, state_dir
+
+
 def run_list(args: argparse.Namespace) -> int:
-    target = target_of(args)
-    if target.state_dir is None:
+    if args.stack:
+        target = target_of(args)
         for peeked in _peek_sqs(args, target, args.queue):
             print(json.dumps({"MessageId": peeked["MessageId"], "QueueName": peeked["QueueName"]}))
         return 0
-    messages = DeadLetterStore(target.state_dir).list(args.queue)
+    running, state_dir = _local_queues(args)
+    messages = DeadLetterStore(state_dir).list(args.queue)
+    patterns = RulePatterns(running)
     for message in messages:
         attributes = message.attributes
         sent = dt.datetime.fromtimestamp(message.sent_timestamp_ms / 1000, dt.UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         )
-        print(
-            f"{message.message_id}  {message.queue}  {sent}  {message.event.get('detail-type', '?')}  "
-            f"{attributes.get('ERROR_CODE', '')} {attributes.get('EXHAUSTED_RETRY_CONDITION', '')}".rstrip()
+        conditions = matched_by(message, patterns)
+        why = (
+            f"matched {'; '.join(conditions)}"
+            if conditions
+            else f"{attributes.get('ERROR_CODE', '')} {attributes.get('EXHAUSTED_RETRY_CONDITION', '')}"
         )
+        # An EventBridge dead letter names its event's detail-type; a Lambda invocation record, its condition.
+        context = message.event.get("requestContext")
+        kind = (
+            f"{context.get('functionArn', '?').rsplit(':', 2)[-2]} {context.get('condition', '')}"
+            if isinstance(context, dict)
+            else message.event.get("detail-type", "?")
+        )
+        print(f"{message.message_id}  {message.queue}  {sent}  {kind}  {why}".rstrip())
     if not messages:
         print("no dead-letter messages")
     return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
-    target = target_of(args)
-    if target.state_dir is None:
+    if args.stack:
+        target = target_of(args)
         found = [
             message for message in _peek_sqs(args, target, None) if message["MessageId"] == args.message_id
         ]
@@ -92,13 +166,18 @@ def run_show(args: argparse.Namespace) -> int:
             )
         print(json.dumps(found[0], indent=2))
         return 0
+    running, state_dir = _local_queues(args)
     try:
-        message = DeadLetterStore(target.state_dir).get(args.message_id)
+        message = DeadLetterStore(state_dir).get(args.message_id)
     except KeyError:
         raise CliError(
             f"no dead-letter message {args.message_id}; `vcn dlq list` shows the ids that exist"
         ) from None
-    print(json.dumps(message.to_json(), indent=2))
+    shown = message.to_json()
+    conditions = matched_by(message, RulePatterns(running))
+    if conditions is not None:
+        shown["MatchedBy"] = conditions
+    print(json.dumps(shown, indent=2))
     return 0
 
 
@@ -118,21 +197,41 @@ def run_redrive(args: argparse.Namespace) -> int:
     return 1 if report.get("Failed") else 0
 
 
+def _local_get(url: str, missing_ok: bool = False) -> Any:
+    try:
+        response = requests.get(url, timeout=10)
+        if missing_ok and response.status_code == 404:
+            return None
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        raise CliError(f"cannot read metrics at {url} ({exc}); is `vcn local up` running?") from None
+    return response.json()
+
+
+def appsync_metrics_url(appsync_http: str) -> str:
+    """The local AppSync server's counters sit next to its publish endpoint (`.../event`)."""
+    return appsync_http.rstrip("/").removesuffix("/event") + METRICS_PATH
+
+
 def run_metrics(args: argparse.Namespace) -> int:
     target = target_of(args)
     if target.eventbridge_url is not None:
-        url = target.eventbridge_url.rstrip("/") + METRICS_PATH
-        try:
-            response = requests.get(url, timeout=10)
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise CliError(f"cannot read metrics at {url} ({exc}); is `vcn local up` running?") from None
-        print(json.dumps(response.json(), indent=2))
+        base = target.eventbridge_url.rstrip("/")
+        report = {
+            "eventbridge": _local_get(base + METRICS_PATH),
+            # null when the template has no AppSync Events API
+            "appsync": _local_get(appsync_metrics_url(target.appsync_http)) if target.appsync_http else None,
+        }
+        # A standalone EventBridge (`python -m vcn.eventbridge`) has no CloudWatch beside it.
+        cloudwatch = _local_get(base + CLOUDWATCH_METRICS_PATH, missing_ok=True)
+        if cloudwatch is not None:
+            report["CloudWatch"] = cloudwatch["Metrics"]
+        print(json.dumps(report, indent=2))
         return 0
     cloudwatch = target.boto3_client("cloudwatch")
     now = dt.datetime.now(dt.UTC)
     totals = {}
-    for metric in ("Invocations", "FailedInvocations", "InvocationsSentToDLQ", "ThrottledRules"):
+    for metric in ("Invocations", "FailedInvocations", "InvocationsSentToDlq", "ThrottledRules"):
         points = cloudwatch.get_metric_statistics(
             Namespace="AWS/Events",
             MetricName=metric,
@@ -184,8 +283,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "metrics",
         parents=[target_options()],
         help="print delivery metrics",
-        description="Print EventBridge delivery metrics: Invocations, FailedInvocations, "
-        "InvocationsSentToDLQ, "
-        "ThrottledRules (local cloud: since start; stack: CloudWatch, last hour).",
+        description="Print delivery metrics. Local cloud, since start: EventBridge's counters per rule and "
+        "target (under `eventbridge`), AppSync Events counters (under `appsync`: connections, messages sent, "
+        "slow subscribers dropped, connections closed by deadlines), and under `CloudWatch` every metric of "
+        "the local CloudWatch (AWS/Events, AWS/SQS, AWS/Lambda, AWS/AppSync and the functions' custom "
+        "metrics) with its totals. Stack: AWS/Events Invocations, FailedInvocations, InvocationsSentToDlq "
+        "and ThrottledRules over the last hour.",
     )
     metrics.set_defaults(run=run_metrics)

@@ -35,6 +35,7 @@ class Target:
     appsync_http: str
     appsync_realtime: str
     eventbridge_url: str | None = None  # None: the AWS endpoint of `region`
+    dynamodb_url: str | None = None  # local only, when the template has tables
     api_key: str | None = None  # local only: the deployed key is never exposed as an output
     api_url: str | None = None
     state_dir: Path | None = None  # local only
@@ -54,7 +55,8 @@ class Target:
                 aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
                 region_name=self.region,
             )
-            return session.client(service, endpoint_url=self.eventbridge_url if service == "events" else None)
+            endpoints = {"events": self.eventbridge_url, "dynamodb": self.dynamodb_url}
+            return session.client(service, endpoint_url=endpoints.get(service))
         deployed: Any = boto3.session.Session(region_name=self.region)
         return deployed.client(service)
 
@@ -88,6 +90,7 @@ def local_target(state_dir: Path) -> Target:
         appsync_http=str(appsync.get("http", "")),
         appsync_realtime=str(appsync.get("realtime", "")),
         eventbridge_url=str(info["eventbridge"]),
+        dynamodb_url=info.get("dynamodb"),
         api_key=appsync.get("apiKey"),
         api_url=info.get("api"),
         state_dir=state_dir,

@@ -33,7 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     service = EventBridgeService(args.account, args.region, state_dir=args.state_dir)
-    service.resources.restore()  # no template here: what the API created before comes back as it was
+    service.start()  # no template here: what the API created before comes back as it was
     server = EventBridgeServer(service)
     await server.start(args.host, args.port)
     freeze_startup_heap()

@@ -24,8 +24,10 @@ from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.input_transformer import DeliveryContext, render
 from vcn.eventbridge.metrics import (
     FAILED_INVOCATIONS,
+    FAILED_TO_DLQ,
     INVOCATIONS,
     MATCHED_EVENTS,
+    RETRY_ATTEMPTS,
     SENT_TO_DLQ,
     THROTTLED_RULES,
     DeliveryMetrics,
@@ -33,6 +35,7 @@ from vcn.eventbridge.metrics import (
 from vcn.eventbridge.model import ApiDestination, Connection, Rule, Target
 from vcn.eventbridge.retry import EXHAUSTED_AGE, EXHAUSTED_ATTEMPTS, backoff_seconds
 from vcn.eventbridge.settings import EventBridgeSettings
+from vcn.eventbridge.sqs_target import send_to_queue
 from vcn.invoker import FunctionNotFound, LambdaInvoker
 from vcn.rate_limit import TokenBucket
 
@@ -88,6 +91,7 @@ class Dispatcher:
     def fan_out(self, rule: Rule, event: Mapping[str, Any], ingestion_time: str, ingested_at: float) -> None:
         """Start delivering an event to every target of a rule it matched."""
         context = DeliveryContext(rule.arn, rule.name, ingestion_time)
+        self.metrics.rule_matched(rule.arn)
         for target in list(rule.targets.values()):
             self.metrics.add(rule.arn, target.id, MATCHED_EVENTS)
             rendered = render(target.input, event, context)
@@ -121,6 +125,11 @@ class Dispatcher:
     async def _deliver(self, delivery: Delivery) -> None:
         policy = delivery.target.retry_policy
         while True:
+            if delivery.attempts:
+                self.metrics.add(delivery.rule_arn, delivery.target.id, RETRY_ATTEMPTS)
+            else:
+                waited = time.monotonic() - delivery.ingested_at
+                self.metrics.invocation_started(delivery.rule_arn, waited * 1000)
             result = await self.attempt(delivery)
             delivery.attempts += 1
             if result.delivered:
@@ -161,6 +170,8 @@ class Dispatcher:
         target = delivery.target
         if arns.is_lambda_function(target.arn):
             return await self._invoke_lambda(target.arn, delivery.body)
+        if arns.is_sqs_queue(target.arn):
+            return send_to_queue(self.dead_letters, delivery.rule_arn, target, delivery.event, delivery.body)
         resolved = self.directory.api_destination_for(target.arn)
         if resolved is None:
             kind = "API destination" if arns.resource_name(target.arn, "api-destination") else "target type"
@@ -169,7 +180,7 @@ class Dispatcher:
                 False,
                 "ResourceNotFoundException",
                 f"{kind} {target.arn} is not available in the local EventBridge "
-                "(supported: Lambda functions and API destinations).",
+                "(supported: Lambda functions, SQS queues and API destinations).",
             )
         destination, connection = resolved
         if await self._bucket(destination).acquire():
@@ -244,14 +255,26 @@ class Dispatcher:
         if exhausted is not None:
             attributes["EXHAUSTED_RETRY_CONDITION"] = exhausted
         original = json.dumps(delivery.event, separators=(",", ":"), ensure_ascii=False)
-        self.dead_letters.send(
-            queue,
-            body=original if self.settings.dlq_body == "original" else delivery.body,
-            attributes=attributes,
-            rule_arn=delivery.rule_arn,
-            target_id=delivery.target.id,
-            event=delivery.event,
-        )
+        try:
+            self.dead_letters.send(
+                queue,
+                body=original if self.settings.dlq_body == "original" else delivery.body,
+                attributes=attributes,
+                rule_arn=delivery.rule_arn,
+                target_id=delivery.target.id,
+                event=delivery.event,
+            )
+        except OSError as exc:
+            self.metrics.add(delivery.rule_arn, delivery.target.id, FAILED_TO_DLQ)
+            log.error(
+                "EVENT LOST: rule=%s target=%s event=%s could not be written to dead-letter queue %s: %s",
+                delivery.rule_arn,
+                delivery.target.id,
+                delivery.event.get("id"),
+                queue,
+                exc,
+            )
+            return f"{queue} (NOT written: {exc})"
         self.metrics.add(delivery.rule_arn, delivery.target.id, SENT_TO_DLQ)
         return queue
 

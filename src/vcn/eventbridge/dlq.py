@@ -141,6 +141,13 @@ class DeadLetterStore:
             return []
         return sorted(path.name for path in self.root.iterdir() if path.is_dir())
 
+    def visible_count(self, queue: str) -> int:
+        """Messages waiting in a queue, not counting those a redrive holds (SQS's "visible" messages)."""
+        directory = self.root / queue
+        if not directory.is_dir():
+            return 0
+        return sum(1 for entry in os.scandir(directory) if entry.name.endswith(_SUFFIX))
+
     def list(self, queue: str | None = None) -> list[DeadLetterMessage]:
         """Messages of one queue (or of all queues), oldest first."""
         self._recover_stale_claims()

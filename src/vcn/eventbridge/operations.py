@@ -21,8 +21,6 @@ UNSUPPORTED = "UnsupportedOperation"
 
 # Why operations are not emulated, by a word in their name (the first match wins).
 _WHY_NOT = (
-    ("Archive", "archives are not emulated yet"),
-    ("Replay", "replays are not emulated yet"),
     ("Endpoint", "global endpoints fail over between AWS Regions, and the local cloud is one Region"),
     ("Partner", "partner event sources belong to SaaS partners' AWS accounts"),
     ("EventSource", "partner event sources belong to SaaS partners' AWS accounts"),

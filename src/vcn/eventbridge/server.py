@@ -1,11 +1,12 @@
 """The HTTP front of the local EventBridge (aiohttp): the AWS JSON 1.1 API on `POST /`, counters at
 `GET /_vcn/metrics`, dead-letter queues at `/_vcn/dlq`, and a stop that lets deliveries finish or
-dead-letters them."""
+dead-letters them. The local cloud may mount more operator routes beside these (`extra_routes`)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -18,7 +19,7 @@ log = logging.getLogger("vcn.eventbridge")
 
 
 class EventBridgeServer:
-    def __init__(self, service: EventBridgeService) -> None:
+    def __init__(self, service: EventBridgeService, extra_routes: Iterable[web.RouteDef] = ()) -> None:
         self.service = service
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -29,6 +30,7 @@ class EventBridgeServer:
         app.router.add_get("/_vcn/dlq", self._dlq_list)
         app.router.add_get("/_vcn/dlq/{message_id}", self._dlq_get)
         app.router.add_post("/_vcn/dlq/redrive", self._dlq_redrive)
+        app.router.add_routes(list(extra_routes))
         self._app = app
 
     @property

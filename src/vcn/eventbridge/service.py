@@ -1,7 +1,8 @@
 """The EventBridge API: `EventBridgeService.call(operation, request)` takes and returns AWS's JSON shapes.
 
-PutEvents and TestEventPattern live here: events are validated, routed through each bus's rule index and
-handed to the dispatcher, which delivers asynchronously. Resources are the control plane's
+PutEvents and TestEventPattern live here: events are validated, recorded by the bus's archives, routed
+through its rule index and handed to the dispatcher, which delivers asynchronously; replays and scheduled
+rules hand their events to the same dispatcher. Resources are the control plane's
 (`control_plane.ControlPlane`). Redrive claims dead-lettered messages from the store and sends each through
 its rule's target again.
 """
@@ -27,8 +28,10 @@ from vcn.eventbridge.input_transformer import DeliveryContext, render
 from vcn.eventbridge.metrics import DeliveryMetrics
 from vcn.eventbridge.operations import operation_table
 from vcn.eventbridge.put_events import build_event, check_entry, check_request, format_time, parse_test_event
+from vcn.eventbridge.scheduled_rules import TICKS_FILE, ScheduledRules
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.invoker import LambdaInvoker
+from vcn.timetable import Clock, SystemClock, TickMemory, Timetable
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -47,6 +50,7 @@ class EventBridgeService:
         state_dir: Path,
         invoker: LambdaInvoker | None = None,
         settings: EventBridgeSettings | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.account = account
         self.region = region
@@ -62,11 +66,24 @@ class EventBridgeService:
         )
         # Resources created through the API come back with `resources.restore()`, once the template's exist.
         self.resources = ControlPlane(
-            account, region, self.settings, state_dir=self.state_dir, authorization=self.http
+            account,
+            region,
+            self.settings,
+            state_dir=self.state_dir,
+            authorization=self.http,
+            replay_route=self._replay_to,
+            pending_deliveries=lambda: self.dispatcher.pending,
         )
         self.dispatcher = Dispatcher(
             self.settings, self.metrics, self.dead_letters, self.http, self.resources, invoker
         )
+        self.clock = clock or SystemClock()
+        self.schedules = ScheduledRules(
+            self.resources.resources,
+            Timetable(self.clock, TickMemory(self.state_dir / TICKS_FILE), name="scheduled rule"),
+            self.dispatcher,
+        )
+        self.resources.listeners.append(self.schedules.reconcile)
         # Every operation of EventBridge's model, validated against it first; those without a handler here
         # answer UnsupportedOperation.
         self._operations: dict[str, Operation] = operation_table(
@@ -76,6 +93,12 @@ class EventBridgeService:
                 **self.resources.operations(),
             }
         )
+
+    def start(self) -> None:
+        """Bring back what was created through the API before the last stop (call it once the template's
+        resources exist), then start what runs on the clock: scheduled rules. Needs a running event loop."""
+        self.resources.restore()
+        self.schedules.start()
 
     @property
     def operations(self) -> frozenset[str]:
@@ -112,6 +135,7 @@ class EventBridgeService:
             )
             results.append({"EventId": event["id"]})
             self._route(arns.bus_name(entry.get("EventBusName")), event, ingestion_time, ingested_at)
+        self.resources.archives.commit()  # what the archives recorded, durable before PutEvents answers
         return {"FailedEntryCount": failed, "Entries": results}
 
     def _route(self, bus_name: str, event: dict[str, Any], ingestion_time: str, ingested_at: float) -> None:
@@ -128,10 +152,23 @@ class EventBridgeService:
                 ", ".join(self.resources.bus_names()),
             )
             return
+        self.resources.archives.record(bus.arn, event)  # the archives of the bus record what it accepted
         for rule_name in bus.index.match(event):
             rule = bus.rules.get(rule_name)
             if rule is not None and rule.enabled:
                 self.dispatcher.fan_out(rule, event, ingestion_time, ingested_at)
+
+    def _replay_to(self, bus_name: str, event: dict[str, Any], rule_arns: frozenset[str]) -> bool:
+        """Route a replayed event through the bus's rules (only `rule_arns` when given); False: no bus."""
+        bus = self.resources.bus(bus_name)
+        if bus is None:
+            return False
+        ingestion_time = format_time(datetime.now(UTC))
+        for rule_name in bus.index.match(event):
+            rule = bus.rules.get(rule_name)
+            if rule is not None and rule.enabled and (not rule_arns or rule.arn in rule_arns):
+                self.dispatcher.fan_out(rule, event, ingestion_time, time.monotonic())
+        return True
 
     def _test_event_pattern(self, request: Mapping[str, Any]) -> dict[str, Any]:
         pattern = compile_event_pattern(request["EventPattern"])
@@ -174,6 +211,12 @@ class EventBridgeService:
 
     async def redeliver(self, message: DeadLetterMessage) -> RedriveOutcome:
         """One attempt to send a dead-lettered event through its rule's target (as it is configured now)."""
+        if not message.rule_arn:
+            return RedriveOutcome(
+                False,
+                "no EventBridge rule sent this message (it is a Lambda function's failed asynchronous "
+                "invocation); run the function again with its payload, e.g. `vcn local invoke <function> -e`",
+            )
         found = self.resources.target(message.rule_arn, message.target_id)
         if found is None:
             return RedriveOutcome(
@@ -193,7 +236,10 @@ class EventBridgeService:
         return RedriveOutcome(False, f"{result.error_code}: {result.error_message}")
 
     async def shutdown(self, grace_seconds: float) -> int:
-        """Finish or dead-letter pending deliveries, then close outbound connections."""
+        """Stop the schedules and replays, finish or dead-letter pending deliveries, then close outbound
+        connections."""
+        await self.schedules.stop()
+        await self.resources.stop()
         leftovers = await self.dispatcher.drain(grace_seconds)
         await self.http.close()
         return leftovers

@@ -42,8 +42,8 @@ class TargetOperations:
         for target in targets:
             if not self.is_known_target(target.arn):
                 log.warning(
-                    "rule %s target %s: %s is neither a Lambda function nor a known API destination; "
-                    "deliveries to it will fail locally",
+                    "rule %s target %s: %s is neither a Lambda function, an SQS queue nor a known API "
+                    "destination; deliveries to it will fail locally",
                     rule.arn,
                     target.id,
                     target.arn,
@@ -64,5 +64,7 @@ class TargetOperations:
 
 
 def is_lambda_or(api_destination: Callable[[str], object]) -> Callable[[str], bool]:
-    """A target check: a Lambda function ARN, or an ARN `api_destination` finds."""
-    return lambda arn: arns.is_lambda_function(arn) or api_destination(arn) is not None
+    """A target check: a Lambda function or SQS queue ARN, or an ARN `api_destination` finds."""
+    return lambda arn: (
+        arns.is_lambda_function(arn) or arns.is_sqs_queue(arn) or api_destination(arn) is not None
+    )

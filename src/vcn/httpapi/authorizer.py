@@ -74,6 +74,8 @@ class JwtAuthorizer:
         if not raw:
             raise Unauthorized("no token in " + self.config.identity_source)
         token = raw[7:].strip() if raw[:7].lower() == "bearer " else raw.strip()
+        if not token.isascii():  # header bytes that are not ASCII cannot be a JWT
+            raise Unauthorized("the token holds characters that are not ASCII")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

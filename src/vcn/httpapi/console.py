@@ -21,12 +21,16 @@ def static_response(web_root: Path | None, path: str) -> web.StreamResponse | No
     if web_root is None or not web_root.is_dir():
         return web.Response(text=PLACEHOLDER, content_type="text/html") if path in ("", "/") else None
     root = web_root.resolve()
-    candidate = (root / path.lstrip("/")).resolve()
-    if candidate != root and root not in candidate.parents:
+    try:
+        candidate = (root / path.lstrip("/")).resolve()
+        if candidate != root and root not in candidate.parents:
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        found = candidate.is_file()
+    except (OSError, ValueError):  # a name the file system cannot hold (too long, NUL): no such file
         return None
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    if not candidate.is_file():
+    if not found:
         if path in ("", "/"):
             return web.Response(text=PLACEHOLDER, content_type="text/html")
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -138,8 +139,29 @@ def map_result(result: Any) -> ProxyResponse:
     """Turn a function result into the HTTP response API Gateway sends for payload format 2.0.
 
     A dict with `statusCode` is a structured response; anything else (a dict without it, a string, a list)
-    is sent as a 200 JSON body, strings as they are.
+    is sent as a 200 JSON body, strings as they are. Raises MalformedResult for what cannot go on the wire.
     """
+    try:
+        return _map_result(result)
+    except UnicodeEncodeError as exc:
+        raise MalformedResult(f"the response holds text UTF-8 cannot encode ({exc.reason})") from None
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE_FORBIDDEN = re.compile(r"[\r\n\0]")
+
+
+def _header(name: Any, value: Any) -> tuple[str, str]:
+    text_name, text_value = str(name), render_header(value)
+    if not _HEADER_NAME.fullmatch(text_name):
+        raise MalformedResult(f"header name {text_name!r} is not an HTTP token")
+    if _HEADER_VALUE_FORBIDDEN.search(text_value):
+        raise MalformedResult(f"header {text_name} holds a line break or NUL")
+    text_value.encode("utf-8")  # a lone surrogate raises here, not while the response is being sent
+    return text_name, text_value
+
+
+def _map_result(result: Any) -> ProxyResponse:
     if isinstance(result, dict) and "statusCode" in result:
         status = result["statusCode"]
         if isinstance(status, str) and status.isdigit():
@@ -151,11 +173,11 @@ def map_result(result: Any) -> ProxyResponse:
         if not isinstance(raw_headers, dict):
             raise MalformedResult("headers must be an object")
         for name, value in raw_headers.items():
-            headers.append((str(name), render_header(value)))
+            headers.append(_header(name, value))
         cookies = result.get("cookies") or []
         if not isinstance(cookies, list):
             raise MalformedResult("cookies must be a list of strings")
-        headers.extend(("set-cookie", str(cookie)) for cookie in cookies)
+        headers.extend(_header("set-cookie", cookie) for cookie in cookies)
         body = result.get("body")
         if body is None:
             payload = b""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
 
+from vcn import json_limits
 from vcn.identity.provider import DevIdentityProvider
 from vcn.identity.users import DemoUser, find_user
 
@@ -43,9 +43,9 @@ def identity_routes(
 
     async def token(request: web.Request) -> web.Response:
         try:
-            body = json.loads(await request.text() or "{}")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _json({"message": 'body must be JSON: {"user": "<demo user id>"}'}, 400)
+            body = json_limits.loads(await request.read() or b"{}")
+        except json_limits.JsonRefused as exc:
+            return _json({"message": f'body must be JSON: {{"user": "<demo user id>"}} ({exc})'}, 400)
         user_id = body.get("user") if isinstance(body, dict) else None
         if not isinstance(user_id, str) or not user_id:
             return _json({"message": 'body must name a user: {"user": "<demo user id>"}'}, 400)

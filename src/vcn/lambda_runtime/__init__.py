@@ -4,13 +4,16 @@
 `invoke_local(function, event_path)` is `vcn local invoke`. Functions are described by `FunctionSpec`s.
 """
 
-from .config import FunctionSpec
+from .config import AsyncInvokeConfig, FunctionSpec
 from .local_invoke import InvalidEvent, InvokeOutcome, invoke_local, invoke_once, read_event
-from .runtime import LambdaRuntime
+from .runtime import AsyncInvocationFailure, InvocationCounts, LambdaRuntime
 
 __all__ = [
+    "AsyncInvocationFailure",
+    "AsyncInvokeConfig",
     "FunctionSpec",
     "InvalidEvent",
+    "InvocationCounts",
     "InvokeOutcome",
     "LambdaRuntime",
     "invoke_local",

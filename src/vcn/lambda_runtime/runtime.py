@@ -1,7 +1,13 @@
 """`LambdaRuntime`: the local cloud's `LambdaInvoker`, running each function in warm worker processes.
 
 One pool per function: a warm worker is reused; concurrent calls start more, up to `max_workers_per_function`,
-then wait. Asynchronous invocations are queued and run with bounded concurrency; their failures are logged.
+then wait. Asynchronous invocations are queued and run with bounded concurrency, with Lambda's semantics: a
+failed attempt is retried up to the function's `MaximumRetryAttempts` (default 2), after 1 and then 2
+minutes (`async_retry_delays`), unless the event is older than `MaximumEventAgeInSeconds`; then the
+`on_async_failure` hook gets the failure (the local cloud sends it to the dead-letter queue and the
+on-failure destination). Invocations still pending when the runtime stops go to the hook as well.
+Each pool counts its invocations, errors and durations (`invocation_counts`, `take_durations`), the figures
+AWS/Lambda reports; `on_output` sees every line the workers print (e.g. to pick up embedded metrics).
 """
 
 from __future__ import annotations
@@ -11,20 +17,75 @@ import contextlib
 import inspect
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from vcn.arns import function_name
 from vcn.invoker import FunctionError, FunctionNotFound
 
 from .config import FunctionSpec
 from .environment import worker_environment
-from .worker import Worker
+from .worker import OutputHook, Worker
 
 logger = logging.getLogger("vcn.lambda")
 
-# Called after an asynchronous invocation fails (e.g. to put the event in the function's dead-letter queue)
-AsyncFailureHook = Callable[[FunctionSpec, Any, FunctionError], Awaitable[None] | None]
+# Lambda's waits before the first and the second retry of a failed asynchronous invocation
+LAMBDA_RETRY_DELAYS = (60.0, 120.0)
+# Why an asynchronous invocation was given up; the last one is the local cloud's own (it stopped meanwhile).
+FailureCondition = Literal["RetriesExhausted", "EventAgeExceeded", "LocalCloudStopped"]
+
+
+@dataclass
+class AsyncInvocation:
+    """One asynchronous invocation, from the moment Lambda accepted it."""
+
+    spec: FunctionSpec
+    function: str  # as the caller named it (name or ARN)
+    payload: Any
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    accepted_at: float = field(default_factory=time.time)
+    attempts: int = 0
+    last_error: FunctionError | None = None
+    settled: bool = False  # succeeded, or handed to the failure hook
+
+
+@dataclass(frozen=True)
+class AsyncInvocationFailure:
+    """An asynchronous invocation given up: why, after how many attempts, with the last error (if any ran)."""
+
+    invocation: AsyncInvocation
+    condition: FailureCondition
+
+    @property
+    def spec(self) -> FunctionSpec:
+        return self.invocation.spec
+
+    @property
+    def payload(self) -> Any:
+        return self.invocation.payload
+
+    @property
+    def error(self) -> FunctionError | None:
+        return self.invocation.last_error
+
+
+# Called when an asynchronous invocation is given up (e.g. to put it in the function's dead-letter queue)
+AsyncFailureHook = Callable[[AsyncInvocationFailure], Awaitable[None] | None]
+# Durations kept per function between two `take_durations`; beyond it they are only counted.
+MAX_DURATION_SAMPLES = 10_000
+
+
+@dataclass(frozen=True)
+class InvocationCounts:
+    """A function's invocations since start, and how many ended in a function error (AWS/Lambda's Errors).
+
+    There are no throttles locally: calls beyond the pool's workers wait instead."""
+
+    invocations: int
+    errors: int
 
 
 class FunctionPool:
@@ -38,15 +99,20 @@ class FunctionPool:
         python: str,
         max_workers: int,
         init_timeout: float,
+        on_output: OutputHook | None = None,
     ) -> None:
         self.spec = spec
         self._extra_env = dict(extra_env)
         self._overrides = dict(overrides)
         self._python = python
         self._init_timeout = init_timeout
+        self._on_output = on_output
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._slots = asyncio.Semaphore(max_workers)
+        self.invocations = 0
+        self.errors = 0
+        self.durations: list[float] = []  # milliseconds, since the last take
 
     @property
     def worker_count(self) -> int:
@@ -54,7 +120,7 @@ class FunctionPool:
 
     async def _spawn(self) -> Worker:
         environment = worker_environment(self.spec, self._extra_env, self._overrides)
-        worker = Worker(self.spec, environment, self._python)
+        worker = Worker(self.spec, environment, self._python, on_output=self._on_output)
         self._all.add(worker)
         try:
             await worker.start(self._init_timeout)
@@ -84,14 +150,25 @@ class FunctionPool:
 
     async def invoke(self, payload: Any, invoked_arn: str) -> Any:
         async with self._slots:
-            worker = await self._warm_worker() or await self._spawn()
+            self.invocations += 1
             try:
-                return await worker.invoke(payload, invoked_arn)
-            finally:
-                if worker.dead:
-                    self._all.discard(worker)
-                else:
-                    self._idle.append(worker)
+                return await self._invoke_warm(payload, invoked_arn)
+            except FunctionError:
+                self.errors += 1  # an init failure on the way counts too, as in AWS
+                raise
+
+    async def _invoke_warm(self, payload: Any, invoked_arn: str) -> Any:
+        worker = await self._warm_worker() or await self._spawn()
+        started = time.monotonic()
+        try:
+            return await worker.invoke(payload, invoked_arn)
+        finally:
+            if len(self.durations) < MAX_DURATION_SAMPLES:
+                self.durations.append((time.monotonic() - started) * 1000)
+            if worker.dead:
+                self._all.discard(worker)
+            else:
+                self._idle.append(worker)
 
     async def stop(self, grace_seconds: float) -> None:
         workers, self._idle = list(self._all), []
@@ -103,7 +180,7 @@ class LambdaRuntime:
     """Runs the template's functions locally; implements `vcn.invoker.LambdaInvoker`.
 
     `extra_env` goes to every function; `environment_overrides` maps a function name to variables that win
-    over the template's (`--env-vars`).
+    over the template's (`--env-vars`); `on_output(function, line)` sees every line a worker prints.
     """
 
     def __init__(
@@ -117,6 +194,8 @@ class LambdaRuntime:
         max_async_concurrency: int = 16,
         init_timeout: float = 10.0,
         on_async_failure: AsyncFailureHook | None = None,
+        on_output: OutputHook | None = None,
+        async_retry_delays: Sequence[float] = LAMBDA_RETRY_DELAYS,
     ) -> None:
         if max_workers_per_function < 1:
             raise ValueError("max_workers_per_function must be at least 1")
@@ -129,17 +208,34 @@ class LambdaRuntime:
                 python,
                 max_workers_per_function,
                 init_timeout,
+                on_output,
             )
             for spec in functions
         }
         self._async_slots = asyncio.Semaphore(max_async_concurrency)
-        self._async_tasks: set[asyncio.Task[None]] = set()
+        self._async_tasks: dict[asyncio.Task[None], AsyncInvocation] = {}
         self._on_async_failure = on_async_failure
+        if not async_retry_delays:
+            raise ValueError("async_retry_delays needs at least one delay")
+        self._retry_delays = tuple(async_retry_delays)
+        self.async_failures = 0  # invocations given up, since start
         self._python = python
 
     @property
     def function_names(self) -> list[str]:
         return list(self._pools)
+
+    def invocation_counts(self) -> dict[str, InvocationCounts]:
+        """Per function name: invocations and errors since start."""
+        return {name: InvocationCounts(pool.invocations, pool.errors) for name, pool in self._pools.items()}
+
+    def take_durations(self) -> dict[str, list[float]]:
+        """Per function name: the durations (milliseconds) of invocations since the previous take."""
+        taken = {}
+        for name, pool in self._pools.items():
+            if pool.durations:
+                taken[name], pool.durations = pool.durations, []
+        return taken
 
     def worker_count(self, function: str) -> int:
         """Worker processes currently alive for a function (for tests and metrics)."""
@@ -169,33 +265,65 @@ class LambdaRuntime:
         return await pool.invoke(payload, invoked_arn)
 
     async def invoke_async(self, function: str, payload: Any) -> None:
-        self._pool(function)  # an unknown function is the caller's error, raised now
-        task = asyncio.get_running_loop().create_task(self._run_async(function, payload))
-        self._async_tasks.add(task)
-        task.add_done_callback(self._async_tasks.discard)
+        spec = self._pool(function).spec  # an unknown function is the caller's error, raised now
+        invocation = AsyncInvocation(spec, function, payload)
+        task = asyncio.get_running_loop().create_task(self._run_async(invocation))
+        self._async_tasks[task] = invocation
+        task.add_done_callback(self._async_done)
 
-    async def _run_async(self, function: str, payload: Any) -> None:
-        async with self._async_slots:
-            try:
-                await self.invoke(function, payload)
-            except FunctionError as exc:
-                spec = self._pool(function).spec
-                logger.warning(
-                    "[%s] async invocation failed: %s: %s", spec.name, exc.error_type, exc.error_message
-                )
-                await self._report_async_failure(spec, payload, exc)
-            except Exception:  # an async invocation must never take the caller down
-                logger.exception("[%s] async invocation failed", function_name(function))
+    def _async_done(self, task: asyncio.Task[None]) -> None:
+        self._async_tasks.pop(task, None)
 
-    async def _report_async_failure(self, spec: FunctionSpec, payload: Any, error: FunctionError) -> None:
+    async def _run_async(self, invocation: AsyncInvocation) -> None:
+        config = invocation.spec.async_invoke
+        name = invocation.spec.name
+        while True:
+            if time.time() - invocation.accepted_at > config.maximum_event_age_seconds:
+                await self._give_up(invocation, "EventAgeExceeded")
+                return
+            async with self._async_slots:
+                invocation.attempts += 1
+                try:
+                    await self.invoke(invocation.function, invocation.payload)
+                    invocation.settled = True
+                    return
+                except FunctionError as exc:
+                    invocation.last_error = exc
+                except Exception as exc:  # an async invocation must never take the caller down
+                    logger.exception("[%s] async invocation failed", name)
+                    invocation.last_error = FunctionError(type(exc).__name__, str(exc))
+            error = invocation.last_error
+            logger.warning(
+                "[%s] async invocation failed: %s: %s (attempt %d of %d)",
+                name,
+                error.error_type,
+                error.error_message,
+                invocation.attempts,
+                config.maximum_retry_attempts + 1,
+            )
+            if invocation.attempts > config.maximum_retry_attempts:
+                await self._give_up(invocation, "RetriesExhausted")
+                return
+            await asyncio.sleep(self._retry_delays[min(invocation.attempts, len(self._retry_delays)) - 1])
+
+    async def _give_up(self, invocation: AsyncInvocation, condition: FailureCondition) -> None:
+        invocation.settled = True
+        self.async_failures += 1
+        logger.warning(
+            "[%s] async invocation %s given up (%s after %d attempts)",
+            invocation.spec.name,
+            invocation.request_id,
+            condition,
+            invocation.attempts,
+        )
         if self._on_async_failure is None:
             return
         try:
-            outcome = self._on_async_failure(spec, payload, error)
+            outcome = self._on_async_failure(AsyncInvocationFailure(invocation, condition))
             if inspect.isawaitable(outcome):
                 await outcome
         except Exception:  # the hook's failure must not hide the function's
-            logger.exception("[%s] on_async_failure hook failed", spec.name)
+            logger.exception("[%s] on_async_failure hook failed", invocation.spec.name)
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until queued asynchronous invocations have run (or `timeout` passes)."""
@@ -204,11 +332,18 @@ class LambdaRuntime:
             await asyncio.wait(pending, timeout=timeout)
 
     async def stop(self, grace_seconds: float = 2.0) -> None:
-        """Let queued async invocations finish within the grace period, then stop every worker."""
+        """Let queued async invocations finish within the grace period, then stop every worker.
+
+        Invocations still queued or waiting for a retry go to the failure hook (`LocalCloudStopped`): what
+        Lambda would still retry is not dropped without a trace."""
         await self.drain(grace_seconds)
-        for task in list(self._async_tasks):
+        pending = dict(self._async_tasks)
+        for task in pending:
             task.cancel()
-        for task in list(self._async_tasks):
+        for task in pending:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for invocation in pending.values():
+            if not invocation.settled:
+                await self._give_up(invocation, "LocalCloudStopped")
         await asyncio.gather(*(pool.stop(1.0) for pool in self._pools.values()))

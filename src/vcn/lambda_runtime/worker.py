@@ -15,7 +15,7 @@ import socket
 import struct
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from .config import FunctionSpec
 _HEADER = struct.Struct(">I")
 BOOTSTRAP = str(Path(__file__).with_name("bootstrap.py"))
 logger = logging.getLogger("vcn.lambda")
+# Sees each line a worker prints, with the function's name (after it is logged).
+OutputHook = Callable[[str, str], object]
 
 
 def _exit_description(returncode: int | None) -> str:
@@ -44,10 +46,13 @@ def _exit_description(returncode: int | None) -> str:
 class Worker:
     """A `python -u bootstrap.py` process for one function."""
 
-    def __init__(self, spec: FunctionSpec, env: Mapping[str, str], python: str) -> None:
+    def __init__(
+        self, spec: FunctionSpec, env: Mapping[str, str], python: str, *, on_output: OutputHook | None = None
+    ) -> None:
         self.spec = spec
         self._env = dict(env)
         self._python = python
+        self._on_output = on_output
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -164,7 +169,13 @@ class Worker:
                 line = await stream.read(65536)
             if not line:
                 return
-            logger.info("[%s] %s", self.spec.name, line.decode(errors="replace").rstrip("\r\n"))
+            text = line.decode(errors="replace").rstrip("\r\n")
+            logger.info("[%s] %s", self.spec.name, text)
+            if self._on_output is not None:
+                try:
+                    self._on_output(self.spec.name, text)
+                except Exception:  # whoever listens must not stop the function's log
+                    logger.exception("[%s] output hook failed", self.spec.name)
 
     async def _reap(self) -> None:
         """The process has exited (or is exiting): collect it and its last log lines."""

@@ -2,12 +2,16 @@
 
 `running_cloud(config)` is an async context manager. It first takes the state folder's lock (one cloud per
 folder; a local.json left by a killed cloud is dropped), then starts, in dependency order, the identity key,
-the template (resolved for the local endpoints, with the app profile's parameter values), the Lambda workers,
-AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules) and the
-HTTP API; waits until every endpoint accepts connections; writes `<state-dir>/local.json`; and yields a frozen
-`RunningCloud`. On exit, or on any failure while starting, what was started stops in reverse order:
-`local.json` disappears first, EventBridge gets a grace period for pending deliveries (the rest goes to the
-dead-letter queues) while AppSync is still up, the Lambda workers stop, and the lock goes last.
+DynamoDB (when the template has tables: a child process that replays its journal while the rest starts), the
+template (resolved for the local endpoints, with the app profile's parameter values), the Lambda workers,
+AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules), the
+HTTP API and the local CloudWatch (the services' metrics and the template's alarms, on a clock `time_scale`
+can speed up); creates the template's tables; waits until every endpoint accepts connections; writes
+`<state-dir>/local.json`; and yields a frozen `RunningCloud`. On exit, or on any failure while starting, what
+was started stops in reverse order: `local.json` disappears first, EventBridge gets a grace period for pending
+deliveries (the rest goes to the dead-letter queues) while AppSync is still up, the Lambda workers stop after
+their pending asynchronous invocations, DynamoDB (which those may still write to) stops, and the lock goes
+last.
 
 `serve(config)` is the `vcn local up` foreground loop around it: SIGINT, SIGTERM and SIGHUP (the terminal
 closed) all stop it the same clean way.
@@ -30,6 +34,17 @@ from typing import Any
 from vcn import event_loop
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
+from vcn.clock import Clock, clock_for
+from vcn.cloudwatch import LocalCloudWatch, cloudwatch_routes
+from vcn.dynamodb import (
+    DynamoDbClient,
+    DynamoDbError,
+    DynamoDbSettings,
+    DynamoDbUnavailable,
+    LocalDynamoDb,
+    TableMismatch,
+    ensure_tables,
+)
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.model import LambdaTarget
@@ -42,10 +57,17 @@ from vcn.identity import DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.provider import DEFAULT_AUDIENCE
 from vcn.identity.routes import identity_routes
 from vcn.lambda_runtime import LambdaRuntime
+from vcn.lambda_runtime.runtime import LAMBDA_RETRY_DELAYS
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
 from vcn.local.demo import run_demo
 from vcn.local.env_vars import EnvVars
 from vcn.local.function_dlq import FunctionDeadLetters
+from vcn.local.metric_sources import (
+    AppSyncApiMetrics,
+    EventBridgeRuleMetrics,
+    LambdaFunctionMetrics,
+    QueueDepthMetrics,
+)
 from vcn.local.ports import LocalPorts, PortInUse, assign_free_ports, check_ports_free
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
 from vcn.local.state import (
@@ -56,7 +78,8 @@ from vcn.local.state import (
     remove_local_json,
     write_local_json,
 )
-from vcn.template import load_stack, replay_eventbridge_calls
+from vcn.scheduler import InvalidSchedule, SchedulerService
+from vcn.template import declares_tables, load_stack, replay_eventbridge_calls
 from vcn.template.model import LocalEndpoints, LocalStack
 
 log = logging.getLogger("vcn.local")
@@ -82,9 +105,16 @@ class LocalCloudConfig:
     # `--env-vars`: variables per function that win over the template's (local experiments, tests)
     env_vars: EnvVars = field(default_factory=EnvVars)
     eventbridge_settings: EventBridgeSettings | None = None
+    dynamodb_settings: DynamoDbSettings = field(default_factory=DynamoDbSettings)
+    # Waits before the retries of a failed asynchronous invocation (Lambda: 1 then 2 minutes)
+    lambda_retry_delays: tuple[float, ...] = LAMBDA_RETRY_DELAYS
     grace_seconds: float = 5.0
     profile: AppProfile = NO_PROFILE
     account: LocalAccount = LOCAL_ACCOUNT
+    # `--time-scale`: cloud seconds per real second for schedules (scheduled rules, EventBridge Scheduler) and
+    # CloudWatch's periods and alarm evaluations; deliveries and retries keep real time.
+    time_scale: float = 1.0
+    clock: Clock | None = None  # tests may bring their own; otherwise `clock_for(time_scale)`
 
     @property
     def project_dir(self) -> Path:
@@ -105,8 +135,11 @@ class RunningCloud:
     identity: DevIdentityProvider
     runtime: LambdaRuntime
     eventbridge: EventBridgeServer
+    scheduler: SchedulerService
     appsync: tuple[AppSyncEventsServer, ...]
     api: ApiServer
+    cloudwatch: LocalCloudWatch
+    dynamodb: LocalDynamoDb | None
     document: Mapping[str, Any]
 
     @property
@@ -192,6 +225,43 @@ def _appsync_endpoints(server: AppSyncEventsServer) -> dict[str, Any]:
     }
 
 
+def _announce_alarms(cloudwatch: LocalCloudWatch, scale: float) -> None:
+    count = len(cloudwatch.monitor.alarms)
+    if not count:
+        return
+    pace = "" if scale == 1 else f"; cloud time runs {scale:g}x (a minute passes in {60 / scale:.3g} s)"
+    log.info("CloudWatch: %d alarm(s), each evaluated every minute of cloud time%s", count, pace)
+
+
+async def _stop_dynamodb(dynamodb: LocalDynamoDb, starting: asyncio.Task[None]) -> None:
+    if not starting.done():
+        starting.cancel()
+    with contextlib.suppress(asyncio.CancelledError, DynamoDbUnavailable):
+        await starting
+    await dynamodb.stop()
+
+
+async def _dynamodb_ready(
+    dynamodb: LocalDynamoDb, starting: asyncio.Task[None], stack: LocalStack, region: str
+) -> None:
+    """Wait for DynamoDB's start, then make the template's tables exist as declared."""
+    try:
+        await starting
+    except DynamoDbUnavailable as exc:
+        if exc.reason == "port_in_use":
+            raise PortInUse(dynamodb.port, "--dynamodb-port") from None
+        raise LocalCloudError(f"DynamoDB: {exc}") from None
+    client = DynamoDbClient(dynamodb.url, region)
+    try:
+        await ensure_tables(client, stack.dynamodb_tables)
+    except TableMismatch as exc:
+        raise LocalCloudError(str(exc)) from None
+    except DynamoDbError as exc:
+        raise LocalCloudError(f"{stack.template_path}: the local DynamoDB refused a table: {exc}") from None
+    finally:
+        await client.close()
+
+
 async def _stop_eventbridge(server: EventBridgeServer, grace_seconds: float) -> None:
     dead_lettered = await server.stop(grace_seconds=grace_seconds)
     if dead_lettered:
@@ -222,7 +292,23 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         provider = DevIdentityProvider(
             load_or_create_signing_key(config.state_dir), issuer=endpoints.api_url, audience=DEFAULT_AUDIENCE
         )
-        stack = load_stack(
+        dynamodb: LocalDynamoDb | None = None
+        if declares_tables(config.template):
+            # Started early, so it stops late: the Lambda workers' pending invocations may still write to it.
+            # It starts slowest (imports, journal replay), so it does so while the template is resolved and
+            # the rest starts; its tables are made before local.json is written.
+            dynamodb = LocalDynamoDb(
+                state_dir=config.state_dir,
+                host=host,
+                port=ports.dynamodb,
+                account=config.account.account_id,
+                region=config.account.region,
+                settings=config.dynamodb_settings,
+            )
+            dynamodb_starting = asyncio.get_running_loop().create_task(dynamodb.start())
+            started.push_async_callback(_stop_dynamodb, dynamodb, dynamodb_starting)
+        stack = await asyncio.to_thread(
+            load_stack,
             config.template,
             endpoints=endpoints,
             parameter_overrides=template_parameters(config.profile, provider, config.parameter_overrides),
@@ -231,7 +317,12 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         log.info("template %s: %s", config.template, stack.unsupported_summary())
         for note in stack.notes:
             log.info("template: %s", note)
+        if dynamodb is not None and not stack.dynamodb_tables:  # every table's Condition is false
+            await _stop_dynamodb(dynamodb, dynamodb_starting)
+            dynamodb = None
         eventbridge_url = f"http://{host}:{ports.eventbridge}"
+        clock = config.clock or clock_for(config.time_scale)
+        cloudwatch = LocalCloudWatch(stack.alarms, clock=clock)
 
         def lambda_targets() -> list[LambdaTarget]:
             # Asked when a function fails, so rules created later through the API count too.
@@ -239,9 +330,16 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
 
         runtime = LambdaRuntime(
             stack.functions,
-            extra_env=function_environment(eventbridge_url),
+            extra_env=function_environment(
+                eventbridge_url,
+                config.account.region,
+                appsync_url=f"http://{host}:{ports.appsync}",
+                dynamodb_url=dynamodb.url if dynamodb else None,
+            ),
             environment_overrides=config.env_vars.for_functions(spec.name for spec in stack.functions),
             on_async_failure=FunctionDeadLetters(DeadLetterStore(config.state_dir), lambda_targets),
+            on_output=cloudwatch.embedded.capture,
+            async_retry_delays=config.lambda_retry_delays,
         )
         started.push_async_callback(runtime.stop)
         # Warm one worker per function now, so the first notification or request is not a cold start.
@@ -260,21 +358,36 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             await _listen("AppSync Events", host, port, "--appsync-port", server.start(host, port, tls_port))
             appsync.append(server)
 
+        if config.time_scale != 1:
+            log.info(
+                "schedules and alarms run on a clock %gx as fast as the wall clock (--time-scale)",
+                config.time_scale,
+            )
         service = EventBridgeService(
             config.account.account_id,
             config.account.region,
             state_dir=config.state_dir,
             invoker=runtime,
             settings=config.eventbridge_settings,
+            clock=clock,
         )
         try:
             await replay_eventbridge_calls(stack.eventbridge_calls, service.call)
         except EventBridgeError as exc:
             raise LocalCloudError(f"{config.template}: the local EventBridge refused it: {exc}") from exc
-        # Then what was created through the API before the last stop (the template wins on a name clash).
-        service.resources.restore()
-        eventbridge = EventBridgeServer(service)
+        for source in (
+            EventBridgeRuleMetrics(service),
+            QueueDepthMetrics(service.dead_letters, stack.queues),
+            LambdaFunctionMetrics(runtime),
+            AppSyncApiMetrics(appsync),
+        ):
+            cloudwatch.add_source(source)
+        eventbridge = EventBridgeServer(service, extra_routes=cloudwatch_routes(cloudwatch))
         started.push_async_callback(_stop_eventbridge, eventbridge, config.grace_seconds)
+        # Then what was created through the API before the last stop (the template wins on a name clash),
+        # and the scheduled rules start.
+        service.start()
+        cloudwatch.check_alarms()
         await _listen(
             "EventBridge",
             host,
@@ -282,6 +395,27 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             "--eventbridge-port",
             eventbridge.start(host, ports.eventbridge),
         )
+
+        async def put_events(entries: list[dict[str, Any]]) -> dict[str, Any]:
+            return await service.call("PutEvents", {"Entries": entries})
+
+        settings = service.settings
+        try:
+            scheduler = SchedulerService(
+                stack.schedules,
+                clock=clock,
+                state_dir=config.state_dir,
+                invoker=runtime,
+                put_events=put_events,
+                dead_letters=DeadLetterStore(config.state_dir),
+                retry_base_seconds=settings.retry_base_seconds,
+                retry_max_backoff_seconds=settings.retry_max_backoff_seconds,
+            )
+        except InvalidSchedule as exc:
+            raise LocalCloudError(f"{config.template}: {exc}") from None
+        # Stopped before EventBridge, so the last executions can still put their events on a bus.
+        started.push_async_callback(scheduler.stop, config.grace_seconds)
+        scheduler.start()
 
         routes, api_id = http_routes(stack)
         first_api = appsync[0] if appsync else None
@@ -314,6 +448,11 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             if ports.appsync_tls is not None:
                 listeners.append(_Listener("AppSync Events TLS", ports.appsync_tls, "--appsync-tls-port"))
         await wait_until_accepting(host, listeners)
+        if dynamodb is not None:
+            await _dynamodb_ready(dynamodb, dynamodb_starting, stack, config.account.region)
+        _announce_alarms(cloudwatch, 1 / clock.real_seconds(1.0))
+        await cloudwatch.start()
+        started.push_async_callback(cloudwatch.stop)
         document = local_document(
             region=config.account.region,
             account=config.account.account_id,
@@ -321,6 +460,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             bus_name=stack.event_bus_name,
             appsync=_appsync_endpoints(first_api) if first_api else None,
             api=endpoints.api_url,
+            dynamodb=dynamodb.url if dynamodb else None,
         )
         write_local_json(config.state_dir, document)
         # Registered last, so it runs first: no client finds endpoints that are going away.
@@ -332,8 +472,11 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             identity=provider,
             runtime=runtime,
             eventbridge=eventbridge,
+            scheduler=scheduler,
             appsync=tuple(appsync),
             api=api,
+            cloudwatch=cloudwatch,
+            dynamodb=dynamodb,
             document=document,
         )
 
@@ -353,6 +496,9 @@ def announce(cloud: RunningCloud, demo_rate: float | None = None) -> None:
         lines.append(f"  AppSync      {appsync.get('http')}   {appsync.get('realtime')}")
     if appsync.get("https"):
         lines.append(f"  AppSync TLS  {appsync.get('https')}   {appsync.get('wss')}")
+    if document.get("dynamodb"):
+        tables = ", ".join(table.name for table in cloud.stack.dynamodb_tables)
+        lines.append(f"  DynamoDB     {document.get('dynamodb')}   tables {tables}")
     lines += list(cloud.config.profile.hints)
     if demo_rate:
         lines.append(f"demo stream on: {demo_rate:g} business events per second")

@@ -28,6 +28,16 @@ def _port(url: str | None) -> int | None:
     return urlsplit(url).port if url else None
 
 
+def dynamodb_of_running_cloud(state_dir: Path) -> str | None:
+    """The DynamoDB endpoint in `<state_dir>/local.json`, or None (no local cloud, or no tables)."""
+    try:
+        info: dict[str, Any] = json.loads(live_local_json(state_dir).read_text())
+    except (NoLocalCloud, OSError, json.JSONDecodeError):
+        return None
+    dynamodb = info.get("dynamodb")
+    return str(dynamodb) if dynamodb else None
+
+
 def endpoints_of_running_cloud(state_dir: Path) -> LocalEndpoints | None:
     """The endpoints in `<state_dir>/local.json`, or None when no local cloud runs there."""
     try:
@@ -91,9 +101,13 @@ def invoke_function(
     eventbridge_url = f"http://{endpoints.host}:{endpoints.eventbridge_port}"
     overrides = (env_vars or EnvVars()).for_functions([spec.name])[spec.name]
     try:
-        outcome = invoke_local(
-            spec, event_path, extra_env=function_environment(eventbridge_url), overrides=overrides
+        environment = function_environment(
+            eventbridge_url,
+            spec.region,
+            appsync_url=f"http://{endpoints.host}:{endpoints.appsync_port}",
+            dynamodb_url=dynamodb_of_running_cloud(state_dir),
         )
+        outcome = invoke_local(spec, event_path, extra_env=environment, overrides=overrides)
     except InvalidEvent as exc:
         raise InvokeError(str(exc)) from None
     return outcome.ok, outcome.response

@@ -10,6 +10,7 @@ DEFAULT_API_PORT = 4000
 DEFAULT_EVENTBRIDGE_PORT = 4010
 DEFAULT_APPSYNC_PORT = 4020
 DEFAULT_APPSYNC_TLS_PORT = 4021
+DEFAULT_DYNAMODB_PORT = 4030
 
 
 class PortInUse(Exception):
@@ -23,19 +24,23 @@ class PortInUse(Exception):
 
 @dataclass(frozen=True)
 class LocalPorts:
-    """The four listening ports (0 = any free port); `appsync_tls` None turns the TLS listener off."""
+    """The listening ports (0 = any free port); `appsync_tls` None turns the TLS listener off.
+
+    DynamoDB listens only for a template with tables, so its port is checked when it starts, not up front."""
 
     api: int = DEFAULT_API_PORT
     eventbridge: int = DEFAULT_EVENTBRIDGE_PORT
     appsync: int = DEFAULT_APPSYNC_PORT
     appsync_tls: int | None = DEFAULT_APPSYNC_TLS_PORT
+    dynamodb: int = DEFAULT_DYNAMODB_PORT
 
     @classmethod
     def from_base(cls, base: int, tls: bool = True) -> LocalPorts:
-        """`--port-base 5000` -> api 5000, eventbridge 5010, appsync 5020, TLS 5021 (the defaults' layout)."""
-        return cls(base, base + 10, base + 20, base + 21 if tls else None)
+        """`--port-base 5000` -> api 5000, eventbridge 5010, appsync 5020, TLS 5021, dynamodb 5030."""
+        return cls(base, base + 10, base + 20, base + 21 if tls else None, base + 30)
 
     def flags(self) -> list[tuple[str, int]]:
+        """The ports every template needs, with the flag that moves each."""
         pairs = [
             ("--api-port", self.api),
             ("--eventbridge-port", self.eventbridge),
@@ -60,6 +65,7 @@ def assign_free_ports(ports: LocalPorts, host: str) -> LocalPorts:
         eventbridge=ports.eventbridge or _free_port(host),
         appsync=ports.appsync or _free_port(host),
         appsync_tls=None if ports.appsync_tls is None else ports.appsync_tls or _free_port(host),
+        dynamodb=ports.dynamodb or _free_port(host),
     )
 
 

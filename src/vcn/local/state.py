@@ -52,8 +52,10 @@ def local_document(
     bus_name: str,
     appsync: Mapping[str, Any] | None,
     api: str,
+    dynamodb: str | None = None,
 ) -> dict[str, Any]:
-    """The document; `appsync` holds http, realtime, apiKey, https, wss (None: the template has no API)."""
+    """The document; `appsync` holds http, realtime, apiKey, https, wss (None: the template has no API);
+    `dynamodb` is the local DynamoDB's endpoint (None: the template has no table)."""
     return {
         "region": region,
         "account": account,
@@ -63,6 +65,7 @@ def local_document(
         "api": api,
         "console": f"{api}/",
         "jwks": f"{api}/.well-known/jwks.json",
+        "dynamodb": dynamodb,
     }
 
 

@@ -23,7 +23,6 @@ from .intrinsics import Resolver
 from .local_values import LocalResources
 
 _AUTH_TYPES = set(get_args(AuthType))
-_DEFAULT_KEY_LIFETIME = 7 * 24 * 3600  # AWS::AppSync::ApiKey without Expires: 7 days
 
 
 def _auth_type(value: Any, at: Location) -> AuthType:
@@ -185,6 +184,7 @@ def extract_appsync_apis(
         props = resolved(lid)
         api = apis[api_of(lid, props, apis)]
         at = Location(lid, ("Expires",))
+        expires: int | None = None  # omitted: AWS's default lifetime, counted from the key's creation
         if "Expires" in props:
             try:
                 expires = int(float(props["Expires"]))
@@ -195,9 +195,15 @@ def extract_appsync_apis(
                     f"the API key expired at {expires} (epoch seconds); AWS rejects an expired key",
                     hint=_expires_hint(resources.properties(lid).get("Expires")),
                 )
-        else:
-            expires = int(time.time()) + _DEFAULT_KEY_LIFETIME
-        api["api_keys"].append(ApiKey(key_id=lid, value=resources.api_key_value(lid), expires=expires))
+        description = props.get("Description")
+        api["api_keys"].append(
+            ApiKey(
+                key_id=lid,
+                value=resources.api_key_value(lid),
+                expires=expires,
+                description=str(description) if description is not None else None,
+            )
+        )
 
     configs = []
     for api_id, api in apis.items():

@@ -83,11 +83,6 @@ def extract_functions(
                 f"{lid}: Layers are ignored locally (install their packages in the local environment)"
             )
         dead_letter = prop("DeadLetterConfig", {}).get("TargetArn")
-        if dead_letter:
-            notes.append(
-                f"{lid}: failed async invocations go to LambdaRuntime's on_async_failure hook "
-                f"(DeadLetterConfig {dead_letter}); Lambda's two async retries are not emulated"
-            )
         try:
             timeout = int(prop("Timeout", 3))
             memory = int(prop("MemorySize", 128))

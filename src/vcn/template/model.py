@@ -9,8 +9,11 @@ from typing import Any
 
 from vcn.appsync.config import EventApiConfig
 from vcn.arns import function_name
+from vcn.cloudwatch.config import AlarmConfig
+from vcn.dynamodb.config import TableConfig
 from vcn.httpapi.config import HttpApiConfig
 from vcn.lambda_runtime.config import FunctionSpec
+from vcn.scheduler.config import ScheduleConfig
 
 LOCAL_STACK_NAME = "vcn-local"
 DEFAULT_API_KEY_VALUE = "da2-vcnlocaldevelopmentapikey0"
@@ -60,7 +63,10 @@ class LocalStack:
     eventbridge_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     appsync_apis: list[EventApiConfig] = field(default_factory=list)
     http_apis: list[HttpApiConfig] = field(default_factory=list)
+    dynamodb_tables: list[TableConfig] = field(default_factory=list)
     queues: list[str] = field(default_factory=list)
+    alarms: list[AlarmConfig] = field(default_factory=list)
+    schedules: list[ScheduleConfig] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     event_bus_name: str = "default"
     parameters: dict[str, Any] = field(default_factory=dict)

@@ -10,8 +10,11 @@ from typing import Any
 from vcn.arns import DEFAULT_BUS
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
 
+from .alarms import extract_alarms
 from .appsync_apis import extract_appsync_apis
+from .dynamodb_tables import extract_dynamodb_tables
 from .errors import Location, TemplateError
+from .event_invoke_configs import apply_event_invoke_configs
 from .eventbridge_calls import extract_eventbridge_calls
 from .functions import extract_functions
 from .http_apis import extract_http_apis
@@ -19,6 +22,7 @@ from .intrinsics import Resolver, pseudo_parameters
 from .model import LOCAL_STACK_NAME, LocalEndpoints, LocalStack, UnsupportedResource
 from .parameters import resolve_parameters
 from .sam import translate
+from .schedules import extract_schedules
 from .yaml_loader import load_template_file
 
 # Resource types the local cloud runs (or that only describe something it runs, like an API's stage)
@@ -29,6 +33,9 @@ EMULATED_TYPES = frozenset(
         "AWS::Events::Rule",
         "AWS::Events::Connection",
         "AWS::Events::ApiDestination",
+        "AWS::Events::Archive",
+        "AWS::Scheduler::Schedule",
+        "AWS::Scheduler::ScheduleGroup",
         "AWS::AppSync::Api",
         "AWS::AppSync::ChannelNamespace",
         "AWS::AppSync::ApiKey",
@@ -42,19 +49,20 @@ EMULATED_TYPES = frozenset(
         "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::Deployment",
         "AWS::SQS::Queue",
+        "AWS::CloudWatch::Alarm",
+        "AWS::DynamoDB::Table",
+        "AWS::Lambda::EventInvokeConfig",
     }
 )
 
 _EFFECTS = {
     "AWS::IAM::": "no IAM checks locally",
     "AWS::Lambda::Permission": "every caller may invoke locally",
-    "AWS::Lambda::EventInvokeConfig": "async invocations are not retried locally",
     "AWS::Lambda::Version": "functions run as $LATEST",
     "AWS::Lambda::Alias": "functions run as $LATEST",
     "AWS::Lambda::LayerVersion": "layers are not loaded; install their packages locally",
-    "AWS::Events::Archive": "events are not archived locally",
     "AWS::Events::EventBusPolicy": "no bus policies locally",
-    "AWS::CloudWatch::": "no alarms or dashboards locally; metrics are at /_vcn/metrics",
+    "AWS::CloudWatch::": "no dashboards locally; `vcn metrics` shows the metrics, `vcn alarms` the alarms",
     "AWS::Logs::": "logs go to the terminal",
     "AWS::SQS::QueuePolicy": "no queue policies locally",
     "AWS::SNS::": "no SNS locally",
@@ -92,6 +100,19 @@ def _local_rewrites(resolver: Resolver, endpoints: LocalEndpoints, http_api_ids:
             re.compile(rf"https://(?:{ids})\.execute-api\.{region}\.amazonaws\.com(?:/\$default)?"),
             endpoints.api_url,
         )
+
+
+TABLE_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"})
+
+
+def declares_tables(template_path: str | Path) -> bool:
+    """Whether the template has DynamoDB tables, read without resolving it (so the local DynamoDB can start
+    while `load_stack` runs); a table whose Condition turns out false is found out by `load_stack`."""
+    try:
+        resources = load_template_file(Path(template_path).resolve()).get("Resources") or {}
+    except TemplateError:
+        return False  # load_stack reports it
+    return any(isinstance(r, dict) and r.get("Type") in TABLE_TYPES for r in resources.values())
 
 
 def load_stack(
@@ -138,13 +159,21 @@ def load_stack(
     _local_rewrites(resolver, endpoints, http_api_ids)
 
     stack = LocalStack(template_path=path, parameters=dict(parameters), notes=notes)
-    stack.functions = extract_functions(
-        resolver, resources, by_type("AWS::Lambda::Function"), locations, path.parent, notes
+    stack.functions = apply_event_invoke_configs(
+        resources,
+        by_type,
+        extract_functions(
+            resolver, resources, by_type("AWS::Lambda::Function"), locations, path.parent, notes
+        ),
+        notes,
     )
     stack.eventbridge_calls = extract_eventbridge_calls(resources, by_type)
     stack.appsync_apis = extract_appsync_apis(resolver, resources, by_type, notes)
     stack.http_apis = extract_http_apis(resources, by_type, notes)
+    stack.dynamodb_tables = extract_dynamodb_tables(resources, by_type, notes)
     stack.queues = [resources.name(lid, "QueueName") for lid in by_type("AWS::SQS::Queue")]
+    stack.alarms = extract_alarms(resources, by_type, notes)
+    stack.schedules = extract_schedules(resources, by_type)
     buses = [
         request["Name"] for operation, request in stack.eventbridge_calls if operation == "CreateEventBus"
     ]

@@ -1,0 +1,1 @@
+"""Keeping the AppSync API keys of the notification path alive: the lifetime policy over a port."""

@@ -1,0 +1,138 @@
+"""`python -m vcn.dynamodb --port N --state-dir D`: the local DynamoDB as its own process.
+
+It replays the journal in `<state-dir>/dynamodb/`, listens, and prints one JSON line on stdout:
+`{"ready": true, "url": ...}`, or `{"ready": false, "error": "port_in_use" | "state_in_use", "message": ...}`
+before exiting with status 2. It stops on SIGINT/SIGTERM and, with `--stop-on-stdin-eof`, when its standard
+input closes: the local cloud keeps that pipe open, so the service ends with its parent even after `kill -9`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from vcn.aws_account import LOCAL_ACCOUNT
+
+from .config import DynamoDbSettings
+
+log = logging.getLogger("vcn.dynamodb")
+SHUTDOWN_COMPACTION_ENTRIES = 100
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = DynamoDbSettings()
+    parser = argparse.ArgumentParser(prog="python -m vcn.dynamodb", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4030)
+    parser.add_argument("--state-dir", type=Path, default=Path(".vcn"))
+    parser.add_argument("--account", default=LOCAL_ACCOUNT.account_id)
+    parser.add_argument("--region", default=LOCAL_ACCOUNT.region, help="for requests without a signature")
+    parser.add_argument("--ttl-sweep-seconds", type=float, default=defaults.ttl_sweep_seconds)
+    parser.add_argument("--compact-after-entries", type=int, default=defaults.compact_after_entries)
+    parser.add_argument("--stop-on-stdin-eof", action="store_true")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket; werkzeug's own binding exits the process when the port is taken."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+def _say(**message: Any) -> None:
+    print(json.dumps(message), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Lines are `LEVEL|message`, so the local cloud re-logs them at their level.
+    logging.basicConfig(level=args.log_level, format="%(levelname)s|%(message)s", stream=sys.stderr)
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from .engine import DynamoDbEngine
+    from .journal import Journal, JournalInUse
+    from .maintenance import Maintenance
+    from .wsgi import DynamoDbHttpApp
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *_: Any, **__: Any) -> None:  # one line per request would drown the log
+            pass
+
+    settings = DynamoDbSettings(
+        ttl_sweep_seconds=args.ttl_sweep_seconds, compact_after_entries=args.compact_after_entries
+    )
+    try:
+        journal = Journal.open(args.state_dir)
+    except JournalInUse as exc:
+        _say(ready=False, error="state_in_use", message=str(exc))
+        return 2
+    try:
+        engine = DynamoDbEngine(journal, account=args.account, default_region=args.region)
+        try:
+            # Bound before the replay: the port is ours, and a request that comes early waits in the backlog.
+            listener = _listen(args.host, args.port)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                _say(ready=False, error="port_in_use", message=f"port {args.port} is in use")
+                return 2
+            raise
+        server = make_server(
+            args.host,
+            listener.getsockname()[1],
+            DynamoDbHttpApp(engine),
+            threaded=True,
+            request_handler=QuietHandler,
+            fd=listener.detach(),
+        )
+        engine.open(compact_after_entries=settings.compact_after_entries)
+        maintenance = Maintenance(engine, settings)
+        maintenance.start()
+
+        def stop(*_: Any) -> None:
+            # shutdown() waits for serve_forever to return, so it must not run on serve_forever's thread.
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, stop)
+        if args.stop_on_stdin_eof:
+
+            def watch_parent() -> None:
+                # Unbuffered reads: a buffered reader's lock would trouble the interpreter's shutdown.
+                while os.read(sys.stdin.fileno(), 4096):  # b"" at EOF: the parent closed the pipe or died
+                    pass
+                stop()
+
+            threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
+        _say(ready=True, url=f"http://{args.host}:{server.port}", replayed=engine.stats.replayed)
+        server.serve_forever(poll_interval=0.2)
+        maintenance.stop()
+        server.server_close()
+        if engine.journal.appended_since_compaction > SHUTDOWN_COMPACTION_ENTRIES:
+            # The next start then replays the items in batches instead of every request since the last
+            # compaction (a stop that cuts this short leaves the old journal, intact).
+            engine.compact()
+        log.info("stopped (%d writes journaled)", engine.stats.journaled)
+    finally:
+        journal.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

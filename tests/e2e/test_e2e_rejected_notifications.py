@@ -1,0 +1,153 @@
+"""End to end: events from an external producer that would break a notification body are rejected, not lost.
+
+The AWS CLI puts, next to well-formed events, a ConfigurationValidated without violationCount and supply
+constraints whose partNumber holds a `"` or a `\\`. The well-formed ones reach a subscriber; the others land
+in the rejected-notifications queue, each with the rule that rejected it and, from `vcn dlq`, the condition
+that failed; none reaches a socket or the dead-letter queue half built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.local_cloud import AWS, RawSubscriber, RunningCloud
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+REJECTED_QUEUE = "RejectedNotificationQueue"
+
+GOOD_SUPPLY = {
+    "constraintId": "sc-e2e-good",
+    "plant": "ZWI",
+    "partNumber": "BAT-MOD-86KWH-7731",
+    "severity": "HIGH",
+    "affectedConfigurations": [],
+    "priority": "HIGH",
+}
+GOOD_VALIDATION = {
+    "configurationId": "cfg-e2e-good",
+    "market": "US",
+    "modelLine": "TERRA",
+    "plant": "CHA",
+    "outcome": "VALID",
+    "violationCount": 0,
+    "warningCount": 1,
+    "submittedBy": "analyst-us",
+    "priority": "NORMAL",
+}
+# (detail-type, detail, the condition `vcn dlq` must name)
+BAD = [
+    (
+        "ConfigurationValidated",
+        {key: value for key, value in GOOD_VALIDATION.items() if key != "violationCount"}
+        | {"configurationId": "cfg-e2e-no-count"},
+        'detail.violationCount {"exists": false}',
+    ),
+    (
+        "SupplyConstraintRaised",
+        GOOD_SUPPLY | {"constraintId": "sc-e2e-quote", "partNumber": 'BAT "86" MOD'},
+        'detail.partNumber {"wildcard": "*\\"*"}',
+    ),
+    (
+        "SupplyConstraintRaised",
+        GOOD_SUPPLY | {"constraintId": "sc-e2e-backslash", "partNumber": "BAT\\MOD"},
+        'detail.partNumber {"wildcard": "*\\\\\\\\*"}',
+    ),
+]
+
+
+def entry(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    source = "vehicle-config.supply" if detail_type.startswith("Supply") else "vehicle-config.validation"
+    return {
+        "Source": source,
+        "DetailType": detail_type,
+        "Detail": json.dumps(detail),
+        "EventBusName": "vehicle-config",
+    }
+
+
+def put_events(cloud: RunningCloud, entries: list[dict[str, Any]], tmp_path: Path) -> list[str]:
+    path = tmp_path / "entries.json"
+    path.write_text(json.dumps(entries))
+    sent = subprocess.run(
+        [
+            AWS, "events", "put-events", "--entries", f"file://{path}",
+            "--endpoint-url", cloud.info["eventbridge"], "--output", "json",
+        ],
+        capture_output=True, text=True, timeout=60, env=cloud.aws_env(),
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    response = json.loads(sent.stdout)
+    assert response["FailedEntryCount"] == 0, response
+    return [item["EventId"] for item in response["Entries"]]
+
+
+def rejected_lines(cloud: RunningCloud, event_ids: set[str], expected: int) -> dict[str, str]:
+    """The `vcn dlq list` lines of these events in the rejected queue, by message id, once all arrived."""
+    deadline = time.monotonic() + 30
+    while True:
+        listed = cloud.vcn("dlq", "list", "--queue", REJECTED_QUEUE)
+        assert listed.returncode == 0, listed.stderr
+        lines = {}
+        for line in listed.stdout.splitlines():
+            message_id = line.split()[0]
+            shown = json.loads(cloud.vcn("dlq", "show", message_id).stdout)
+            if shown["Redrive"]["Event"]["id"] in event_ids:
+                lines[message_id] = line
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.2)
+
+
+def test_unsafe_events_are_rejected_with_the_reason_and_good_ones_delivered(
+    local_cloud: RunningCloud, tmp_path: Path
+) -> None:
+    token = local_cloud.token("admin")
+    entries = [
+        entry("SupplyConstraintRaised", GOOD_SUPPLY),
+        entry("ConfigurationValidated", GOOD_VALIDATION),
+        *(entry(detail_type, detail) for detail_type, detail, _ in BAD),
+    ]
+
+    async def scenario() -> tuple[list[str], list[dict[str, Any]]]:
+        async with RawSubscriber(local_cloud.info["appsync"]["realtime"], token) as subscriber:
+            for channel in ("/plants/*", "/markets/US/*"):
+                reply = await subscriber.subscribe(channel)
+                assert reply["type"] == "subscribe_success", reply
+            ids = await asyncio.to_thread(put_events, local_cloud, entries, tmp_path)
+            received = await subscriber.notifications(2, timeout=20)
+            received += await subscriber.notifications(1, timeout=2)  # nothing else may arrive
+            return ids, received
+
+    event_ids, received = asyncio.run(scenario())
+    good_ids, bad_ids = event_ids[:2], event_ids[2:]
+    assert sorted(n["eventId"] for n in received) == sorted(good_ids)
+    assert {n.get("constraintId") or n.get("configurationId") for n in received} == {
+        "sc-e2e-good",
+        "cfg-e2e-good",
+    }
+
+    lines = rejected_lines(local_cloud, set(bad_ids), expected=len(BAD))
+    assert len(lines) == len(BAD), lines
+    for message_id, line in lines.items():
+        shown = json.loads(local_cloud.vcn("dlq", "show", message_id).stdout)
+        event = shown["Redrive"]["Event"]
+        (_, _, condition) = BAD[bad_ids.index(event["id"])]
+        assert f"matched {condition}" in line, line
+        assert condition in shown["MatchedBy"]
+        body = json.loads(shown["Body"])  # the rejected rule's InputTransformer: the whole event and why
+        assert body["rejectedBy"].endswith("RejectedRule") and body["event"] == event
+        assert "would break the publish body" in body["reason"]
+
+    dead = local_cloud.vcn("dlq", "list", "--queue", "NotificationDeadLetterQueue").stdout
+    for message_id in (
+        line.split()[0] for line in dead.splitlines() if line.strip() != "no dead-letter messages"
+    ):
+        shown = json.loads(local_cloud.vcn("dlq", "show", message_id).stdout)
+        assert shown["Redrive"]["Event"]["id"] not in event_ids, "nothing may be half delivered"

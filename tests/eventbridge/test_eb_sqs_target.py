@@ -1,0 +1,104 @@
+"""SQS queue targets: a matched event becomes one message in the local queue store, with the target's input
+as its body and no EventBridge attributes, counted as an invocation; `$or` explanations name the branch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.eventbridge import Cloud, CloudFactory, cloud_factory, put_event, rule_to
+from vcn.eventbridge.pattern_explain import matched_conditions
+
+QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:held-events"
+
+
+@pytest.fixture
+def clouds() -> Iterator[CloudFactory]:
+    yield from cloud_factory()
+
+
+@pytest.fixture
+def cloud(clouds: CloudFactory, tmp_path: Path) -> Cloud:
+    return clouds(tmp_path)
+
+
+def test_a_queue_target_receives_the_transformed_event_as_one_message(cloud: Cloud) -> None:
+    rule_arn = rule_to(
+        cloud,
+        {
+            "Id": "hold",
+            "Arn": QUEUE_ARN,
+            "InputTransformer": {
+                "InputPathsMap": {"size": "$.detail.size"},
+                "InputTemplate": (
+                    '{"rule": "<aws.events.rule-name>", "size": <size>, "event": <aws.events.event.json>}'
+                ),
+            },
+        },
+    )
+    event_id = put_event(cloud, {"size": 3})
+    store = cloud.service.dead_letters
+    cloud.wait_until(lambda: len(store.list("held-events")) == 1)
+    (message,) = store.list("held-events")
+    body = json.loads(message.body)
+    assert (body["rule"], body["size"], body["event"]["id"]) == ("r1", 3, event_id)
+    assert message.attributes == {}  # SQS targets carry no EventBridge attributes (dead letters do)
+    assert (message.rule_arn, message.target_id, message.event["id"]) == (rule_arn, "hold", event_id)
+    assert cloud.service.metrics.get(rule_arn, "hold", "Invocations") == 1
+    assert cloud.service.metrics.get(rule_arn, "hold", "FailedInvocations") == 0
+
+
+def test_without_input_the_queue_gets_the_whole_event(cloud: Cloud) -> None:
+    rule_to(cloud, {"Id": "hold", "Arn": QUEUE_ARN})
+    event_id = put_event(cloud, {"size": 5})
+    store = cloud.service.dead_letters
+    cloud.wait_until(lambda: len(store.list("held-events")) == 1)
+    (message,) = store.list("held-events")
+    assert json.loads(message.body)["id"] == event_id
+    assert json.loads(message.body)["detail"] == {"size": 5}
+
+
+EVENT = {
+    "id": "e1",
+    "source": "shop.orders",
+    "detail-type": "OrderPlaced",
+    "account": "000000000000",
+    "time": "2026-11-29T00:00:00Z",
+    "region": "us-east-1",
+    "resources": [],
+    "detail": {"total": "12", "customer": 'a"b'},
+}
+
+
+def test_the_explanation_names_each_branch_value_the_event_meets() -> None:
+    pattern = {
+        "source": ["shop.orders"],
+        "detail": {
+            "$or": [
+                {"total": [{"exists": False}, {"prefix": ""}]},
+                {"customer": [{"exists": False}, {"wildcard": '*"*'}]},
+                {"coupon": [{"prefix": "X"}]},
+            ]
+        },
+    }
+    assert matched_conditions(json.dumps(pattern), EVENT) == [
+        'detail.total {"prefix": ""}',
+        'detail.customer {"wildcard": "*\\"*"}',
+    ]
+
+
+def test_a_pattern_without_choices_has_nothing_to_explain() -> None:
+    assert matched_conditions({"source": ["shop.orders"]}, EVENT) == []
+
+
+def test_nested_choices_are_explained_where_they_stand() -> None:
+    pattern = {
+        "$or": [
+            {"source": ["other"]},
+            {"source": ["shop.orders"], "detail": {"$or": [{"total": ["12"]}, {"total": ["13"]}]}},
+        ]
+    }
+    assert matched_conditions(pattern, EVENT) == ['source "shop.orders"', 'detail.total "12"']
