@@ -28,6 +28,7 @@ COMMANDS = [
     ["dlq", "list"],
     ["dlq", "show"],
     ["dlq", "redrive"],
+    ["dlq", "pending"],
     ["metrics"],
 ]
 

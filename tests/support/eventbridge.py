@@ -78,6 +78,8 @@ class Sink:
         self.replies: deque[Reply] = deque()
         self.routes: dict[str, Callable[[Received], Reply]] = {}
         self.url = ""
+        self.in_flight = 0  # requests being answered now
+        self.most_in_flight = 0
         self._runner: web.AppRunner | None = None
         self._arrived: asyncio.Condition | None = None
 
@@ -125,8 +127,13 @@ class Sink:
         assert self._arrived is not None
         async with self._arrived:
             self._arrived.notify_all()
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+        finally:
+            self.in_flight -= 1
         return web.Response(status=reply.status, headers=reply.headers, text=reply.body)
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
@@ -143,6 +150,7 @@ class Cloud:
     server: EventBridgeServer
     sink: Sink
     state_dir: Path
+    crashed: bool = False
 
     @property
     def url(self) -> str:
@@ -164,13 +172,22 @@ class Cloud:
         """Wait until no delivery is pending."""
         self.wait_until(lambda: self.service.dispatcher.pending == 0, timeout)
 
+    def crash(self) -> None:
+        """Stop dead, as kill -9 would: no shutdown, no commit of what the journal had not committed yet."""
+        self.crashed = True
+        self.loop.close()
+
 
 @dataclass
 class CloudFactory:
     clouds: list[Cloud] = field(default_factory=list)
 
     def __call__(
-        self, state_dir: Path, settings: EventBridgeSettings = FAST, invoker: LambdaInvoker | None = None
+        self,
+        state_dir: Path,
+        settings: EventBridgeSettings = FAST,
+        invoker: LambdaInvoker | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> Cloud:
         loop = LoopThread()
         service = EventBridgeService(
@@ -179,6 +196,7 @@ class CloudFactory:
             state_dir=state_dir,
             invoker=invoker,
             settings=settings,
+            clock=clock,
         )
         server = EventBridgeServer(service)
         sink = Sink()
@@ -190,6 +208,8 @@ class CloudFactory:
 
     def close(self) -> None:
         for cloud in self.clouds:
+            if cloud.crashed:
+                continue
             try:
                 cloud.loop.run(cloud.server.stop(grace_seconds=0.5))
                 cloud.loop.run(cloud.sink.stop())

@@ -5,8 +5,8 @@ template (resolved for the local endpoints, with the app profile's parameter val
 AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules) and the
 HTTP API; waits until every endpoint accepts connections; writes `<state-dir>/local.json`; and yields a frozen
 `RunningCloud`. On exit, or on any failure while starting, what was started stops in reverse order:
-`local.json` disappears first, EventBridge gets a grace period for pending deliveries (the rest goes to the
-dead-letter queues) while AppSync is still up, and the Lambda workers stop last.
+`local.json` disappears first, EventBridge gets a grace period for pending deliveries (the rest stay in its
+journal and resume at the next start) while AppSync is still up, and the Lambda workers stop last.
 
 `serve(config)` is the `vcn local up` foreground loop around it.
 """
@@ -182,9 +182,9 @@ def _appsync_endpoints(server: AppSyncEventsServer) -> dict[str, Any]:
 
 
 async def _stop_eventbridge(server: EventBridgeServer, grace_seconds: float) -> None:
-    dead_lettered = await server.stop(grace_seconds=grace_seconds)
-    if dead_lettered:
-        log.warning("%d pending deliveries went to dead-letter queues (`vcn dlq list`)", dead_lettered)
+    report = await server.stop(grace_seconds=grace_seconds)
+    if report.dead_lettered:
+        log.warning("%d pending deliveries went to dead-letter queues (`vcn dlq list`)", report.dead_lettered)
 
 
 @contextlib.asynccontextmanager
@@ -265,6 +265,8 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             "--eventbridge-port",
             eventbridge.start(host, ports.eventbridge),
         )
+        # Deliveries a previous run left in the journal go on now that the template's rules exist again.
+        service.resume()
 
         routes, api_id = http_routes(stack)
         first_api = appsync[0] if appsync else None
