@@ -69,8 +69,11 @@ class RunningCloud:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) -> RunningCloud:
-    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place."""
+def start_cloud(
+    state_dir: Path, *extra: str, ports: list[int] | None = None, own_process_group: bool = False
+) -> RunningCloud:
+    """`vcn local up` on free ports, or on `ports` (api, eventbridge, appsync, TLS) to restart in place;
+    `own_process_group` starts it in a session of its own, so a test can kill it with all its workers."""
     api, eventbridge, appsync, tls = ports or free_ports(4)
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir.parent / f"{state_dir.name}.log"
@@ -89,6 +92,7 @@ def start_cloud(state_dir: Path, *extra: str, ports: list[int] | None = None) ->
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=own_process_group,
     )  # fmt: skip
     local_json = state_dir / "local.json"
     deadline = time.monotonic() + START_TIMEOUT
