@@ -381,6 +381,19 @@ def test_journal_is_sqlite_in_wal_mode_in_the_state_folder(clouds: CloudFactory,
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
+@pytest.mark.parametrize(("setting", "level"), [("NORMAL", 1), ("FULL", 2)])
+def test_journal_commits_at_the_synchronous_level_of_the_settings(
+    clouds: CloudFactory, tmp_path: Path, setting: Any, level: int
+) -> None:
+    cloud = clouds(tmp_path, EventBridgeSettings(journal_synchronous=setting))
+    store = cloud.service.journal
+    assert isinstance(store, DeliveryJournal)
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == level
+    configure(cloud)
+    put_event(cloud)
+    assert len(cloud.loop.run(cloud.sink.wait_for(1))) == 1
+
+
 def _dead_letters(cloud: Cloud, count: int = 1) -> list[Any]:
     cloud.wait_until(lambda: len(cloud.service.dead_letters.list()) >= count)
     cloud.idle()

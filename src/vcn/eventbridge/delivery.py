@@ -256,7 +256,6 @@ class Dispatcher:
         rule, target = found
         rendered = render(target.input, row.event, DeliveryContext(rule.arn, rule.name, row.ingestion_time))
         if rendered.body is None:
-            self.metrics.add(rule.arn, target.id, MATCHED_EVENTS)
             self._undeliverable(
                 Undeliverable(rule.arn, target.id, row.event.get("id"), rendered.dropped_because or "")
             )

@@ -24,6 +24,7 @@ database file and fsync it, run on a worker thread with their own connection, ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -198,7 +199,22 @@ class DeliveryJournal:
             )
 
     def pending(self) -> list[PendingDelivery]:
-        return [_row(row) for row in self._db.execute(_SELECT)]
+        rows: list[PendingDelivery] = []
+        for row in self._db.execute(_SELECT):
+            try:
+                rows.append(_row(row))
+            except (ValueError, TypeError) as exc:
+                # Only a hand-edited journal gets here; the row stays, the others go on.
+                log.error(
+                    "delivery journal %s: row %s cannot be read (%s); it is skipped. Delete it with: "
+                    "sqlite3 %s \"DELETE FROM deliveries WHERE delivery_id = '%s'\"",
+                    self.path,
+                    row[0],
+                    exc,
+                    self.path,
+                    row[0],
+                )
+        return rows
 
     async def record(self, deliveries: Sequence[PendingDelivery]) -> None:
         """Journal new deliveries; returns once they are committed (raises JournalError if they cannot be)."""
@@ -297,8 +313,9 @@ class DeliveryJournal:
                     self._db.executemany(sql, [parameters for _, parameters in group])
                 self._db.execute("COMMIT")
             except Exception as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
                 failure = JournalError(f"the delivery journal {self.path} could not be written: {exc}")
                 log.error("%s (%d change(s) not recorded)", failure, len(writes))
             else:
