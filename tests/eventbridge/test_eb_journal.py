@@ -31,7 +31,8 @@ from tests.support.eventbridge import (
     sink_destination,
 )
 from vcn.eventbridge.invocation import TargetInvoker
-from vcn.eventbridge.journal import DeliveryJournal, PendingDelivery, read_pending
+from vcn.eventbridge.journal import DeliveryJournal, JournalError, PendingDelivery, read_pending
+from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
@@ -398,3 +399,15 @@ def _dead_letters(cloud: Cloud, count: int = 1) -> list[Any]:
     cloud.wait_until(lambda: len(cloud.service.dead_letters.list()) >= count)
     cloud.idle()
     return cloud.service.dead_letters.list()
+
+
+def test_damaged_journal_stops_the_start_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "journal" / "deliveries.sqlite3"
+    path.parent.mkdir()
+    path.write_bytes(b"not a database, just bytes " * 100)
+    with pytest.raises(JournalError) as raised:
+        EventBridgeService("000000000000", "us-east-1", state_dir=tmp_path)
+    assert str(raised.value) == (
+        f"the delivery journal {path} cannot be opened (file is not a database). Check that the state folder "
+        "is writable; if the file is damaged, move it aside to start without the deliveries it held."
+    )

@@ -170,8 +170,8 @@ class DeliveryJournal:
             self._prepare(synchronous)
         except sqlite3.DatabaseError as exc:
             raise JournalError(
-                f"the delivery journal {path} cannot be opened ({exc}). It holds the deliveries pending when "
-                "the local EventBridge last stopped; move it aside to start without them."
+                f"the delivery journal {path} cannot be opened ({exc}). Check that the state folder is "
+                "writable; if the file is damaged, move it aside to start without the deliveries it held."
             ) from None
         self._writes: list[tuple[str, tuple[Any, ...]]] = []
         self._waiters: list[asyncio.Future[None]] = []

@@ -30,6 +30,7 @@ from vcn.appsync.server import AppSyncEventsServer
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
+from vcn.eventbridge.journal import JournalError
 from vcn.eventbridge.model import LambdaTarget
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
@@ -245,13 +246,16 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             await _listen("AppSync Events", host, port, "--appsync-port", server.start(host, port, tls_port))
             appsync.append(server)
 
-        service = EventBridgeService(
-            config.account.account_id,
-            config.account.region,
-            state_dir=config.state_dir,
-            invoker=runtime,
-            settings=config.eventbridge_settings,
-        )
+        try:
+            service = EventBridgeService(
+                config.account.account_id,
+                config.account.region,
+                state_dir=config.state_dir,
+                invoker=runtime,
+                settings=config.eventbridge_settings,
+            )
+        except JournalError as exc:
+            raise LocalCloudError(str(exc)) from exc
         try:
             await replay_eventbridge_calls(stack.eventbridge_calls, service.call)
         except EventBridgeError as exc:
