@@ -115,6 +115,7 @@ def kill_process_group(cloud: RunningCloud) -> None:
     raise AssertionError("processes of the killed local cloud are still running")
 
 
+@pytest.mark.timeout(300)  # two starts of the local cloud and the planned 45 s wait, on a busy machine
 def test_kill_9_of_the_whole_local_cloud_loses_no_accepted_event(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
 
