@@ -411,3 +411,15 @@ def test_damaged_journal_stops_the_start_with_what_to_do(tmp_path: Path) -> None
         f"the delivery journal {path} cannot be opened (file is not a database). Check that the state folder "
         "is writable; if the file is damaged, move it aside to start without the deliveries it held."
     )
+
+
+def test_resume_runs_before_put_events_is_served_so_it_never_takes_this_runs_deliveries(
+    clouds: CloudFactory, tmp_path: Path
+) -> None:
+    cloud = clouds(tmp_path)
+    configure(cloud)
+    cloud.sink.script(Reply(503, {"Retry-After": "30"}))
+    put_event(cloud)
+    first_attempt_failed_for_30_seconds(cloud)
+    with pytest.raises(RuntimeError, match="before the first PutEvents is accepted"):
+        cloud.loop.run(_resume(cloud))

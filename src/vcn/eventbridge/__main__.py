@@ -42,8 +42,8 @@ async def serve(args: argparse.Namespace) -> None:
     settings = EventBridgeSettings(journal=not args.no_journal, journal_synchronous=args.journal_synchronous)
     service = EventBridgeService(args.account, args.region, state_dir=args.state_dir, settings=settings)
     server = EventBridgeServer(service)
+    service.resume()  # before PutEvents is served: only an earlier run's deliveries are resumed
     await server.start(args.host, args.port)
-    service.resume()
     freeze_startup_heap()
     print(f"EventBridge ready on {server.url} (state in {args.state_dir})", flush=True)
     stopping = asyncio.Event()

@@ -141,6 +141,7 @@ class Dispatcher:
         self._tasks: dict[asyncio.Task[None], Delivery | None] = {}
         self._closing_grace: float | None = None  # the grace period, once a shutdown has begun
         self._resumed = False
+        self._accepted = False  # whether this run journaled deliveries of its own yet
 
     @property
     def pending(self) -> int:
@@ -185,6 +186,7 @@ class Dispatcher:
         then start them."""
         deliveries = [item for item in routed if isinstance(item, Delivery)]
         if deliveries:
+            self._accepted = True
             await self.journal.record([delivery.journal_row() for delivery in deliveries])
         for item in routed:
             self.metrics.add(item.rule_arn, item.target_id, MATCHED_EVENTS)
@@ -198,9 +200,12 @@ class Dispatcher:
             # else: journaled during shutdown; it resumes on the next start
 
     def resume(self) -> int:
-        """Start the deliveries an earlier run left in the journal (once, after the rules exist again)."""
+        """Start the deliveries an earlier run left in the journal: once, after the rules exist again and
+        before PutEvents is served (the journal's rows would otherwise include this run's own)."""
         if self._resumed:
             return 0
+        if self._accepted:
+            raise RuntimeError("resume() must run before the first PutEvents is accepted")
         self._resumed = True
         resumed = 0
         for row in self.journal.pending():

@@ -109,7 +109,8 @@ class EventBridgeService:
         return handler(request)
 
     def resume(self) -> int:
-        """Resume the deliveries an earlier run left in the journal; call once the rules exist again."""
+        """Resume the deliveries an earlier run left in the journal; call once the rules exist again and
+        before serving PutEvents."""
         resumed = self.dispatcher.resume()
         if resumed:
             log.info(

@@ -262,6 +262,9 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             raise LocalCloudError(f"{config.template}: the local EventBridge refused it: {exc}") from exc
         eventbridge = EventBridgeServer(service)
         started.push_async_callback(_stop_eventbridge, eventbridge, config.grace_seconds)
+        # Deliveries a previous run left in the journal go on now that the template's rules exist again
+        # (before PutEvents is served, so that only the previous run's rows are resumed).
+        service.resume()
         await _listen(
             "EventBridge",
             host,
@@ -269,8 +272,6 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             "--eventbridge-port",
             eventbridge.start(host, ports.eventbridge),
         )
-        # Deliveries a previous run left in the journal go on now that the template's rules exist again.
-        service.resume()
 
         routes, api_id = http_routes(stack)
         first_api = appsync[0] if appsync else None
