@@ -20,7 +20,9 @@ Cost (group commit): `reschedule` and `forget` wait up to `LAZY_COMMIT_SECONDS` 
 `synchronous=FULL` it commits at the end of the turn instead, so the PutEvents calls handled in one turn share
 an fsync. The lazy outcomes widen the window in which a delivery made just before a kill -9 is made again
 after the restart (delivery is at least once, as in AWS). Checkpoints, which copy the WAL into the database
-file and fsync it, run on a worker thread with their own connection, never on the event loop.
+file and fsync it, run on a worker thread with their own connection, never on the event loop. Commits stay
+on the loop: handed to a writer thread, each had to win the GIL back from a busy loop, and with the loop 40 %
+busy a record took 0.8 ms at the median and 95-280 ms at p99, against 0.08 and 0.2 ms inline.
 """
 
 from __future__ import annotations
