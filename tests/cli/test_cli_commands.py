@@ -32,6 +32,7 @@ COMMANDS = [
     ["dlq", "list"],
     ["dlq", "show"],
     ["dlq", "redrive"],
+    ["dlq", "pending"],
     ["metrics"],
     ["alarms"],
 ]

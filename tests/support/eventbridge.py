@@ -79,6 +79,8 @@ class Sink:
         self.replies: deque[Reply] = deque()
         self.routes: dict[str, Callable[[Received], Reply]] = {}
         self.url = ""
+        self.in_flight = 0  # requests being answered now
+        self.most_in_flight = 0
         self._runner: web.AppRunner | None = None
         self._arrived: asyncio.Condition | None = None
 
@@ -126,8 +128,13 @@ class Sink:
         assert self._arrived is not None
         async with self._arrived:
             self._arrived.notify_all()
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+        finally:
+            self.in_flight -= 1
         return web.Response(status=reply.status, headers=reply.headers, text=reply.body)
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
@@ -144,6 +151,7 @@ class Cloud:
     server: EventBridgeServer
     sink: Sink
     state_dir: Path
+    crashed: bool = False
 
     @property
     def url(self) -> str:
@@ -165,6 +173,11 @@ class Cloud:
         """Wait until no delivery is pending."""
         self.wait_until(lambda: self.service.dispatcher.pending == 0, timeout)
 
+    def crash(self) -> None:
+        """Stop dead, as kill -9 would: no shutdown, no commit of what the journal had not committed yet."""
+        self.crashed = True
+        self.loop.close()
+
 
 @dataclass
 class CloudFactory:
@@ -176,6 +189,7 @@ class CloudFactory:
         settings: EventBridgeSettings = FAST,
         invoker: LambdaInvoker | None = None,
         clock: Clock | None = None,
+        wall: Callable[[], float] = time.time,
         declare: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> Cloud:
         """A local EventBridge on a state folder; `declare`: calls made before restoring what the API created
@@ -188,6 +202,7 @@ class CloudFactory:
             invoker=invoker,
             settings=settings,
             clock=clock,
+            wall=wall,
         )
         server = EventBridgeServer(service)
         sink = Sink()
@@ -206,6 +221,8 @@ class CloudFactory:
 
     def close(self) -> None:
         for cloud in self.clouds:
+            if cloud.crashed:
+                continue
             try:
                 cloud.loop.run(cloud.server.stop(grace_seconds=0.5))
                 cloud.loop.run(cloud.sink.stop())
