@@ -177,6 +177,12 @@ class Cloud:
         """Stop dead, as kill -9 would: no shutdown, no commit of what the journal had not committed yet."""
         self.crashed = True
         self.loop.close()
+        # The dead loop's unfinished tasks are kept, never finalized: a finalizer would raise "Event loop is
+        # closed" wherever garbage collection happens to run, inside other tests' code.
+        _ABANDONED.extend(asyncio.all_tasks(self.loop.loop))
+
+
+_ABANDONED: list[asyncio.Task[Any]] = []
 
 
 @dataclass
@@ -190,10 +196,12 @@ class CloudFactory:
         invoker: LambdaInvoker | None = None,
         clock: Clock | None = None,
         wall: Callable[[], float] = time.time,
-        declare: Sequence[tuple[str, dict[str, Any]]] = (),
+        declare: Sequence[tuple[str, dict[str, Any]]] | Callable[[Cloud], object] = (),
+        scripted: Sequence[Reply] = (),
     ) -> Cloud:
-        """A local EventBridge on a state folder; `declare`: calls made before restoring what the API created
-        (as the local cloud replays the template's)."""
+        """A local EventBridge on a state folder. `declare`: calls made before restoring what the API created
+        and resuming the journal (as the local cloud replays the template's), or a function of the cloud that
+        makes them (its sink is up and answers `scripted` first)."""
         loop = LoopThread()
         service = EventBridgeService(
             LOCAL_ACCOUNT.account_id,
@@ -206,16 +214,20 @@ class CloudFactory:
         )
         server = EventBridgeServer(service)
         sink = Sink()
+        loop.run(sink.start())
+        sink.script(*scripted)
+        cloud = Cloud(loop, service, server, sink, state_dir)
 
         async def start() -> None:
-            for operation, request in declare:
-                await service.call(operation, request)
+            if callable(declare):
+                await asyncio.to_thread(declare, cloud)
+            else:
+                for operation, request in declare:
+                    await service.call(operation, request)
             service.start()
             await server.start("127.0.0.1", 0)
 
         loop.run(start())
-        loop.run(sink.start())
-        cloud = Cloud(loop, service, server, sink, state_dir)
         self.clouds.append(cloud)
         return cloud
 
