@@ -23,7 +23,7 @@ from tests.support.eventbridge import (
     sink_destination,
 )
 from vcn.eventbridge.journal import read_pending
-from vcn.local.state import local_document, write_local_json
+from vcn.local.state import claim_state_dir, local_document, write_local_json
 
 VCN = [sys.executable, "-m", "vcn.cli.main"]
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
@@ -34,6 +34,7 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
     factory: CloudFactory
     for factory in cloud_factory():
         cloud = factory(tmp_path)
+        lock = claim_state_dir(tmp_path)  # as a running cloud does: CLI commands look for the lock's holder
         write_local_json(
             tmp_path,
             local_document(
@@ -46,7 +47,8 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
             ),
         )
         rule_to(cloud, {"Id": "sink", "Arn": sink_destination(cloud), "DeadLetterConfig": {"Arn": DLQ_ARN}})
-        yield cloud
+        with lock:
+            yield cloud
 
 
 def vcn(cloud: Cloud, *args: str) -> subprocess.CompletedProcess[str]:

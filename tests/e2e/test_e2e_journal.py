@@ -70,9 +70,7 @@ def events_client(cloud: RunningCloud) -> Any:
 def route_supply_rule_to(cloud: RunningCloud, endpoint: str) -> None:
     events = events_client(cloud)
     bus = cloud.info["eventBusName"]
-    rule = next(
-        r["Name"] for r in events.list_rules(EventBusName=bus)["Rules"] if "SupplyConstraint" in r["Name"]
-    )
+    rule = "SupplyConstraintRule"  # not its guard's SupplyConstraintRejectedRule, whose target is a queue
     targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
     destination = targets[0]["Arn"].split(":api-destination/", 1)[1].split("/")[0]
     connection = events.describe_api_destination(Name=destination)["ConnectionArn"]

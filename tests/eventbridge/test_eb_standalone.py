@@ -1,9 +1,9 @@
 """`python -m vcn.eventbridge` alone, as a process: SIGTERM keeps pending deliveries in the journal, kill -9
 loses no accepted event, and both come back after a restart on the same state folder.
 
-The standalone EventBridge keeps its resources in memory, so after a restart the resumed deliveries find no
-rule: they go to the dead-letter queue with a message saying so, and a redrive delivers them once the rule
-exists again.
+Resources created through the API are kept in the state folder too, so a restart resumes the pending
+deliveries on the same rule. When the rule is gone (its file removed here), the resumed deliveries go to the
+dead-letter queue with a message saying so, and a redrive delivers them once the rule exists again.
 """
 
 from __future__ import annotations
@@ -106,6 +106,14 @@ class Standalone:
             self.process.wait(10)
 
 
+def _pending_after_delivery(state_dir: Path, timeout: float = 5.0) -> list[Any]:
+    """The journal's pending rows once a delivery that just succeeded has been recorded as done."""
+    deadline = time.monotonic() + timeout
+    while (pending := read_pending(state_dir)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return pending
+
+
 def dead_letters(state_dir: Path, count: int, timeout: float = 30.0) -> list[Any]:
     store = DeadLetterStore(state_dir)
     deadline = time.monotonic() + timeout
@@ -136,7 +144,16 @@ def test_sigterm_keeps_pending_deliveries_in_the_journal_for_the_next_start(
     assert "1 pending deliveries stay in the journal, 0 went to dead-letter queues" in output
     assert DeadLetterStore(tmp_path).list() == []
     assert [row.event["id"] for row in read_pending(tmp_path)] == [event_id]
-    _restart_and_redrive(tmp_path, loop, receiver, [event_id], already_received=1)
+    second = Standalone(tmp_path)  # the rule and its target come back from the state folder
+    try:
+        received = loop.run(receiver.wait_for(2))
+        time.sleep(0.3)  # a duplicate would arrive now
+        assert [request.json()["id"] for request in received] == [event_id, event_id]
+        assert len(receiver.received) == 2
+        assert DeadLetterStore(tmp_path).list() == [] and _pending_after_delivery(tmp_path) == []
+    finally:
+        second.stop(signal.SIGTERM)
+        second.kill_if_running()
 
 
 def test_kill_9_loses_no_accepted_event(tmp_path: Path, sink: tuple[LoopThread, Sink]) -> None:
@@ -149,6 +166,7 @@ def test_kill_9_loses_no_accepted_event(tmp_path: Path, sink: tuple[LoopThread, 
     finally:
         first.kill_if_running()
     assert sorted(row.event["id"] for row in read_pending(tmp_path)) == event_ids
+    (tmp_path / "eventbridge-resources.json").unlink()  # the rule is gone when the deliveries resume
     _restart_and_redrive(tmp_path, loop, receiver, event_ids, already_received=0)
 
 
@@ -157,7 +175,7 @@ def _restart_and_redrive(
 ) -> None:
     second = Standalone(state_dir)
     try:
-        # Its rule was not created again yet: the resumed deliveries wait in the dead-letter queue.
+        # Its rule is not there: the resumed deliveries wait in the dead-letter queue.
         messages = dead_letters(state_dir, len(event_ids))
         assert sorted(message.event["id"] for message in messages) == event_ids
         assert {message.attributes["ERROR_CODE"] for message in messages} == {"ResourceNotFoundException"}
