@@ -33,6 +33,7 @@ COMMANDS = [
     ["dlq", "list"],
     ["dlq", "show"],
     ["dlq", "redrive"],
+    ["dlq", "pending"],
     ["metrics"],
     ["alarms"],
 ]

@@ -84,7 +84,7 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
                 assert listed.returncode == 0 and all(m.message_id in listed.stdout for m in dead), listed
 
                 proxy.healthy = True
-                redriven = await asyncio.to_thread(cloud.vcn, "dlq", "redrive")
+                redriven = await asyncio.to_thread(cloud.vcn, "dlq", "redrive", "--wait")
                 assert redriven.returncode == 0, redriven.stderr
                 report = json.loads(redriven.stdout)
                 assert (
@@ -96,7 +96,7 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
                 assert sorted(n["eventId"] for n in received) == sorted(event_ids)
                 assert {n["constraintId"] for n in received} == {f"sc-e2e-dlq-{i}" for i in range(EVENTS)}
                 assert store.list() == []
-                again = json.loads((await asyncio.to_thread(cloud.vcn, "dlq", "redrive")).stdout)
+                again = json.loads((await asyncio.to_thread(cloud.vcn, "dlq", "redrive", "--wait")).stdout)
                 assert again["Redriven"] == []
         finally:
             await proxy.stop()

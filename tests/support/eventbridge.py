@@ -79,6 +79,8 @@ class Sink:
         self.replies: deque[Reply] = deque()
         self.routes: dict[str, Callable[[Received], Reply]] = {}
         self.url = ""
+        self.in_flight = 0  # requests being answered now
+        self.most_in_flight = 0
         self._runner: web.AppRunner | None = None
         self._arrived: asyncio.Condition | None = None
 
@@ -126,8 +128,13 @@ class Sink:
         assert self._arrived is not None
         async with self._arrived:
             self._arrived.notify_all()
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+        finally:
+            self.in_flight -= 1
         return web.Response(status=reply.status, headers=reply.headers, text=reply.body)
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
@@ -144,6 +151,7 @@ class Cloud:
     server: EventBridgeServer
     sink: Sink
     state_dir: Path
+    crashed: bool = False
 
     @property
     def url(self) -> str:
@@ -165,6 +173,17 @@ class Cloud:
         """Wait until no delivery is pending."""
         self.wait_until(lambda: self.service.dispatcher.pending == 0, timeout)
 
+    def crash(self) -> None:
+        """Stop dead, as kill -9 would: no shutdown, no commit of what the journal had not committed yet."""
+        self.crashed = True
+        self.loop.close()
+        # The dead loop's unfinished tasks are kept, never finalized: a finalizer would raise "Event loop is
+        # closed" wherever garbage collection happens to run, inside other tests' code.
+        _ABANDONED.extend(asyncio.all_tasks(self.loop.loop))
+
+
+_ABANDONED: list[asyncio.Task[Any]] = []
+
 
 @dataclass
 class CloudFactory:
@@ -176,10 +195,13 @@ class CloudFactory:
         settings: EventBridgeSettings = FAST,
         invoker: LambdaInvoker | None = None,
         clock: Clock | None = None,
-        declare: Sequence[tuple[str, dict[str, Any]]] = (),
+        wall: Callable[[], float] = time.time,
+        declare: Sequence[tuple[str, dict[str, Any]]] | Callable[[Cloud], object] = (),
+        scripted: Sequence[Reply] = (),
     ) -> Cloud:
-        """A local EventBridge on a state folder; `declare`: calls made before restoring what the API created
-        (as the local cloud replays the template's)."""
+        """A local EventBridge on a state folder. `declare`: calls made before restoring what the API created
+        and resuming the journal (as the local cloud replays the template's), or a function of the cloud that
+        makes them (its sink is up and answers `scripted` first)."""
         loop = LoopThread()
         service = EventBridgeService(
             LOCAL_ACCOUNT.account_id,
@@ -188,24 +210,31 @@ class CloudFactory:
             invoker=invoker,
             settings=settings,
             clock=clock,
+            wall=wall,
         )
         server = EventBridgeServer(service)
         sink = Sink()
+        loop.run(sink.start())
+        sink.script(*scripted)
+        cloud = Cloud(loop, service, server, sink, state_dir)
 
         async def start() -> None:
-            for operation, request in declare:
-                await service.call(operation, request)
+            if callable(declare):
+                await asyncio.to_thread(declare, cloud)
+            else:
+                for operation, request in declare:
+                    await service.call(operation, request)
             service.start()
             await server.start("127.0.0.1", 0)
 
         loop.run(start())
-        loop.run(sink.start())
-        cloud = Cloud(loop, service, server, sink, state_dir)
         self.clouds.append(cloud)
         return cloud
 
     def close(self) -> None:
         for cloud in self.clouds:
+            if cloud.crashed:
+                continue
             try:
                 cloud.loop.run(cloud.server.stop(grace_seconds=0.5))
                 cloud.loop.run(cloud.sink.stop())

@@ -91,7 +91,7 @@ class ScheduledRules:
             return
         event = scheduled_event(rule, tick, account=self.resources.account, region=self.resources.region)
         now = time.time()
-        self.dispatcher.fan_out(rule, event, format_time(datetime.fromtimestamp(now, UTC)), time.monotonic())
+        self.dispatcher.fan_out(rule, event, format_time(datetime.fromtimestamp(now, UTC)), now)
 
     def _rule(self, rule_arn: str) -> Rule | None:
         bus_name, rule_name = arns.parse_rule_arn(rule_arn)

@@ -9,9 +9,9 @@ HTTP API and the local CloudWatch (the services' metrics and the template's alar
 can speed up); creates the template's tables; waits until every endpoint accepts connections; writes
 `<state-dir>/local.json`; and yields a frozen `RunningCloud`. On exit, or on any failure while starting, what
 was started stops in reverse order: `local.json` disappears first, EventBridge gets a grace period for pending
-deliveries (the rest goes to the dead-letter queues) while AppSync is still up, the Lambda workers stop after
-their pending asynchronous invocations, DynamoDB (which those may still write to) stops, and the lock goes
-last.
+deliveries (the rest stay in its journal and resume at the next start) while AppSync is still up, the Lambda
+workers stop after their pending asynchronous invocations, DynamoDB (which those may still write to) stops,
+and the lock goes last.
 
 `serve(config)` is the `vcn local up` foreground loop around it: SIGINT, SIGTERM and SIGHUP (the terminal
 closed) all stop it the same clean way.
@@ -47,6 +47,7 @@ from vcn.dynamodb import (
 )
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
+from vcn.eventbridge.journal import JournalError
 from vcn.eventbridge.model import LambdaTarget
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
@@ -263,9 +264,9 @@ async def _dynamodb_ready(
 
 
 async def _stop_eventbridge(server: EventBridgeServer, grace_seconds: float) -> None:
-    dead_lettered = await server.stop(grace_seconds=grace_seconds)
-    if dead_lettered:
-        log.warning("%d pending deliveries went to dead-letter queues (`vcn dlq list`)", dead_lettered)
+    report = await server.stop(grace_seconds=grace_seconds)
+    if report.dead_lettered:
+        log.warning("%d pending deliveries went to dead-letter queues (`vcn dlq list`)", report.dead_lettered)
 
 
 @contextlib.asynccontextmanager
@@ -363,14 +364,17 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
                 "schedules and alarms run on a clock %gx as fast as the wall clock (--time-scale)",
                 config.time_scale,
             )
-        service = EventBridgeService(
-            config.account.account_id,
-            config.account.region,
-            state_dir=config.state_dir,
-            invoker=runtime,
-            settings=config.eventbridge_settings,
-            clock=clock,
-        )
+        try:
+            service = EventBridgeService(
+                config.account.account_id,
+                config.account.region,
+                state_dir=config.state_dir,
+                invoker=runtime,
+                settings=config.eventbridge_settings,
+                clock=clock,
+            )
+        except JournalError as exc:
+            raise LocalCloudError(str(exc)) from exc
         try:
             await replay_eventbridge_calls(stack.eventbridge_calls, service.call)
         except EventBridgeError as exc:
@@ -385,7 +389,8 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         eventbridge = EventBridgeServer(service, extra_routes=cloudwatch_routes(cloudwatch))
         started.push_async_callback(_stop_eventbridge, eventbridge, config.grace_seconds)
         # Then what was created through the API before the last stop (the template wins on a name clash),
-        # and the scheduled rules start.
+        # the deliveries a previous run left in the journal (before PutEvents is served, so that only the
+        # previous run's rows are resumed), and the scheduled rules start.
         service.start()
         cloudwatch.check_alarms()
         await _listen(
