@@ -8,7 +8,7 @@ from app_profile.analysts import DEMO_ANALYSTS
 from app_profile.commands import add_commands
 from app_profile.parameters import local_parameters
 from vcn.check.contribution import CheckContribution
-from vcn.local.profile import AppProfile, ClaimOption, DemoSource, StackOutputs
+from vcn.local.profile import AppProfile, ClaimOption, DemoSource, HistoryApi, StackOutputs
 
 
 def demo_stream(bus_name: str, rng: random.Random) -> DemoSource:
@@ -37,7 +37,8 @@ PROFILE = AppProfile(
     web_root="web",
     hints=(
         "try:",
-        "  .venv/bin/vcn subscribe '/markets/DE/*' --user analyst-de",
+        "  .venv/bin/vcn subscribe '/markets/DE/*' --user analyst-de --since 10m",
+        "  .venv/bin/vcn history '/markets/DE/*' --user analyst-de",
         "  .venv/bin/vcn emit events/put-events/<file>.json",
     ),
     stack_outputs=StackOutputs(
@@ -47,6 +48,8 @@ PROFILE = AppProfile(
         api_url="ConfigurationApiUrl",
         dead_letter_queues=("NotificationDeadLetterQueueUrl", "ValidationDeadLetterQueueUrl"),
     ),
+    # handlers/history_api.py on the configuration HTTP API (its URL: the ConfigurationApiUrl output)
+    history=HistoryApi(path="/notifications"),
     add_commands=add_commands,
     check=check_contribution,
 )

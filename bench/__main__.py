@@ -9,12 +9,14 @@ BENCHES = [
     "exchange_bench",
     "validation_bench",
     "request_validation_bench",
+    "archive_bench",
     "appsync_bench",
     "request_reply_bench",
     "history_bench",
     "cloudwatch_bench",
     "dynamodb_bench",
     "check_bench",
+    "recovery_bench",
 ]
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """`python -m bench.cloudwatch_eventbridge`: the local EventBridge with the local CloudWatch collecting its
-metrics on the same event loop, as `vcn local up` runs them, for `bench/delivery_bench.py --with-cloudwatch`.
+metrics on the same event loop, as `vcn local up` runs them (`bench/delivery_bench.py --journal cloudwatch`).
 
 The CloudWatch side reads the rule counters and the dead-letter queues' depth every tick and evaluates an
 alarm on the bench rule's Invocations every minute of cloud time; `--time-scale` makes ticks as frequent as
@@ -39,6 +39,7 @@ async def serve(args: argparse.Namespace) -> None:
     cloudwatch.add_source(EventBridgeRuleMetrics(service))
     cloudwatch.add_source(QueueDepthMetrics(service.dead_letters, []))
     server = EventBridgeServer(service, extra_routes=cloudwatch_routes(cloudwatch))
+    service.start()
     await server.start("127.0.0.1", args.port)
     await cloudwatch.start()
     freeze_startup_heap()

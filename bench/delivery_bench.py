@@ -1,6 +1,7 @@
 """PutEvents -> API destination -> local sink: delivered events/s and put-to-receive latency on loopback.
 
-Run: `.venv/bin/python -m bench.delivery_bench` (options: --rate, --seconds, --burst, --with-cloudwatch).
+Run: `.venv/bin/python -m bench.delivery_bench` (options: --rate, --seconds, --burst, --journal: off,
+NORMAL, FULL, or cloudwatch for the local CloudWatch beside a NORMAL journal).
 
 Three processes, as in real use: the local EventBridge (`python -m vcn.eventbridge`, as in `vcn local up`),
 the sink (the API destination's endpoint, `--sink-process`) and this process, the client. Send and receive
@@ -10,6 +11,10 @@ sends, and the client's work does not delay the receive stamps. The baseline is 
 same event body straight to the sink, in the same run. All three processes run on the loop the local cloud
 runs on (`vcn.event_loop`: uvloop where installed), so the baseline and the measured path share their
 client and sink costs.
+
+The delivery journal's cost: one EventBridge process per `--journal` variant (default: `off`, the baseline
+without a journal, and `NORMAL`, the default), each with its own state folder, all measured in the same run
+against the same sink; `FULL` adds an fsync per commit.
 """
 
 from __future__ import annotations
@@ -306,35 +311,47 @@ def start_process(what: str, command: list[str]) -> tuple[subprocess.Popen[str],
     return process, match.group(1)
 
 
-def start_eventbridge(
-    state_dir: str, *flags: str, cloudwatch_scale: float | None = None
-) -> tuple[subprocess.Popen[str], str]:
-    """`python -m vcn.eventbridge`, or with the local CloudWatch collecting its metrics on the same loop."""
-    if cloudwatch_scale is None:
-        command = [sys.executable, "-m", "vcn.eventbridge", "--port", "0", "--state-dir", state_dir]
-    else:
+JOURNAL_FLAGS = {"off": ["--no-journal"], "NORMAL": [], "FULL": ["--journal-synchronous", "FULL"]}
+# The local CloudWatch beside the EventBridge on its loop, ticking as often as it gets (time scale 200+).
+CLOUDWATCH = "cloudwatch"
+VARIANTS = [*JOURNAL_FLAGS, CLOUDWATCH]
+
+
+def start_eventbridge(state_dir: str, variant: str) -> tuple[subprocess.Popen[str], str]:
+    """`python -m vcn.eventbridge` with a journal setting, or with the local CloudWatch collecting its metrics
+    on the same loop (`cloudwatch`, journal NORMAL)."""
+    if variant == CLOUDWATCH:
         command = [sys.executable, "-m", "bench.cloudwatch_eventbridge", "--state-dir", state_dir]
-        command += ["--time-scale", f"{cloudwatch_scale:g}"]
-    return start_process("EventBridge", [*command, "--log-level", "WARNING", *flags])
+        return start_process("EventBridge", [*command, "--time-scale", "200", "--log-level", "WARNING"])
+    command = [sys.executable, "-m", "vcn.eventbridge", "--port", "0", "--state-dir", state_dir]
+    return start_process("EventBridge", [*command, "--log-level", "WARNING", *JOURNAL_FLAGS[variant]])
 
 
-Target = tuple[str, int]  # EventBridge URL and process id
+@dataclass(frozen=True)
+class Target:
+    journal: str  # a VARIANTS name
+    url: str
+    pid: int
+
+    @property
+    def label(self) -> str:
+        kept = {"off": "no journal", CLOUDWATCH: "journal NORMAL, CloudWatch beside it"}.get(
+            self.journal, f"journal {self.journal}"
+        )
+        return f"PutEvents -> API destination -> sink ({kept})"
 
 
-async def bench(rate: float, seconds: float, burst: int, sink: Sink, eventbridge: Target) -> list[Row]:
+async def bench(rate: float, seconds: float, burst: int, sink: Sink, targets: list[Target]) -> list[Row]:
     rows: list[Row] = []
     # At most 10 connections per endpoint, like boto3's default pool (max_pool_connections=10).
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit_per_host=10)) as session:
-        await configure(session, eventbridge[0], sink.url)
+        for target in targets:
+            await configure(session, target.url, sink.url)
         count = int(rate * seconds)
         freeze_startup_heap()
         paths: list[tuple[str, Sender, int | None]] = [
             ("baseline: client -> sink", direct(session, sink.url), None),
-            (
-                "PutEvents -> API destination -> sink",
-                via_eventbridge(session, eventbridge[0]),
-                eventbridge[1],
-            ),
+            *((target.label, via_eventbridge(session, target.url), target.pid) for target in targets),
         ]
         for offered, total, pace in ((f"{rate:g}/s", count, rate), ("max (64 in flight)", burst, None)):
             for label, send, pid in paths:
@@ -370,6 +387,17 @@ def table(rows: list[Row]) -> str:
                 f"{row.events_per_second / baseline.events_per_second:.2f}x | "
                 f"{row.p50_ms / baseline.p50_ms:.1f}x | {row.p99_ms / baseline.p99_ms:.1f}x | | | |"
             )
+        unjournaled = next((row for row in measured if row.path.endswith("(no journal)")), None)
+        for row in measured:
+            if unjournaled is None or row is unjournaled or unjournaled.eventbridge_cpu_ms is None:
+                continue
+            cpu = row.eventbridge_cpu_ms or 0.0
+            lines.append(
+                f"| ratio ({row.path}) / no journal | {offered} | | "
+                f"{row.events_per_second / unjournaled.events_per_second:.2f}x | "
+                f"{row.p50_ms / unjournaled.p50_ms:.2f}x | {row.p99_ms / unjournaled.p99_ms:.2f}x | | "
+                f"{cpu / unjournaled.eventbridge_cpu_ms:.2f}x | |"
+            )
     return "\n".join(lines)
 
 
@@ -379,18 +407,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each paced run")
     parser.add_argument("--burst", type=int, default=3000, help="events in each max-throughput run")
     parser.add_argument(
-        "--with-cloudwatch",
-        type=float,
-        default=None,
-        metavar="SCALE",
-        help="run the local CloudWatch beside the EventBridge, its clock at this time scale",
+        "--journal",
+        action="append",
+        choices=VARIANTS,
+        help="EventBridge variants to measure, in this order (repeatable; default: off, NORMAL)",
     )
     parser.add_argument("--sink-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink_process:
         event_loop.run(serve_sink())
         return
-    with tempfile.TemporaryDirectory() as state_dir:
+    variants: list[str] = args.journal or ["off", "NORMAL"]
+    with tempfile.TemporaryDirectory() as state_root:
         started: list[subprocess.Popen[str]] = []
         try:
             sink_process, sink_url = start_process(
@@ -398,17 +426,12 @@ def main() -> None:
             )
             started.append(sink_process)
             sink = Sink(sink_url, sink_process.pid)
-            process, url = start_eventbridge(state_dir, cloudwatch_scale=args.with_cloudwatch)
-            started.append(process)
-            rows = event_loop.run(
-                bench(
-                    args.rate,
-                    args.seconds,
-                    args.burst,
-                    sink,
-                    (url, process.pid),
-                )
-            )
+            targets: list[Target] = []
+            for variant in variants:
+                process, url = start_eventbridge(str(Path(state_root) / variant.lower()), variant)
+                started.append(process)
+                targets.append(Target(variant, url, process.pid))
+            rows = event_loop.run(bench(args.rate, args.seconds, args.burst, sink, targets))
         finally:
             for running in started:
                 running.terminate()
@@ -416,12 +439,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(
         f"delivery bench: {os.cpu_count()} CPUs, load average {load:.1f}, {event_loop.loop_name()} loop, "
-        f"{args.rate:g}/s for {args.seconds:g} s, bursts of {args.burst}"
-        + (
-            ""
-            if args.with_cloudwatch is None
-            else f", CloudWatch beside it at time scale {args.with_cloudwatch:g}"
-        )
+        f"{args.rate:g}/s for {args.seconds:g} s, bursts of {args.burst}, EventBridge variants: "
+        f"{', '.join(variants)}"
     )
     print(table(rows))
 

@@ -1,9 +1,12 @@
 // The analyst console: sign in (demo analyst, pasted token or ?token=), subscribe to what the token grants,
-// show the live feed, and submit configurations for validation.
+// show the feed (recent history, then live; what arrived while offline), keep the read state on the server,
+// and submit configurations for validation.
 
 import { EventsConnection } from "./events-client.js";
 import { channelsFor, decodeClaims, grantList } from "./grants.js";
 import { Feed } from "./feed.js";
+import { HistoryApi } from "./history-api.js";
+import { HistorySync } from "./history-sync.js";
 import { SubmitForm, newConfigurationId } from "./submit-form.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,13 +23,54 @@ let connection = null;
 let token = null;
 let feed;
 let submitForm = null;
+let historySync = null;
+let wasConnected = false;
 
 function setStatus(state, detail) {
+  if (state === "connected" && historySync) {
+    // subscriptions are active: now the history can be read without a gap
+    if (!wasConnected) historySync.start();
+    else if ($("connection-status").dataset.state !== "connected") historySync.reconnected();
+    wasConnected = true;
+  } else if (state === "reconnecting" && historySync && wasConnected) {
+    historySync.connectionLost();
+  }
   const el = $("connection-status");
   el.dataset.state = state;
   el.className = `status status-${state}`;
   el.textContent = STATUS_TEXT[state] || state;
   el.title = detail || "";
+}
+
+function showOffline(count, reason, more) {
+  const el = $("offline-note");
+  const many = `${count}${more ? "+" : ""} notification${count === 1 && !more ? "" : "s"}`;
+  el.textContent = reason === "reconnect"
+    ? `${many} arrived while the connection was down.`
+    : `${many} arrived while you were away.`;
+  el.dataset.count = String(count);
+  el.dataset.reason = reason;
+  el.hidden = false;
+}
+
+function showHistoryProblem(message) {
+  const el = $("history-status");
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+function showServerUnread(counts) {
+  const el = $("server-unread");
+  el.replaceChildren();
+  for (const count of counts) {
+    const chip = document.createElement("span");
+    chip.className = "channel-unread";
+    chip.dataset.channel = count.channel;
+    chip.dataset.unread = String(count.unread);
+    chip.textContent = `${count.channel}: ${count.unread}${count.capped ? "+" : ""} unread`;
+    el.append(chip);
+  }
+  el.hidden = !counts.length;
 }
 
 function showError(message) {
@@ -91,6 +135,7 @@ function signIn(newToken) {
   }
   showError("");
   if (connection) connection.close();
+  if (historySync) historySync.close();
   token = bare;
   sessionStorage.setItem("vcn.token", token);
   $("sign-in").hidden = true;
@@ -101,6 +146,20 @@ function signIn(newToken) {
   const channels = channelsFor(claims);
   $("subscriptions").textContent = `Subscribed to ${channels.join(", ")}`;
   feed.clear();
+  $("offline-note").hidden = true;
+  showHistoryProblem("");
+  showServerUnread([]);
+  historySync = new HistorySync({
+    api: new HistoryApi({ url: apiUrl, token }),
+    user: claims.sub,
+    channels,
+    feed,
+    timing: (window.vcnConsoleTiming || {}).history || {},
+    onOffline: showOffline,
+    onUnread: showServerUnread,
+    onProblem: showHistoryProblem,
+  });
+  wasConnected = false;
   const out = $("submit-result");
   out.replaceChildren();
   out.className = "submit-result";
@@ -116,7 +175,7 @@ function signIn(newToken) {
     onStatus: setStatus,
     onError: (message) => feed.toast("HIGH", message),
   });
-  for (const channel of channels) connection.subscribe(channel, (event, ch) => feed.add(event, ch));
+  for (const channel of channels) connection.subscribe(channel, (event, ch) => historySync.deliver(event, ch));
   connection.connect();
   $("feed-title").focus();
 }
@@ -124,6 +183,11 @@ function signIn(newToken) {
 function signOut() {
   if (connection) connection.close();
   connection = null;
+  if (historySync) historySync.close();
+  historySync = null;
+  $("offline-note").hidden = true;
+  showHistoryProblem("");
+  showServerUnread([]);
   token = null;
   sessionStorage.removeItem("vcn.token");
   feed.clear();
@@ -220,8 +284,10 @@ async function main() {
     filterPriority: $("filter-priority"),
     filterType: $("filter-type"),
     toasts: $("toasts"),
+    onRead: (eventId) => historySync && historySync.markRead(eventId),
   });
-  $("mark-read").addEventListener("click", () => feed.markAllRead());
+  $("mark-read").addEventListener("click", () => (historySync ? historySync.markAllRead() : feed.markAllRead()));
+  $("offline-note").addEventListener("click", () => ($("offline-note").hidden = true));
   $("sign-out").addEventListener("click", signOut);
   $("submit-form").addEventListener("submit", submitConfiguration);
   $("reset-preset").addEventListener("click", () => submitForm && submitForm.applyPreset($("submit-form").elements.market.value));

@@ -1,5 +1,6 @@
-// The live feed: newest first, deduplicated by eventId (one event can reach a user on two channels),
-// priority colours and labels, icons by type, relative times, filters, unread counter and toasts.
+// The feed: newest first by notification time, deduplicated by eventId (one event can reach a user on two
+// channels, and live and from the history), priority colours and labels, icons by type, relative times,
+// filters, unread counter and toasts (for live notifications only: history is not news).
 
 const ICONS = {
   ConfigurationValidated: "\u2611", // ballot box with check
@@ -61,25 +62,36 @@ export function relativeTime(iso, now = Date.now()) {
 }
 
 export class Feed {
-  constructor({ list, empty, unread, filterPriority, filterType, toasts }) {
-    Object.assign(this, { list, empty, unread, filterPriority, filterType, toasts });
-    this.seen = new Set();
+  constructor({ list, empty, unread, filterPriority, filterType, toasts, onRead = () => {} }) {
+    Object.assign(this, { list, empty, unread, filterPriority, filterType, toasts, onRead });
+    this.seen = new Map(); // eventId (or the JSON of an event without one) -> its list item
     this.unreadCount = 0;
     filterPriority.addEventListener("change", () => this.applyFilters());
     filterType.addEventListener("change", () => this.applyFilters());
     setInterval(() => this.refreshTimes(), 15000);
   }
 
-  add(n, channel) {
+  /**
+   * Add a notification unless its eventId is in the feed already; true if added.
+   * origin: "live" (just delivered), "recovered" (missed while offline) or "history" (read on sign-in).
+   */
+  add(n, channel, { origin = "live", unread = true, cursor = null } = {}) {
     const key = n.eventId || JSON.stringify(n);
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
+    const known = this.seen.get(key);
+    if (known) {
+      if (cursor && !known.dataset.cursor) known.dataset.cursor = cursor;
+      return false;
+    }
     const item = document.createElement("li");
+    this.seen.set(key, item);
     const priority = String(n.priority || "NORMAL").toUpperCase();
-    item.className = `note priority-${priority.toLowerCase()} unread`;
+    item.className = `note priority-${priority.toLowerCase()}${unread ? " unread" : ""}`;
     item.dataset.priority = priority;
     item.dataset.type = n.type || "";
     item.dataset.eventId = n.eventId || "";
+    item.dataset.origin = origin;
+    item.dataset.time = n.time || "";
+    if (cursor) item.dataset.cursor = cursor;
     if (n.outcome) item.dataset.outcome = n.outcome;
     item.tabIndex = 0;
     const [title, detail, fields] = summarize(n);
@@ -120,33 +132,59 @@ export class Feed {
     }
     const via = document.createElement("div");
     via.className = "via";
-    via.textContent = `via ${channel}`;
+    via.textContent = `via ${channel}${origin === "recovered" ? " \u2014 arrived while offline" : ""}`;
     body.append(head, t, d, facts, via);
     item.append(icon, body);
     item.addEventListener("click", () => this.markRead(item));
     item.addEventListener("keydown", (e) => (e.key === "Enter" || e.key === " ") && this.markRead(item));
-    this.list.prepend(item);
-    while (this.list.children.length > MAX_ITEMS) this.list.lastElementChild.remove();
-    this.unreadCount += 1;
+    this.place(item);
+    while (this.list.children.length > MAX_ITEMS) this.forget(this.list.lastElementChild);
     this.applyFilters();
     this.renderUnread();
-    if (priority === "HIGH" || priority === "URGENT") this.toast(priority, `${LABELS[n.type] || n.type}: ${title}`);
+    if (origin === "live" && (priority === "HIGH" || priority === "URGENT")) {
+      this.toast(priority, `${LABELS[n.type] || n.type}: ${title}`);
+    }
+    return true;
+  }
+
+  /** Newest first by notification time; among equal times the later arrival goes first. */
+  place(item) {
+    const time = item.dataset.time;
+    let before = this.list.firstElementChild;
+    while (before && before.dataset.time > time) before = before.nextElementSibling;
+    this.list.insertBefore(item, before);
+  }
+
+  forget(item) {
+    for (const [key, known] of this.seen) if (known === item) this.seen.delete(key);
+    item.remove();
   }
 
   markRead(item) {
     if (!item.classList.contains("unread")) return;
     item.classList.remove("unread");
-    this.unreadCount = Math.max(0, this.unreadCount - 1);
     this.renderUnread();
+    if (item.dataset.eventId) this.onRead(item.dataset.eventId);
   }
 
   markAllRead() {
     for (const item of this.list.querySelectorAll(".unread")) item.classList.remove("unread");
-    this.unreadCount = 0;
+    this.renderUnread();
+  }
+
+  /** eventIds of the notifications shown unread. */
+  unreadIds() {
+    return [...this.list.querySelectorAll(".unread")].map((item) => item.dataset.eventId).filter(Boolean);
+  }
+
+  /** Style each notification read or unread as `isUnread(item)` says (the server's read state). */
+  applyReadState(isUnread) {
+    for (const item of this.list.children) item.classList.toggle("unread", Boolean(isUnread(item)));
     this.renderUnread();
   }
 
   renderUnread() {
+    this.unreadCount = this.list.querySelectorAll(".unread").length;
     this.unread.textContent = String(this.unreadCount);
     this.unread.dataset.count = String(this.unreadCount);
     this.unread.setAttribute("aria-label", `${this.unreadCount} unread notifications`);
@@ -183,7 +221,6 @@ export class Feed {
   clear() {
     this.list.replaceChildren();
     this.seen.clear();
-    this.unreadCount = 0;
     this.renderUnread();
     this.applyFilters();
   }

@@ -7,7 +7,8 @@ in its `*_success` / `*_error` reply; `data` frames carry the subscription id.
 
 When the socket drops (or no frame arrives within the keep-alive timeout) the connection reconnects with
 exponential backoff and jitter, re-subscribes every live subscription under its id, and only then reports
-itself connected again. Events published while it was away are lost: AppSync Events does not replay.
+itself connected again. Events published while it was away are lost: AppSync Events does not replay; each
+subscription marks where it resumed, and `recovery` fills the gap from a history source.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.typing import Subprotocol
 
 from .auth import Auth, canonical_json, header_subprotocol
+from .dedupe import DedupeKey
 from .endpoints import Endpoints
 from .errors import (
     ConnectError,
@@ -72,7 +74,8 @@ class ReconnectPolicy:
     max_attempts: int | None = None
 
     def delay(self, attempt: int) -> float:
-        ceiling = min(self.max_delay, self.initial_delay * self.multiplier**attempt)
+        # the exponent stops at 64, far past any cap: 2.0**1024 overflowed after long outages at short delays
+        ceiling = min(self.max_delay, self.initial_delay * self.multiplier ** min(attempt, 64))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -186,13 +189,18 @@ class EventsConnection:
         await self._socket(timeout)
 
     # -- operations ----------------------------------------------------------------------------------------
-    async def subscribe(self, channel: str) -> Subscription:
+    async def subscribe(self, channel: str, *, dedupe_by: DedupeKey | None = None) -> Subscription:
         """Subscribe to `channel` (may end in `/*`); returns once the service confirmed it.
+
+        `dedupe_by`: a field name (e.g. `"eventId"`) or a function giving each event's key; an event whose
+        key this subscription has already handed over is dropped (and counted in `duplicates`).
 
         Raises `SubscribeError` with the service's errorType (e.g. `UnauthorizedException`), `ConnectionLost`
         if the socket dropped before the answer, `OperationTimeout` if the service did not answer.
         """
-        subscription = Subscription(str(uuid.uuid4()), normalize_channel(channel), self._unsubscribe)
+        subscription = Subscription(
+            str(uuid.uuid4()), normalize_channel(channel), self._unsubscribe, dedupe_by
+        )
         ws = await self._socket()
         self._subscriptions[subscription.id] = subscription  # before sending: data may follow the ack at once
         try:
@@ -424,6 +432,11 @@ class EventsConnection:
                 subscription._deliver(message.get("event"))
             return
         if kind in _REPLY_TYPES:
+            if kind == "subscribe_success":
+                subscription = self._subscriptions.get(str(message.get("id")))
+                if subscription is not None and subscription.state is SubscriptionState.ACTIVE:
+                    # a re-subscription: mark the stream here, ahead of the new session's data frames
+                    subscription._resubscribed()
             future = self._pending.pop(str(message.get("id")), None)
             if future is not None and not future.done():
                 future.set_result(message)

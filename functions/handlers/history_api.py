@@ -1,6 +1,6 @@
 """Notification history API (HTTP API behind the JWT authorizer): read history, keep read state.
 
-GET  /notifications?channel=<channel or /prefix/*>&after=<cursor>&limit=<1..100>
+GET  /notifications?channel=<channel or /prefix/*>&after=<cursor>&limit=<1..100>&sinceSeconds=<n>
                                       -> 200 {"items": [...], "nextCursor": "<cursor>" | null}
 POST /notifications/read              {"eventIds": [...]} | {"upTo": "<cursor>"}
                                       -> 200 {"marked": n, "readUpTo": "<cursor>" | null}
@@ -67,7 +67,7 @@ def now_micros() -> int:
 @tracer.capture_method
 def list_notifications() -> Response:
     grants = _caller()
-    query = parse_query(_param("channel"), _param("after"), _param("limit"))
+    query = parse_query(_param("channel"), _param("after"), _param("limit"), _param("sinceSeconds"))
     page = read_page(grants, query, history(), now_micros(), settings.retention_days)
     metrics.add_metric(name="HistoryPagesRead", unit=MetricUnit.Count, value=1)
     logger.info("history read", channel=query.selector.text, items=len(page.items), userId=grants.user_id)

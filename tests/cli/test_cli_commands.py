@@ -25,6 +25,7 @@ COMMANDS = [
     ["local", "invoke"],
     ["token"],
     ["subscribe"],
+    ["history"],
     ["publish"],
     ["emit"],
     ["demo"],
@@ -32,6 +33,7 @@ COMMANDS = [
     ["dlq", "list"],
     ["dlq", "show"],
     ["dlq", "redrive"],
+    ["dlq", "pending"],
     ["metrics"],
     ["alarms"],
 ]
@@ -151,11 +153,15 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
     assert result.returncode == 1 and "is not Key=Value" in result.stderr
     result = vcn("local", "up", "--env-vars", str(tmp_path / "env.json"), "--state-dir", str(tmp_path))
     assert result.returncode == 1 and "env.json: cannot read it" in result.stderr
-    for scale in ("0", "-2", "nan", "inf"):
-        result = vcn("local", "up", "--time-scale", scale, "--state-dir", str(tmp_path))
-        assert result.returncode == 1, scale
-        assert "--time-scale must be a positive number" in result.stderr and "1 is real time" in result.stderr
     assert not (tmp_path / "local.json").exists()
+
+
+@pytest.mark.parametrize("scale", ["0", "-60", "inf", "nan"])
+def test_local_up_refuses_a_time_scale_that_is_not_a_positive_number(tmp_path: Path, scale: str) -> None:
+    result = vcn("local", "up", "--time-scale", scale, "--state-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert "--time-scale must be a positive number" in result.stderr and "1 is real time" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_emit_rejects_a_file_that_is_not_entries(fake_cloud: Path) -> None:

@@ -110,6 +110,12 @@ def test_backoff_grows_exponentially_with_jitter_up_to_the_cap() -> None:
         assert len(set(delays)) > 1  # jittered, so clients do not reconnect in lockstep
 
 
+def test_backoff_stays_at_the_cap_however_long_the_outage_lasts() -> None:
+    """A minute of outage at 50 ms retries is over a thousand attempts: multiplier**attempt overflowed."""
+    policy = ReconnectPolicy(initial_delay=0.05, max_delay=0.2)
+    assert all(0.1 <= policy.delay(attempt) <= 0.2 for attempt in (10, 1100, 100_000))
+
+
 def test_a_subscription_denied_on_resubscribe_ends_with_the_error(local_api: LocalEventApi) -> None:
     async def scenario() -> None:
         async with local_api.server() as first:

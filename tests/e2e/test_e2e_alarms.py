@@ -191,7 +191,7 @@ def test_alarms_go_to_alarm_while_appsync_is_unreachable_and_back_to_ok_after_re
     assert sorted(line.split()[0] for line in text) == sorted([RULE_ALARM, DLQ_ALARM])
 
     point_rule_at(cloud, original)
-    redriven = cloud.vcn("dlq", "redrive")
+    redriven = cloud.vcn("dlq", "redrive", "--wait")
     assert redriven.returncode == 0, redriven.stderr
     assert len(json.loads(redriven.stdout)["Redriven"]) == EVENTS
     wait_for(cloud, "every alarm OK again", lambda: all_ok(alarms(cloud)))

@@ -12,7 +12,9 @@ from tests.support.local_cloud import ROOT, VCN, RunningCloud
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def _start_subscriber(cloud: RunningCloud, channel: str, user: str, count: int) -> subprocess.Popen[str]:
+def _start_subscriber(
+    cloud: RunningCloud, channel: str, user: str, count: int, *options: str
+) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [
             VCN,
@@ -24,6 +26,7 @@ def _start_subscriber(cloud: RunningCloud, channel: str, user: str, count: int) 
             str(count),
             "--state-dir",
             str(cloud.state_dir),
+            *options,
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -67,6 +70,14 @@ def test_publish_reaches_a_subscriber(local_cloud: RunningCloud) -> None:
     assert published.returncode == 0, published.stderr
     assert len(json.loads(published.stdout)["successful"]) == 2
     assert [n["n"] for n in _finish(subscriber)] == [1, 2]
+
+
+def test_subscribe_can_print_each_event_id_once(local_cloud: RunningCloud) -> None:
+    subscriber = _start_subscriber(local_cloud, "/markets/DE/VELA", "analyst-de", 2, "--dedupe-by", "eventId")
+    events = ['{"eventId":"e-1","n":1}', '{"eventId":"e-1","n":1}', '{"eventId":"e-2","n":2}']
+    published = local_cloud.vcn("publish", "/markets/DE/VELA", *events)
+    assert published.returncode == 0, published.stderr
+    assert [n["eventId"] for n in _finish(subscriber)] == ["e-1", "e-2"]
 
 
 def test_demo_stream_reaches_the_demo_analysts(local_cloud: RunningCloud) -> None:

@@ -13,11 +13,10 @@ import signal
 from collections.abc import Iterator
 from typing import Any
 
-import aiohttp
 import boto3
 import pytest
-from aiohttp import web
 
+from tests.support.flaky_appsync import FlakyAppSync, route_supply_rule_through
 from tests.support.local_cloud import ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
 from vcn.eventbridge.dlq import DeadLetterStore
 
@@ -33,75 +32,6 @@ def fast_retry_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
         yield cloud
     finally:
         stop_cloud(cloud, signal.SIGTERM)  # SIGTERM shuts down as cleanly as Ctrl-C
-
-
-class FlakyAppSync:
-    """A proxy to the AppSync HTTP endpoint that fails with 500 until `healthy` is set."""
-
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.healthy = False
-        self.requests = 0
-        self.runner: web.AppRunner | None = None
-        self.url = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.requests += 1
-        if not self.healthy:
-            return web.json_response(
-                {"errors": [{"errorType": "InternalFailure", "message": "down"}]}, status=500
-            )
-        headers = {
-            name: value
-            for name, value in request.headers.items()
-            if name.lower() in ("x-api-key", "content-type")
-        }
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(self.upstream, data=await request.read(), headers=headers) as response,
-        ):
-            return web.Response(
-                status=response.status, body=await response.read(), content_type="application/json"
-            )
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/event", self.handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/event"
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
-
-
-def _route_supply_rule_through(cloud: RunningCloud, endpoint: str) -> str:
-    """Re-point the supply constraint rule's target at `endpoint`; returns the rule name."""
-    events = boto3.client(
-        "events",
-        endpoint_url=cloud.info["eventbridge"],
-        region_name=cloud.info["region"],
-        aws_access_key_id="dummy",
-        aws_secret_access_key="dummy",
-    )
-    bus = cloud.info["eventBusName"]
-    rule = next(
-        r["Name"]
-        for r in events.list_rules(EventBusName=bus)["Rules"]
-        if "SupplyConstraint" in r["Name"] and "Rejected" not in r["Name"]  # the one to AppSync
-    )
-    targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
-    destination_name = targets[0]["Arn"].split(":api-destination/", 1)[1].split("/")[0]
-    connection = events.describe_api_destination(Name=destination_name)["ConnectionArn"]
-    flaky = events.create_api_destination(
-        Name="FlakyAppSync", ConnectionArn=connection, InvocationEndpoint=endpoint, HttpMethod="POST"
-    )["ApiDestinationArn"]
-    reply = events.put_targets(Rule=rule, EventBusName=bus, Targets=[{**t, "Arn": flaky} for t in targets])
-    assert reply["FailedEntryCount"] == 0, reply
-    return str(rule)
 
 
 def _supply_entries() -> list[dict[str, Any]]:
@@ -125,7 +55,7 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
         proxy = FlakyAppSync(cloud.info["appsync"]["http"])
         await proxy.start()
         try:
-            await asyncio.to_thread(_route_supply_rule_through, cloud, proxy.url)
+            await asyncio.to_thread(route_supply_rule_through, cloud, proxy.url)
             async with RawSubscriber(cloud.info["appsync"]["realtime"], token) as subscriber:
                 reply = await subscriber.subscribe("/plants/ZWI")
                 assert reply["type"] == "subscribe_success", reply
@@ -154,7 +84,7 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
                 assert listed.returncode == 0 and all(m.message_id in listed.stdout for m in dead), listed
 
                 proxy.healthy = True
-                redriven = await asyncio.to_thread(cloud.vcn, "dlq", "redrive")
+                redriven = await asyncio.to_thread(cloud.vcn, "dlq", "redrive", "--wait")
                 assert redriven.returncode == 0, redriven.stderr
                 report = json.loads(redriven.stdout)
                 assert (
@@ -166,7 +96,7 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
                 assert sorted(n["eventId"] for n in received) == sorted(event_ids)
                 assert {n["constraintId"] for n in received} == {f"sc-e2e-dlq-{i}" for i in range(EVENTS)}
                 assert store.list() == []
-                again = json.loads((await asyncio.to_thread(cloud.vcn, "dlq", "redrive")).stdout)
+                again = json.loads((await asyncio.to_thread(cloud.vcn, "dlq", "redrive", "--wait")).stdout)
                 assert again["Redriven"] == []
         finally:
             await proxy.stop()

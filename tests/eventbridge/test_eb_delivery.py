@@ -1,5 +1,5 @@
 """Delivery against a real HTTP sink on loopback: retries, Retry-After, timeouts, rate limits, dead-letter
-queues and their redrive, shutdown, connection auth, HTTP parameters, Lambda targets and counters."""
+queues and their redrive, connection auth, HTTP parameters, Lambda targets and counters."""
 
 from __future__ import annotations
 
@@ -194,20 +194,6 @@ def test_failed_redrive_keeps_the_message(cloud: Cloud) -> None:
     assert [kept.message_id for kept in cloud.service.dead_letters.list()] == [message.message_id]
 
 
-def test_shutdown_dead_letters_what_the_grace_period_does_not_finish(cloud: Cloud) -> None:
-    rule_to(cloud, target(sink_destination(cloud, "with-dlq")))
-    rule_to(cloud, {"Id": "bare", "Arn": sink_destination(cloud, "no-dlq")}, rule="r2")
-    cloud.sink.script(Reply(delay=5.0), Reply(delay=5.0))
-    put_event(cloud)
-    cloud.loop.run(cloud.sink.wait_for(2))
-    assert cloud.loop.run(cloud.server.stop(grace_seconds=0.1)) == 2
-    messages = {message.queue: message for message in cloud.service.dead_letters.list()}
-    assert set(messages) == {"eb-dlq", "vcn-undelivered"}
-    for message in messages.values():
-        assert message.attributes["ERROR_CODE"] == "LocalCloudShutdown"
-        assert "shut down" in message.attributes["ERROR_MESSAGE"]
-
-
 def test_api_destination_request_carries_aws_headers_and_merged_parameters(cloud: Cloud) -> None:
     auth = {
         "type": "API_KEY",
@@ -340,6 +326,7 @@ def test_metrics_endpoint_reports_counters_per_rule_and_target(cloud: Cloud) -> 
         "Invocations": 2,
         "FailedInvocations": 1,
         "InvocationsSentToDLQ": 1,
+        "InvocationsFailedToBeSentToDlq": 0,
         "ThrottledRules": 0,
     }
 
@@ -352,5 +339,13 @@ def test_dead_letters_are_listed_over_http(cloud: Cloud) -> None:
     listed = requests.get(cloud.url + "/_vcn/dlq", timeout=10).json()["Messages"]
     assert [item["MessageId"] for item in listed] == [message.message_id]
     assert listed[0]["MessageAttributes"]["ERROR_CODE"] == {"DataType": "String", "StringValue": "HTTP_404"}
-    report = requests.post(cloud.url + "/_vcn/dlq/redrive", json={"queue": "eb-dlq"}, timeout=10).json()
-    assert report["Redriven"] == [message.message_id]
+    started = requests.post(cloud.url + "/_vcn/dlq/redrive", json={"queue": "eb-dlq"}, timeout=10)
+    assert started.status_code == 202
+    progress_url = f"{cloud.url}/_vcn/dlq/redrive/{started.json()['RedriveId']}"
+    report = requests.get(progress_url, timeout=10).json()
+    for _ in range(100):
+        if report["State"] == "COMPLETED":
+            break
+        time.sleep(0.05)
+        report = requests.get(progress_url, timeout=10).json()
+    assert report["Redriven"] == [message.message_id] and report["Total"] == 1 and report["Pending"] == 0

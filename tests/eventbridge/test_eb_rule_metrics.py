@@ -19,6 +19,7 @@ from tests.support.eventbridge import (
     rule_to,
     sink_destination,
 )
+from vcn.eventbridge.journal import read_pending
 from vcn.eventbridge.metrics import RULE_METRICS, rule_dimensions
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:rule-dlq"
@@ -79,7 +80,7 @@ def test_failures_and_dead_letters_are_counted_under_aws_names(cloud: Cloud) -> 
     assert row["InvocationsSentToDLQ"] == 1 and "InvocationsSentToDlq" not in row
 
 
-def test_a_dead_letter_queue_that_cannot_be_written_is_counted_and_logged(
+def test_a_dead_letter_queue_that_cannot_be_written_is_counted_logged_and_the_delivery_kept(
     cloud: Cloud, caplog: pytest.LogCaptureFixture
 ) -> None:
     arn = rule_to(cloud, target(sink_destination(cloud)))
@@ -94,8 +95,9 @@ def test_a_dead_letter_queue_that_cannot_be_written_is_counted_and_logged(
         cloud.idle()
     totals = cloud.service.metrics.rule_totals()[arn]
     assert (totals["InvocationsFailedToBeSentToDlq"], totals["InvocationsSentToDlq"]) == (1, 0)
-    lost = [record.getMessage() for record in caplog.records if "EVENT LOST" in record.getMessage()]
-    assert len(lost) == 1 and event_id in lost[0] and "rule-dlq" in lost[0]
+    kept = [record.getMessage() for record in caplog.records if "stays in the journal" in record.getMessage()]
+    assert len(kept) == 1 and event_id in kept[0] and "rule-dlq" in kept[0]
+    assert [row.event["id"] for row in read_pending(cloud.state_dir)] == [event_id]  # tried again next start
 
 
 def test_visible_count_leaves_out_messages_a_redrive_holds(cloud: Cloud) -> None:

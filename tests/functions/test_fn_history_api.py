@@ -132,6 +132,24 @@ def test_a_page_starts_strictly_after_the_cursor_given(history: History) -> None
     assert [i["eventId"] for i in wide["items"]] == [p["eventId"] for p in sent[2:]]
 
 
+def test_since_seconds_starts_the_read_that_long_before_the_services_clock(history: History) -> None:
+    early, late = notification(), notification()
+    history.publish("/plants/WOB", early)
+    history.now += 600 * MICROS_PER_SECOND
+    history.publish("/plants/WOB", late)
+    history.settle()
+    ids = lambda body: [item["eventId"] for item in body["items"]]  # noqa: E731
+    assert ids(history.page(channel="/plants/WOB", sinceSeconds="300")[1]) == [late["eventId"]]
+    everything = history.page(channel="/plants/WOB", sinceSeconds="900")[1]
+    assert ids(everything) == [early["eventId"], late["eventId"]]
+    # with a cursor too, the later of the two bounds wins
+    after_early = everything["items"][0]["cursor"]
+    assert ids(history.page(channel="/plants/WOB", sinceSeconds="900", after=after_early)[1]) == [
+        late["eventId"]
+    ]
+    assert ids(history.page(channel="/plants/WOB", sinceSeconds="1", after=after_early)[1]) == []
+
+
 def test_notifications_appear_only_once_settled(history: History) -> None:
     history.publish("/plants/WOB", notification())
     assert history.page(channel="/plants/WOB")[1] == {"items": [], "nextCursor": None}
@@ -214,6 +232,9 @@ def test_no_usable_token_is_401(history: History, path: str, claims: dict[str, A
         ({"channel": "/markets/DE/VELA", "limit": "ten"}, ["limit"]),
         ({"channel": "/markets/DE/VELA", "limit": "1.5"}, ["limit"]),
         ({"channel": "/markets/DE/VELA", "limit": "-3"}, ["limit"]),
+        ({"channel": "/markets/DE/VELA", "sinceSeconds": "0"}, ["sinceSeconds"]),
+        ({"channel": "/markets/DE/VELA", "sinceSeconds": "10m"}, ["sinceSeconds"]),
+        ({"channel": "/markets/DE/VELA", "sinceSeconds": "1000000000"}, ["sinceSeconds"]),
         ({"channel": "bad channel", "after": "x", "limit": "500"}, ["channel", "after", "limit"]),
     ],
 )

@@ -3,20 +3,31 @@
 The history table is created from template.yaml's own `AWS::DynamoDB::Table` definition (keys, indexes,
 projections), so the tests hold the adapter to the table the template deploys. Each test gets a table of
 its own on the one server.
+
+moto's backend is not thread-safe (a TransactWriteItems copies the table while another request changes it:
+"dictionary changed size during iteration"), so the server answers one request at a time, each atomically
+as DynamoDB does; connections are still accepted concurrently.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import boto3
 import yaml
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 REPO = Path(__file__).resolve().parents[2]
 HISTORY_TABLE = "NotificationHistoryTable"
@@ -67,10 +78,32 @@ class LocalDynamoDb:
         return name
 
 
+class _OneRequestAtATime:
+    """A WSGI app that runs moto's app under one lock, the response body included."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+class SerialMotoServer(ThreadedMotoServer):
+    def _server_entry(self) -> None:
+        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 @contextmanager
 def local_dynamodb() -> Iterator[LocalDynamoDb]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = SerialMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     try:

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.invoker import LambdaInvoker
+from vcn.timetable import Clock
 
 T = TypeVar("T")
 AWS_CLI = str(Path(sys.executable).parent / "aws")
@@ -78,6 +79,8 @@ class Sink:
         self.replies: deque[Reply] = deque()
         self.routes: dict[str, Callable[[Received], Reply]] = {}
         self.url = ""
+        self.in_flight = 0  # requests being answered now
+        self.most_in_flight = 0
         self._runner: web.AppRunner | None = None
         self._arrived: asyncio.Condition | None = None
 
@@ -125,8 +128,13 @@ class Sink:
         assert self._arrived is not None
         async with self._arrived:
             self._arrived.notify_all()
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+        finally:
+            self.in_flight -= 1
         return web.Response(status=reply.status, headers=reply.headers, text=reply.body)
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
@@ -143,6 +151,7 @@ class Cloud:
     server: EventBridgeServer
     sink: Sink
     state_dir: Path
+    crashed: bool = False
 
     @property
     def url(self) -> str:
@@ -164,14 +173,35 @@ class Cloud:
         """Wait until no delivery is pending."""
         self.wait_until(lambda: self.service.dispatcher.pending == 0, timeout)
 
+    def crash(self) -> None:
+        """Stop dead, as kill -9 would: no shutdown, no commit of what the journal had not committed yet."""
+        self.crashed = True
+        self.loop.close()
+        # The dead loop's unfinished tasks are kept, never finalized: a finalizer would raise "Event loop is
+        # closed" wherever garbage collection happens to run, inside other tests' code.
+        _ABANDONED.extend(asyncio.all_tasks(self.loop.loop))
+
+
+_ABANDONED: list[asyncio.Task[Any]] = []
+
 
 @dataclass
 class CloudFactory:
     clouds: list[Cloud] = field(default_factory=list)
 
     def __call__(
-        self, state_dir: Path, settings: EventBridgeSettings = FAST, invoker: LambdaInvoker | None = None
+        self,
+        state_dir: Path,
+        settings: EventBridgeSettings = FAST,
+        invoker: LambdaInvoker | None = None,
+        clock: Clock | None = None,
+        wall: Callable[[], float] = time.time,
+        declare: Sequence[tuple[str, dict[str, Any]]] | Callable[[Cloud], object] = (),
+        scripted: Sequence[Reply] = (),
     ) -> Cloud:
+        """A local EventBridge on a state folder. `declare`: calls made before restoring what the API created
+        and resuming the journal (as the local cloud replays the template's), or a function of the cloud that
+        makes them (its sink is up and answers `scripted` first)."""
         loop = LoopThread()
         service = EventBridgeService(
             LOCAL_ACCOUNT.account_id,
@@ -179,18 +209,32 @@ class CloudFactory:
             state_dir=state_dir,
             invoker=invoker,
             settings=settings,
+            clock=clock,
+            wall=wall,
         )
-        service.resources.restore()
         server = EventBridgeServer(service)
         sink = Sink()
-        loop.run(server.start("127.0.0.1", 0))
         loop.run(sink.start())
+        sink.script(*scripted)
         cloud = Cloud(loop, service, server, sink, state_dir)
+
+        async def start() -> None:
+            if callable(declare):
+                await asyncio.to_thread(declare, cloud)
+            else:
+                for operation, request in declare:
+                    await service.call(operation, request)
+            service.start()
+            await server.start("127.0.0.1", 0)
+
+        loop.run(start())
         self.clouds.append(cloud)
         return cloud
 
     def close(self) -> None:
         for cloud in self.clouds:
+            if cloud.crashed:
+                continue
             try:
                 cloud.loop.run(cloud.server.stop(grace_seconds=0.5))
                 cloud.loop.run(cloud.sink.stop())

@@ -14,7 +14,10 @@ import vcn
 
 SRC = Path(vcn.__file__).parent
 MAY_IMPORT_THE_LOADER = {"template", "local", "cli", "check"}
-SERVICES = {"lambda_runtime", "appsync", "eventbridge", "httpapi", "identity", "cloudwatch"}
+SERVICES = {
+    "lambda_runtime", "appsync", "eventbridge", "httpapi", "identity", "cloudwatch", "dynamodb", "scheduler",
+    "timetable",
+}  # fmt: skip
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -60,5 +63,6 @@ def test_the_loader_converts_into_the_services_own_config_types() -> None:
     assert "vcn.httpapi.config.HttpApiConfig" in imported_modules(SRC / "template" / "http_apis.py")
     assert "vcn.appsync.config.EventApiConfig" in imported_modules(SRC / "template" / "appsync_apis.py")
     assert "vcn.cloudwatch.config.AlarmConfig" in imported_modules(SRC / "template" / "alarms.py")
+    assert "vcn.scheduler.ScheduleConfig" in imported_modules(SRC / "template" / "schedules.py")
     # relative imports resolve inside the package
     assert "vcn.template.intrinsics.Resolver" in imported_modules(SRC / "template" / "functions.py")

@@ -5,6 +5,10 @@ live is exactly what they may read after the fact. A page is oldest first, stric
 and holds only settled positions (recorded at least `SETTLE_MICROS` ago): a position is taken just before the
 write that makes it visible, so a recent one may still be in flight, and a cursor handed out past it would
 skip it for good. Waiting out the settle time is what lets a client resume from any cursor without gaps.
+
+A read may also start at a moment rather than a cursor: `sinceSeconds` counts back from the service's own
+clock, so a client whose clock is off still gets exactly "the last ten minutes" (and a client that has no
+cursor yet, because nothing was recorded, can say "since I last looked" without trusting its clock).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from vehicle_config.history.selectors import ChannelSelector, parse_selector
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+MAX_SINCE_SECONDS = 999_999_999  # about 31 years: the retention, not this, bounds a read in practice
 # Covers one write's latency and the propagation of the prefix indexes (typically well under a second).
 SETTLE_MICROS = 2 * MICROS_PER_SECOND
 
@@ -39,6 +44,7 @@ class HistoryQuery:
     selector: ChannelSelector
     after: Position | None
     limit: int
+    since_seconds: int | None = None  # only positions recorded within this many seconds of now
 
 
 @dataclass(frozen=True)
@@ -50,16 +56,19 @@ class Page:
         return {"items": self.items, "nextCursor": self.next_cursor}
 
 
-def parse_query(channel: str | None, after: str | None, limit: str | None) -> HistoryQuery:
+def parse_query(
+    channel: str | None, after: str | None, limit: str | None, since_seconds: str | None = None
+) -> HistoryQuery:
     """The query parameters, every problem reported at once as a 400 naming each bad parameter."""
     errors: list[FieldError] = []
     selector = _collect(errors, lambda: parse_selector("channel", channel))
     position = _collect(errors, lambda: None if after is None else parse_cursor("after", after))
     size = _collect(errors, lambda: parse_limit(limit))
+    since = _collect(errors, lambda: parse_since_seconds(since_seconds))
     if errors:
         raise InvalidFields(errors)
     assert selector is not None and size is not None
-    return HistoryQuery(selector, position, size)
+    return HistoryQuery(selector, position, size, since)
 
 
 def parse_limit(raw: str | None) -> int:
@@ -67,6 +76,16 @@ def parse_limit(raw: str | None) -> int:
         return DEFAULT_LIMIT
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise InvalidFields.single("limit", f"must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}")
+    return int(raw)
+
+
+def parse_since_seconds(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_SINCE_SECONDS:
+        raise InvalidFields.single(
+            "sinceSeconds", f"must be a whole number of seconds from 1 to {MAX_SINCE_SECONDS}, got {raw!r}"
+        )
     return int(raw)
 
 
@@ -79,11 +98,10 @@ def read_page(
     grants: Grants, query: HistoryQuery, history: NotificationHistory, now_micros: int, retention_days: int
 ) -> Page:
     authorize(grants, query.selector)
-    keys = key_range(
-        query.after,
-        since_micros=retention_floor(now_micros, retention_days),
-        through_micros=now_micros - SETTLE_MICROS,
-    )
+    since = retention_floor(now_micros, retention_days)
+    if query.since_seconds is not None:
+        since = max(since, now_micros - query.since_seconds * MICROS_PER_SECOND)
+    keys = key_range(query.after, since_micros=since, through_micros=now_micros - SETTLE_MICROS)
     if keys.empty:
         return Page([], None)
     found = history.read(query.selector, keys, query.limit + 1)  # one more tells whether a next page exists

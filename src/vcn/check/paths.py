@@ -46,7 +46,7 @@ from vcn.check.publish import (
 )
 from vcn.check.routes import RuleRoute, TargetRoute
 from vcn.eventbridge.input_transformer import DeliveryContext, render
-from vcn.eventbridge.put_events import build_event, check_entry, entry_size, format_time
+from vcn.eventbridge.put_events import ValidEntry, build_event, check_entry, entry_size, format_time
 from vcn.eventbridge.settings import EventBridgeSettings
 
 # Verdicts on a failure (`PathCheck._verdict`)
@@ -138,11 +138,13 @@ class PathCheck:
         entry = {"Source": kind.source, "DetailType": kind.detail_type, "Detail": json.dumps(detail)}
         if entry_size(entry) > self.options.max_put_events_bytes:
             return None
-        parsed, failure = check_entry(entry)
-        if failure is not None or parsed is None:
+        parsed = check_entry(entry)
+        if not isinstance(parsed, ValidEntry):
             return None
         account = self.options.account
-        event = build_event(entry, parsed, account=account.account_id, region=account.region, now=EVENT_TIME)
+        event = build_event(
+            parsed, account=account.account_id, region=account.region, now_text=format_time(EVENT_TIME)
+        )
         event["id"] = EVENT_ID
         return event
 

@@ -9,6 +9,7 @@ Events API to that API and to the auth modes its connection's credentials can sa
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,7 +95,9 @@ def build_routes(stack: LocalStack, view: TemplateView, account: LocalAccount = 
 
     async def call(operation: str, request: dict[str, Any]) -> dict[str, Any]:
         try:
-            return operations[operation](request)
+            result = operations[operation](request)
+            # some operations (archives, replays) answer asynchronously
+            return await result if inspect.isawaitable(result) else result
         except EventBridgeError as exc:
             raise TemplateRefused(_resource_of(operation, request, names), str(exc)) from None
 

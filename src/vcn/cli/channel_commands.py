@@ -1,35 +1,26 @@
-"""`vcn subscribe` and `vcn publish`: the AppSync Events side, through the project's Python client."""
+"""`vcn subscribe` and `vcn publish`: the AppSync Events side, through the project's Python client.
+
+With `--since` (offered when the app profile declares an event history), `vcn subscribe` first prints what
+was published since then, and after every reconnect what it missed, each event once and in order.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from vcn.cli.common import target_of, target_options
+from vcn.cli.common import bearer_token, target_of, target_options
 from vcn.cli.errors import CliError
+from vcn.cli.history_command import history_failure, history_source, parse_since
 from vcn.cli.target import Target
-from vcn.cli.token_command import mint_token
+from vcn.local.profile import AppProfile
 
 if TYPE_CHECKING:
-    from appsync_events_client import Auth
-
-
-def _subscriber_token(args: argparse.Namespace, target: Target) -> str:
-    if args.token:
-        return str(args.token)
-    if args.user:
-        if not target.is_local or target.state_dir is None:
-            raise CliError("--user mints a local development token; against --stack pass --token <jwt>")
-        return mint_token(target.state_dir, args.user, args.profile)
-    if os.environ.get("VCN_TOKEN"):
-        return os.environ["VCN_TOKEN"]
-    raise CliError(
-        "say who subscribes: --user <demo user id> (local cloud) or --token <jwt> (or set VCN_TOKEN)"
-    )
+    from appsync_events_client import Auth, HttpHistorySource, RecoveryReport, Since
 
 
 def _publisher_auth(target: Target) -> Auth:
@@ -46,29 +37,70 @@ def _publisher_auth(target: Target) -> Auth:
     return IamAuth(credentials.get_frozen_credentials(), target.region)
 
 
-async def _subscribe(target: Target, channel: str, token: str, count: int | None) -> int:
-    from appsync_events_client import EventsClient, TokenAuth
+async def _subscribe(
+    target: Target,
+    channel: str,
+    token: str,
+    count: int | None,
+    recovery: tuple[HttpHistorySource, Since] | None,
+    dedupe_by: str | None = None,
+) -> int:
+    from appsync_events_client import EventsClient, TokenAuth, subscribe_with_recovery
 
     client = EventsClient(target.appsync_http, target.appsync_realtime, TokenAuth(token))
     received = 0
-    async with client.connect() as connection:
-        subscription = await connection.subscribe(channel)
+    async with contextlib.AsyncExitStack() as stack:
+        connection = await stack.enter_async_context(client.connect())
+        if recovery is None:
+            events: Any = await connection.subscribe(channel, dedupe_by=dedupe_by)
+        else:
+            history, since = recovery
+            await stack.enter_async_context(history)
+            events = await subscribe_with_recovery(
+                connection, channel, history, since, dedupe_by=dedupe_by, on_recovery=_report(channel)
+            )
         print(f"subscribed to {channel} on the {target.label}; waiting for notifications", file=sys.stderr)
-        async for event in subscription:
-            print(json.dumps(event, separators=(",", ":")), flush=True)
-            received += 1
-            if count is not None and received >= count:
-                break
+        try:
+            async for event in events:
+                print(json.dumps(event, separators=(",", ":")), flush=True)
+                received += 1
+                if count is not None and received >= count:
+                    break
+        finally:
+            cursor = getattr(events, "cursor", None)
+            if cursor:
+                print(f"to go on from the history's last position: --since {cursor}", file=sys.stderr)
     return 0
 
 
-def run_subscribe(args: argparse.Namespace) -> int:
-    from appsync_events_client import EventsError
+def _report(channel: str) -> Any:
+    def report(outcome: RecoveryReport) -> None:
+        if outcome.reason == "reconnect":
+            print(
+                f"reconnected: {outcome.recovered} events on {channel} arrived while disconnected",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif outcome.recovered:
+            print(f"history: {outcome.recovered} events on {channel}", file=sys.stderr, flush=True)
 
+    return report
+
+
+def run_subscribe(args: argparse.Namespace) -> int:
+    from appsync_events_client import EventsError, HistoryError
+
+    profile: AppProfile = args.profile
+    since = parse_since(args.since) if getattr(args, "since", None) else None
     target = target_of(args)
-    token = _subscriber_token(args, target)
+    token = bearer_token(args, target)
+    recovery = None
+    if since is not None and profile.history is not None:
+        recovery = (history_source(target, profile.history, token), since)
     try:
-        return asyncio.run(_subscribe(target, args.channel, token, args.count))
+        return asyncio.run(_subscribe(target, args.channel, token, args.count, recovery, args.dedupe_by))
+    except HistoryError as exc:
+        raise history_failure(args.channel, exc) from None
     except EventsError as exc:
         raise CliError(f"subscribe to {args.channel} failed: {exc}") from None
     except KeyboardInterrupt:
@@ -99,7 +131,7 @@ def run_publish(args: argparse.Namespace) -> int:
     return 0 if not result.failed else 1
 
 
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], profile: AppProfile) -> None:
     subscribe = commands.add_parser(
         "subscribe",
         parents=[target_options()],
@@ -112,6 +144,20 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     who.add_argument("--user", help="demo user to subscribe as (local cloud; a token is minted for them)")
     who.add_argument("--token", help="bearer token (JWT) to subscribe with")
     subscribe.add_argument("--count", type=int, default=None, help="exit after this many notifications")
+    subscribe.add_argument(
+        "--dedupe-by",
+        metavar="FIELD",
+        default=None,
+        help="print an event only the first time its FIELD value shows up (e.g. eventId: an event an archive "
+        "replay or a dead-letter redrive sends again is printed once)",
+    )
+    if profile.history is not None:
+        subscribe.add_argument(
+            "--since",
+            metavar="START",
+            help="first print the history from START (a duration such as 10m, all, or a cursor), and "
+            "after every reconnect what was missed; `now` only recovers after reconnects",
+        )
     subscribe.set_defaults(run=run_subscribe)
 
     publish = commands.add_parser(

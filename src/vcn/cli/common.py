@@ -1,11 +1,14 @@
-"""Options every command that talks to a running application shares: --state-dir, --stack, --region."""
+"""What commands that talk to a running application share: --state-dir/--stack/--region, and the token."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
+from vcn.cli.errors import CliError
 from vcn.cli.target import Target, resolve_target
+from vcn.cli.token_command import mint_token
 from vcn.local.profile import AppProfile
 
 
@@ -28,3 +31,16 @@ def target_options() -> argparse.ArgumentParser:
 def target_of(args: argparse.Namespace) -> Target:
     profile: AppProfile = args.profile
     return resolve_target(args.state_dir, args.stack, args.region, profile.stack_outputs)
+
+
+def bearer_token(args: argparse.Namespace, target: Target) -> str:
+    """The token to act with: --token, a development token minted for --user, or VCN_TOKEN."""
+    if args.token:
+        return str(args.token)
+    if args.user:
+        if not target.is_local or target.state_dir is None:
+            raise CliError("--user mints a local development token; against --stack pass --token <jwt>")
+        return mint_token(target.state_dir, args.user, args.profile)
+    if os.environ.get("VCN_TOKEN"):
+        return os.environ["VCN_TOKEN"]
+    raise CliError("say who you are: --user <demo user id> (local cloud) or --token <jwt> (or set VCN_TOKEN)")

@@ -232,8 +232,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=float,
         default=1.0,
         metavar="N",
-        help="run CloudWatch's clock N times faster: metric periods and alarm evaluations (e.g. 60: a "
-        "minute of alarm time passes in a second); deliveries and retries keep real time (1)",
+        help="run the cloud's clock N times as fast as the wall clock, from the moment the cloud starts: "
+        "schedules (scheduled rules, EventBridge Scheduler) and CloudWatch's metric periods and alarm "
+        "evaluations (e.g. 60: rate(1 minute) fires every second); deliveries and retries keep real time (1)",
     )
     up.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     up.set_defaults(run=run_up)

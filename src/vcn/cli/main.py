@@ -16,6 +16,7 @@ from vcn.cli import (
     channel_commands,
     check_command,
     event_commands,
+    history_command,
     local_commands,
     ops_commands,
     token_command,
@@ -34,7 +35,8 @@ def build_parser(profile: AppProfile = NO_PROFILE) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True)
     local_commands.add_parser(commands)
     token_command.add_parser(commands, profile)
-    channel_commands.add_parsers(commands)
+    channel_commands.add_parsers(commands, profile)
+    history_command.add_parser(commands, profile)
     event_commands.add_parsers(commands)
     ops_commands.add_parsers(commands)
     alarm_command.add_parser(commands)

@@ -1,4 +1,4 @@
-"""`vcn dlq list|show|redrive` and `vcn metrics`: operating the delivery path (local or deployed).
+"""`vcn dlq list|show|redrive|pending` and `vcn metrics`: operating the delivery path (local or deployed).
 
 Locally `vcn metrics` prints the EventBridge counters per rule and target and, under `CloudWatch`, every
 metric the local CloudWatch holds (AWS namespaces, names and dimensions) with its totals since start.
@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +23,36 @@ import requests
 from vcn.cli.common import target_of, target_options
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target, default_state_dir
-from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore
+from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore, InvalidName
+from vcn.eventbridge.journal import JournalError, journal_path, read_pending
 from vcn.eventbridge.pattern_explain import matched_conditions
 from vcn.local.profile import AppProfile
 
 REDRIVE_PATH = "/_vcn/dlq/redrive"
 METRICS_PATH = "/_vcn/metrics"
 CLOUDWATCH_METRICS_PATH = "/_vcn/cloudwatch/metrics"
+POLL_SECONDS = 0.5
 
 
-def _local_post(url: str, body: dict[str, Any]) -> Any:
+def _local_request(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+    """A request to the local EventBridge's operations API; CliError with its message when it refuses."""
     try:
-        response = requests.post(url, json=body, timeout=60)
+        response = requests.request(method, url, json=body, timeout=10)
     except requests.RequestException as exc:
         raise CliError(
             f"the local cloud does not answer at {url} ({exc}); is `vcn local up` running?"
         ) from None
-    if response.status_code != 200:
-        raise CliError(f"{url} answered {response.status_code}: {response.text.strip()}")
+    if response.status_code not in (200, 202):
+        try:
+            reason = response.json()["message"]
+        except (ValueError, KeyError, TypeError):
+            reason = response.text.strip()
+        raise CliError(f"{url} answered {response.status_code}: {reason}")
     return response.json()
+
+
+def _utc(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---- deployed stacks: the dead-letter queues are SQS queues named in the stack outputs
@@ -128,13 +141,14 @@ def run_list(args: argparse.Namespace) -> int:
             print(json.dumps({"MessageId": peeked["MessageId"], "QueueName": peeked["QueueName"]}))
         return 0
     running, state_dir = _local_queues(args)
-    messages = DeadLetterStore(state_dir).list(args.queue)
+    try:
+        messages = DeadLetterStore(state_dir).list(args.queue)
+    except InvalidName as exc:
+        raise CliError(str(exc)) from None
     patterns = RulePatterns(running)
     for message in messages:
         attributes = message.attributes
-        sent = dt.datetime.fromtimestamp(message.sent_timestamp_ms / 1000, dt.UTC).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+        sent = _utc(message.sent_timestamp_ms / 1000)
         conditions = matched_by(message, patterns)
         why = (
             f"matched {'; '.join(conditions)}"
@@ -169,6 +183,8 @@ def run_show(args: argparse.Namespace) -> int:
     running, state_dir = _local_queues(args)
     try:
         message = DeadLetterStore(state_dir).get(args.message_id)
+    except InvalidName as exc:
+        raise CliError(str(exc)) from None
     except KeyError:
         raise CliError(
             f"no dead-letter message {args.message_id}; `vcn dlq list` shows the ids that exist"
@@ -188,13 +204,79 @@ def run_redrive(args: argparse.Namespace) -> int:
             "redrive works on the local cloud; on AWS an EventBridge DLQ has no redrive to API destinations: "
             "inspect the messages with `vcn dlq show` and emit their events again with `vcn emit`"
         )
-    body: dict[str, Any] = {"queue": args.queue}
-    if args.ids:
-        body["messageIds"] = args.ids
-    # The running EventBridge redelivers: events go through their rules' targets as configured now.
-    report = _local_post(target.eventbridge_url.rstrip("/") + REDRIVE_PATH, body)
-    print(json.dumps(report))
-    return 1 if report.get("Failed") else 0
+    base = target.eventbridge_url.rstrip("/") + REDRIVE_PATH
+    if args.follow:
+        run = _local_request("GET", f"{base}/{args.follow}")
+    else:
+        body: dict[str, Any] = {"queue": args.queue}
+        if args.ids:
+            body["messageIds"] = args.ids
+        # The running EventBridge redelivers in the background: events go through their rules' targets as
+        # configured now; the answer comes at once, with the id to follow.
+        run = _local_request("POST", base, body)
+    if args.wait or args.follow:
+        run = _follow(base, run)
+    elif run["State"] == "RUNNING":
+        print(
+            f"redrive {run['RedriveId']} of {run['Total']} message(s) goes on in the local cloud; "
+            f"follow it with `vcn dlq redrive --follow {run['RedriveId']}`",
+            file=sys.stderr,
+        )
+    print(json.dumps(run))
+    return 1 if run["Failed"] else 0
+
+
+def _follow(base: str, run: dict[str, Any]) -> dict[str, Any]:
+    """Poll a redrive until it completes, printing progress to stderr whenever it moves."""
+    redrive_id = run["RedriveId"]
+    shown = None
+    try:
+        while True:
+            progress = (len(run["Redriven"]), len(run["Failed"]))
+            if progress != shown:
+                shown = progress
+                print(
+                    f"redrive {redrive_id}: {progress[0] + progress[1]} of {run['Total']} tried, "
+                    f"{progress[0]} redriven, {progress[1]} still failing",
+                    file=sys.stderr,
+                )
+            if run["State"] == "COMPLETED":
+                return run
+            time.sleep(POLL_SECONDS)
+            run = _local_request("GET", f"{base}/{redrive_id}")
+    except KeyboardInterrupt:
+        print(
+            f"stopped following; redrive {redrive_id} goes on in the local cloud "
+            f"(`vcn dlq redrive --follow {redrive_id}`)",
+            file=sys.stderr,
+        )
+        raise
+    except CliError as exc:
+        raise CliError(
+            f"{exc}; lost redrive {redrive_id}: messages not redriven stay in their queues (`vcn dlq list`)"
+        ) from None
+
+
+def run_pending(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    if target.state_dir is None:
+        raise CliError("pending deliveries are known to the local cloud only; AWS does not show its retries")
+    try:
+        rows = read_pending(target.state_dir)
+    except JournalError as exc:
+        raise CliError(str(exc)) from None
+    now = time.time()
+    for row in rows:
+        rule = row.rule_arn.rsplit("/", 1)[-1]
+        last = f"{row.last_error_code}: {row.last_error_message}" if row.last_error_code else ""
+        print(
+            f"{row.delivery_id}  {row.event.get('id', '?')}  {rule}/{row.target_id}  "
+            f"attempts={row.attempts}  next={_utc(row.next_attempt_at)}  age={now - row.accepted_at:.0f}s  "
+            f"{last}".rstrip()
+        )
+    if not rows:
+        print(f"no pending deliveries in {journal_path(target.state_dir)}")
+    return 0
 
 
 def _local_get(url: str, missing_ok: bool = False) -> Any:
@@ -249,9 +331,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     dlq = commands.add_parser(
         "dlq",
         help="inspect and redrive dead-lettered events",
-        description="Dead-letter queues of the rules' targets: list, show one message, redrive.",
+        description="Dead-letter queues of the rules' targets: list, show one message, redrive; and the "
+        "deliveries still being retried.",
     )
-    actions = dlq.add_subparsers(dest="dlq_command", metavar="{list,show,redrive}", required=True)
+    actions = dlq.add_subparsers(dest="dlq_command", metavar="{list,show,redrive,pending}", required=True)
     listing = actions.add_parser(
         "list",
         parents=[target_options()],
@@ -273,11 +356,27 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         parents=[target_options()],
         help="deliver dead-lettered events again",
         description="Send dead-lettered events through their rule's target again (local cloud); delivered "
-        "messages leave the queue, failed ones stay.",
+        "messages leave the queue, failed ones stay. The redrive runs in the local cloud: without --wait "
+        "this prints its id and returns at once.",
     )
     redrive.add_argument("--queue", help="only this queue (default: every queue)")
     redrive.add_argument("--id", dest="ids", action="append", help="only this message id (repeatable)")
+    following = redrive.add_mutually_exclusive_group()
+    following.add_argument(
+        "--wait", action="store_true", help="follow the redrive until every message was tried, then report"
+    )
+    following.add_argument(
+        "--follow", metavar="REDRIVE_ID", help="follow a redrive already started instead of starting one"
+    )
     redrive.set_defaults(run=run_redrive)
+    pending = actions.add_parser(
+        "pending",
+        parents=[target_options()],
+        help="list deliveries still being retried",
+        description="List the deliveries the local EventBridge is still retrying (its delivery journal): "
+        "attempts made, next attempt, age and last error. They survive restarts of the local cloud.",
+    )
+    pending.set_defaults(run=run_pending)
 
     metrics = commands.add_parser(
         "metrics",

@@ -1,6 +1,7 @@
 """`python -m vcn.eventbridge --port N --state-dir D`: the local EventBridge on its own, stopped by
-SIGINT/SIGTERM with a grace period for pending deliveries (the rest goes to the dead-letter queues). What was
-created through its API before is restored from the state folder at start."""
+SIGINT, SIGTERM or SIGHUP with a grace period for pending deliveries; the rest stay in the journal in the
+state folder and resume at the next start. What was created through its API before is restored from the
+state folder at start."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from vcn import event_loop
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
+from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.heap import freeze_startup_heap
 
 
@@ -28,23 +30,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--grace-seconds", type=float, default=5.0, help="time pending deliveries get on shutdown"
     )
     parser.add_argument("--log-level", default="INFO")
+    # For bench/delivery_bench.py only: measure the journal against no journal, or with an fsync per commit.
+    parser.add_argument("--no-journal", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--journal-synchronous", choices=("NORMAL", "FULL"), default="NORMAL", help=argparse.SUPPRESS
+    )
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
-    service = EventBridgeService(args.account, args.region, state_dir=args.state_dir)
-    service.resources.restore()  # no template here: what the API created before comes back as it was
+    settings = EventBridgeSettings(journal=not args.no_journal, journal_synchronous=args.journal_synchronous)
+    service = EventBridgeService(args.account, args.region, state_dir=args.state_dir, settings=settings)
+    service.start()  # no template here: what the API created before comes back, then the journal resumes
     server = EventBridgeServer(service)
     await server.start(args.host, args.port)
     freeze_startup_heap()
     print(f"EventBridge ready on {server.url} (state in {args.state_dir})", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(signum, stopping.set)
     await stopping.wait()
-    dead_lettered = await server.stop(args.grace_seconds)
-    print(f"EventBridge stopped; {dead_lettered} pending deliveries went to dead-letter queues", flush=True)
+    report = await server.stop(args.grace_seconds)
+    print(
+        f"EventBridge stopped; {report.kept} pending deliveries stay in the journal, "
+        f"{report.dead_lettered} went to dead-letter queues",
+        flush=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

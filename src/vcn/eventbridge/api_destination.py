@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 
+from vcn.eventbridge import strict_json
 from vcn.eventbridge.connection_auth import AuthorizationFailed, ConnectionAuthorizer, parameter_pairs
 from vcn.eventbridge.connections import OAUTH
 from vcn.eventbridge.http_exchange import ExchangeFailed, InvalidRequest, exchange
@@ -77,7 +78,7 @@ def _with_body_parameters(body: str, parameters: list[tuple[str, str]]) -> str:
     if not parameters:
         return body
     try:
-        document = json.loads(body)
+        document = strict_json.parse(body)
     except ValueError:
         return body
     if not isinstance(document, dict):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from vcn.eventbridge import strict_json
 from vcn.eventbridge.connections import API_KEY, BASIC, OAUTH
 from vcn.eventbridge.model import Connection
 from vcn.eventbridge.retry import is_retryable_status
@@ -135,7 +135,7 @@ class ConnectionAuthorizer:
                 retryable=is_retryable_status(status),
             )
         try:
-            body = json.loads(text)
+            body = strict_json.parse(text)
             access_token = str(body["access_token"])
         except (ValueError, KeyError, TypeError):
             raise AuthorizationFailed(

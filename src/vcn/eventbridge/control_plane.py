@@ -4,12 +4,15 @@ them, and saving them after every change (`resource_persistence`: what comes bac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from vcn import arns
 from vcn.eventbridge.api_destination_operations import ApiDestinationOperations
+from vcn.eventbridge.archive_operations import ArchiveOperations
+from vcn.eventbridge.archive_store import ArchiveStore
+from vcn.eventbridge.archives import ArchiveLedger
 from vcn.eventbridge.bus_operations import EventBusOperations
 from vcn.eventbridge.connection_operations import (
     ConnectionAuthorization,
@@ -17,6 +20,8 @@ from vcn.eventbridge.connection_operations import (
 )
 from vcn.eventbridge.model import ApiDestination, Connection, EventBus, LambdaTarget, Rule, Target
 from vcn.eventbridge.operations import Operation
+from vcn.eventbridge.replay_operations import ReplayOperations
+from vcn.eventbridge.replays import Replayer, ReplayRoute, interrupted
 from vcn.eventbridge.resource_persistence import ResourcePersistence
 from vcn.eventbridge.resource_store import ResourceStore
 from vcn.eventbridge.resources import Resources
@@ -41,6 +46,8 @@ class ControlPlane:
         *,
         state_dir: Path | None = None,
         authorization: ConnectionAuthorization | None = None,
+        replay_route: ReplayRoute | None = None,
+        pending_deliveries: Callable[[], int] = lambda: 0,
     ) -> None:
         self.account = account
         self.region = region
@@ -50,6 +57,14 @@ class ControlPlane:
             self.resources, ResourceStore(state_dir) if state_dir is not None else None, authorization
         )
         resources = self.resources
+        self.archives = ArchiveLedger(resources.archives, ArchiveStore(state_dir))
+        self.replayer = Replayer(
+            self.archives.store,
+            resources.archives,
+            replay_route or _no_routing,
+            self.persistence.save,
+            pending_deliveries,
+        )
         groups = (
             EventBusOperations(resources),
             RuleOperations(resources),
@@ -57,7 +72,11 @@ class ControlPlane:
             ConnectionOperations(resources, authorization),
             ApiDestinationOperations(resources),
             TagOperations(resources),
+            ArchiveOperations(resources, self.archives),
+            ReplayOperations(resources, self.replayer),
         )
+        # Called after every change (and after restore): e.g. the scheduled rules follow the rules.
+        self.listeners: list[Callable[[], None]] = []
         self._handlers = {
             name: self._saving(name, handler)
             for group in groups
@@ -111,6 +130,11 @@ class ControlPlane:
         """Bring back what was created through the API before the last stop; from now on every change is
         saved. Runs once, after the template's resources exist."""
         self.persistence.restore()
+        interrupted(self.resources.replays)  # those the last stop cut short
+        self.archives.forget_undeclared()
+        self.archives.expire()
+        self.persistence.save()
+        self._changed()
 
     def snapshot(self) -> dict[str, Any]:
         return self.persistence.snapshot()
@@ -122,6 +146,19 @@ class ControlPlane:
         def run(request: Mapping[str, Any]) -> dict[str, Any]:
             response = handler(request)
             self.persistence.save()
+            self._changed()
             return response
 
         return run
+
+    async def stop(self) -> None:
+        """Cut running replays short (they end FAILED, saying from when to replay again)."""
+        await self.replayer.stop(self.resources.replays)
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener()
+
+
+def _no_routing(bus: str, event: dict[str, Any], rule_arns: frozenset[str]) -> bool:
+    raise RuntimeError("this control plane routes no events (replays run inside EventBridgeService)")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vcn.eventbridge import strict_json
 from vcn.eventbridge.errors import validation_error
 from vcn.eventbridge.jsonpath import MISSING, InvalidJsonPath, Step, parse_path, resolve
 
@@ -105,7 +106,7 @@ def parse_target_input(target_id: str, target: Mapping[str, Any]) -> TargetInput
     if chosen[0] == "Input":
         constant = target["Input"]
         try:
-            json.loads(constant)
+            strict_json.parse(constant)
         except (TypeError, ValueError):
             raise validation_error(
                 f"Input for target {target_id} is not valid JSON text; pass a JSON value such as "
@@ -207,7 +208,7 @@ def _render_template(
     body = "".join(pieces)
     if target_input.json_shaped:
         try:
-            json.loads(body)
+            strict_json.parse(body)
         except ValueError as exc:
             return RenderedInput(
                 None, f"the transformed input is not valid JSON ({exc}): {body[:200]}", attempted=body

@@ -18,12 +18,12 @@ MATCHED_EVENTS = "MatchedEvents"
 INVOCATIONS = "Invocations"
 FAILED_INVOCATIONS = "FailedInvocations"
 SENT_TO_DLQ = "InvocationsSentToDLQ"
+FAILED_TO_DLQ = "InvocationsFailedToBeSentToDlq"
 THROTTLED_RULES = "ThrottledRules"
-COUNTERS = (MATCHED_EVENTS, INVOCATIONS, FAILED_INVOCATIONS, SENT_TO_DLQ, THROTTLED_RULES)
+COUNTERS = (MATCHED_EVENTS, INVOCATIONS, FAILED_INVOCATIONS, SENT_TO_DLQ, FAILED_TO_DLQ, THROTTLED_RULES)
 # Also counted per target, shown per rule only (CloudWatch's view)
 RETRY_ATTEMPTS = "RetryInvocationAttempts"
-FAILED_TO_DLQ = "InvocationsFailedToBeSentToDlq"
-_TARGET_COUNTERS = (*COUNTERS, RETRY_ATTEMPTS, FAILED_TO_DLQ)
+_TARGET_COUNTERS = (*COUNTERS, RETRY_ATTEMPTS)
 
 # AWS/Events metric names of the per-rule view
 TRIGGERED_RULES = "TriggeredRules"

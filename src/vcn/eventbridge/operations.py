@@ -8,21 +8,22 @@ emulating one more operation is registering its handler.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.request_validation import validate_request
 from vcn.eventbridge.service_model import operation_names
 
+# A control-plane operation answers at once.
 Operation = Callable[[Mapping[str, Any]], dict[str, Any]]
+# Any operation of the service: at once, or (PutEvents, which waits for the delivery journal) when awaited.
+ServiceOperation = Callable[[Mapping[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
 
 UNSUPPORTED = "UnsupportedOperation"
 
 # Why operations are not emulated, by a word in their name (the first match wins).
 _WHY_NOT = (
-    ("Archive", "archives are not emulated yet"),
-    ("Replay", "replays are not emulated yet"),
     ("Endpoint", "global endpoints fail over between AWS Regions, and the local cloud is one Region"),
     ("Partner", "partner event sources belong to SaaS partners' AWS accounts"),
     ("EventSource", "partner event sources belong to SaaS partners' AWS accounts"),
@@ -43,7 +44,7 @@ def unsupported(operation: str) -> Operation:
     return refuse
 
 
-def operation_table(handlers: Mapping[str, Operation]) -> dict[str, Operation]:
+def operation_table(handlers: Mapping[str, ServiceOperation]) -> dict[str, ServiceOperation]:
     """Every model operation, validated, running its handler or refusing as unsupported."""
     known = set(operation_names())
     strangers = sorted(set(handlers) - known)
@@ -52,8 +53,8 @@ def operation_table(handlers: Mapping[str, Operation]) -> dict[str, Operation]:
     return {name: _validated(name, handlers.get(name) or unsupported(name)) for name in sorted(known)}
 
 
-def _validated(operation: str, handler: Operation) -> Operation:
-    def run(request: Mapping[str, Any]) -> dict[str, Any]:
+def _validated(operation: str, handler: ServiceOperation) -> ServiceOperation:
+    def run(request: Mapping[str, Any]) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         validate_request(operation, request)
         return handler(request)
 

@@ -21,6 +21,7 @@ from vcn.eventbridge.pattern_values import (
     ValueTest,
     as_float,
     cidr_test,
+    finite_number,
     is_json_number,
     parse_cidr,
 )
@@ -31,6 +32,7 @@ from vcn.eventbridge.pattern_wildcards import (
     wildcard_complexity,
     wildcard_test,
 )
+from vcn.eventbridge.strict_json import MAX_DEPTH, JsonRefused, check_depth
 
 OR_KEY = "$or"
 WILDCARD_WORK_BUDGET = 200_000
@@ -81,7 +83,13 @@ def parse_pattern(
     if not isinstance(pattern, str):
         return text, pattern
     try:
-        return text, json.loads(text, parse_constant=_reject_constant)
+        check_depth(text, MAX_DEPTH)
+    except JsonRefused as refused:
+        raise InvalidEventPattern(f"Filter is not valid JSON: {refused.reason}") from None  # UNCONFIRMED
+    try:
+        return text, json.loads(
+            text, parse_constant=_reject_constant, parse_float=_pattern_number, parse_int=_pattern_number
+        )
     except json.JSONDecodeError as error:
         # UNCONFIRMED: AWS quotes its JSON parser here; the position is what helps.
         raise InvalidEventPattern(
@@ -91,6 +99,13 @@ def parse_pattern(
 
 def _reject_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not a JSON value", name, 0)
+
+
+def _pattern_number(literal: str) -> int | float:
+    """A number of the pattern text, refused (with the text as written) when no float64 can hold it."""
+    number: int | float = float(literal) if any(mark in literal for mark in ".eE") else int(literal)
+    finite_number(number, literal)
+    return number
 
 
 def compile_alternatives(document: Any, limits: PatternLimits = DEFAULT_LIMITS) -> list[Alternative]:
@@ -173,7 +188,7 @@ class _Compiler:
             elif value is None:
                 matcher.null = True
             elif is_json_number(value):
-                matcher.numbers.add(as_float(value))
+                matcher.numbers.add(finite_number(value))
             elif isinstance(value, Mapping):
                 self.operator(path, value, matcher)
             else:
@@ -313,7 +328,7 @@ def _ignore_case_test(text: str) -> StringTest:
 def _excluding_values(excluded: list[Any]) -> ValueTest:
     """anything-but over exact values: every value (null, booleans, other types) except those listed."""
     strings = frozenset(value for value in excluded if isinstance(value, str))
-    numbers = frozenset(as_float(value) for value in excluded if not isinstance(value, str))
+    numbers = frozenset(finite_number(value) for value in excluded if not isinstance(value, str))
 
     def test(value: Any) -> bool:
         kind = type(value)
@@ -359,7 +374,7 @@ def _numeric_test(argument: Any) -> NumberTest:
         value = argument[position + 1] if position + 1 < len(argument) else None
         if not is_json_number(value):
             raise InvalidEventPattern(f"Value of {operator} must be numeric")
-        bounds.append((operator, as_float(value)))  # type: ignore[arg-type]  # is_json_number checked it
+        bounds.append((operator, finite_number(value)))  # type: ignore[arg-type]  # is_json_number checked it
     if len(bounds) == 2 and not bounds[0][1] < bounds[1][1]:
         raise InvalidEventPattern("Bottom must be less than top")  # UNCONFIRMED
     return _range_test(bounds)

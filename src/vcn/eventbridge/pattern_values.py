@@ -30,6 +30,17 @@ def as_float(number: int | float) -> float:
         return math.inf if number > 0 else -math.inf
 
 
+def finite_number(number: int | float, literal: str | None = None) -> float:
+    """A pattern's number as a float64; InvalidEventPattern when it has none (1e400, NaN, huge integers)."""
+    value = as_float(number)
+    if not math.isfinite(value):
+        # UNCONFIRMED: AWS's wording; its engine compares numbers as float64, which cannot hold this one.
+        shown = literal if literal is not None else repr(number)
+        shown = shown if len(shown) <= 40 else f"{shown[:20]}...({len(shown)} characters)"
+        raise InvalidEventPattern(f"Number {shown} is out of range: numbers must fit a 64-bit float")
+    return value
+
+
 def is_json_number(value: Any) -> bool:
     return type(value) is int or type(value) is float
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from vcn.eventbridge import strict_json
 from vcn.eventbridge.errors import EventBridgeError
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -23,21 +24,40 @@ def operation_from_target(target: str | None) -> str:
 
 
 def parse_request(body: bytes) -> dict[str, Any]:
+    """The request document; SerializationException for anything that is not strict JSON within limits
+    (nesting depth, NaN/Infinity, out-of-range numbers, text that is not Unicode)."""
     if not body.strip():
         return {}
     try:
-        request = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        request = strict_json.parse(body)
+    except strict_json.JsonRefused as exc:
         raise EventBridgeError(
-            "SerializationException", f"The request body is not valid JSON: {exc}"
+            "SerializationException", f"The request body is not valid JSON: {exc.reason}."
         ) from None
     if not isinstance(request, dict):
         raise EventBridgeError("SerializationException", "The request body must be a JSON object.")
     return request
 
 
+def too_large(size: int | None, limit: int, entries_limit: int) -> EventBridgeError:
+    """A body over the local limit: 413, which no AWS SDK retries (after a 5xx it would upload it again)."""
+    # UNCONFIRMED: AWS's code for an oversized EventBridge request (Lambda's 413 is RequestTooLargeException).
+    size_text = f"of {size} bytes " if size is not None else ""
+    return EventBridgeError(
+        "RequestTooLargeException",
+        f"The request body {size_text}is over the limit of {limit} bytes; PutEvents takes at most "
+        f"{entries_limit} bytes of entries per call: send smaller batches.",
+        413,
+    )
+
+
 def encode(document: Any) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A string that is not Unicode text (an unpaired surrogate) still travels, as a JSON escape.
+        return json.dumps(document, separators=(",", ":")).encode("ascii")
 
 
 def error_body(error: EventBridgeError) -> bytes:

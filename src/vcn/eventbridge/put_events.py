@@ -1,28 +1,57 @@
-"""PutEvents semantics: request limits, per-entry validation with AWS's codes and messages, and the shape of
-the event that rules match and targets receive."""
+"""PutEvents semantics: request limits, validation of every entry with AWS's codes and messages (all of it
+before anything is routed), and the shape of the event that rules match and targets receive.
+
+Two kinds of refusal, as AWS's JSON services make them: a member of the wrong wire type (a number where a
+string belongs, a `Time` that is neither epoch seconds nor an ISO 8601 date-time) fails the whole request
+with 400 SerializationException; a value AWS judges per entry (a missing Source, a Detail that is not a JSON
+object, a Time outside what an event can carry) fails only that entry, in the response.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from vcn.eventbridge.errors import validation_error
+from vcn import arns
+from vcn.eventbridge import strict_json
+from vcn.eventbridge.errors import EventBridgeError, validation_error
+
+log = logging.getLogger("vcn.eventbridge")
 
 MAX_ENTRIES = 10
 TIME_FIELD_BYTES = 14
+STRING_MEMBERS = ("Source", "DetailType", "Detail", "EventBusName", "TraceHeader")
+# What an event's `time` ("YYYY-MM-DDTHH:MM:SSZ") can hold: years 1 to 9999.
+EARLIEST_TIME = datetime(1, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class EntryFailure:
     code: str
     message: str
+    why: str = ""  # what the local log adds to AWS's terse message
 
     def as_result(self) -> dict[str, str]:
         return {"ErrorCode": self.code, "ErrorMessage": self.message}
+
+
+@dataclass(frozen=True)
+class ValidEntry:
+    """An entry that passed every check: what `build_event` needs, already parsed."""
+
+    source: str
+    detail_type: str
+    detail: dict[str, Any]
+    resources: list[str]
+    time: datetime | None  # None: the ingestion time
+    bus_name: str
 
 
 def _required(name: str) -> EntryFailure:
@@ -31,7 +60,12 @@ def _required(name: str) -> EntryFailure:
     )
 
 
-MALFORMED_DETAIL = EntryFailure("MalformedDetail", "Detail is malformed.")
+def _malformed_detail(why: str) -> EntryFailure:
+    return EntryFailure("MalformedDetail", "Detail is malformed.", why)
+
+
+def _serialization_error(message: str) -> EventBridgeError:
+    return EventBridgeError("SerializationException", message)
 
 
 def check_request(entries: Any, max_bytes: int) -> list[Mapping[str, Any]]:
@@ -51,13 +85,47 @@ def check_request(entries: Any, max_bytes: int) -> list[Mapping[str, Any]]:
             f"1 validation error detected: Value with {len(entries)} entries at 'entries' failed to satisfy "
             f"constraint: Member must have length less than or equal to {MAX_ENTRIES}"
         )
+    for position, entry in enumerate(entries, 1):
+        _check_wire_types(entry, position)
     if sum(entry_size(entry) for entry in entries) > max_bytes:
         raise validation_error("Total size of the entries in the request is over the limit.")
     return entries
 
 
+def _check_wire_types(entry: Mapping[str, Any], position: int) -> None:
+    for name in STRING_MEMBERS:
+        value = entry.get(name)
+        if value is not None and not isinstance(value, str):
+            raise _serialization_error(
+                f"Value {_shown(value)} at 'entries.{position}.member.{_member(name)}' is not a string; "
+                f"{name} takes a string."
+            )
+    resources = entry.get("Resources")
+    if resources is not None and (
+        not isinstance(resources, list) or not all(isinstance(item, str) for item in resources)
+    ):
+        raise _serialization_error(
+            f"Value {_shown(resources)} at 'entries.{position}.member.resources' is not a list of strings."
+        )
+    raw_time = entry.get("Time")
+    if raw_time is not None and _time_value(raw_time) is None:
+        raise _serialization_error(
+            f"Value {_shown(raw_time)} at 'entries.{position}.member.time' cannot be read as a timestamp: "
+            "send epoch seconds (a number) or an ISO 8601 date-time such as 2025-03-04T05:06:07Z."
+        )
+
+
+def _member(name: str) -> str:
+    return name[0].lower() + name[1:]
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _utf8_len(value: Any) -> int:
-    return len(value.encode("utf-8")) if isinstance(value, str) else 0
+    return len(value.encode("utf-8", "surrogatepass")) if isinstance(value, str) else 0
 
 
 def entry_size(entry: Mapping[str, Any]) -> int:
@@ -72,88 +140,102 @@ def entry_size(entry: Mapping[str, Any]) -> int:
     return size
 
 
-def check_entry(entry: Mapping[str, Any]) -> tuple[dict[str, Any] | None, EntryFailure | None]:
-    """The parsed detail of a valid entry, or the failure AWS reports for it."""
-    if not _non_empty_string(entry.get("Source")):
-        return None, _required("Source")
-    if not _non_empty_string(entry.get("DetailType")):
-        return None, _required("DetailType")
-    detail_text = entry.get("Detail")
-    if detail_text is None or detail_text == "":
-        return None, _required("Detail")
-    if not isinstance(detail_text, str):
-        return None, MALFORMED_DETAIL
+def check_entry(entry: Mapping[str, Any], position: int = 1) -> ValidEntry | EntryFailure:
+    """The parsed entry, or the failure AWS reports for it. Wire types were checked by `check_request`."""
+    source, detail_type, detail_text = entry.get("Source"), entry.get("DetailType"), entry.get("Detail")
+    if not source:
+        return _required("Source")
+    if not detail_type:
+        return _required("DetailType")
+    if not detail_text:
+        return _required("Detail")
     try:
-        detail = json.loads(detail_text, parse_constant=_reject_constant)
-    except ValueError:
-        return None, MALFORMED_DETAIL
+        detail = strict_json.parse(detail_text)
+    except strict_json.JsonRefused as exc:
+        return _malformed_detail(f"Detail is not valid JSON: {exc.reason}")
     if not isinstance(detail, dict):
-        return None, MALFORMED_DETAIL
-    resources = entry.get("Resources")
-    if resources is not None and (
-        not isinstance(resources, list) or not all(isinstance(item, str) for item in resources)
-    ):
-        return None, EntryFailure(
-            "InvalidArgument",
-            "Parameter Resources is not valid. Reason: Resources must be a list of strings.",
-        )
-    return detail, None
+        return _malformed_detail(f"Detail holds a JSON {type(detail).__name__}, not an object")
+    moment: datetime | None = None
+    raw_time = entry.get("Time")
+    if raw_time is not None:
+        moment = _event_time(raw_time)
+        if moment is None:
+            # UNCONFIRMED: AWS's answer for a timestamp no event's `time` can hold.
+            return EntryFailure(
+                "InvalidArgument",
+                f"Parameter Time is not valid. Reason: Time must be between {format_time(EARLIEST_TIME)} and "
+                f"{format_time(LATEST_TIME)}.",
+            )
+    return ValidEntry(
+        source,
+        detail_type,
+        detail,
+        list(entry.get("Resources") or []),
+        moment,
+        arns.bus_name(entry.get("EventBusName")),
+    )
 
 
-def _reject_constant(name: str) -> Any:
-    # Python accepts NaN and Infinity; JSON (and AWS) do not.
-    raise ValueError(f"{name} is not JSON")
+def log_failure(position: int, failure: EntryFailure) -> None:
+    if failure.why:
+        log.info("PutEvents entry %d refused (%s): %s", position, failure.code, failure.why)
 
 
-def _non_empty_string(value: Any) -> bool:
-    return isinstance(value, str) and value != ""
+def _time_value(raw: Any) -> float | datetime | None:
+    """Epoch seconds or an aware date-time from a wire `Time`; None when it is neither."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return raw
+    if not isinstance(raw, str):
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) else None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _event_time(raw: Any) -> datetime | None:
+    """The moment a valid wire `Time` names, or None when no event's `time` can hold it."""
+    value = _time_value(raw)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if EARLIEST_TIME <= value <= LATEST_TIME else None
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if moment <= LATEST_TIME else None
 
 
 def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(UTC)
+    # Not strftime: its %Y does not pad years below 1000 on every platform.
+    return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
 
 
-def event_time(entry: Mapping[str, Any], now: datetime) -> datetime:
-    """The entry's `Time` (epoch seconds on the wire) or the ingestion time."""
-    raw = entry.get("Time")
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return datetime.fromtimestamp(raw, UTC)
-    if isinstance(raw, str):
-        try:
-            return datetime.fromtimestamp(float(raw), UTC)
-        except ValueError:
-            try:
-                return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            except ValueError:
-                return now
-    return now
+def build_event(entry: ValidEntry, *, account: str, region: str, now_text: str) -> dict[str, Any]:
+    """The event as targets receive it, keys in AWS's order; `id` is the EventId PutEvents returns.
 
-
-def build_event(
-    entry: Mapping[str, Any],
-    detail: dict[str, Any],
-    *,
-    account: str,
-    region: str,
-    now: datetime,
-    now_text: str | None = None,
-) -> dict[str, Any]:
-    """The event as targets receive it, keys in AWS's order; `id` is the EventId PutEvents returns."""
-    # `now_text` is `now` already formatted once per request.
-    if entry.get("Time") is None and now_text is not None:
-        time_text = now_text
-    else:
-        time_text = format_time(event_time(entry, now))
+    `now_text` is the ingestion time, formatted once per request."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
-        "detail-type": entry["DetailType"],
-        "source": entry["Source"],
+        "detail-type": entry.detail_type,
+        "source": entry.source,
         "account": account,
-        "time": time_text,
+        "time": now_text if entry.time is None else format_time(entry.time),
         "region": region,
-        "resources": list(entry.get("Resources") or []),
-        "detail": detail,
+        "resources": entry.resources,
+        "detail": entry.detail,
     }
 
 
@@ -163,8 +245,8 @@ REQUIRED_TEST_EVENT_FIELDS = ("id", "account", "source", "time", "region", "deta
 def parse_test_event(text: Any) -> dict[str, Any]:
     """The `Event` of TestEventPattern: a JSON object with the envelope fields AWS requires."""
     try:
-        event = json.loads(text) if isinstance(text, str) else None
-    except ValueError:
+        event = strict_json.parse(text) if isinstance(text, str) else None
+    except strict_json.JsonRefused:
         event = None
     if not isinstance(event, dict) or any(name not in event for name in REQUIRED_TEST_EVENT_FIELDS):
         raise validation_error("Parameter Event is not valid.")

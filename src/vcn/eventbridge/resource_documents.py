@@ -2,7 +2,8 @@
 
 Each document records its origin: `template` for what the template declared (recreated from the template at
 every start, so these documents only remember ARNs) or `api` for what was created through the API.
-Rules are kept with their bus; a rule's targets as PutTargets received them.
+Rules are kept with their bus; a rule's targets as PutTargets received them. Archives name their bus by ARN
+(their events are in the archive store); replays are all `api`, with their progress.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from vcn import arns
+from vcn.eventbridge.archive_operations import archive_arn
+from vcn.eventbridge.archives import Archive
 from vcn.eventbridge.model import ApiDestination, Connection, EventBus, Rule
-from vcn.eventbridge.rule_operations import compile_event_pattern
+from vcn.eventbridge.replays import Replay
+from vcn.eventbridge.rule_operations import check_schedule_expression, compile_event_pattern
 from vcn.eventbridge.targets import parse_target
 
 TEMPLATE = "template"
@@ -64,6 +68,9 @@ def rule_document(rule: Rule, origin: str) -> dict[str, Any]:
 def restore_rule(document: dict[str, Any], bus: EventBus, region: str, account: str) -> Rule:
     """The rule a document recorded (its pattern compiled and its targets parsed again)."""
     pattern_text = document.get("eventPattern")
+    schedule = document.get("scheduleExpression")
+    if schedule is not None:
+        check_schedule_expression(schedule)  # saved before schedules were validated: refused like PutRule
     targets = [parse_target(spec) for spec in document.get("targets") or []]
     return Rule(
         name=document["name"],
@@ -71,7 +78,7 @@ def restore_rule(document: dict[str, Any], bus: EventBus, region: str, account: 
         arn=arns.rule_arn(region, account, bus.name, document["name"]),
         event_pattern=pattern_text,
         pattern=compile_event_pattern(pattern_text) if pattern_text is not None else None,
-        schedule_expression=document.get("scheduleExpression"),
+        schedule_expression=schedule,
         state=document["state"],
         description=document.get("description"),
         role_arn=document.get("roleArn"),
@@ -144,4 +151,70 @@ def restore_api_destination(document: dict[str, Any]) -> ApiDestination:
         description=document.get("description"),
         created=document["created"],
         modified=document["modified"],
+    )
+
+
+def archive_document(archive: Archive, origin: str) -> dict[str, Any]:
+    return {
+        "origin": origin,
+        "name": archive.name,
+        "sourceArn": archive.source_arn,
+        "eventPattern": archive.event_pattern,
+        "retentionDays": archive.retention_days,
+        "description": archive.description,
+        "kmsKeyIdentifier": archive.kms_key_identifier,
+        "created": archive.created,
+    }
+
+
+def restore_archive(document: dict[str, Any], bus: EventBus, region: str, account: str) -> Archive:
+    pattern_text = document.get("eventPattern")
+    return Archive(
+        name=document["name"],
+        arn=archive_arn(region, account, document["name"]),
+        source_arn=bus.arn,
+        bus=bus.name,
+        event_pattern=pattern_text,
+        pattern=compile_event_pattern(pattern_text) if pattern_text is not None else None,
+        retention_days=int(document.get("retentionDays") or 0),
+        description=document.get("description"),
+        kms_key_identifier=document.get("kmsKeyIdentifier"),
+        created=float(document["created"]),
+    )
+
+
+def replay_document(replay: Replay) -> dict[str, Any]:
+    return {
+        "origin": API,
+        "name": replay.name,
+        "arn": replay.arn,
+        "description": replay.description,
+        "archiveArn": replay.archive_arn,
+        "archiveName": replay.archive_name,
+        "eventStart": replay.event_start,
+        "eventEnd": replay.event_end,
+        "destination": replay.destination,
+        "state": replay.state,
+        "stateReason": replay.state_reason,
+        "replayStart": replay.replay_start,
+        "replayEnd": replay.replay_end,
+        "lastReplayed": replay.last_replayed,
+    }
+
+
+def restore_replay(document: dict[str, Any]) -> Replay:
+    return Replay(
+        name=document["name"],
+        arn=document["arn"],
+        description=document.get("description"),
+        archive_arn=document["archiveArn"],
+        archive_name=document["archiveName"],
+        event_start=document["eventStart"],
+        event_end=document["eventEnd"],
+        destination=document["destination"],
+        state=document["state"],
+        state_reason=document.get("stateReason"),
+        replay_start=document["replayStart"],
+        replay_end=document.get("replayEnd"),
+        last_replayed=document.get("lastReplayed"),
     )

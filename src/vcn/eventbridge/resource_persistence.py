@@ -9,7 +9,9 @@ template's resources exist (or at once without a template):
 - rules created through the API come back on their bus; if the bus no longer exists they are dropped with
   a warning that shows them;
 - connections and API destinations keep their ARNs across restarts (the template's too), so targets and
-  destinations that name them keep working.
+  destinations that name them keep working;
+- archives created through the API come back on their bus (their events never left the archive store);
+  replays come back as they ended (one the stop cut short ends FAILED: the control plane says so).
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ from vcn.eventbridge.resource_documents import (
     API,
     TEMPLATE,
     api_destination_document,
+    archive_document,
     bus_document,
     connection_document,
+    replay_document,
     restore_api_destination,
+    restore_archive,
     restore_bus,
     restore_connection,
+    restore_replay,
     restore_rule,
     rule_document,
 )
@@ -68,6 +74,7 @@ class ResourcePersistence:
         saved, self._saved = self._saved, {}
         restored = self._restore_connections(saved) + self._restore_api_destinations(saved)
         restored += self._restore_buses(saved)
+        restored += self._restore_archives(saved) + self._restore_replays(saved)
         self.resources.remembered_arns.clear()
         self.save()
         if restored and self._store is not None:
@@ -99,6 +106,10 @@ class ResourcePersistence:
                 )
                 for bus in self.resources.buses.values()
             ],
+            "archives": [
+                archive_document(a, self._origin("archive", a.name)) for a in self.resources.archives.values()
+            ],
+            "replays": [replay_document(replay) for replay in self.resources.replays.values()],
         }
 
     def _origin(self, kind: str, name: str) -> str:
@@ -111,6 +122,7 @@ class ResourcePersistence:
             *(_key("api-destination", name) for name in resources.api_destinations),
             *(_key("bus", name) for name in resources.buses),
             *(_key("rule", f"{bus.name}/{rule}") for bus in resources.buses.values() for rule in bus.rules),
+            *(_key("archive", name) for name in resources.archives),
         ]
 
     def _restore_connections(self, saved: Mapping[str, Any]) -> int:
@@ -186,6 +198,38 @@ class ResourcePersistence:
             index_rule(bus, rule)
             restored += 1
         return restored
+
+    def _restore_archives(self, saved: Mapping[str, Any]) -> int:
+        restored = 0
+        for document in _from_api(saved.get("archives")):
+            name = document["name"]
+            if name in self.resources.archives:
+                _replaced_by_template("archive", name)
+                continue
+            bus = self.resources.buses.get(arns.bus_name(document["sourceArn"]))
+            if bus is None:
+                log.warning(
+                    "archive %s was created through the API on event bus %s, which no longer exists; the "
+                    "archive and its events are dropped: %s",
+                    name,
+                    document["sourceArn"],
+                    json.dumps(document),
+                )
+                continue
+            try:
+                archive = restore_archive(document, bus, self.resources.region, self.resources.account)
+            except EventBridgeError as exc:
+                log.error("archive %s cannot be restored (%s); dropped: %s", name, exc, json.dumps(document))
+                continue
+            self.resources.archives[name] = archive
+            restored += 1
+        return restored
+
+    def _restore_replays(self, saved: Mapping[str, Any]) -> int:
+        for document in _from_api(saved.get("replays")):
+            replay = restore_replay(document)
+            self.resources.replays[replay.name] = replay
+        return 0  # a replay is a record of what happened, not a resource that runs
 
 
 def _key(kind: str, name: str) -> str:

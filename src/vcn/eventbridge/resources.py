@@ -1,5 +1,5 @@
-"""What the control plane manages (event buses with their rules, connections, API destinations) and the
-lookups its operations share, each failing with AWS's not-found message."""
+"""What the control plane manages (event buses with their rules, connections, API destinations, archives and
+replays) and the lookups its operations share, each failing with AWS's not-found message."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vcn import arns
+from vcn.eventbridge.archives import Archive
 from vcn.eventbridge.arns import event_bus_arn
 from vcn.eventbridge.errors import not_found
 from vcn.eventbridge.model import ApiDestination, Connection, EventBus, Rule
+from vcn.eventbridge.replays import Replay
 from vcn.eventbridge.settings import EventBridgeSettings
 
 
@@ -22,6 +24,8 @@ class Resources:
     buses: dict[str, EventBus] = field(default_factory=dict)
     connections: dict[str, Connection] = field(default_factory=dict)
     api_destinations: dict[str, ApiDestination] = field(default_factory=dict)
+    archives: dict[str, Archive] = field(default_factory=dict)
+    replays: dict[str, Replay] = field(default_factory=dict)
     # ARNs of connections and API destinations before the last restart, by (kind, name): one created again
     # under its old name (the template's, at start) keeps its ARN, so targets that name it still work.
     remembered_arns: dict[tuple[str, str], str] = field(default_factory=dict)

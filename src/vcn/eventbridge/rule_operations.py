@@ -15,8 +15,19 @@ from vcn.eventbridge.pagination import page
 from vcn.eventbridge.patterns import EventPattern, InvalidEventPattern, compile_pattern
 from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.service_model import member_names
+from vcn.timetable import InvalidScheduleExpression, parse_schedule
 
 log = logging.getLogger("vcn.eventbridge")
+
+
+def check_schedule_expression(expression: str) -> None:
+    """ValidationException with AWS's message unless `expression` is a rate or cron AWS accepts."""
+    try:
+        parse_schedule(expression)
+    except InvalidScheduleExpression as exc:
+        # AWS's message names no reason; the local log does.
+        log.warning("ScheduleExpression %r refused: %s", expression, exc)
+        raise validation_error("Parameter ScheduleExpression is not valid.") from None
 
 
 def compile_event_pattern(pattern: str) -> EventPattern:
@@ -58,16 +69,14 @@ class RuleOperations:
             raise validation_error("Parameter(s) EventPattern or ScheduleExpression must be specified.")
         if schedule is not None and bus.name != arns.DEFAULT_BUS:
             raise validation_error("ScheduleExpression is supported only on the default event bus.")
+        if schedule is not None:
+            check_schedule_expression(schedule)
         pattern = compile_event_pattern(pattern_text) if pattern_text is not None else None
         existing = bus.rules.get(name)
         settings = self.resources.settings
         if existing is None and len(bus.rules) >= settings.max_rules_per_bus:
             raise limit_exceeded(
                 f"Event bus {bus.name} already has {len(bus.rules)} rules, the maximum; delete a rule first."
-            )
-        if schedule is not None:
-            log.warning(
-                "rule %s: ScheduleExpression is stored but the local EventBridge does not run schedules", name
             )
         # PutRule replaces the whole definition (AWS: omitted arguments become null); targets and tags stay.
         rule = Rule(

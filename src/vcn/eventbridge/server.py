@@ -1,6 +1,9 @@
 """The HTTP front of the local EventBridge (aiohttp): the AWS JSON 1.1 API on `POST /`, counters at
-`GET /_vcn/metrics`, dead-letter queues at `/_vcn/dlq`, and a stop that lets deliveries finish or
-dead-letters them. The local cloud may mount more operator routes beside these (`extra_routes`)."""
+`GET /_vcn/metrics`, dead-letter queues at `/_vcn/dlq` (list, one message, background redrives and their
+progress), and a stop that lets deliveries finish or keeps them in the journal. The local cloud may mount
+more operator routes beside these (`extra_routes`).
+
+Bodies over `max_request_bytes` are answered 413 from their Content-Length, before they are read."""
 
 from __future__ import annotations
 
@@ -11,11 +14,20 @@ from typing import Any
 
 from aiohttp import web
 
-from vcn.eventbridge import protocol
+from vcn.eventbridge import protocol, strict_json
+from vcn.eventbridge.delivery import DrainReport
+from vcn.eventbridge.dlq import InvalidName, check_message_id
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.service import EventBridgeService
 
 log = logging.getLogger("vcn.eventbridge")
+
+REDRIVE_FIELDS = ("queue", "messageIds")
+REDRIVE_SHAPE = 'send {"queue": "<queue name>", "messageIds": ["<message id>", ...]}, both optional'
+
+
+class BadOperationsRequest(Exception):
+    """A request to a `/_vcn` endpoint that cannot be served as sent; the message says what to send."""
 
 
 class EventBridgeServer:
@@ -24,12 +36,13 @@ class EventBridgeServer:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._url: str | None = None
-        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app = web.Application(client_max_size=service.settings.max_request_bytes)
         app.router.add_post("/", self._api)
         app.router.add_get("/_vcn/metrics", self._metrics)
         app.router.add_get("/_vcn/dlq", self._dlq_list)
         app.router.add_get("/_vcn/dlq/{message_id}", self._dlq_get)
         app.router.add_post("/_vcn/dlq/redrive", self._dlq_redrive)
+        app.router.add_get("/_vcn/dlq/redrive/{redrive_id}", self._dlq_redrive_progress)
         app.router.add_routes(list(extra_routes))
         self._app = app
 
@@ -48,59 +61,119 @@ class EventBridgeServer:
         self._url = f"http://{host}:{bound_port}"
         log.info("EventBridge listening on %s", self._url)
 
-    async def stop(self, grace_seconds: float = 5.0) -> int:
-        """Stop accepting requests, give pending deliveries `grace_seconds`, dead-letter what is left.
-
-        Returns how many deliveries went to a dead-letter queue because of the shutdown."""
+    async def stop(self, grace_seconds: float = 5.0) -> DrainReport:
+        """Stop accepting requests, give pending deliveries `grace_seconds`; the rest stay journaled."""
         if self._site is not None:
             await self._site.stop()
             self._site = None
-        leftovers = await self.service.shutdown(grace_seconds)
+        report = await self.service.shutdown(grace_seconds)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        return leftovers
+        return report
 
     async def _api(self, request: web.Request) -> web.Response:
         request_id = str(uuid.uuid4())
         try:
+            body = await self._read_body(request)
             operation = protocol.operation_from_target(request.headers.get("X-Amz-Target"))
-            payload = protocol.parse_request(await request.read())
-            result = await self.service.call(operation, payload)
-            body, status = protocol.encode(result), 200
+            result = await self.service.call(operation, protocol.parse_request(body))
+            payload, status = protocol.encode(result), 200
         except EventBridgeError as error:
-            body, status = protocol.error_body(error), error.status
+            payload, status = protocol.error_body(error), error.status
         except Exception:
             log.exception("InternalException handling request %s", request_id)
             internal = EventBridgeError(
                 "InternalException", f"Internal error; see the local log for {request_id}.", 500
             )
-            body, status = protocol.error_body(internal), 500
+            payload, status = protocol.error_body(internal), 500
         return web.Response(
-            body=body,
+            body=payload,
             status=status,
             content_type=protocol.CONTENT_TYPE,
             headers={"x-amzn-RequestId": request_id},
         )
 
+    async def _read_body(self, request: web.Request) -> bytes:
+        settings = self.service.settings
+        limit = settings.max_request_bytes
+        if request.content_length is not None and request.content_length > limit:
+            raise protocol.too_large(request.content_length, limit, settings.max_put_events_bytes)
+        try:
+            return await request.read()
+        except web.HTTPRequestEntityTooLarge:  # a chunked body that grew past the limit
+            raise protocol.too_large(None, limit, settings.max_put_events_bytes) from None
+
     async def _metrics(self, _: web.Request) -> web.Response:
         return web.json_response(self.service.metrics.snapshot())
 
     async def _dlq_list(self, request: web.Request) -> web.Response:
-        queue = request.query.get("queue")
-        messages = [message.to_json() for message in self.service.dead_letters.list(queue)]
-        return web.json_response({"Messages": messages})
+        try:
+            messages = self.service.dead_letters.list(request.query.get("queue"))
+        except InvalidName as exc:
+            return _message(400, str(exc))
+        return web.json_response({"Messages": [message.to_json() for message in messages]})
 
     async def _dlq_get(self, request: web.Request) -> web.Response:
         try:
             message = self.service.dead_letters.get(request.match_info["message_id"])
+        except InvalidName as exc:
+            return _message(400, str(exc))
         except KeyError as exc:
-            return web.json_response({"message": str(exc.args[0])}, status=404)
+            return _message(404, str(exc.args[0]))
         return web.json_response(message.to_json())
 
     async def _dlq_redrive(self, request: web.Request) -> web.Response:
-        options: dict[str, Any] = await request.json() if request.can_read_body else {}
-        report = await self.service.redrive(queue=options.get("queue"), message_ids=options.get("messageIds"))
-        return web.json_response(
-            {"Redriven": report.redriven, "Failed": report.failed, "Skipped": report.skipped}
+        """Start a redrive: 202 at once, with the id to follow at `/_vcn/dlq/redrive/<id>`."""
+        try:
+            queue, message_ids = _redrive_options(await request.read())
+            run = await self.service.start_redrive(queue, message_ids)
+        except (BadOperationsRequest, InvalidName) as exc:
+            return _message(400, str(exc))
+        except web.HTTPRequestEntityTooLarge:
+            return _message(413, "The redrive request is too large; " + REDRIVE_SHAPE + ".")
+        return web.json_response(run.to_json(), status=202)
+
+    async def _dlq_redrive_progress(self, request: web.Request) -> web.Response:
+        redrive_id = request.match_info["redrive_id"]
+        run = self.service.redrives.get(redrive_id)
+        if run is None:
+            return _message(
+                404,
+                f"No redrive {redrive_id} in this local EventBridge (runs are forgotten when it stops, and "
+                "only the latest are kept); messages not redriven are still in `vcn dlq list`.",
+            )
+        return web.json_response(run.to_json())
+
+
+def _message(status: int, text: str) -> web.Response:
+    return web.json_response({"message": text}, status=status)
+
+
+def _redrive_options(body: bytes) -> tuple[str | None, list[str] | None]:
+    """The queue and message ids of a redrive request (an empty body redrives every queue)."""
+    if not body.strip():
+        return None, None
+    try:
+        options = strict_json.parse(body)
+    except strict_json.JsonRefused as exc:
+        raise BadOperationsRequest(
+            f"The redrive request is not valid JSON ({exc.reason}); {REDRIVE_SHAPE}."
+        ) from None
+    if not isinstance(options, dict):
+        raise BadOperationsRequest(f"The redrive request must be a JSON object; {REDRIVE_SHAPE}.")
+    unknown = sorted(set(options) - set(REDRIVE_FIELDS))
+    if unknown:
+        raise BadOperationsRequest(
+            f"Unknown field(s) {', '.join(unknown)} in the redrive request; {REDRIVE_SHAPE}."
         )
+    queue: Any = options.get("queue")
+    if queue is not None and not isinstance(queue, str):
+        raise BadOperationsRequest(f"queue must be a string; {REDRIVE_SHAPE}.")
+    message_ids: Any = options.get("messageIds")
+    if message_ids is not None:
+        if not isinstance(message_ids, list) or not all(isinstance(item, str) for item in message_ids):
+            raise BadOperationsRequest(f"messageIds must be a list of strings; {REDRIVE_SHAPE}.")
+        for message_id in message_ids:
+            check_message_id(message_id)
+    return queue, message_ids

@@ -9,9 +9,9 @@ HTTP API and the local CloudWatch (the services' metrics and the template's alar
 can speed up); creates the template's tables; waits until every endpoint accepts connections; writes
 `<state-dir>/local.json`; and yields a frozen `RunningCloud`. On exit, or on any failure while starting, what
 was started stops in reverse order: `local.json` disappears first, EventBridge gets a grace period for pending
-deliveries (the rest goes to the dead-letter queues) while AppSync is still up, the Lambda workers stop after
-their pending asynchronous invocations, DynamoDB (which those may still write to) stops, and the lock goes
-last.
+deliveries (the rest stay in its journal and resume at the next start) while AppSync is still up, the Lambda
+workers stop after their pending asynchronous invocations, DynamoDB (which those may still write to) stops,
+and the lock goes last.
 
 `serve(config)` is the `vcn local up` foreground loop around it: SIGINT, SIGTERM and SIGHUP (the terminal
 closed) all stop it the same clean way.
@@ -34,7 +34,7 @@ from typing import Any
 from vcn import event_loop
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
-from vcn.clock import Clock, ScaledClock
+from vcn.clock import Clock, clock_for
 from vcn.cloudwatch import LocalCloudWatch, cloudwatch_routes
 from vcn.dynamodb import (
     DynamoDbClient,
@@ -47,6 +47,7 @@ from vcn.dynamodb import (
 )
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.errors import EventBridgeError
+from vcn.eventbridge.journal import JournalError
 from vcn.eventbridge.model import LambdaTarget
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
@@ -78,6 +79,7 @@ from vcn.local.state import (
     remove_local_json,
     write_local_json,
 )
+from vcn.scheduler import InvalidSchedule, SchedulerService
 from vcn.template import declares_tables, load_stack, replay_eventbridge_calls
 from vcn.template.model import LocalEndpoints, LocalStack
 
@@ -110,9 +112,10 @@ class LocalCloudConfig:
     grace_seconds: float = 5.0
     profile: AppProfile = NO_PROFILE
     account: LocalAccount = LOCAL_ACCOUNT
-    # Cloud seconds per real second for CloudWatch's periods and alarm evaluations (`--time-scale`)
+    # `--time-scale`: cloud seconds per real second for schedules (scheduled rules, EventBridge Scheduler) and
+    # CloudWatch's periods and alarm evaluations; deliveries and retries keep real time.
     time_scale: float = 1.0
-    clock: Clock | None = None  # tests may bring their own; otherwise a ScaledClock(time_scale)
+    clock: Clock | None = None  # tests may bring their own; otherwise `clock_for(time_scale)`
 
     @property
     def project_dir(self) -> Path:
@@ -133,6 +136,7 @@ class RunningCloud:
     identity: DevIdentityProvider
     runtime: LambdaRuntime
     eventbridge: EventBridgeServer
+    scheduler: SchedulerService
     appsync: tuple[AppSyncEventsServer, ...]
     api: ApiServer
     cloudwatch: LocalCloudWatch
@@ -260,9 +264,9 @@ async def _dynamodb_ready(
 
 
 async def _stop_eventbridge(server: EventBridgeServer, grace_seconds: float) -> None:
-    dead_lettered = await server.stop(grace_seconds=grace_seconds)
-    if dead_lettered:
-        log.warning("%d pending deliveries went to dead-letter queues (`vcn dlq list`)", dead_lettered)
+    report = await server.stop(grace_seconds=grace_seconds)
+    if report.dead_lettered:
+        log.warning("%d pending deliveries went to dead-letter queues (`vcn dlq list`)", report.dead_lettered)
 
 
 @contextlib.asynccontextmanager
@@ -318,7 +322,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             await _stop_dynamodb(dynamodb, dynamodb_starting)
             dynamodb = None
         eventbridge_url = f"http://{host}:{ports.eventbridge}"
-        clock = config.clock or ScaledClock(config.time_scale)
+        clock = config.clock or clock_for(config.time_scale)
         cloudwatch = LocalCloudWatch(stack.alarms, clock=clock)
 
         def lambda_targets() -> list[LambdaTarget]:
@@ -355,19 +359,26 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             await _listen("AppSync Events", host, port, "--appsync-port", server.start(host, port, tls_port))
             appsync.append(server)
 
-        service = EventBridgeService(
-            config.account.account_id,
-            config.account.region,
-            state_dir=config.state_dir,
-            invoker=runtime,
-            settings=config.eventbridge_settings,
-        )
+        if config.time_scale != 1:
+            log.info(
+                "schedules and alarms run on a clock %gx as fast as the wall clock (--time-scale)",
+                config.time_scale,
+            )
+        try:
+            service = EventBridgeService(
+                config.account.account_id,
+                config.account.region,
+                state_dir=config.state_dir,
+                invoker=runtime,
+                settings=config.eventbridge_settings,
+                clock=clock,
+            )
+        except JournalError as exc:
+            raise LocalCloudError(str(exc)) from exc
         try:
             await replay_eventbridge_calls(stack.eventbridge_calls, service.call)
         except EventBridgeError as exc:
             raise LocalCloudError(f"{config.template}: the local EventBridge refused it: {exc}") from exc
-        # Then what was created through the API before the last stop (the template wins on a name clash).
-        service.resources.restore()
         for source in (
             EventBridgeRuleMetrics(service),
             QueueDepthMetrics(service.dead_letters, stack.queues),
@@ -375,9 +386,13 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             AppSyncApiMetrics(appsync),
         ):
             cloudwatch.add_source(source)
-        cloudwatch.check_alarms()
         eventbridge = EventBridgeServer(service, extra_routes=cloudwatch_routes(cloudwatch))
         started.push_async_callback(_stop_eventbridge, eventbridge, config.grace_seconds)
+        # Then what was created through the API before the last stop (the template wins on a name clash),
+        # the deliveries a previous run left in the journal (before PutEvents is served, so that only the
+        # previous run's rows are resumed), and the scheduled rules start.
+        service.start()
+        cloudwatch.check_alarms()
         await _listen(
             "EventBridge",
             host,
@@ -385,6 +400,27 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             "--eventbridge-port",
             eventbridge.start(host, ports.eventbridge),
         )
+
+        async def put_events(entries: list[dict[str, Any]]) -> dict[str, Any]:
+            return await service.call("PutEvents", {"Entries": entries})
+
+        settings = service.settings
+        try:
+            scheduler = SchedulerService(
+                stack.schedules,
+                clock=clock,
+                state_dir=config.state_dir,
+                invoker=runtime,
+                put_events=put_events,
+                dead_letters=DeadLetterStore(config.state_dir),
+                retry_base_seconds=settings.retry_base_seconds,
+                retry_max_backoff_seconds=settings.retry_max_backoff_seconds,
+            )
+        except InvalidSchedule as exc:
+            raise LocalCloudError(f"{config.template}: {exc}") from None
+        # Stopped before EventBridge, so the last executions can still put their events on a bus.
+        started.push_async_callback(scheduler.stop, config.grace_seconds)
+        scheduler.start()
 
         routes, api_id = http_routes(stack)
         first_api = appsync[0] if appsync else None
@@ -441,6 +477,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             identity=provider,
             runtime=runtime,
             eventbridge=eventbridge,
+            scheduler=scheduler,
             appsync=tuple(appsync),
             api=api,
             cloudwatch=cloudwatch,

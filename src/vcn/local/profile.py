@@ -2,8 +2,8 @@
 
 The local cloud runs any SAM template on its own. An application that wants more for local runs (parameter
 values, demo users and their claims, a demo event stream, a web console, start-up hints, the names of its
-stack outputs, CLI commands of its own, the events `vcn check` sends through the template) describes it in an
-`AppProfile` and names it in the `pyproject.toml` beside its template:
+stack outputs, the route of its event history, CLI commands of its own, the events `vcn check` sends through
+the template) describes it in an `AppProfile` and names it in the `pyproject.toml` beside its template:
 
     [tool.vcn]
     profile = "package.module:PROFILE"
@@ -67,6 +67,16 @@ class StackOutputs:
     dead_letter_queues: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class HistoryApi:
+    """An event history the application serves on its HTTP API, which `vcn history` and `vcn subscribe
+    --since` read: `GET <api><path>?channel=..&after=<cursor>&limit=..&sinceSeconds=..` with a bearer token,
+    answering `{"items": [..each with its "cursor"..], "nextCursor": ..}` oldest first (the contract of
+    `appsync_events_client.history`)."""
+
+    path: str
+
+
 class DemoSource(Protocol):
     """A stream of realistic PutEvents batches, one business fact per batch."""
 
@@ -100,6 +110,8 @@ class AppProfile:
     # Lines printed after "local cloud is up", e.g. commands to try.
     hints: tuple[str, ...] = ()
     stack_outputs: StackOutputs | None = None
+    # The application's event history: without one, `vcn history` and `subscribe --since` are not offered.
+    history: HistoryApi | None = None
     add_commands: CommandInstaller | None = None
     # `vcn check`'s application part: event kinds with their strategies, fields clients read, who reads
     check: CheckContributionFactory | None = None

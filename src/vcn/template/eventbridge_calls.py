@@ -1,7 +1,8 @@
 """EventBridge resources of the template as the AWS API requests that create them, in dependency order.
 
-CloudFormation property names of EventBus, Connection, ApiDestination and Rule/Targets are the API's names, so
-the work here is: resolve, serialize EventPattern to JSON, make numbers numbers, and order the calls.
+CloudFormation property names of EventBus, Connection, ApiDestination and Rule/Targets are the API's names
+(an Archive's SourceArn is CreateArchive's EventSourceArn), so the work here is: resolve, serialize
+EventPattern to JSON, make numbers numbers, and order the calls.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def _target(raw: Any, at: Location) -> dict[str, Any]:
 def extract_eventbridge_calls(
     resources: LocalResources, by_type: Callable[[str], list[str]]
 ) -> list[EventBridgeCall]:
-    """CreateEventBus*, CreateConnection*, CreateApiDestination*, then PutRule+PutTargets per rule."""
+    """CreateEventBus*, CreateArchive*, CreateConnection*, CreateApiDestination*, then PutRule+PutTargets per
+    rule."""
     calls: list[EventBridgeCall] = []
 
     resolved = resources.resolved_properties
@@ -73,6 +75,21 @@ def extract_eventbridge_calls(
                 },
             )
         )
+
+    for lid in by_type("AWS::Events::Archive"):
+        props = resolved(lid)
+        if "SourceArn" not in props:
+            raise Location(lid, ("SourceArn",)).error("SourceArn is required (e.g. !GetAtt <EventBus>.Arn)")
+        archive: dict[str, Any] = {
+            "ArchiveName": resources.name(lid, "ArchiveName"),
+            "EventSourceArn": props["SourceArn"],
+            **_copy(props, ("Description", "KmsKeyIdentifier")),
+        }
+        if "EventPattern" in props:
+            archive["EventPattern"] = _json_text(props["EventPattern"])
+        if "RetentionDays" in props:
+            archive["RetentionDays"] = _number(props["RetentionDays"], Location(lid, ("RetentionDays",)))
+        calls.append(("CreateArchive", archive))
 
     for lid in by_type("AWS::Events::Connection"):
         props = resolved(lid)

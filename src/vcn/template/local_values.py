@@ -253,6 +253,25 @@ def _event_archive(res: LocalResources, lid: str) -> Attributes:
     return {"Ref": name, "ArchiveName": name, "Arn": lambda: res.arn("events", f"archive/{name()}")}
 
 
+def _scheduler_schedule(res: LocalResources, lid: str) -> Attributes:
+    def group() -> str:
+        raw = res.properties(lid).get("GroupName")
+        value = res.resolver.resolve_optional(raw, Location(lid, ("GroupName",))) if raw is not None else None
+        return str(value or "default")
+
+    name = lambda: res.name(lid, "Name")  # noqa: E731
+    return {"Ref": name, "Arn": lambda: res.arn("scheduler", f"schedule/{group()}/{name()}")}
+
+
+def _scheduler_group(res: LocalResources, lid: str) -> Attributes:
+    name = lambda: res.name(lid, "Name")  # noqa: E731
+    return {
+        "Ref": name,
+        "Arn": lambda: res.arn("scheduler", f"schedule-group/{name()}"),
+        "State": lambda: "ACTIVE",
+    }
+
+
 def _appsync_api(res: LocalResources, lid: str) -> Attributes:
     api_id = res.appsync_api_id(lid)
     arn = res.arn("appsync", f"apis/{api_id}")
@@ -360,6 +379,8 @@ _BUILDERS: dict[str, Callable[[LocalResources, str], Attributes]] = {
     "AWS::Events::Connection": _event_connection,
     "AWS::Events::ApiDestination": _api_destination,
     "AWS::Events::Archive": _event_archive,
+    "AWS::Scheduler::Schedule": _scheduler_schedule,
+    "AWS::Scheduler::ScheduleGroup": _scheduler_group,
     "AWS::AppSync::Api": _appsync_api,
     "AWS::AppSync::ChannelNamespace": _appsync_namespace,
     "AWS::AppSync::ApiKey": _appsync_api_key,

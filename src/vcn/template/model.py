@@ -13,6 +13,7 @@ from vcn.cloudwatch.config import AlarmConfig
 from vcn.dynamodb.config import TableConfig
 from vcn.httpapi.config import HttpApiConfig
 from vcn.lambda_runtime.config import FunctionSpec
+from vcn.scheduler.config import ScheduleConfig
 
 if TYPE_CHECKING:
     from .view import TemplateView
@@ -68,6 +69,7 @@ class LocalStack:
     dynamodb_tables: list[TableConfig] = field(default_factory=list)
     queues: list[str] = field(default_factory=list)
     alarms: list[AlarmConfig] = field(default_factory=list)
+    schedules: list[ScheduleConfig] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     event_bus_name: str = "default"
     parameters: dict[str, Any] = field(default_factory=dict)

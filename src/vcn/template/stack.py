@@ -22,6 +22,7 @@ from .intrinsics import Resolver, pseudo_parameters
 from .model import LOCAL_STACK_NAME, LocalEndpoints, LocalStack, UnsupportedResource
 from .parameters import resolve_parameters
 from .sam import translate
+from .schedules import extract_schedules
 from .view import TemplateView
 from .yaml_loader import load_template_file
 
@@ -33,6 +34,9 @@ EMULATED_TYPES = frozenset(
         "AWS::Events::Rule",
         "AWS::Events::Connection",
         "AWS::Events::ApiDestination",
+        "AWS::Events::Archive",
+        "AWS::Scheduler::Schedule",
+        "AWS::Scheduler::ScheduleGroup",
         "AWS::AppSync::Api",
         "AWS::AppSync::ChannelNamespace",
         "AWS::AppSync::ApiKey",
@@ -58,7 +62,6 @@ _EFFECTS = {
     "AWS::Lambda::Version": "functions run as $LATEST",
     "AWS::Lambda::Alias": "functions run as $LATEST",
     "AWS::Lambda::LayerVersion": "layers are not loaded; install their packages locally",
-    "AWS::Events::Archive": "events are not archived locally",
     "AWS::Events::EventBusPolicy": "no bus policies locally",
     "AWS::CloudWatch::": "no dashboards locally; `vcn metrics` shows the metrics, `vcn alarms` the alarms",
     "AWS::Logs::": "logs go to the terminal",
@@ -179,6 +182,7 @@ def load_stack(
     stack.dynamodb_tables = extract_dynamodb_tables(resources, by_type, notes)
     stack.queues = [resources.name(lid, "QueueName") for lid in by_type("AWS::SQS::Queue")]
     stack.alarms = extract_alarms(resources, by_type, notes)
+    stack.schedules = extract_schedules(resources, by_type)
     buses = [
         request["Name"] for operation, request in stack.eventbridge_calls if operation == "CreateEventBus"
     ]

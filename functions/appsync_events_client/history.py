@@ -1,0 +1,161 @@
+"""Where missed events come from: the `HistorySource` port, and `HttpHistorySource` over a history HTTP API.
+
+AppSync Events keeps nothing, so an application that wants its subscribers to catch up records what is
+published and serves it back. The contract a source speaks (what `HttpHistorySource` sends and expects):
+
+    GET <api url><path>?channel=<channel or /prefix/*>&after=<cursor>&limit=<1..100>&sinceSeconds=<n>
+        Authorization: Bearer <token>
+    200 {"items": [{...event fields..., "cursor": "<opaque>"}, ...], "nextCursor": "<cursor>" | null}
+
+Items are oldest first and strictly after `after`; `sinceSeconds` starts the read that long before the
+service's clock; `nextCursor` is set while more follow. Every item carries its `cursor` and the id the
+subscriber deduplicates by (`eventId`). A page holds only *settled* positions (a couple of seconds old), so
+a reader that subscribes first and reads after its last cursor misses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+from urllib.parse import urlencode
+
+import aiohttp
+
+from .errors import EventsError
+
+DEFAULT_PATH = "/notifications"
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """One page request: `channel` (or trailing-wildcard pattern), after a cursor and/or since a moment."""
+
+    channel: str
+    after: str | None = None
+    since_seconds: int | None = None
+    limit: int = MAX_PAGE
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class HistorySource(Protocol):
+    """Pages of what was published to a channel, oldest first; raises `HistoryError`."""
+
+    async def read(self, query: HistoryQuery) -> HistoryPage: ...
+
+
+class HistoryError(EventsError):
+    """The history source refused a read or could not be reached.
+
+    `transient` is True when asking again may work (no answer, 429, 5xx); a 4xx other than 429 says the
+    request itself is wrong (bad cursor, channel not granted, no token).
+    """
+
+    @property
+    def transient(self) -> bool:
+        return self.status is None or self.status == 429 or self.status >= 500
+
+
+class HttpHistorySource:
+    """`HistorySource` over HTTP with a bearer token (a string, or a callable called per request).
+
+    `api_url` is the API's base URL (`http://127.0.0.1:4000`, `https://<id>.execute-api.<region>...`);
+    `path` is the history route on it. Use as `async with` (one HTTP session) or call `close()`.
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str | Callable[[], str],
+        *,
+        path: str = DEFAULT_PATH,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        if not api_url.startswith(("http://", "https://")):
+            raise ValueError(f"the history API URL must start with http:// or https://, got {api_url!r}")
+        self.url = api_url.rstrip("/") + "/" + path.lstrip("/")
+        self._token = token
+        self._ssl = ssl_context
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def read(self, query: HistoryQuery) -> HistoryPage:
+        params = {"channel": query.channel, "limit": str(query.limit)}
+        if query.after is not None:
+            params["after"] = query.after
+        if query.since_seconds is not None:
+            params["sinceSeconds"] = str(query.since_seconds)
+        url = f"{self.url}?{urlencode(params)}"
+        status, text = await self._get(url)
+        body = _json(text)
+        if status == 200:
+            return _page(url, body)
+        message = body.get("message") if isinstance(body, dict) else None
+        raise HistoryError(f"HTTP{status}", str(message or text[:300] or "no reason given"), status=status)
+
+    async def _get(self, url: str) -> tuple[int, str]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        token = self._token() if callable(self._token) else self._token
+        if not token:
+            raise ValueError("HttpHistorySource has no token: pass the bearer token string (or a callable)")
+        try:
+            async with self._session.get(
+                url,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                ssl=self._ssl if self._ssl is not None else True,
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+            ) as response:
+                return response.status, await response.text()
+        except TimeoutError:
+            raise HistoryError(
+                "OperationTimeout", f"no answer from {self.url} within {self._timeout:g} s"
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise HistoryError("ConnectionFailed", f"could not read {self.url}: {exc}") from exc
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> HttpHistorySource:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _page(url: str, body: Any) -> HistoryPage:
+    """The page, once its shape is the contract's: a half-understood page would silently lose events."""
+    items = body.get("items") if isinstance(body, dict) else None
+    next_cursor = body.get("nextCursor") if isinstance(body, dict) else None
+    if (
+        not isinstance(items, list)
+        or not all(isinstance(item, dict) and isinstance(item.get("cursor"), str) for item in items)
+        or not (next_cursor is None or isinstance(next_cursor, str))
+    ):
+        raise HistoryError(
+            "MalformedHistoryPage",
+            f"{url} did not answer {{'items': [{{..., 'cursor': ..}}], 'nextCursor': ..}}: {str(body)[:300]}",
+        )
+    return HistoryPage(items, next_cursor)

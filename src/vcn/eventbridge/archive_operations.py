@@ -1,0 +1,114 @@
+"""Archive operations: CreateArchive, DescribeArchive, ListArchives, UpdateArchive and DeleteArchive."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from vcn.arns import Arn
+from vcn.eventbridge.archives import Archive, ArchiveLedger
+from vcn.eventbridge.errors import already_exists, not_found
+from vcn.eventbridge.operations import Operation
+from vcn.eventbridge.pagination import page
+from vcn.eventbridge.resources import Resources
+from vcn.eventbridge.rule_operations import compile_event_pattern
+from vcn.eventbridge.service_model import member_names
+
+
+def archive_arn(region: str, account: str, name: str) -> str:
+    return str(Arn("aws", "events", region, account, f"archive/{name}"))
+
+
+def archive_not_found(name: str) -> Exception:
+    return not_found(f"Archive {name} does not exist.")
+
+
+class ArchiveOperations:
+    def __init__(self, resources: Resources, ledger: ArchiveLedger) -> None:
+        self.resources = resources
+        self.ledger = ledger
+
+    def handlers(self) -> dict[str, Operation]:
+        return {
+            "CreateArchive": self.create,
+            "DescribeArchive": self.describe,
+            "ListArchives": self.list,
+            "UpdateArchive": self.update,
+            "DeleteArchive": self.delete,
+        }
+
+    def archive(self, name: str) -> Archive:
+        archive = self.resources.archives.get(name)
+        if archive is None:
+            raise archive_not_found(name)
+        return archive
+
+    def create(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        name = request["ArchiveName"]
+        if name in self.resources.archives:
+            raise already_exists(f"Archive {name} already exists.")
+        bus = self.resources.bus(request["EventSourceArn"])
+        pattern_text = request.get("EventPattern")
+        pattern = compile_event_pattern(pattern_text) if pattern_text is not None else None
+        region, account = self.resources.region, self.resources.account
+        archive = Archive(
+            name=name,
+            arn=archive_arn(region, account, name),
+            source_arn=bus.arn,
+            bus=bus.name,
+            event_pattern=pattern_text,
+            pattern=pattern,
+            retention_days=request.get("RetentionDays") or 0,
+            description=request.get("Description"),
+            kms_key_identifier=request.get("KmsKeyIdentifier"),
+            # An archive the template declares at every start keeps its events and its creation time.
+            created=self.ledger.store.register(name, time.time()),
+        )
+        self.resources.archives[name] = archive
+        return {"ArchiveArn": archive.arn, "State": archive.state, "CreationTime": archive.created}
+
+    def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        return self.ledger.describe(self.archive(request["ArchiveName"]))
+
+    def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        prefix = request.get("NamePrefix") or ""
+        source = request.get("EventSourceArn")
+        source_bus = self.resources.bus(source).arn if source is not None else None
+        state = request.get("State")
+        listed = [
+            archive
+            for name, archive in sorted(self.resources.archives.items())
+            if name.startswith(prefix)
+            and (source_bus is None or archive.source_arn == source_bus)
+            and (state is None or archive.state == state)
+        ]
+        chosen, more = page(listed, request, lambda archive: archive.name)
+        members = member_names("Archive")
+        entries = [
+            {key: value for key, value in self.ledger.describe(archive).items() if key in members}
+            for archive in chosen
+        ]
+        return {"Archives": entries, **more}
+
+    def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        archive = self.archive(request["ArchiveName"])
+        if "EventPattern" in request:
+            pattern_text = request["EventPattern"]
+            archive.pattern = compile_event_pattern(pattern_text) if pattern_text else None
+            archive.event_pattern = pattern_text or None
+        if "Description" in request:
+            archive.description = request["Description"]
+        if "RetentionDays" in request:
+            archive.retention_days = request["RetentionDays"]
+            self.ledger.expire()
+        if "KmsKeyIdentifier" in request:
+            archive.kms_key_identifier = request["KmsKeyIdentifier"] or None
+        return {"ArchiveArn": archive.arn, "State": archive.state, "CreationTime": archive.created}
+
+    def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        name = request["ArchiveName"]
+        self.archive(name)
+        del self.resources.archives[name]
+        self.ledger.store.drop(name)
+        return {}

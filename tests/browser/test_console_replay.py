@@ -1,0 +1,80 @@
+"""The console and an archive replay in Chromium: a notification replayed from the bus archive reaches the
+browser again (same eventId, seen on the WebSocket) and the feed still shows it once, unread counted once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import WebSocket, expect
+
+from tests.support.browser import entries_file, unique
+from tests.support.local_cloud import AWS, ROOT, RunningCloud
+
+pytestmark = pytest.mark.browser
+
+
+def aws(cloud: RunningCloud, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [AWS, "events", "--endpoint-url", cloud.info["eventbridge"], "--output", "json", *args],
+        capture_output=True,
+        text=True,
+        env={**cloud.aws_env(), "AWS_PAGER": ""},
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout)) if done.stdout.strip() else {}
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_replayed_notification_is_shown_once(
+    cloud: RunningCloud, open_console: Any, tmp_path: Path
+) -> None:
+    console = open_console(cloud)
+    frames: list[str] = []
+
+    def watch(socket: WebSocket) -> None:
+        socket.on("framereceived", lambda payload: frames.append(str(payload)))
+
+    console.page.on("websocket", watch)
+    console.sign_in_as("analyst-us")
+    configuration = unique("cfg-replayed")
+    start = time.time() - 1
+    [event_id] = console.put_events(
+        entries_file(tmp_path, "configuration-validated", configurationId=configuration)
+    )
+    expect(console.note(configuration)).to_be_visible(timeout=5_000)
+    delivered = sum(event_id in frame for frame in frames)
+    assert delivered >= 1
+
+    bus = cloud.info["eventBusName"]
+    rules = aws(cloud, "list-rules", "--event-bus-name", bus, "--name-prefix", "ConfigurationValidated")[
+        "Rules"
+    ]
+    archive = aws(cloud, "describe-archive", "--archive-name", "VehicleConfigArchive")
+    destination = {
+        "Arn": aws(cloud, "describe-event-bus", "--name", bus)["Arn"],
+        "FilterArns": [rules[0]["Arn"]],
+    }
+    aws(
+        cloud, "start-replay", "--replay-name", unique("console"),
+        "--event-source-arn", archive["ArchiveArn"],
+        "--event-start-time", iso(start), "--event-end-time", iso(time.time() + 2),
+        "--destination", json.dumps(destination),
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while sum(event_id in frame for frame in frames) < 2 * delivered and time.monotonic() < deadline:
+        console.page.wait_for_timeout(100)
+    assert sum(event_id in frame for frame in frames) == 2 * delivered  # the replay reached the browser
+    console.page.wait_for_timeout(300)
+    expect(console.page.locator(f"#feed > li[data-event-id='{event_id}']")).to_have_count(1)
+    expect(console.page.locator("#unread")).to_have_text("1")

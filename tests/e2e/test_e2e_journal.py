@@ -1,0 +1,158 @@
+"""End to end: the API destination is down, 10 events are put with the real AWS CLI, the whole `vcn local up`
+process group is killed with SIGKILL, the cloud starts again on the same state folder with its target
+reachable, and every one of the 10 events reaches a subscriber, once.
+
+The outage is real HTTP: the supply rule's target is re-pointed (with the ordinary EventBridge API) at an
+endpoint that answers 503 with `Retry-After: 45`, so each delivery's next attempt is planned 45 s after its
+first. The restart replays the template, whose target is the local AppSync API, so the resumed deliveries
+find their target reachable; the planned delay leaves time to subscribe before they resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aiohttp import web
+
+from tests.support.local_cloud import AWS, ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
+from vcn.eventbridge.dlq import DeadLetterStore
+from vcn.eventbridge.journal import read_pending
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+EVENTS = 10
+RETRY_AFTER_SECONDS = 45
+
+
+class UnavailableTarget:
+    """An endpoint that answers every request 503 with Retry-After, in its own thread's event loop."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def _handle(self, _: web.Request) -> web.Response:
+        self.requests += 1
+        return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, text="down")
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/event", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/event"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def events_client(cloud: RunningCloud) -> Any:
+    return boto3.client(
+        "events",
+        endpoint_url=cloud.info["eventbridge"],
+        region_name=cloud.info["region"],
+        aws_access_key_id="dummy",
+        aws_secret_access_key="dummy",
+    )
+
+
+def route_supply_rule_to(cloud: RunningCloud, endpoint: str) -> None:
+    events = events_client(cloud)
+    bus = cloud.info["eventBusName"]
+    rule = "SupplyConstraintRule"  # not its guard's SupplyConstraintRejectedRule, whose target is a queue
+    targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
+    destination = targets[0]["Arn"].split(":api-destination/", 1)[1].split("/")[0]
+    connection = events.describe_api_destination(Name=destination)["ConnectionArn"]
+    down = events.create_api_destination(
+        Name="UnavailableAppSync", ConnectionArn=connection, InvocationEndpoint=endpoint, HttpMethod="POST"
+    )["ApiDestinationArn"]
+    reply = events.put_targets(Rule=rule, EventBusName=bus, Targets=[{**t, "Arn": down} for t in targets])
+    assert reply["FailedEntryCount"] == 0, reply
+
+
+def put_with_the_aws_cli(cloud: RunningCloud, folder: Path) -> list[str]:
+    template = json.loads((ROOT / "events" / "put-events" / "supply-constraint-raised.json").read_text())[0]
+    detail = json.loads(template["Detail"])
+    entries = [
+        {**template, "Detail": json.dumps({**detail, "constraintId": f"sc-e2e-kill-{index}"})}
+        for index in range(EVENTS)
+    ]
+    (folder / "entries.json").write_text(json.dumps(entries))
+    result = subprocess.run(
+        [AWS, "events", "put-events", "--entries", "file://entries.json", "--endpoint-url",
+         cloud.info["eventbridge"], "--output", "json"],
+        capture_output=True, text=True, cwd=folder, env=cloud.aws_env(), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["FailedEntryCount"] == 0
+    return sorted(entry["EventId"] for entry in output["Entries"])
+
+
+def kill_process_group(cloud: RunningCloud) -> None:
+    os.killpg(cloud.process.pid, signal.SIGKILL)
+    cloud.process.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(cloud.process.pid, 0)
+        except ProcessLookupError:
+            return  # every Lambda worker of the group is gone too
+        time.sleep(0.1)
+    raise AssertionError("processes of the killed local cloud are still running")
+
+
+@pytest.mark.timeout(300)  # two starts of the local cloud and the planned 45 s wait, on a busy machine
+def test_kill_9_of_the_whole_local_cloud_loses_no_accepted_event(tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+
+    async def scenario() -> None:
+        target = UnavailableTarget()
+        await target.start()
+        first = await asyncio.to_thread(start_cloud, state_dir, own_session=True)
+        try:
+            await asyncio.to_thread(route_supply_rule_to, first, target.url)
+            event_ids = await asyncio.to_thread(put_with_the_aws_cli, first, tmp_path)
+            for _ in range(300):
+                rows = read_pending(state_dir)
+                if len(rows) == EVENTS and all(row.attempts == 1 for row in rows):
+                    break
+                await asyncio.sleep(0.1)
+            assert sorted(row.event["id"] for row in rows) == event_ids, first.log_tail()
+            assert {row.last_error_code for row in rows} == {"HTTP_503"}
+        finally:
+            await asyncio.to_thread(kill_process_group, first)
+            await target.stop()
+        attempts_before = target.requests
+        assert attempts_before == EVENTS
+
+        # kill -9 leaves local.json behind; start_cloud waits for a fresh one.
+        (state_dir / "local.json").unlink()
+        second = await asyncio.to_thread(start_cloud, state_dir)
+        try:
+            token = await asyncio.to_thread(second.token, "supply-lead")
+            async with RawSubscriber(second.info["appsync"]["realtime"], token) as subscriber:
+                reply = await subscriber.subscribe("/plants/ZWI")
+                assert reply["type"] == "subscribe_success", reply
+                received = await subscriber.notifications(EVENTS, timeout=RETRY_AFTER_SECONDS + 60)
+                received += await subscriber.notifications(1, timeout=3)  # a duplicate would show up here
+            assert sorted(n["eventId"] for n in received) == event_ids, second.log_tail()
+            assert {n["constraintId"] for n in received} == {f"sc-e2e-kill-{i}" for i in range(EVENTS)}
+            assert DeadLetterStore(state_dir).list() == []
+            assert read_pending(state_dir) == []
+            assert "resuming 10 pending deliveries from the journal" in second.log_path.read_text()
+        finally:
+            await asyncio.to_thread(stop_cloud, second, signal.SIGTERM)
+
+    asyncio.run(scenario())

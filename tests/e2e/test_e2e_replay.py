@@ -1,0 +1,153 @@
+"""End to end, the runbook after a long AppSync outage: replay from the archive.
+
+`vcn local up` runs the project's template (its VehicleConfigArchive records the bus). AppSync goes down (a
+proxy answering 500) for longer than the retry policy lasts: the notifications land in the dead-letter
+queue, and the archive has their events. Once AppSync is back, `aws events start-replay` (the real AWS CLI)
+sends the window back through the bus. Every notification arrives; one delivered before the outage arrives
+again at AppSync (a raw subscriber sees it twice, with the same eventId), and the Python client, which
+deduplicates by eventId, shows each exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from appsync_events_client import EventsClient, Subscription, TokenAuth
+
+from tests.support.flaky_appsync import FlakyAppSync, route_supply_rule_through
+from tests.support.local_cloud import AWS, ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
+from vcn.eventbridge.dlq import DeadLetterStore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+ARCHIVE = "VehicleConfigArchive"
+OUTAGE_EVENTS = 3
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
+    # The template's RetryPolicy (8 retries) stays; only the backoff base shrinks from 1 s to 10 ms.
+    running = start_cloud(tmp_path_factory.mktemp("replay") / "state", "--retry-base-seconds", "0.01")
+    try:
+        yield running
+    finally:
+        stop_cloud(running, signal.SIGTERM)
+
+
+def aws(cloud: RunningCloud, *args: str) -> dict[str, Any]:
+    """The real AWS CLI against the local EventBridge."""
+    done = subprocess.run(
+        [AWS, "events", "--endpoint-url", cloud.info["eventbridge"], "--output", "json", *args],
+        capture_output=True,
+        text=True,
+        env={**cloud.aws_env(), "AWS_PAGER": ""},
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout)) if done.stdout.strip() else {}
+
+
+def supply_events(*names: str) -> list[dict[str, Any]]:
+    template = json.loads((ROOT / "events" / "put-events" / "supply-constraint-raised.json").read_text())[0]
+    detail = json.loads(template["Detail"])
+    assert detail["plant"] == "ZWI"
+    return [{**template, "Detail": json.dumps({**detail, "constraintId": name})} for name in names]
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def drain(subscription: Subscription, seconds: float) -> list[Any]:
+    """What arrives within `seconds`."""
+    received = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            received.append(await subscription.get(left))
+        except TimeoutError:
+            break
+    return received
+
+
+def test_a_replay_after_an_outage_delivers_every_notification_once(cloud: RunningCloud) -> None:
+    store = DeadLetterStore(cloud.state_dir)
+    token = cloud.token("supply-lead")
+    appsync = cloud.info["appsync"]
+    bus_arn = aws(cloud, "describe-event-bus", "--name", cloud.info["eventBusName"])["Arn"]
+
+    async def put(*names: str) -> list[str]:
+        file = cloud.state_dir.parent / f"{names[0]}.json"
+        file.write_text(json.dumps(supply_events(*names)))
+        reply = await asyncio.to_thread(aws, cloud, "put-events", "--entries", f"file://{file}")
+        assert reply["FailedEntryCount"] == 0
+        return [entry["EventId"] for entry in reply["Entries"]]
+
+    async def scenario() -> None:
+        proxy = FlakyAppSync(appsync["http"])
+        await proxy.start()
+        proxy.healthy = True
+        client = EventsClient(appsync["http"], appsync["realtime"], TokenAuth(token))
+        try:
+            await asyncio.to_thread(route_supply_rule_through, cloud, proxy.url)
+            async with client.connect() as connection, RawSubscriber(appsync["realtime"], token) as raw:
+                deduplicated = await connection.subscribe("/plants/ZWI", dedupe_by="eventId")
+                assert (await raw.subscribe("/plants/ZWI"))["type"] == "subscribe_success"
+                window_start = time.time() - 1
+
+                [before] = await put("sc-before-outage")
+                assert [n["eventId"] for n in await raw.notifications(1, timeout=10)] == [before]
+                assert [n["eventId"] for n in await drain(deduplicated, 2)] == [before]
+
+                proxy.healthy = False  # AppSync is down for longer than 8 retries last
+                during = await put(*(f"sc-outage-{i}" for i in range(OUTAGE_EVENTS)))
+                for _ in range(600):
+                    if len(store.list()) >= OUTAGE_EVENTS:
+                        break
+                    await asyncio.sleep(0.1)
+                assert {m.event["id"] for m in store.list()} == set(during), cloud.log_tail()
+                assert await raw.notifications(1, timeout=0.5) == []
+                archive = await asyncio.to_thread(aws, cloud, "describe-archive", "--archive-name", ARCHIVE)
+                assert archive["EventCount"] == 1 + OUTAGE_EVENTS
+
+                proxy.healthy = True  # AppSync is back: replay the window from the archive
+                started = await asyncio.to_thread(
+                    aws, cloud, "start-replay",
+                    "--replay-name", "after-appsync-outage",
+                    "--event-source-arn", archive["ArchiveArn"],
+                    "--event-start-time", iso(window_start),
+                    "--event-end-time", iso(time.time() + 2),
+                    "--destination", json.dumps({"Arn": bus_arn}),
+                )  # fmt: skip
+                assert started["State"] == "STARTING"
+                for _ in range(200):
+                    replay = await asyncio.to_thread(
+                        aws, cloud, "describe-replay", "--replay-name", "after-appsync-outage"
+                    )
+                    if replay["State"] != "STARTING" and replay["State"] != "RUNNING":
+                        break
+                    await asyncio.sleep(0.1)
+                assert replay["State"] == "COMPLETED", replay
+
+                replayed = await raw.notifications(1 + OUTAGE_EVENTS, timeout=20)
+                replayed += await raw.notifications(1, timeout=2)  # anything more would show here
+                assert sorted(n["eventId"] for n in replayed) == sorted([before, *during])
+                shown = await drain(deduplicated, 3)
+                assert sorted(n["eventId"] for n in shown) == sorted(during)  # `before` was shown already
+                assert deduplicated.duplicates == 1
+                assert {n["constraintId"] for n in shown} == {f"sc-outage-{i}" for i in range(OUTAGE_EVENTS)}
+                assert (await asyncio.to_thread(aws, cloud, "describe-archive", "--archive-name", ARCHIVE))[
+                    "EventCount"
+                ] == 1 + OUTAGE_EVENTS  # replayed events are not archived again
+        finally:
+            await proxy.stop()
+
+    asyncio.run(scenario())

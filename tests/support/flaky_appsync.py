@@ -1,0 +1,80 @@
+"""A flaky AppSync Events API for end-to-end tests: an HTTP proxy in front of the local AppSync endpoint that
+answers 500 until the test makes it healthy, and the supply rule's target re-pointed at it (with the ordinary
+EventBridge API, as on AWS), so the fault is real HTTP."""
+
+from __future__ import annotations
+
+import aiohttp
+import boto3
+from aiohttp import web
+
+from tests.support.local_cloud import RunningCloud
+
+
+class FlakyAppSync:
+    """A proxy to the AppSync HTTP endpoint that fails with 500 until `healthy` is set."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.healthy = False
+        self.requests = 0
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if not self.healthy:
+            return web.json_response(
+                {"errors": [{"errorType": "InternalFailure", "message": "down"}]}, status=500
+            )
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() in ("x-api-key", "content-type")
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.upstream, data=await request.read(), headers=headers) as response,
+        ):
+            return web.Response(
+                status=response.status, body=await response.read(), content_type="application/json"
+            )
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/event", self.handle)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/event"
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+def route_supply_rule_through(cloud: RunningCloud, endpoint: str) -> str:
+    """Re-point the supply constraint rule's target at `endpoint`; returns the rule name."""
+    events = boto3.client(
+        "events",
+        endpoint_url=cloud.info["eventbridge"],
+        region_name=cloud.info["region"],
+        aws_access_key_id="dummy",
+        aws_secret_access_key="dummy",
+    )
+    bus = cloud.info["eventBusName"]
+    rule = next(
+        r["Name"]
+        for r in events.list_rules(EventBusName=bus)["Rules"]
+        if "SupplyConstraint" in r["Name"] and "Rejected" not in r["Name"]  # the one to AppSync
+    )
+    targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
+    destination_name = targets[0]["Arn"].split(":api-destination/", 1)[1].split("/")[0]
+    connection = events.describe_api_destination(Name=destination_name)["ConnectionArn"]
+    flaky = events.create_api_destination(
+        Name="FlakyAppSync", ConnectionArn=connection, InvocationEndpoint=endpoint, HttpMethod="POST"
+    )["ApiDestinationArn"]
+    reply = events.put_targets(Rule=rule, EventBusName=bus, Targets=[{**t, "Arn": flaky} for t in targets])
+    assert reply["FailedEntryCount"] == 0, reply
+    return str(rule)
