@@ -49,16 +49,19 @@ def admitted(field: str) -> list[Any]:
     """The match values of a field an InputTemplate can splice safely (every value implies it exists)."""
     if field in COUNT_FIELDS:
         return [{"numeric": [">=", 0]}]
-    return [{"anything-but": {"wildcard": list(_wildcards(field))}}]
+    # The empty wildcard matches only "": an empty value would splice like a missing one. UNCONFIRMED that
+    # AWS accepts an empty wildcard pattern; if it does not, the deployment fails loudly, nothing is lost.
+    return [{"anything-but": {"wildcard": [*_wildcards(field), ""]}}]
 
 
 def refused(field: str, *, required: bool = True) -> list[Any]:
-    """The match values of a field that break the body: the complement of `admitted` (for leaf values)."""
+    """The match values of a field that break the body or leave it empty: the complement of `admitted` (for
+    leaf values)."""
     missing: list[Any] = [{"exists": False}] if required else []
     if field in COUNT_FIELDS:
         # not a number >= 0: a negative number, a string, null or a boolean
         return [*missing, {"numeric": ["<", 0]}, {"prefix": ""}, None, True, False]
-    return [*missing, *({"wildcard": wildcard} for wildcard in _wildcards(field))]
+    return [*missing, *({"wildcard": wildcard} for wildcard in _wildcards(field)), ""]
 
 
 def _routing(detail_types: Sequence[str]) -> Pattern:

@@ -3,14 +3,17 @@ failure names the resource (and the target), and a path failure carries its coun
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.check.conftest import SHOP_TEMPLATE, Change, check, failure, resources, seeded_copy
-from tests.check.shop_profile import ORDINARY, shop_profile
+from tests.check.shop_profile import ORDINARY, order_shipped, shop_profile
+from vcn.check.contribution import CheckContribution
 from vcn.check.runner import CheckReport
+from vcn.local.profile import AppProfile
 
 RULE = "OrderShippedRule"
 # The shop's events list, as its InputTemplate writes it
@@ -292,6 +295,71 @@ def test_without_an_alarm_on_the_dead_letter_queue_refused_events_fail_and_the_q
         found.problem
         == "no alarm watches dead-letter queue UndeliveredQueue: what lands there goes unnoticed"
     )
+
+
+REJECTED_RULE = "OrderShippedRejectedRule"
+
+
+def guarded_with_a_rejecting_twin(document: dict[str, Any]) -> None:
+    """The rule admits only orderIds without a quote or backslash; a second rule sends the rest, intact, to
+    the watched queue. A list holding one clean orderId still passes the guard (any element may match)."""
+    shop = resources(document)
+    shop[RULE]["Properties"]["EventPattern"]["detail"] = {
+        "region": ["DE", "FR", "US"],
+        "orderId": [{"anything-but": {"wildcard": ['*"*', "*\\\\*"]}}],
+    }
+    shop[REJECTED_RULE] = {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "EventBusName": {"Ref": "OrdersBus"},
+            "EventPattern": {
+                "source": ["shop.orders"],
+                "detail-type": ["OrderShipped"],
+                "detail": {"orderId": [{"wildcard": '*"*'}, {"wildcard": "*\\\\*"}]},
+            },
+            "Targets": [{"Id": "Rejected", "Arn": {"Fn::GetAtt": ["UndeliveredQueue", "Arn"]}}],
+        },
+    }
+
+
+def list_producer(*extra: Any) -> AppProfile:
+    """Producers that wrap an orderId in a list beside a quote or a backslash (and send `extra` values)."""
+    kind = replace(
+        order_shipped(),
+        replacements=lambda value: [[value, '"'], [value, "\\"], *extra] if value == "ord-0001" else [],
+    )
+    return AppProfile(name="shop", check=lambda: CheckContribution(event_kinds=(kind,)))
+
+
+def test_a_broken_body_is_kept_when_another_rule_sends_the_event_to_a_watched_queue(tmp_path: Path) -> None:
+    report = check(
+        seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", guarded_with_a_rejecting_twin), list_producer()
+    )
+    assert report.passed, report.results.findings
+    (kept,) = [k for k in report.results.kept if k.kind == "body-not-json"]
+    assert (kept.resource, kept.target) == (RULE, TARGET)
+    assert kept.counterexample == {**ORDINARY_EVENT, "detail": {**ORDINARY, "orderId": ["ord-0001", '"']}}
+    assert kept.outcome is not None
+    assert f"rule {REJECTED_RULE} sends it to queue UndeliveredQueue, which an alarm watches" in kept.outcome
+
+
+def test_a_broken_body_the_rejecting_rule_misses_fails_with_that_counterexample(tmp_path: Path) -> None:
+    template = seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", guarded_with_a_rejecting_twin)
+    report = check(template, list_producer("\u0000"))
+    found = failure(report, "path", RULE, target=TARGET, kind="body-not-json")
+    assert found.counterexample == {**ORDINARY_EVENT, "detail": {**ORDINARY, "orderId": "\u0000"}}
+    assert found.outcome is not None and "without a trace" in found.outcome
+
+
+def test_a_rejecting_rule_keeps_nothing_when_no_alarm_watches_its_queue(tmp_path: Path) -> None:
+    def unwatched(document: dict[str, Any]) -> None:
+        guarded_with_a_rejecting_twin(document)
+        del resources(document)["UndeliveredQueueAlarm"]
+
+    report = check(seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", unwatched), list_producer())
+    assert not report.results.kept
+    found = failure(report, "path", RULE, target=TARGET, kind="body-not-json")
+    assert found.outcome is not None and "without a trace" in found.outcome
 
 
 def test_the_same_template_and_seed_give_the_same_report() -> None:

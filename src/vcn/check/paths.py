@@ -7,6 +7,12 @@ the local input transformer, and, for targets that publish to AppSync Events, in
 it (`publish.inspect_publish`). A failure is kept once per rule, target and kind of breakage; then
 Hypothesis searches again for that failure alone and shrinks it to a minimal counterexample. The random
 source is seeded, so the same template gives the same report.
+
+An event whose notification one target fails to deliver is not lost when another rule of the bus sends the
+same event, intact, to a queue an alarm watches (a "rejected" rule beside a guarded one): EventBridge
+patterns cannot keep out every hostile value (a list passes an `anything-but` guard when one of its elements
+does), so such a rule is how a template keeps what its guards let through. Only events outside the
+producers' contract may be kept that way, and only when no broken notification reached clients.
 """
 
 from __future__ import annotations
@@ -103,14 +109,24 @@ class _Example:
     minimal: bool  # an explicit example: an ordinary detail, or one with one field changed
 
 
+@dataclass(frozen=True)
+class KeptBy:
+    """A rule of the bus that sends an event, intact, to a queue an alarm watches."""
+
+    rule: str  # logical id
+    queue: str  # queue name
+
+
 @dataclass
 class _Group:
     """One failure (rule, target, kind of breakage): the first event within the producers' contract that
-    causes it, and the first outside it."""
+    causes it, the first outside it that nothing keeps, and the first outside it that another rule keeps."""
 
     kind: EventKind
     conforming: _Example | None = None
     hostile: _Example | None = None
+    hostile_kept: _Example | None = None
+    kept_by: KeptBy | None = None
     count: int = 0
 
 
@@ -173,6 +189,14 @@ class PathCheck:
                 else:
                     yield Delivery(route, target, ())
 
+    def kept_by(self, deliveries: list[Delivery]) -> KeptBy | None:
+        """The first rule that sends this event, intact, to a queue an alarm watches."""
+        for delivery in deliveries:
+            queue = delivery.target.queue
+            if not delivery.breakages and queue is not None and queue in self.watched_queues:
+                return KeptBy(delivery.rule.logical_id, queue)
+        return None
+
     def failures(self, kind: EventKind, detail: Mapping[str, Any]) -> dict[GroupKey, str]:
         """Every failure this detail causes, by group, with what broke."""
         event = self.event(kind, detail)
@@ -198,13 +222,15 @@ class PathCheck:
         if event is None:
             self.observations.refused_by_put_events += 1
             return
+        deliveries = list(self.deliveries(kind, event))
+        kept = self.kept_by(deliveries)
         routed = False
-        for delivery in self.deliveries(kind, event):
+        for delivery in deliveries:
             routed = True
             self.observations.matched_rules.add(delivery.rule.logical_id)
             where = (delivery.rule.logical_id, delivery.target.target.id)
             for breakage in delivery.breakages:
-                self._keep((*where, breakage.kind), kind, _Example(detail, minimal), conforming)
+                self._keep((*where, breakage.kind), kind, _Example(detail, minimal), conforming, kept)
             if delivery.publish is not None:
                 channels = self.observations.channels.setdefault(where, {})
                 channels.setdefault(delivery.publish.channel, (kind, detail))
@@ -238,25 +264,37 @@ class PathCheck:
 
         self._search(kind, observe, index)
 
-    def _keep(self, key: GroupKey, kind: EventKind, example: _Example, conforming: bool) -> None:
+    def _keep(
+        self, key: GroupKey, kind: EventKind, example: _Example, conforming: bool, kept: KeptBy | None = None
+    ) -> None:
         group = self._groups.setdefault(key, _Group(kind))
         group.count += 1
-        if conforming and group.conforming is None:
-            group.conforming = example
-        elif not conforming and group.hostile is None:
-            group.hostile = example
+        if conforming:
+            if group.conforming is None:
+                group.conforming = example
+        elif kept is None:
+            if group.hostile is None:
+                group.hostile = example
+        elif group.hostile_kept is None:
+            group.hostile_kept, group.kept_by = example, kept
 
-    def fails(self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any]) -> bool:
-        """Whether this detail causes this failure."""
+    def fails(
+        self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any], *, unkept: bool = False
+    ) -> bool:
+        """Whether this detail causes this failure (`unkept`: and no other rule keeps the event)."""
         if key[2] == UNROUTED:
             return key in self.failures(kind, detail)
         event = self.event(kind, detail)
         if event is None:
             return False
-        rules = [route for route in self.rules if route.logical_id == key[0]]
+        deliveries = list(self.deliveries(kind, event))
+        if unkept and self.kept_by(deliveries) is not None:
+            return False
         return any(
-            delivery.target.target.id == key[1] and any(b.kind == key[2] for b in delivery.breakages)
-            for delivery in self.deliveries(kind, event, rules)
+            delivery.rule.logical_id == key[0]
+            and delivery.target.target.id == key[1]
+            and any(b.kind == key[2] for b in delivery.breakages)
+            for delivery in deliveries
         )
 
     def shrink(self, key: GroupKey, example: _Example, conforming: bool, index: int) -> Mapping[str, Any]:
@@ -266,8 +304,11 @@ class PathCheck:
             return example.detail
         kind = self._groups[key].kind
 
+        # a counterexample outside the contract must be one nothing keeps, like the example it stands for
+        unkept = not conforming and example is self._groups[key].hostile
+
         def fails(detail: dict[str, Any]) -> bool:
-            return conforms(kind, detail) is conforming and self.fails(key, kind, detail)
+            return conforms(kind, detail) is conforming and self.fails(key, kind, detail, unkept=unkept)
 
         found = self._search(kind, fails, index)
         return found if found is not None else example.detail
@@ -314,11 +355,14 @@ class PathCheck:
             group = self._groups[key]
             index = index_of[id(group.kind)]
             conforming = group.conforming is not None
-            example = group.conforming or group.hostile
+            example = group.conforming or group.hostile or group.hostile_kept
             assert example is not None  # a group is made with its first example
             detail = self.shrink(key, example, conforming, index)
-            finding = self._finding(key, group.kind, detail, conforming)
-            verdict = self._verdict(key, conforming)
+            # a notification clients receive broken is not made whole by a copy kept elsewhere
+            delivered = key[2] in (FIELDS, UNDECLARED_CHANNEL)
+            kept_by = group.kept_by if example is group.hostile_kept and not delivered else None
+            finding = self._finding(key, group.kind, detail, conforming, kept_by)
+            verdict = KEPT if kept_by is not None else self._verdict(key, conforming)
             if verdict == FAILS:
                 results.fail(finding)
             elif verdict == KEPT:
@@ -357,7 +401,12 @@ class PathCheck:
         )
 
     def _finding(
-        self, key: GroupKey, kind: EventKind, detail: Mapping[str, Any], conforming: bool
+        self,
+        key: GroupKey,
+        kind: EventKind,
+        detail: Mapping[str, Any],
+        conforming: bool,
+        kept_by: KeptBy | None = None,
     ) -> Finding:
         resource, target_id, breakage = key
         problem = self.failures(kind, detail).get(key) or "it fails"
@@ -376,12 +425,18 @@ class PathCheck:
                 kind=UNROUTED,
             )
         target = self._target(key)
+        outcome = _outcome(breakage, target, target.target.dead_letter_queue in self.watched_queues)
+        if kept_by is not None:
+            outcome += (
+                f"; the event itself is kept: rule {kept_by.rule} sends it to queue {kept_by.queue}, "
+                "which an alarm watches"
+            )
         return Finding(
             PATH,
             resource,
             f"{kind.detail_type}: {problem}{within}",
             target=target_id,
-            outcome=_outcome(breakage, target, target.target.dead_letter_queue in self.watched_queues),
+            outcome=outcome,
             hint=_HINTS.get(breakage),
             counterexample=example,
             culprit=culprit,

@@ -81,8 +81,8 @@ def to_text(report: CheckReport) -> str:
     if results.kept:
         lines += [
             "",
-            "kept, not delivered (no guard can keep it out; refused into a dead-letter queue an alarm "
-            "watches):",
+            "kept, not delivered (events outside the producers' contract that no guard keeps out: refused "
+            "into a dead-letter queue, or sent by another rule to a queue, that an alarm watches):",
             _failure_table(results.kept),
         ]
     if results.notes:

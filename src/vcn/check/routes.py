@@ -64,6 +64,11 @@ class TargetRoute:
     def is_api_destination(self) -> bool:
         return self.kind in ("appsync", "api-destination")
 
+    @property
+    def queue(self) -> str | None:
+        """The queue's name, for a target that is an SQS queue."""
+        return arns.Arn.parse(self.target.arn).resource if self.kind == "sqs" else None
+
 
 @dataclass(frozen=True)
 class RuleRoute:
