@@ -12,7 +12,8 @@ An event whose notification one target fails to deliver is not lost when another
 same event, intact, to a queue an alarm watches (a "rejected" rule beside a guarded one): EventBridge
 patterns cannot keep out every hostile value (a list passes an `anything-but` guard when one of its elements
 does), so such a rule is how a template keeps what its guards let through. Only events outside the
-producers' contract may be kept that way, and only when no broken notification reached clients.
+producers' contract that no guard could keep out (a list in place of a single value) may be kept that way,
+and only when no broken notification reached clients.
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ class PathCheck:
             self.observations.refused_by_put_events += 1
             return
         deliveries = list(self.deliveries(kind, event))
-        kept = self.kept_by(deliveries)
+        kept = self.kept_by(deliveries) if passes_any_guard(detail, kind.examples) else None
         routed = False
         for delivery in deliveries:
             routed = True
@@ -288,7 +289,7 @@ class PathCheck:
         if event is None:
             return False
         deliveries = list(self.deliveries(kind, event))
-        if unkept and self.kept_by(deliveries) is not None:
+        if unkept and passes_any_guard(detail, kind.examples) and self.kept_by(deliveries) is not None:
             return False
         return any(
             delivery.rule.logical_id == key[0]
@@ -463,6 +464,15 @@ def _outcome(breakage: str, target: TargetRoute, watched: bool) -> str:
     after = "after the retry policy runs out" if breakage == AUTH_MODE else "at once"
     told = "an alarm watches it" if watched else "no alarm watches it"
     return f"{REJECTED}: it goes to dead-letter queue {queue} {after} ({told})"
+
+
+def passes_any_guard(detail: Mapping[str, Any], examples: tuple[Mapping[str, Any], ...]) -> bool:
+    """Whether the detail holds a list where ordinary details hold a single value: a pattern matches a list
+    when one element matches, so no guard can keep it out (a missing field or a bad character it can)."""
+    return any(
+        isinstance(value, list) and all(not isinstance(example.get(name), list) for example in examples)
+        for name, value in detail.items()
+    )
 
 
 def conforms(kind: EventKind, detail: Mapping[str, Any]) -> bool:
