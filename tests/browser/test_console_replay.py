@@ -57,13 +57,12 @@ def test_a_replayed_notification_is_shown_once(
     assert delivered >= 1
 
     bus = cloud.info["eventBusName"]
-    rules = aws(cloud, "list-rules", "--event-bus-name", bus, "--name-prefix", "ConfigurationValidated")[
-        "Rules"
-    ]
+    # The rule that delivers, not its guard's ConfigurationValidatedRejectedRule (same prefix, sorted first).
+    rule = aws(cloud, "describe-rule", "--event-bus-name", bus, "--name", "ConfigurationValidatedRule")
     archive = aws(cloud, "describe-archive", "--archive-name", "VehicleConfigArchive")
     destination = {
         "Arn": aws(cloud, "describe-event-bus", "--name", bus)["Arn"],
-        "FilterArns": [rules[0]["Arn"]],
+        "FilterArns": [rule["Arn"]],
     }
     aws(
         cloud, "start-replay", "--replay-name", unique("console"),
