@@ -30,8 +30,10 @@ lint: venv
 	$(BIN)/ruff format --check src functions app_profile tests bench packaging
 	$(BIN)/mypy src functions app_profile
 
+# Two workers, each test file on one of them (files share their local cloud through module fixtures).
+PYTEST_WORKERS ?= 2
 test: venv system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-fast: venv
 	$(BIN)/pytest -m "not browser and not slow"
