@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws_errors import error_of
 from tests.support.eventbridge import (
     Cloud,
     CloudFactory,
@@ -40,11 +41,6 @@ def cloud(clouds: CloudFactory, tmp_path: Path) -> Cloud:
 @pytest.fixture
 def events(cloud: Cloud) -> Any:
     return events_client(cloud.url)
-
-
-def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def oauth(cloud: Cloud, path: str = "/token") -> dict[str, Any]:

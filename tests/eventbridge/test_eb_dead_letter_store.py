@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -134,7 +135,7 @@ def test_message_id_is_never_a_glob_or_a_path(cloud: Cloud, message_id: str) -> 
     send(cloud.service.dead_letters, n=1)
     response = requests.get(f"{cloud.url}/_vcn/dlq/{message_id}", timeout=10)
     assert response.status_code == 400
-    shown = requests.utils.unquote(message_id)
+    shown = unquote(message_id)
     assert response.json() == {
         "message": f"{shown!r} is not a message id: ids are 1 to 128 letters, digits, '-' or '_' "
         "(`vcn dlq list` shows them)."

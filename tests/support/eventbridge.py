@@ -111,11 +111,7 @@ class Sink:
             request.path,
             dict(request.query),
             dict(request.headers),
-            [
-                (key, value)
-                for key, value in request.raw_headers
-                for key, value in [(key.decode(), value.decode())]
-            ],
+            [(key.decode(), value.decode()) for key, value in request.raw_headers],
             await request.read(),
             time.monotonic(),
         )
