@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.aws_errors import refusal
-from tests.support.eventbridge import Cloud, CloudFactory, aws_cli, cloud_factory, events_client
+from tests.support.eventbridge import Cloud, CloudFactory, aws_cli, events_client
 from vcn.eventbridge.archive_store import ARCHIVE_FILE
 
 BUS_ARN = "arn:aws:events:us-east-1:000000000000:event-bus/orders"
 ARCHIVE_ARN = "arn:aws:events:us-east-1:000000000000:archive/orders-archive"
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
 
 
 @pytest.fixture

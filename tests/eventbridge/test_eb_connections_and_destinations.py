@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +13,7 @@ from botocore.exceptions import ClientError
 from tests.support.aws_errors import error_of
 from tests.support.eventbridge import (
     Cloud,
-    CloudFactory,
     Reply,
-    cloud_factory,
     events_client,
     put_event,
     rule_to,
@@ -26,16 +22,6 @@ from tests.support.eventbridge import (
 ACCOUNT = "000000000000"
 DLQ_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT}:connection-dlq"
 API_KEY = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "first-key"}}
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
-
-
-@pytest.fixture
-def cloud(clouds: CloudFactory, tmp_path: Path) -> Cloud:
-    return clouds(tmp_path)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -21,7 +20,6 @@ from tests.support.eventbridge import (
     Cloud,
     CloudFactory,
     Reply,
-    cloud_factory,
     put_event,
     rule_to,
     sink_destination,
@@ -31,16 +29,6 @@ from vcn.eventbridge.redrive import REDRIVE_CONCURRENCY
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 SHAPE = 'send {"queue": "<queue name>", "messageIds": ["<message id>", ...]}, both optional'
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
-
-
-@pytest.fixture
-def cloud(clouds: CloudFactory, tmp_path: Path) -> Cloud:
-    return clouds(tmp_path)
 
 
 def send(store: DeadLetterStore, queue: str = "eb-dlq", **event: Any) -> str:

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.support.aws_errors import refusal
 from tests.support.eventbridge import (
@@ -18,7 +15,6 @@ from tests.support.eventbridge import (
     Cloud,
     CloudFactory,
     aws_cli,
-    cloud_factory,
     events_client,
     sink_destination,
 )
@@ -28,11 +24,6 @@ ACCOUNT = "arn:aws:events:us-east-1:000000000000"
 BUS_ARN = f"{ACCOUNT}:event-bus/orders"
 ARCHIVE_ARN = f"{ACCOUNT}:archive/orders-archive"
 T0 = 1_740_834_000  # 2025-03-01T13:00:00Z, a minute boundary
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
 
 
 class Shop:
