@@ -28,7 +28,7 @@ system-deps:
 lint: venv
 	$(BIN)/ruff check src functions app_profile tests bench packaging
 	$(BIN)/ruff format --check src functions app_profile tests bench packaging
-	$(BIN)/mypy src functions app_profile
+	$(BIN)/mypy src functions app_profile tests
 
 # Two workers, each test file on one of them (files share their local cloud through module fixtures).
 PYTEST_WORKERS ?= 2

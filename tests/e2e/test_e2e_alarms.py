@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.support.local_cloud import ROOT, RunningCloud, free_ports, start_cloud, stop_cloud
@@ -87,16 +86,6 @@ def cloud(project_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         stop_cloud(running)
 
 
-def events_client(cloud: RunningCloud) -> Any:
-    return boto3.client(
-        "events",
-        endpoint_url=cloud.info["eventbridge"],
-        region_name=cloud.info["region"],
-        aws_access_key_id="dummy",
-        aws_secret_access_key="dummy",
-    )
-
-
 def alarms(cloud: RunningCloud) -> dict[str, dict[str, Any]]:
     listed = cloud.vcn("alarms", "--json")
     assert listed.returncode == 0, listed.stderr
@@ -113,7 +102,7 @@ def wait_for(cloud: RunningCloud, what: str, condition: Callable[[], bool], time
 
 def point_rule_at(cloud: RunningCloud, destination_arn: str) -> str:
     """Re-point the supply rule's target (its DLQ, retry policy and transformer stay); returns the old ARN."""
-    events = events_client(cloud)
+    events = cloud.events_client()
     bus = cloud.info["eventBusName"]
     targets = events.list_targets_by_rule(Rule=RULE, EventBusName=bus)["Targets"]
     reply = events.put_targets(
@@ -124,7 +113,7 @@ def point_rule_at(cloud: RunningCloud, destination_arn: str) -> str:
 
 
 def unreachable_destination(cloud: RunningCloud, appsync_destination: str) -> str:
-    events = events_client(cloud)
+    events = cloud.events_client()
     name = appsync_destination.split(":api-destination/", 1)[1].split("/")[0]
     connection = events.describe_api_destination(Name=name)["ConnectionArn"]
     closed_port = free_ports(1)[0]  # bound and closed again: nothing listens there
@@ -160,7 +149,7 @@ def test_alarms_go_to_alarm_while_appsync_is_unreachable_and_back_to_ok_after_re
     assert "FailedInvocations" not in listed.stderr  # no warning: every alarm can see its metric
     wait_for(cloud, "every alarm OK", lambda: all_ok(alarms(cloud)))
 
-    events = events_client(cloud)
+    events = cloud.events_client()
     bus = cloud.info["eventBusName"]
     original = events.list_targets_by_rule(Rule=RULE, EventBusName=bus)["Targets"][0]["Arn"]
     point_rule_at(cloud, unreachable_destination(cloud, original))

@@ -17,9 +17,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 from aiohttp import web
 
@@ -57,18 +55,8 @@ class UnavailableTarget:
             await self._runner.cleanup()
 
 
-def events_client(cloud: RunningCloud) -> Any:
-    return boto3.client(
-        "events",
-        endpoint_url=cloud.info["eventbridge"],
-        region_name=cloud.info["region"],
-        aws_access_key_id="dummy",
-        aws_secret_access_key="dummy",
-    )
-
-
 def route_supply_rule_to(cloud: RunningCloud, endpoint: str) -> None:
-    events = events_client(cloud)
+    events = cloud.events_client()
     bus = cloud.info["eventBusName"]
     rule = "SupplyConstraintRule"  # not its guard's SupplyConstraintRejectedRule, whose target is a queue
     targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
