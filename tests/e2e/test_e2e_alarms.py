@@ -177,8 +177,8 @@ def test_alarms_go_to_alarm_while_appsync_is_unreachable_and_back_to_ok_after_re
         assert breached.fullmatch(fired[name]["StateReason"]), fired[name]["StateReason"]
     # The queue's alarm stays in ALARM while its messages wait; nothing else is in ALARM.
     text = cloud.vcn("alarms", "--state", "ALARM").stdout.splitlines()
-    listed = {line.split()[0] for line in text}
-    assert DLQ_ALARM in listed and listed <= {RULE_ALARM, DLQ_ALARM}, text
+    in_alarm = {line.split()[0] for line in text}
+    assert DLQ_ALARM in in_alarm and in_alarm <= {RULE_ALARM, DLQ_ALARM}, text
 
     point_rule_at(cloud, original)
     redriven = cloud.vcn("dlq", "redrive", "--wait")

@@ -211,7 +211,8 @@ def test_time_as_epoch_seconds_or_iso_8601_becomes_the_event_time(
         ),
         (
             '{"Entries": [{"Source": "s", "DetailType": "t", "Detail": {"a": 1}}]}',
-            "Cannot read 'entries.1.member.detail': expected a string (String) but the request has an object.",
+            "Cannot read 'entries.1.member.detail': expected a string (String) but the request has "
+            "an object.",
         ),
         (
             '{"Entries": [{"Source": "s", "DetailType": "t", "Detail": "{}", "EventBusName": ["b"]}]}',
@@ -220,8 +221,8 @@ def test_time_as_epoch_seconds_or_iso_8601_becomes_the_event_time(
         ),
         (
             '{"Entries": [{"Source": "s", "DetailType": "t", "Detail": "{}", "Resources": "arn:x"}]}',
-            "Cannot read 'entries.1.member.resources': expected a list (EventResourceList) but the request has "
-            "a string.",
+            "Cannot read 'entries.1.member.resources': expected a list (EventResourceList) but the "
+            "request has a string.",
         ),
     ],
     ids=["lone-surrogate", "utf8-surrogate", "deep-request", "source-number", "detail-object", "bus-list",
