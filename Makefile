@@ -28,21 +28,23 @@ system-deps:
 lint: venv
 	$(BIN)/ruff check src functions app_profile tests bench packaging
 	$(BIN)/ruff format --check src functions app_profile tests bench packaging
-	$(BIN)/mypy src functions app_profile
+	$(BIN)/mypy src functions app_profile tests
 
 # `vcn check` proves that no notification can be dropped between PutEvents and a subscriber (README, "vcn
 # check"), and prices traffic.yaml. `make check` fails when it does. `make test` runs it first and, while
 # CHECK_REQUIRED is 0, goes on after a failure; set CHECK_REQUIRED ?= 1 once template.yaml passes (it still
-# fails on control characters from outside producers, which no event pattern can keep out: README, "vcn check").
+# fails on values from outside producers that no event pattern can keep out: README, "vcn check").
 CHECK_REQUIRED ?= 0
 CHECK := $(BIN)/vcn check --template template.yaml --traffic traffic.yaml
 
 check: venv
 	$(CHECK)
 
+# Two workers, each test file on one of them (files share their local cloud through module fixtures).
+PYTEST_WORKERS ?= 2
 test: venv system-deps lint
 	$(CHECK) || [ "$(CHECK_REQUIRED)" = 0 ]
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-fast: venv
 	$(BIN)/pytest -m "not browser and not slow"

@@ -10,7 +10,7 @@ import random
 import signal
 from typing import Any
 
-from vcn.cli.common import target_of, target_options
+from vcn.cli.common import target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.event_commands import put_events
 from vcn.local.demo import run_demo
@@ -45,13 +45,13 @@ def run_demo_command(args: argparse.Namespace) -> int:
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], profile: AppProfile) -> None:
-    demo = commands.add_parser(
+    demo = target_command(
+        commands,
         "demo",
-        parents=[target_options()],
-        help="send a steady stream of realistic domain events",
+        run_demo_command,
+        summary="send a steady stream of realistic domain events",
         description="Send validation outcomes, spec recommendations and supply constraints for the demo "
         "analysts' markets (DE, FR, US) and plants until interrupted.",
     )
     demo.add_argument("--rate", type=float, default=1.0, help="business events per second (default: 1)")
     demo.add_argument("--count", type=int, default=None, help="stop after this many business events")
-    demo.set_defaults(run=run_demo_command)

@@ -1,8 +1,11 @@
 """`GET /notifications` latency: a page of 100 from a channel of 10,000, through the handler, p50 and p99.
 
     .venv/bin/python -m bench.history_bench [--notifications 10000] [--requests 200] [--warmup 20]
+                                            [--store local|moto]
 
-moto's DynamoDB runs in-process (`mock_aws`), with the table built from template.yaml's definition; the
+The table, built from template.yaml's definition, lives in the local cloud's own DynamoDB (`--store local`,
+the default: `python -m vcn.dynamodb` as a child process, as `vcn local up` runs it, with its Query fast
+path) or in moto's DynamoDB in this process (`--store moto`: `mock_aws`, moto's own code paths). The
 history API handler (`handlers.history_api.handler`: Powertools resolver, JWT claims -> grants ->
 `may_subscribe`, parameter parsing, the DynamoDB adapter, JSON) answers HTTP API events for random cursors
 across the channel. Three measurements alternate request by request, so they share the machine's noise:
@@ -17,13 +20,15 @@ Target: handler p99 <= 25 ms.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,11 +62,33 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+@contextlib.contextmanager
+def dynamodb_store(store: str) -> Iterator[Any]:
+    """A boto3 DynamoDB client on the chosen store, for as long as the block runs."""
+    import boto3
+
+    if store == "moto":
+        from moto import mock_aws
+
+        with mock_aws():
+            yield boto3.client("dynamodb", region_name="us-east-1")
+        return
+    from bench.dynamodb_bench import Child
+
+    with tempfile.TemporaryDirectory() as folder:
+        child = Child(Path(folder))
+        try:
+            yield boto3.client("dynamodb", region_name="us-east-1", endpoint_url=child.url)
+        finally:
+            child.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--notifications", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--store", choices=("local", "moto"), default="local")
     args = parser.parse_args()
 
     os.environ.update(
@@ -71,10 +98,7 @@ def main() -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # and so would its metrics blob
     use_function_environment()
     sys.path.insert(0, str(FUNCTIONS))
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
+    with dynamodb_store(args.store) as client:
         from adapters.dynamodb_history import DynamoDbHistory, notification_item
         from adapters.history_table import HistoryTable
         from handlers import history_api
@@ -86,7 +110,6 @@ def main() -> None:
         from tests.support.history import http_request, notification
         from tests.support.lambda_functions import FakeLambdaContext
 
-        client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(**create_table_request(template_table(), "history-bench"))
         store = DynamoDbHistory(HistoryTable("history-bench", client))
         start = time.time_ns() // 1000 - 3600 * 1_000_000
@@ -163,7 +186,10 @@ def main() -> None:
     samples["handler - baseline, channel"] = [minus(h, b) for h, b in zip(channel, table, strict=True)]
     samples["handler - baseline, pattern"] = [minus(h, b) for h, b in zip(pattern, index, strict=True)]
     base_p99 = percentile([s.wall for s in table], 0.99)
-    print(f"\nGET /notifications, page of 100 from {args.notifications:,} ({args.requests} requests), ms")
+    print(
+        f"\nGET /notifications, page of 100 from {args.notifications:,} ({args.requests} requests,"
+        f" store {args.store}), ms"
+    )
     print(
         f"{'measurement':34} {'wall p50':>9} {'wall p99':>9} {'cpu p50':>8} {'cpu p99':>8} {'p99 x base':>11}"
     )

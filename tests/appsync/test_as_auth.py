@@ -377,8 +377,11 @@ ISSUER = "https://issuer.vcn.test"
 
 @asynccontextmanager
 async def jwks_server(public_jwk: dict[str, Any]) -> AsyncIterator[str]:
+    async def jwks(_: web.Request) -> web.Response:
+        return web.json_response({"keys": [public_jwk]})
+
     app = web.Application()
-    app.router.add_get("/jwks.json", lambda _: web.json_response({"keys": [public_jwk]}))
+    app.router.add_get("/jwks.json", jwks)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -69,12 +69,12 @@ class Watcher:
         assert reply.status == 200
 
         async def until_sentinel() -> list[tuple[str, str]]:
-            seen = []
+            seen: list[tuple[str, str]] = []
             while True:
                 frame = await asyncio.wait_for(self.frames.get(), 10)
                 if frame.get("event") == sentinel:
                     return seen
-                seen.append((frame.get("id"), frame.get("event")))
+                seen.append((frame["id"], frame["event"]))  # a data frame: anything else fails here
 
         return self.loop.run(until_sentinel())
 
@@ -270,7 +270,7 @@ def test_websocket_text_frames_never_fail_the_server_nor_end_the_connection(
             # A subscribe of our own marks the end: everything before it answers the frames above.
             probe = {"type": "subscribe", "id": "probe-end", "channel": "/probe/x", "authorization": KEY_AUTH}
             await ws.send(json.dumps(probe))
-            replies = []
+            replies: list[dict[str, Any]] = []
             while True:
                 reply = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 if reply.get("id") == "probe-end":

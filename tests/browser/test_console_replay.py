@@ -4,7 +4,6 @@ browser again (same eventId, seen on the WebSocket) and the feed still shows it 
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,22 +13,9 @@ import pytest
 from playwright.sync_api import WebSocket, expect
 
 from tests.support.browser import entries_file, unique
-from tests.support.local_cloud import AWS, ROOT, RunningCloud
+from tests.support.local_cloud import RunningCloud
 
 pytestmark = pytest.mark.browser
-
-
-def aws(cloud: RunningCloud, *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [AWS, "events", "--endpoint-url", cloud.info["eventbridge"], "--output", "json", *args],
-        capture_output=True,
-        text=True,
-        env={**cloud.aws_env(), "AWS_PAGER": ""},
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout)) if done.stdout.strip() else {}
 
 
 def iso(moment: float) -> str:
@@ -57,16 +43,15 @@ def test_a_replayed_notification_is_shown_once(
     assert delivered >= 1
 
     bus = cloud.info["eventBusName"]
-    rules = aws(cloud, "list-rules", "--event-bus-name", bus, "--name-prefix", "ConfigurationValidated")[
-        "Rules"
-    ]
-    archive = aws(cloud, "describe-archive", "--archive-name", "VehicleConfigArchive")
+    # The rule that delivers, not its guard's ConfigurationValidatedRejectedRule (same prefix, sorted first).
+    rule = cloud.aws_events("describe-rule", "--event-bus-name", bus, "--name", "ConfigurationValidatedRule")
+    archive = cloud.aws_events("describe-archive", "--archive-name", "VehicleConfigArchive")
     destination = {
-        "Arn": aws(cloud, "describe-event-bus", "--name", bus)["Arn"],
-        "FilterArns": [rules[0]["Arn"]],
+        "Arn": cloud.aws_events("describe-event-bus", "--name", bus)["Arn"],
+        "FilterArns": [rule["Arn"]],
     }
-    aws(
-        cloud, "start-replay", "--replay-name", unique("console"),
+    cloud.aws_events(
+        "start-replay", "--replay-name", unique("console"),
         "--event-source-arn", archive["ArchiveArn"],
         "--event-start-time", iso(start), "--event-end-time", iso(time.time() + 2),
         "--destination", json.dumps(destination),

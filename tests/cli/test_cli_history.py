@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,7 +62,7 @@ def with_cloud(
     return go
 
 
-async def vcn(state: Path, *args: str) -> tuple[int, list[dict[str, object]], str]:
+async def vcn(state: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
     """Run `vcn <args> --state-dir <state>`; exit code, stdout as JSON lines, stderr."""
     process = await asyncio.create_subprocess_exec(
         *VCN, *args, "--state-dir", str(state),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 from vehicle_config.events import (
@@ -93,7 +94,7 @@ def test_malformed_validation_requested_names_every_bad_field() -> None:
 
 
 @pytest.mark.parametrize("builder", [supply_constraint_raised, supply_constraint_cleared])
-def test_supply_events(builder) -> None:  # type: ignore[no-untyped-def]
+def test_supply_events(builder: Callable[[SupplyConstraint], DomainEvent]) -> None:
     constraint = SupplyConstraint("sc-1", "ZWI", "BAT-MOD-86KWH", "CRITICAL", ["cfg-1", "cfg-2"], "URGENT")
     event = builder(constraint)
     assert event.source == SUPPLY_SOURCE

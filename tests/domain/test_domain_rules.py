@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from vehicle_config.rules import (
     ADD_OPTION,
@@ -231,7 +233,8 @@ def test_recommendation_ids_are_stable_and_distinct_per_configuration() -> None:
 
 
 def test_result_json_shape() -> None:
-    body = validate(configuration(options=["ACC", "LKA", "DRIVE-PILOT"])).to_dict()
+    # Through JSON and back, as a client reads it: the shape must also serialise.
+    body = json.loads(json.dumps(validate(configuration(options=["ACC", "LKA", "DRIVE-PILOT"])).to_dict()))
     assert body["outcome"] == INVALID
     assert body["violations"][0] == {
         "code": "OPTION_REQUIRES_MISSING",

@@ -84,9 +84,10 @@ def numbers(items: list[dict[str, Any]]) -> list[int]:
 
 
 def test_query_returns_a_partition_in_key_order_page_by_page(notes: Any) -> None:
-    pages, start = [], None
+    pages: list[list[int]] = []
+    start: dict[str, Any] | None = None
     while True:
-        extra = {"ExclusiveStartKey": start} if start else {}
+        extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
         reply = notes.query(
             TableName="Notes",
             KeyConditionExpression="topic = :t AND #at > :after",

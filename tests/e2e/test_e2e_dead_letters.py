@@ -13,7 +13,6 @@ import signal
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.support.flaky_appsync import FlakyAppSync, route_supply_rule_through
@@ -59,13 +58,7 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
             async with RawSubscriber(cloud.info["appsync"]["realtime"], token) as subscriber:
                 reply = await subscriber.subscribe("/plants/ZWI")
                 assert reply["type"] == "subscribe_success", reply
-                events = boto3.client(
-                    "events",
-                    endpoint_url=cloud.info["eventbridge"],
-                    region_name=cloud.info["region"],
-                    aws_access_key_id="dummy",
-                    aws_secret_access_key="dummy",
-                )
+                events = cloud.events_client()
                 sent = await asyncio.to_thread(events.put_events, Entries=_supply_entries())
                 assert sent["FailedEntryCount"] == 0
                 event_ids = {entry["EventId"] for entry in sent["Entries"]}

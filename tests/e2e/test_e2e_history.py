@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -19,9 +18,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from vehicle_config.notifications import CONFIGURATION_VALIDATED, VALIDATION_SOURCE
+from vehicle_config.notifications import CONFIGURATION_VALIDATED
 
-from tests.support.local_cloud import AWS, RunningCloud, start_cloud, stop_cloud
+from tests.support.history_cloud import put_validations
+from tests.support.local_cloud import RunningCloud, start_cloud, stop_cloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 USER = "analyst-de"  # a demo analyst granted market DE
@@ -50,45 +50,6 @@ def own_cloud(cloud: RunningCloud, tmp_path: Path) -> Iterator[RunningCloud]:
     finally:
         if started.process.poll() is None:
             stop_cloud(started)
-
-
-def put_validations(cloud: RunningCloud, tmp_path: Path, count: int, model_line: str) -> list[str]:
-    """`aws events put-events` of `count` ConfigurationValidated events for USER in market DE; their ids."""
-    event_ids: list[str] = []
-    for first in range(0, count, 10):
-        entries = [
-            {
-                "Source": VALIDATION_SOURCE,
-                "DetailType": CONFIGURATION_VALIDATED,
-                "EventBusName": cloud.info["eventBusName"],
-                "Detail": json.dumps(
-                    {
-                        "configurationId": f"cfg-{uuid.uuid4().hex[:12]}",
-                        "market": "DE",
-                        "modelLine": model_line,
-                        "plant": "ZWI",
-                        "outcome": "VALID",
-                        "violationCount": 0,
-                        "warningCount": 0,
-                        "submittedBy": USER,
-                        "priority": "NORMAL",
-                    }
-                ),
-            }
-            for _ in range(first, min(count, first + 10))
-        ]
-        path = tmp_path / f"entries-{first}.json"
-        path.write_text(json.dumps(entries))
-        sent = subprocess.run(
-            [AWS, "events", "put-events", "--entries", f"file://{path}",
-             "--endpoint-url", cloud.info["eventbridge"], "--output", "json"],
-            capture_output=True, text=True, timeout=60, env=cloud.aws_env(),
-        )  # fmt: skip
-        assert sent.returncode == 0, sent.stderr
-        response = json.loads(sent.stdout)
-        assert response["FailedEntryCount"] == 0, response
-        event_ids += [entry["EventId"] for entry in response["Entries"]]
-    return event_ids
 
 
 def call(cloud: RunningCloud, method: str, path: str, token: str | None, body: Any = None) -> tuple[int, Any]:
@@ -139,7 +100,7 @@ def test_twelve_notifications_put_while_nobody_listens_are_in_the_history_paged_
 ) -> None:
     model_line = f"H{uuid.uuid4().hex[:6].upper()}"  # a model line of this test's own
     token = cloud.token(USER)
-    event_ids = put_validations(cloud, tmp_path, 12, model_line)
+    event_ids = put_validations(cloud, tmp_path, 12, market="DE", model_line=model_line, user=USER)
     wait_for(cloud, token, f"/markets/DE/{model_line}", event_ids)
     for channel in (f"/users/{USER}", "/markets/DE/*", f"/markets/DE/{model_line}"):
         items, pages = read_all(cloud, token, channel, 5)
@@ -155,7 +116,7 @@ def test_twelve_notifications_put_while_nobody_listens_are_in_the_history_paged_
 def test_read_state_is_kept_per_user(cloud: RunningCloud, tmp_path: Path) -> None:
     model_line = f"R{uuid.uuid4().hex[:6].upper()}"
     token = cloud.token(USER)
-    event_ids = put_validations(cloud, tmp_path, 3, model_line)
+    event_ids = put_validations(cloud, tmp_path, 3, market="DE", model_line=model_line, user=USER)
     channel = f"/markets/DE/{model_line}"
     items = wait_for(cloud, token, channel, event_ids)
     assert call(cloud, "GET", f"/notifications/unread-count?channel={channel}", token)[1]["unread"] >= 3
@@ -168,7 +129,7 @@ def test_the_history_survives_kill_9_and_a_restart_on_the_same_state_folder(
     own_cloud: RunningCloud, tmp_path: Path
 ) -> None:
     token = own_cloud.token(USER)
-    event_ids = put_validations(own_cloud, tmp_path, 12, "VELA")
+    event_ids = put_validations(own_cloud, tmp_path, 12, market="DE", model_line="VELA", user=USER)
     before = wait_for(own_cloud, token, "/markets/DE/VELA", event_ids)
     assert len(before) == 12
     own_cloud.process.send_signal(signal.SIGKILL)

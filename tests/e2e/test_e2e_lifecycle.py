@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from aiohttp import web
@@ -155,13 +154,7 @@ class FlakySink:
 
 def _route_to(cloud: RunningCloud, url: str) -> Any:
     """A rule of this test's own on the cloud's bus, targeting `url` through an API destination."""
-    events = boto3.client(
-        "events",
-        endpoint_url=cloud.info["eventbridge"],
-        region_name=cloud.info["region"],
-        aws_access_key_id="dummy",
-        aws_secret_access_key="dummy",
-    )
+    events = cloud.events_client()
     bus = cloud.info["eventBusName"]
     connection = events.create_connection(
         Name="LifecycleSink",

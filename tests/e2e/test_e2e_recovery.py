@@ -4,8 +4,7 @@ The Python client subscribes with recovery through a TCP proxy; the proxy cuts i
 put with the AWS CLI (EventBridge -> API destination -> AppSync -> the recorder -> DynamoDB); the proxy lets
 it back; it must receive exactly those 50, in the history's order, then live ones, each eventId once.
 
-Two clouds: the session's, on its own DynamoDB (skipped while local.json has no `dynamodb` endpoint), and one
-of this module's with moto's DynamoDB wired in with --env-vars, which runs today.
+It runs on the session's cloud, whose own DynamoDB holds the history, as `vcn local up` runs it.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from appsync_events_client import (
 )
 
 from tests.support.event_api import eventually
-from tests.support.history_cloud import cloud_with_history, put_validations
+from tests.support.history_cloud import put_validations
 from tests.support.local_cloud import RunningCloud
 from tests.support.tcp_proxy import tcp_proxy
 
@@ -39,21 +37,11 @@ MISSED = 50
 FAST_RECONNECT = ReconnectPolicy(initial_delay=0.1, max_delay=0.5)
 
 
-@pytest.fixture(scope="module")
-def moto_wired_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    state = tmp_path_factory.mktemp("recovery-moto") / "state"
-    with cloud_with_history(state, prefer_local_dynamodb=False) as cloud:
-        yield cloud
-
-
-@pytest.fixture(params=["local-dynamodb", "moto-wired"])
-def cloud(request: pytest.FixtureRequest) -> RunningCloud:
-    if request.param == "moto-wired":
-        return request.getfixturevalue("moto_wired_cloud")
-    session_cloud: RunningCloud = request.getfixturevalue("local_cloud")
-    if not session_cloud.info.get("dynamodb"):
-        pytest.skip("this local cloud has no DynamoDB yet (local.json has no `dynamodb` endpoint)")
-    return session_cloud
+@pytest.fixture
+def cloud(local_cloud: RunningCloud) -> RunningCloud:
+    """The session's local cloud; its own DynamoDB serves the history (as `vcn local up` runs it)."""
+    assert local_cloud.info.get("dynamodb"), "local.json names no DynamoDB endpoint"
+    return local_cloud
 
 
 async def served(

@@ -22,7 +22,7 @@ from tests.support.local_cloud import AWS, RawSubscriber, RunningCloud
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 REJECTED_QUEUE = "RejectedNotificationQueue"
 
-GOOD_SUPPLY = {
+GOOD_SUPPLY: dict[str, Any] = {
     "constraintId": "sc-e2e-good",
     "plant": "ZWI",
     "partNumber": "BAT-MOD-86KWH-7731",
@@ -30,7 +30,7 @@ GOOD_SUPPLY = {
     "affectedConfigurations": [],
     "priority": "HIGH",
 }
-GOOD_VALIDATION = {
+GOOD_VALIDATION: dict[str, Any] = {
     "configurationId": "cfg-e2e-good",
     "market": "US",
     "modelLine": "TERRA",
@@ -42,7 +42,7 @@ GOOD_VALIDATION = {
     "priority": "NORMAL",
 }
 # (detail-type, detail, the condition `vcn dlq` must name)
-BAD = [
+BAD: list[tuple[str, dict[str, Any], str]] = [
     (
         "ConfigurationValidated",
         {key: value for key, value in GOOD_VALIDATION.items() if key != "violationCount"}

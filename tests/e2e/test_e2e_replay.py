@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ import pytest
 from appsync_events_client import EventsClient, Subscription, TokenAuth
 
 from tests.support.flaky_appsync import FlakyAppSync, route_supply_rule_through
-from tests.support.local_cloud import AWS, ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
+from tests.support.local_cloud import ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
 from vcn.eventbridge.dlq import DeadLetterStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -39,20 +38,6 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
         yield running
     finally:
         stop_cloud(running, signal.SIGTERM)
-
-
-def aws(cloud: RunningCloud, *args: str) -> dict[str, Any]:
-    """The real AWS CLI against the local EventBridge."""
-    done = subprocess.run(
-        [AWS, "events", "--endpoint-url", cloud.info["eventbridge"], "--output", "json", *args],
-        capture_output=True,
-        text=True,
-        env={**cloud.aws_env(), "AWS_PAGER": ""},
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout)) if done.stdout.strip() else {}
 
 
 def supply_events(*names: str) -> list[dict[str, Any]]:
@@ -82,12 +67,12 @@ def test_a_replay_after_an_outage_delivers_every_notification_once(cloud: Runnin
     store = DeadLetterStore(cloud.state_dir)
     token = cloud.token("supply-lead")
     appsync = cloud.info["appsync"]
-    bus_arn = aws(cloud, "describe-event-bus", "--name", cloud.info["eventBusName"])["Arn"]
+    bus_arn = cloud.aws_events("describe-event-bus", "--name", cloud.info["eventBusName"])["Arn"]
 
     async def put(*names: str) -> list[str]:
         file = cloud.state_dir.parent / f"{names[0]}.json"
         file.write_text(json.dumps(supply_events(*names)))
-        reply = await asyncio.to_thread(aws, cloud, "put-events", "--entries", f"file://{file}")
+        reply = await asyncio.to_thread(cloud.aws_events, "put-events", "--entries", f"file://{file}")
         assert reply["FailedEntryCount"] == 0
         return [entry["EventId"] for entry in reply["Entries"]]
 
@@ -115,12 +100,14 @@ def test_a_replay_after_an_outage_delivers_every_notification_once(cloud: Runnin
                     await asyncio.sleep(0.1)
                 assert {m.event["id"] for m in store.list()} == set(during), cloud.log_tail()
                 assert await raw.notifications(1, timeout=0.5) == []
-                archive = await asyncio.to_thread(aws, cloud, "describe-archive", "--archive-name", ARCHIVE)
+                archive = await asyncio.to_thread(
+                    cloud.aws_events, "describe-archive", "--archive-name", ARCHIVE
+                )
                 assert archive["EventCount"] == 1 + OUTAGE_EVENTS
 
                 proxy.healthy = True  # AppSync is back: replay the window from the archive
                 started = await asyncio.to_thread(
-                    aws, cloud, "start-replay",
+                    cloud.aws_events, "start-replay",
                     "--replay-name", "after-appsync-outage",
                     "--event-source-arn", archive["ArchiveArn"],
                     "--event-start-time", iso(window_start),
@@ -130,7 +117,7 @@ def test_a_replay_after_an_outage_delivers_every_notification_once(cloud: Runnin
                 assert started["State"] == "STARTING"
                 for _ in range(200):
                     replay = await asyncio.to_thread(
-                        aws, cloud, "describe-replay", "--replay-name", "after-appsync-outage"
+                        cloud.aws_events, "describe-replay", "--replay-name", "after-appsync-outage"
                     )
                     if replay["State"] != "STARTING" and replay["State"] != "RUNNING":
                         break
@@ -144,9 +131,9 @@ def test_a_replay_after_an_outage_delivers_every_notification_once(cloud: Runnin
                 assert sorted(n["eventId"] for n in shown) == sorted(during)  # `before` was shown already
                 assert deduplicated.duplicates == 1
                 assert {n["constraintId"] for n in shown} == {f"sc-outage-{i}" for i in range(OUTAGE_EVENTS)}
-                assert (await asyncio.to_thread(aws, cloud, "describe-archive", "--archive-name", ARCHIVE))[
-                    "EventCount"
-                ] == 1 + OUTAGE_EVENTS  # replayed events are not archived again
+                assert (
+                    await asyncio.to_thread(cloud.aws_events, "describe-archive", "--archive-name", ARCHIVE)
+                )["EventCount"] == 1 + OUTAGE_EVENTS  # replayed events are not archived again
         finally:
             await proxy.stop()
 

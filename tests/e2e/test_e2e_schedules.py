@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import json
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.eventbridge import LoopThread, Sink
-from tests.support.local_cloud import AWS, ROOT, RunningCloud, start_cloud, stop_cloud
+from tests.support.eventbridge import EVENT_MEMBERS, LoopThread, Sink
+from tests.support.local_cloud import RunningCloud, start_cloud, stop_cloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TEMPLATE = Path(__file__).parent / "schedules" / "template.yaml"
@@ -58,19 +57,6 @@ def sink() -> Iterator[tuple[LoopThread, Sink]]:
         loop.close()
 
 
-def aws(cloud: RunningCloud, *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [AWS, "events", "--endpoint-url", cloud.info["eventbridge"], "--output", "json", *args],
-        capture_output=True,
-        text=True,
-        env={**cloud.aws_env(), "AWS_PAGER": ""},
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout)) if done.stdout.strip() else {}
-
-
 def recorded(record: Path, count: int, matching: Any, timeout: float = 30) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while True:
@@ -92,17 +78,7 @@ def test_a_scheduled_rule_invokes_its_function_with_the_scheduled_event(
     events = recorded(record, 3, lambda event: event.get("detail-type") == "Scheduled Event")
     assert len(events) >= 3, cloud.log_tail()
     first = events[0]
-    assert list(first) == [
-        "version",
-        "id",
-        "detail-type",
-        "source",
-        "account",
-        "time",
-        "region",
-        "resources",
-        "detail",
-    ]
+    assert list(first) == EVENT_MEMBERS
     assert (first["source"], first["account"], first["region"], first["detail"]) == (
         "aws.events",
         ACCOUNT,
@@ -128,20 +104,24 @@ def test_a_scheduled_rule_made_with_the_aws_cli_reaches_an_api_destination(
 ) -> None:
     loop, http = sink
     key = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "k"}}
-    connection = aws(
-        cloud, "create-connection", "--name", "sink", "--authorization-type", "API_KEY",
+    connection = cloud.aws_events(
+        "create-connection", "--name", "sink", "--authorization-type", "API_KEY",
         "--auth-parameters", json.dumps(key),
     )  # fmt: skip
     # As JSON input: the AWS CLI would fetch an http:// parameter value and send what it read.
     endpoint = {"InvocationEndpoint": f"{http.url}/tick", "HttpMethod": "POST"}
-    destination = aws(
-        cloud, "create-api-destination", "--name", "sink", "--connection-arn", connection["ConnectionArn"],
+    destination = cloud.aws_events(
+        "create-api-destination", "--name", "sink", "--connection-arn", connection["ConnectionArn"],
         "--cli-input-json", json.dumps(endpoint),
     )  # fmt: skip
-    rule = aws(cloud, "put-rule", "--name", "ping", "--schedule-expression", "cron(* * * * ? *)")["RuleArn"]
+    rule = cloud.aws_events("put-rule", "--name", "ping", "--schedule-expression", "cron(* * * * ? *)")[
+        "RuleArn"
+    ]
     target = {"Id": "sink", "Arn": destination["ApiDestinationArn"]}
     assert (
-        aws(cloud, "put-targets", "--rule", "ping", "--targets", json.dumps([target]))["FailedEntryCount"]
+        cloud.aws_events("put-targets", "--rule", "ping", "--targets", json.dumps([target]))[
+            "FailedEntryCount"
+        ]
         == 0
     )
     received = loop.run(http.wait_for(2, timeout=30))
@@ -149,6 +129,6 @@ def test_a_scheduled_rule_made_with_the_aws_cli_reaches_an_api_destination(
     assert all(body["detail-type"] == "Scheduled Event" and body["resources"] == [rule] for body in bodies)
     assert all(body["time"].endswith(":00Z") for body in bodies)  # cron fires on whole minutes
     assert received[0].headers["x-api-key"] == "k"
-    aws(cloud, "disable-rule", "--name", "ping")
-    described = aws(cloud, "describe-rule", "--name", "ping")
+    cloud.aws_events("disable-rule", "--name", "ping")
+    described = cloud.aws_events("describe-rule", "--name", "ping")
     assert (described["ScheduleExpression"], described["State"]) == ("cron(* * * * ? *)", "DISABLED")

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.support.eventbridge import Cloud, CloudFactory, aws_cli, cloud_factory, events_client
+from tests.support.aws_errors import refusal
+from tests.support.eventbridge import Cloud, CloudFactory, aws_cli, events_client
 from vcn.eventbridge.archive_store import ARCHIVE_FILE
 
 BUS_ARN = "arn:aws:events:us-east-1:000000000000:event-bus/orders"
 ARCHIVE_ARN = "arn:aws:events:us-east-1:000000000000:archive/orders-archive"
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
 
 
 @pytest.fixture
@@ -41,12 +35,6 @@ def put(
     reply = cloud.call("PutEvents", {"Entries": entries})
     assert reply["FailedEntryCount"] == 0
     return [entry["EventId"] for entry in reply["Entries"]]
-
-
-def error(call: Any, **request: Any) -> dict[str, str]:
-    with pytest.raises(ClientError) as refused:
-        call(**request)
-    return dict(refused.value.response["Error"])
 
 
 def test_aws_cli_round_trip_create_describe_list_update_delete(cloud: Cloud) -> None:
@@ -117,25 +105,25 @@ def test_an_archive_records_what_its_bus_accepts_and_its_pattern_matches(cloud: 
 def test_archive_errors_read_as_aws_writes_them(cloud: Cloud) -> None:
     events = events_client(cloud.url)
     events.create_archive(ArchiveName="a", EventSourceArn=BUS_ARN)
-    assert error(events.create_archive, ArchiveName="a", EventSourceArn=BUS_ARN) == {
+    assert refusal(events.create_archive, ArchiveName="a", EventSourceArn=BUS_ARN) == {
         "Code": "ResourceAlreadyExistsException",
         "Message": "Archive a already exists.",
     }
     missing_bus = "arn:aws:events:us-east-1:000000000000:event-bus/nope"
-    assert error(events.create_archive, ArchiveName="b", EventSourceArn=missing_bus) == {
+    assert refusal(events.create_archive, ArchiveName="b", EventSourceArn=missing_bus) == {
         "Code": "ResourceNotFoundException",
         "Message": "Event bus nope does not exist.",
     }
-    refused = error(
+    refused = refusal(
         events.create_archive, ArchiveName="c", EventSourceArn=BUS_ARN, EventPattern='{"source": "x"}'
     )
     assert refused["Code"] == "InvalidEventPatternException"
-    assert error(events.update_archive, ArchiveName="zz") == {
+    assert refusal(events.update_archive, ArchiveName="zz") == {
         "Code": "ResourceNotFoundException",
         "Message": "Archive zz does not exist.",
     }
-    assert error(events.delete_archive, ArchiveName="zz")["Code"] == "ResourceNotFoundException"
-    invalid = error(events.create_archive, ArchiveName="no spaces", EventSourceArn=BUS_ARN)
+    assert refusal(events.delete_archive, ArchiveName="zz")["Code"] == "ResourceNotFoundException"
+    invalid = refusal(events.create_archive, ArchiveName="no spaces", EventSourceArn=BUS_ARN)
     assert invalid == {
         "Code": "ValidationException",
         "Message": "1 validation error detected: Value 'no spaces' at 'archiveName' failed to satisfy "

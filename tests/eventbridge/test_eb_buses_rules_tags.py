@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws_errors import error_of
 from tests.support.eventbridge import Cloud, cloud_factory, events_client
 
 ACCOUNT = "000000000000"
@@ -26,11 +27,6 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
 @pytest.fixture(scope="module")
 def events(cloud: Cloud) -> Any:
     return events_client(cloud.url)
-
-
-def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def test_create_event_bus_echoes_what_was_given(events: Any) -> None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.aws_errors import error_of
 from tests.support.eventbridge import (
     Cloud,
-    CloudFactory,
     Reply,
-    cloud_factory,
     events_client,
     put_event,
     rule_to,
@@ -28,23 +25,8 @@ API_KEY = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "f
 
 
 @pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
-
-
-@pytest.fixture
-def cloud(clouds: CloudFactory, tmp_path: Path) -> Cloud:
-    return clouds(tmp_path)
-
-
-@pytest.fixture
 def events(cloud: Cloud) -> Any:
     return events_client(cloud.url)
-
-
-def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def oauth(cloud: Cloud, path: str = "/token") -> dict[str, Any]:

@@ -13,6 +13,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from tests.support.aws_errors import error_of
 from tests.support.eventbridge import Cloud, aws_cli, cloud_factory, events_client
 from vcn.eventbridge.model import LambdaTarget
 
@@ -37,11 +38,6 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
 @pytest.fixture(scope="module")
 def events(cloud: Cloud) -> Any:
     return events_client(cloud.url)
-
-
-def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    error = raised.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def raw(cloud: Cloud, target: str | None, body: bytes) -> requests.Response:

@@ -9,9 +9,9 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -20,7 +20,6 @@ from tests.support.eventbridge import (
     Cloud,
     CloudFactory,
     Reply,
-    cloud_factory,
     put_event,
     rule_to,
     sink_destination,
@@ -30,16 +29,6 @@ from vcn.eventbridge.redrive import REDRIVE_CONCURRENCY
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 SHAPE = 'send {"queue": "<queue name>", "messageIds": ["<message id>", ...]}, both optional'
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
-
-
-@pytest.fixture
-def cloud(clouds: CloudFactory, tmp_path: Path) -> Cloud:
-    return clouds(tmp_path)
 
 
 def send(store: DeadLetterStore, queue: str = "eb-dlq", **event: Any) -> str:
@@ -134,7 +123,7 @@ def test_message_id_is_never_a_glob_or_a_path(cloud: Cloud, message_id: str) -> 
     send(cloud.service.dead_letters, n=1)
     response = requests.get(f"{cloud.url}/_vcn/dlq/{message_id}", timeout=10)
     assert response.status_code == 400
-    shown = requests.utils.unquote(message_id)
+    shown = unquote(message_id)
     assert response.json() == {
         "message": f"{shown!r} is not a message id: ids are 1 to 128 letters, digits, '-' or '_' "
         "(`vcn dlq list` shows them)."

@@ -8,7 +8,6 @@ import base64
 import json
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from tests.support.eventbridge import (
     Cloud,
     CloudFactory,
     Reply,
-    cloud_factory,
     put_event,
     rule_to,
     sink_destination,
@@ -30,16 +28,6 @@ from vcn.eventbridge.dlq import DeadLetterMessage
 from vcn.eventbridge.settings import EventBridgeSettings
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
-
-
-@pytest.fixture
-def cloud(clouds: CloudFactory, tmp_path: Path) -> Cloud:
-    return clouds(tmp_path)
 
 
 def target(destination: str, **extra: Any) -> dict[str, Any]:

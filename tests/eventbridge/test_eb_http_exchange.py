@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,17 @@ from vcn.eventbridge.http_exchange import (
 )
 from vcn.eventbridge.model import ApiDestination, Connection
 
-LOOPS: dict[str, Callable[[Awaitable[Any]], Any]] = {
+# Runs a coroutine to its end on a fresh event loop of one kind.
+RunOnLoop = Callable[[Coroutine[Any, Any, Any]], Any]
+
+LOOPS: dict[str, RunOnLoop] = {
     "asyncio": asyncio.run,
     "uvloop": uvloop.run,
 }
 
 
 @pytest.fixture(params=sorted(LOOPS))
-def run(request: pytest.FixtureRequest) -> Iterator[Callable[[Awaitable[Any]], Any]]:
+def run(request: pytest.FixtureRequest) -> Iterator[RunOnLoop]:
     yield LOOPS[request.param]
 
 
@@ -147,7 +150,7 @@ def _answering(response: bytes, *, close: bool = True, seen: list[bytes] | None 
     return respond
 
 
-def test_status_and_headers_of_a_complete_response(run: Any) -> None:
+def test_status_and_headers_of_a_complete_response(run: RunOnLoop) -> None:
     seen: list[bytes] = []
     response = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n\r\nbusy"
 
@@ -160,7 +163,7 @@ def test_status_and_headers_of_a_complete_response(run: Any) -> None:
     assert b"\r\nx-api-key: k\r\n" in seen[0] and seen[0].endswith(b"\r\n\r\n{}")
 
 
-def test_chunked_response_is_read_to_its_end(run: Any) -> None:
+def test_chunked_response_is_read_to_its_end(run: RunOnLoop) -> None:
     response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
 
     async def client(url: str) -> HttpReply:
@@ -169,7 +172,7 @@ def test_chunked_response_is_read_to_its_end(run: Any) -> None:
     assert run(_with_raw_server(_answering(response, close=False), client)).status == 200
 
 
-def test_body_delimited_by_the_end_of_the_connection(run: Any) -> None:
+def test_body_delimited_by_the_end_of_the_connection(run: RunOnLoop) -> None:
     response = b"HTTP/1.1 202 Accepted\r\n\r\nno length, the close ends it"
 
     async def client(url: str) -> HttpReply:
@@ -178,7 +181,7 @@ def test_body_delimited_by_the_end_of_the_connection(run: Any) -> None:
     assert run(_with_raw_server(_answering(response), client)).status == 202
 
 
-def test_interim_100_continue_is_skipped(run: Any) -> None:
+def test_interim_100_continue_is_skipped(run: RunOnLoop) -> None:
     response = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
 
     async def client(url: str) -> HttpReply:
@@ -187,7 +190,7 @@ def test_interim_100_continue_is_skipped(run: Any) -> None:
     assert run(_with_raw_server(_answering(response, close=False), client)).status == 201
 
 
-def test_head_response_ends_with_its_headers(run: Any) -> None:
+def test_head_response_ends_with_its_headers(run: RunOnLoop) -> None:
     response = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"  # and the server keeps the connection open
 
     async def client(url: str) -> HttpReply:
@@ -205,7 +208,7 @@ def test_head_response_ends_with_its_headers(run: Any) -> None:
         (b"this is not http\r\n\r\n", "not valid HTTP/1.1"),
     ],
 )
-def test_no_complete_response_is_an_exchange_failure(run: Any, response: bytes, reason: str) -> None:
+def test_no_complete_response_is_an_exchange_failure(run: RunOnLoop, response: bytes, reason: str) -> None:
     async def client(url: str) -> str:
         with pytest.raises(ExchangeFailed) as failure:
             await exchange("POST", url, body=b"x")
@@ -214,7 +217,7 @@ def test_no_complete_response_is_an_exchange_failure(run: Any, response: bytes, 
     assert reason in run(_with_raw_server(_answering(response), client))
 
 
-def test_refused_connection_is_an_exchange_failure(run: Any) -> None:
+def test_refused_connection_is_an_exchange_failure(run: RunOnLoop) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # bound, never listening: connections are refused
@@ -226,7 +229,7 @@ def test_refused_connection_is_an_exchange_failure(run: Any) -> None:
         run(client())
 
 
-def test_cancelling_a_slow_exchange_closes_its_connection(run: Any) -> None:
+def test_cancelling_a_slow_exchange_closes_its_connection(run: RunOnLoop) -> None:
     closed = asyncio.Event()
 
     async def respond(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -244,7 +247,7 @@ def test_cancelling_a_slow_exchange_closes_its_connection(run: Any) -> None:
     run(_with_raw_server(respond, client))
 
 
-def test_https_endpoint_with_a_trusted_certificate(run: Any, tmp_path: Path) -> None:
+def test_https_endpoint_with_a_trusted_certificate(run: RunOnLoop, tmp_path: Path) -> None:
     tls = ensure_tls_files(tmp_path)
     trust = ssl.create_default_context(cafile=str(tls.ca_cert))
 
@@ -277,7 +280,7 @@ def test_https_endpoint_with_a_trusted_certificate(run: Any, tmp_path: Path) -> 
 # ---- through the API destination client
 
 
-def test_header_value_from_the_event_with_a_line_break_fails_without_retry(run: Any) -> None:
+def test_header_value_from_the_event_with_a_line_break_fails_without_retry(run: RunOnLoop) -> None:
     destination = ApiDestination("d", "arn:d", "arn:c", "http://127.0.0.1:9/in", "POST", 10, None, 0, 0)
     connection = Connection(
         "c", "arn:c", "BASIC", {"BasicAuthParameters": {"Username": "u", "Password": "p"}}, None, "s", 0, 0
@@ -298,7 +301,7 @@ def test_header_value_from_the_event_with_a_line_break_fails_without_retry(run: 
     assert "x-market" in result.error_message
 
 
-def test_a_header_parameter_replaces_an_aws_header_whatever_its_case(run: Any) -> None:
+def test_a_header_parameter_replaces_an_aws_header_whatever_its_case(run: RunOnLoop) -> None:
     seen: list[bytes] = []
     connection = Connection(
         "c",

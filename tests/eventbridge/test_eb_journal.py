@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from tests.support.eventbridge import (
     Cloud,
     CloudFactory,
     Reply,
-    cloud_factory,
     events_client,
     put_event,
     rule_to,
@@ -38,11 +37,6 @@ from vcn.eventbridge.settings import EventBridgeSettings
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 LATER = 31.0  # past the Retry-After of the first attempt
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
 
 
 def configure(cloud: Cloud, *, dead_letters: bool = True, **target: Any) -> str:

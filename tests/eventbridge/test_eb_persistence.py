@@ -19,7 +19,7 @@ from tests.support.eventbridge import events_client
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.control_plane import ControlPlane
 from vcn.eventbridge.errors import EventBridgeError
-from vcn.eventbridge.operations import Operation, operation_table
+from vcn.eventbridge.operations import ServiceOperation, operation_table
 from vcn.eventbridge.resource_store import RESOURCES_FILE
 from vcn.eventbridge.settings import EventBridgeSettings
 
@@ -45,10 +45,12 @@ class Start:
         self.plane = ControlPlane(
             LOCAL_ACCOUNT.account_id, LOCAL_ACCOUNT.region, EventBridgeSettings(), state_dir=state_dir
         )
-        self.table: dict[str, Operation] = operation_table(self.plane.operations())
+        self.table: dict[str, ServiceOperation] = operation_table(self.plane.operations())
 
     def __call__(self, operation: str, **request: Any) -> dict[str, Any]:
-        return self.table[operation](request)
+        reply = self.table[operation](request)
+        assert isinstance(reply, dict), f"{operation} is a control-plane operation: it answers at once"
+        return reply
 
     def template(self, *calls: tuple[str, dict[str, Any]]) -> Start:
         for operation, request in calls:

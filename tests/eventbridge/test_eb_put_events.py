@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.eventbridge import (
+    EVENT_MEMBERS,
     Cloud,
     CloudFactory,
     aws_cli,
@@ -162,17 +163,7 @@ def test_delivered_event_has_aws_keys_in_order_and_the_returned_event_id(events:
     )
     received = cloud.loop.run(cloud.sink.wait_for(1))
     event = received[-1].json()
-    assert list(event) == [
-        "version",
-        "id",
-        "detail-type",
-        "source",
-        "account",
-        "time",
-        "region",
-        "resources",
-        "detail",
-    ]
+    assert list(event) == EVENT_MEMBERS
     assert event == {
         "version": "0",
         "id": response["Entries"][0]["EventId"],

@@ -115,14 +115,14 @@ TIME_REFUSED: list[tuple[str, str, str]] = [
     (
         "word",
         '"yesterday"',
-        "Value 'yesterday' at 'entries.2.member.time' cannot be read as a timestamp: send epoch seconds (a "
-        "number) or an ISO 8601 date-time such as 2025-03-04T05:06:07Z.",
+        "Cannot read 'entries.2.member.time': expected a timestamp (epoch seconds, or ISO 8601 such as "
+        "2025-03-04T05:06:07Z) (EventTime) but the request has a string.",
     ),
     (
         "boolean",
         "true",
-        "Value true at 'entries.2.member.time' cannot be read as a timestamp: send epoch seconds (a number) "
-        "or an ISO 8601 date-time such as 2025-03-04T05:06:07Z.",
+        "Cannot read 'entries.2.member.time': expected a timestamp (epoch seconds, or ISO 8601 such as "
+        "2025-03-04T05:06:07Z) (EventTime) but the request has true or false.",
     ),
     (
         "nan-string",
@@ -207,20 +207,22 @@ def test_time_as_epoch_seconds_or_iso_8601_becomes_the_event_time(
         ),
         (
             '{"Entries": [{"Source": 5, "DetailType": "t", "Detail": "{}"}]}',
-            "Value 5 at 'entries.1.member.source' is not a string; Source takes a string.",
+            "Cannot read 'entries.1.member.source': expected a string (String) but the request has a number.",
         ),
         (
             '{"Entries": [{"Source": "s", "DetailType": "t", "Detail": {"a": 1}}]}',
-            """Value {"a": 1} at 'entries.1.member.detail' is not a string; Detail takes a string.""",
+            "Cannot read 'entries.1.member.detail': expected a string (String) but the request has "
+            "an object.",
         ),
         (
             '{"Entries": [{"Source": "s", "DetailType": "t", "Detail": "{}", "EventBusName": ["b"]}]}',
-            """Value ["b"] at 'entries.1.member.eventBusName' is not a string; """
-            "EventBusName takes a string.",
+            "Cannot read 'entries.1.member.eventBusName': expected a string (NonPartnerEventBusNameOrArn) "
+            "but the request has a list.",
         ),
         (
             '{"Entries": [{"Source": "s", "DetailType": "t", "Detail": "{}", "Resources": "arn:x"}]}',
-            "Value 'arn:x' at 'entries.1.member.resources' is not a list of strings.",
+            "Cannot read 'entries.1.member.resources': expected a list (EventResourceList) but the "
+            "request has a string.",
         ),
     ],
     ids=["lone-surrogate", "utf8-surrogate", "deep-request", "source-number", "detail-object", "bus-list",

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
+from tests.support.aws_errors import refusal
 from tests.support.eventbridge import (
     FAST,
     Cloud,
     CloudFactory,
     aws_cli,
-    cloud_factory,
     events_client,
     sink_destination,
 )
@@ -28,11 +24,6 @@ ACCOUNT = "arn:aws:events:us-east-1:000000000000"
 BUS_ARN = f"{ACCOUNT}:event-bus/orders"
 ARCHIVE_ARN = f"{ACCOUNT}:archive/orders-archive"
 T0 = 1_740_834_000  # 2025-03-01T13:00:00Z, a minute boundary
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
 
 
 class Shop:
@@ -86,12 +77,6 @@ class Shop:
         )
         self.cloud.idle()
         return dict(self.events.describe_replay(ReplayName=name))
-
-
-def error(call: Any, **request: Any) -> dict[str, str]:
-    with pytest.raises(ClientError) as refused:
-        call(**request)
-    return dict(refused.value.response["Error"])
 
 
 def test_a_replay_sends_the_window_back_marked_with_its_name_and_keeping_ids(
@@ -185,7 +170,7 @@ def test_cancel_replay_stops_it_at_the_next_minute(clouds: CloudFactory, tmp_pat
     }
     described = shop.finished("stop-me")
     assert described["State"] == "CANCELLED" and shop.received["All"] == []
-    assert error(shop.events.cancel_replay, ReplayName="stop-me")["Code"] == "IllegalStatusException"
+    assert refusal(shop.events.cancel_replay, ReplayName="stop-me")["Code"] == "IllegalStatusException"
 
 
 def test_list_replays_filters_by_state_prefix_and_archive(clouds: CloudFactory, tmp_path: Path) -> None:
@@ -213,7 +198,7 @@ def test_start_replay_errors_read_as_aws_writes_them(clouds: CloudFactory, tmp_p
             "Destination": {"Arn": BUS_ARN}}  # fmt: skip
 
     def start(**changes: Any) -> dict[str, str]:
-        return error(events.start_replay, **{**base, **changes})
+        return refusal(events.start_replay, **{**base, **changes})
 
     assert start(EventEndTime=T0) == {
         "Code": "ValidationException",
@@ -235,7 +220,7 @@ def test_start_replay_errors_read_as_aws_writes_them(clouds: CloudFactory, tmp_p
     assert start(ReplayName="no spaces")["Code"] == "ValidationException"
     events.start_replay(**base)
     assert start() == {"Code": "ResourceAlreadyExistsException", "Message": "Replay r1 already exists."}
-    assert error(events.describe_replay, ReplayName="nope") == {
+    assert refusal(events.describe_replay, ReplayName="nope") == {
         "Code": "ResourceNotFoundException",
         "Message": "Replay nope does not exist.",
     }

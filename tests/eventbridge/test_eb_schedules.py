@@ -5,7 +5,6 @@ dead letters)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,12 +14,12 @@ from botocore.exceptions import ClientError
 
 from tests.support.clock import ManualClock
 from tests.support.eventbridge import (
+    EVENT_MEMBERS,
     FAST,
     Cloud,
     CloudFactory,
     Reply,
     aws_cli,
-    cloud_factory,
     events_client,
     sink_destination,
 )
@@ -31,11 +30,6 @@ WORKER = "arn:aws:lambda:us-east-1:000000000000:function:Worker"
 RULE_ARN = "arn:aws:events:us-east-1:000000000000:rule/tick"
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:schedule-dlq"
 START = "2025-03-01T13:00:20+00:00"
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
 
 
 class Scheduled:
@@ -135,17 +129,7 @@ def test_scheduled_rule_delivers_the_scheduled_event_on_each_tick(
         "2025-03-01T13:03:20Z",
     ]
     first = received[0]
-    assert list(first) == [
-        "version",
-        "id",
-        "detail-type",
-        "source",
-        "account",
-        "time",
-        "region",
-        "resources",
-        "detail",
-    ]
+    assert list(first) == EVENT_MEMBERS
     assert {k: v for k, v in first.items() if k not in ("id", "time")} == {
         "version": "0",
         "detail-type": "Scheduled Event",

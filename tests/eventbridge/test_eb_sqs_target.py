@@ -4,25 +4,11 @@ as its body and no EventBridge attributes, counted as an invocation; `$or` expla
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from tests.support.eventbridge import Cloud, CloudFactory, cloud_factory, put_event, rule_to
+from tests.support.eventbridge import Cloud, put_event, rule_to
 from vcn.eventbridge.pattern_explain import matched_conditions
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:held-events"
-
-
-@pytest.fixture
-def clouds() -> Iterator[CloudFactory]:
-    yield from cloud_factory()
-
-
-@pytest.fixture
-def cloud(clouds: CloudFactory, tmp_path: Path) -> Cloud:
-    return clouds(tmp_path)
 
 
 def test_a_queue_target_receives_the_transformed_event_as_one_message(cloud: Cloud) -> None:

@@ -431,7 +431,7 @@ def test_async_invocations_run_in_the_background_and_failures_are_logged(
 
     async def body(runtime: LambdaRuntime) -> None:
         for marker in markers:
-            assert await runtime.invoke_async("TouchFunction", {"path": str(marker)}) is None
+            await runtime.invoke_async("TouchFunction", {"path": str(marker)})
         await runtime.invoke_async("BoomFunction", {"id": "async"})
         await runtime.drain(timeout=30)
 

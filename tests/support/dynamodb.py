@@ -32,7 +32,7 @@ from werkzeug.serving import make_server
 REPO = Path(__file__).resolve().parents[2]
 HISTORY_TABLE = "NotificationHistoryTable"
 REGION = "us-east-1"
-CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+ACCESS_KEY_ID = SECRET_ACCESS_KEY = "test"  # moto accepts any credentials
 _names = itertools.count(1)
 
 
@@ -70,7 +70,13 @@ class LocalDynamoDb:
         self.endpoint = endpoint
 
     def client(self) -> Any:
-        return boto3.client("dynamodb", endpoint_url=self.endpoint, region_name=REGION, **CREDENTIALS)
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
 
     def new_history_table(self) -> str:
         name = f"history-{next(_names)}"

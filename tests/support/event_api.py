@@ -15,6 +15,7 @@ from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import (
     ApiKey,
     AuthProvider,
+    AuthType,
     EventApiConfig,
     LambdaAuthorizerConfig,
     Namespace,
@@ -27,7 +28,7 @@ T = TypeVar("T")
 API_KEY = "da2-client-test-key"
 IAM_KEY_ID = "AKIDLOCALCLIENTTEST"
 IAM_SECRET = "local-client-test-secret"
-ALL_MODES = ("API_KEY", "AWS_LAMBDA", "AWS_IAM")
+ALL_MODES: tuple[AuthType, ...] = ("API_KEY", "AWS_LAMBDA", "AWS_IAM")
 FAST_RECONNECT = ReconnectPolicy(initial_delay=0.05, max_delay=0.3)
 
 

@@ -32,6 +32,10 @@ AWS_CLI = str(Path(sys.executable).parent / "aws")
 FAST = EventBridgeSettings(retry_base_seconds=0.01, retry_max_backoff_seconds=0.05, http_timeout_seconds=2.0)
 
 
+# The members of an event as EventBridge delivers it to a target, in AWS's order.
+EVENT_MEMBERS = ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
+
+
 class LoopThread:
     """An asyncio loop running in a daemon thread; `run` executes a coroutine there and waits for it."""
 
@@ -111,11 +115,7 @@ class Sink:
             request.path,
             dict(request.query),
             dict(request.headers),
-            [
-                (key, value)
-                for key, value in request.raw_headers
-                for key, value in [(key.decode(), value.decode())]
-            ],
+            [(key.decode(), value.decode()) for key, value in request.raw_headers],
             await request.read(),
             time.monotonic(),
         )

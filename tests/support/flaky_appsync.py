@@ -5,7 +5,6 @@ EventBridge API, as on AWS), so the fault is real HTTP."""
 from __future__ import annotations
 
 import aiohttp
-import boto3
 from aiohttp import web
 
 from tests.support.local_cloud import RunningCloud
@@ -56,13 +55,7 @@ class FlakyAppSync:
 
 def route_supply_rule_through(cloud: RunningCloud, endpoint: str) -> str:
     """Re-point the supply constraint rule's target at `endpoint`; returns the rule name."""
-    events = boto3.client(
-        "events",
-        endpoint_url=cloud.info["eventbridge"],
-        region_name=cloud.info["region"],
-        aws_access_key_id="dummy",
-        aws_secret_access_key="dummy",
-    )
+    events = cloud.events_client()
     bus = cloud.info["eventBusName"]
     rule = next(
         r["Name"]

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from vehicle_config.notifications import CONFIGURATION_VALIDATED, VALIDATION_SOURCE
+
 from tests.support.dynamodb import HISTORY_TABLE, create_table_request, local_dynamodb, template_table
 from tests.support.local_cloud import AWS, RunningCloud, start_cloud, stop_cloud
 
@@ -56,8 +58,8 @@ def put_validations(
     for first in range(0, count, 10):
         entries = [
             {
-                "Source": "vehicle-config.validation",
-                "DetailType": "ConfigurationValidated",
+                "Source": VALIDATION_SOURCE,
+                "DetailType": CONFIGURATION_VALIDATED,
                 "EventBusName": cloud.info["eventBusName"],
                 "Detail": json.dumps(
                     {

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
@@ -112,6 +113,29 @@ class RunningCloud:
             "AWS_SECRET_ACCESS_KEY": "dummy",
             "AWS_DEFAULT_REGION": self.info["region"],
         }
+
+    def events_client(self) -> Any:
+        """A real boto3 EventBridge client on this cloud, with the same dummy credentials as `aws_env`."""
+        return boto3.client(
+            "events",
+            endpoint_url=self.info["eventbridge"],
+            region_name=self.info["region"],
+            aws_access_key_id="dummy",
+            aws_secret_access_key="dummy",
+        )
+
+    def aws_events(self, *args: str) -> dict[str, Any]:
+        """`aws events <args>` (the real AWS CLI) against this cloud's EventBridge; its JSON reply."""
+        done = subprocess.run(
+            [AWS, "events", "--endpoint-url", self.info["eventbridge"], "--output", "json", *args],
+            capture_output=True,
+            text=True,
+            env={**self.aws_env(), "AWS_PAGER": ""},
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return dict(json.loads(done.stdout)) if done.stdout.strip() else {}
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

@@ -26,8 +26,10 @@ def _construct_intrinsic(loader: CloudFormationLoader, tag_suffix: str, node: ya
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:  # YAML has no fourth kind of node
+        raise TypeError(f"!{tag_suffix} on an unknown YAML node {node!r}")
     if tag_suffix == "Ref":
         return {"Ref": value}
     if tag_suffix == "Condition":

@@ -170,7 +170,7 @@ def test_appsync_api_namespaces_keys_authorizer_and_data_source(stack: LocalStac
     (source,) = api.data_sources
     assert source.function == "arn:aws:lambda:us-east-1:000000000000:function:SubscribeGuardFunction"
     (key,) = api.api_keys
-    assert key.value == "da2-localkey" and key.expires > time.time()
+    assert key.value == "da2-localkey" and key.expires is not None and key.expires > time.time()
 
 
 def test_http_api_routes_and_jwt_authorizer(stack: LocalStack) -> None:

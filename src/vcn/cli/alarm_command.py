@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from vcn.cli.common import target_options
+from vcn.cli.common import target_command
 from vcn.cli.errors import CliError
 from vcn.cli.target import default_state_dir, local_target
 
@@ -105,14 +105,14 @@ def run_alarms(args: argparse.Namespace) -> int:
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    alarms = commands.add_parser(
+    alarms = target_command(
+        commands,
         "alarms",
-        parents=[target_options()],
-        help="list CloudWatch alarms with their state and reason",
+        run_alarms,
+        summary="list CloudWatch alarms with their state and reason",
         description="List the template's CloudWatch alarms: state (OK, ALARM, INSUFFICIENT_DATA) and the "
         "reason CloudWatch gives. Local cloud: evaluated locally, plus warnings about alarms that can never "
         "see data; --stack: DescribeAlarms for the alarms of the deployed stack.",
     )
     alarms.add_argument("--state", choices=STATES, help="only alarms in this state")
     alarms.add_argument("--json", action="store_true", help="print DescribeAlarms' JSON instead of lines")
-    alarms.set_defaults(run=run_alarms)

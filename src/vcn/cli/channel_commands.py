@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from vcn.cli.common import bearer_token, target_of, target_options
+from vcn.cli.common import bearer_token, target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.history_command import history_failure, history_source, parse_since
 from vcn.cli.target import Target
@@ -132,10 +132,11 @@ def run_publish(args: argparse.Namespace) -> int:
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], profile: AppProfile) -> None:
-    subscribe = commands.add_parser(
+    subscribe = target_command(
+        commands,
         "subscribe",
-        parents=[target_options()],
-        help="print every event on a channel, one JSON line each",
+        run_subscribe,
+        summary="print every event on a channel, one JSON line each",
         description="Subscribe to an AppSync Events channel (e.g. /orders/eu/42, or a wildcard such as "
         "/orders/eu/*) and print each event received as one JSON line.",
     )
@@ -158,16 +159,15 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], p
             help="first print the history from START (a duration such as 10m, all, or a cursor), and "
             "after every reconnect what was missed; `now` only recovers after reconnects",
         )
-    subscribe.set_defaults(run=run_subscribe)
 
-    publish = commands.add_parser(
+    publish = target_command(
+        commands,
         "publish",
-        parents=[target_options()],
-        help="publish events to a channel over HTTP",
+        run_publish,
+        summary="publish events to a channel over HTTP",
         description="Publish 1-5 JSON events to an AppSync Events channel (API key locally, IAM on AWS).",
     )
     publish.add_argument("channel", help="channel to publish to, e.g. /orders/eu/42")
     publish.add_argument(
         "events", nargs="+", metavar="JSON", help='events, each a JSON value: \'{"type":"x"}\''
     )
-    publish.set_defaults(run=run_publish)

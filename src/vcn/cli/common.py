@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from vcn.cli.errors import CliError
@@ -26,6 +27,20 @@ def target_options() -> argparse.ArgumentParser:
         "--region", default=None, help="AWS region of --stack (default: your AWS configuration)"
     )
     return parent
+
+
+def target_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    *,
+    summary: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """A command that acts on the local cloud or a deployed stack: the target options, and `run` runs it."""
+    parser = commands.add_parser(name, parents=[target_options()], help=summary, description=description)
+    parser.set_defaults(run=run)
+    return parser
 
 
 def target_of(args: argparse.Namespace) -> Target:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vcn.cli.common import target_of, target_options
+from vcn.cli.common import target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target
 
@@ -60,12 +60,12 @@ def run_emit(args: argparse.Namespace) -> int:
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    emit = commands.add_parser(
+    emit = target_command(
+        commands,
         "emit",
-        parents=[target_options()],
-        help="send the events of an entries file (PutEvents)",
+        run_emit,
+        summary="send the events of an entries file (PutEvents)",
         description="PutEvents the entries of a file (the format of `aws events put-events --entries "
         "file://...`, e.g. events/put-events/*.json) to the bus; prints the responses.",
     )
     emit.add_argument("entries_file", type=Path, help="JSON file with a list of PutEvents entries")
-    emit.set_defaults(run=run_emit)

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from vcn.cli.common import bearer_token, target_of, target_options
+from vcn.cli.common import bearer_token, target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target
 from vcn.local.profile import AppProfile, HistoryApi
@@ -107,10 +107,11 @@ def run_history(args: argparse.Namespace) -> int:
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], profile: AppProfile) -> None:
     if profile.history is None:
         return
-    parser = commands.add_parser(
+    parser = target_command(
+        commands,
         "history",
-        parents=[target_options()],
-        help="print what was published to a channel, oldest first",
+        run_history,
+        summary="print what was published to a channel, oldest first",
         description="Read the application's event history of a channel (or a trailing-wildcard pattern "
         "such as /orders/eu/*): one JSON line per event, oldest first, each with its channel and cursor.",
     )
@@ -122,4 +123,3 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], pr
     parser.add_argument("--since", help="start this long ago, e.g. 10m, 2h, 1d (the service's clock)")
     parser.add_argument("--limit", type=int, default=50, help=f"events per page, 1-{MAX_PAGE} (default: 50)")
     parser.add_argument("--all", action="store_true", help="follow the pages to the end")
-    parser.set_defaults(run=run_history)

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from vcn.cli.common import target_of, target_options
+from vcn.cli.common import target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target, default_state_dir
 from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore, InvalidName
@@ -335,26 +335,27 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "deliveries still being retried.",
     )
     actions = dlq.add_subparsers(dest="dlq_command", metavar="{list,show,redrive,pending}", required=True)
-    listing = actions.add_parser(
+    listing = target_command(
+        actions,
         "list",
-        parents=[target_options()],
-        help="list dead-letter messages",
+        run_list,
+        summary="list dead-letter messages",
         description="List dead-letter messages.",
     )
     listing.add_argument("--queue", help="only this queue (its SQS queue name)")
-    listing.set_defaults(run=run_list)
-    show = actions.add_parser(
+    show = target_command(
+        actions,
         "show",
-        parents=[target_options()],
-        help="show one message",
+        run_show,
+        summary="show one message",
         description="Show one dead-letter message.",
     )
     show.add_argument("message_id", help="message id from `vcn dlq list`")
-    show.set_defaults(run=run_show)
-    redrive = actions.add_parser(
+    redrive = target_command(
+        actions,
         "redrive",
-        parents=[target_options()],
-        help="deliver dead-lettered events again",
+        run_redrive,
+        summary="deliver dead-lettered events again",
         description="Send dead-lettered events through their rule's target again (local cloud); delivered "
         "messages leave the queue, failed ones stay. The redrive runs in the local cloud: without --wait "
         "this prints its id and returns at once.",
@@ -368,20 +369,20 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     following.add_argument(
         "--follow", metavar="REDRIVE_ID", help="follow a redrive already started instead of starting one"
     )
-    redrive.set_defaults(run=run_redrive)
-    pending = actions.add_parser(
+    target_command(
+        actions,
         "pending",
-        parents=[target_options()],
-        help="list deliveries still being retried",
+        run_pending,
+        summary="list deliveries still being retried",
         description="List the deliveries the local EventBridge is still retrying (its delivery journal): "
         "attempts made, next attempt, age and last error. They survive restarts of the local cloud.",
     )
-    pending.set_defaults(run=run_pending)
 
-    metrics = commands.add_parser(
+    target_command(
+        commands,
         "metrics",
-        parents=[target_options()],
-        help="print delivery metrics",
+        run_metrics,
+        summary="print delivery metrics",
         description="Print delivery metrics. Local cloud, since start: EventBridge's counters per rule and "
         "target (under `eventbridge`), AppSync Events counters (under `appsync`: connections, messages sent, "
         "slow subscribers dropped, connections closed by deadlines), and under `CloudWatch` every metric of "
@@ -389,4 +390,3 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "metrics) with its totals. Stack: AWS/Events Invocations, FailedInvocations, InvocationsSentToDlq "
         "and ThrottledRules over the last hour.",
     )
-    metrics.set_defaults(run=run_metrics)

@@ -9,28 +9,18 @@ from typing import Any
 from vcn.eventbridge.arns import api_destination_arn
 from vcn.eventbridge.connections import DEFAULT_RATE_LIMIT, check_endpoint
 from vcn.eventbridge.errors import already_exists
+from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.model import ApiDestination
-from vcn.eventbridge.operations import Operation
 from vcn.eventbridge.pagination import page
-from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.service_model import member_names
 
 ACTIVE = "ACTIVE"
 
 
-class ApiDestinationOperations:
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
+class ApiDestinationOperations(ResourceOperations):
+    """API destinations: the HTTP endpoints rules send to through a connection."""
 
-    def handlers(self) -> dict[str, Operation]:
-        return {
-            "CreateApiDestination": self.create,
-            "DescribeApiDestination": self.describe,
-            "ListApiDestinations": self.list,
-            "UpdateApiDestination": self.update,
-            "DeleteApiDestination": self.delete,
-        }
-
+    @answers("CreateApiDestination")
     def create(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["Name"]
         if name in self.resources.api_destinations:
@@ -52,9 +42,11 @@ class ApiDestinationOperations:
         self.resources.api_destinations[name] = destination
         return _summary(destination)
 
+    @answers("DescribeApiDestination")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return self.resources.api_destination(request["Name"]).describe()
 
+    @answers("ListApiDestinations")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         prefix = request.get("NamePrefix") or ""
         connection_arn = request.get("ConnectionArn")
@@ -69,6 +61,7 @@ class ApiDestinationOperations:
         entries = [{k: v for k, v in d.describe().items() if k in members} for d in chosen]
         return {"ApiDestinations": entries, **more}
 
+    @answers("UpdateApiDestination")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
         destination = self.resources.api_destination(request["Name"])
         # Everything is checked before anything changes.
@@ -93,6 +86,7 @@ class ApiDestinationOperations:
         destination.modified = time.time()
         return _summary(destination)
 
+    @answers("DeleteApiDestination")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
         destination = self.resources.api_destination(request["Name"])
         del self.resources.api_destinations[destination.name]

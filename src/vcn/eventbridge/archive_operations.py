@@ -9,7 +9,7 @@ from typing import Any
 from vcn.arns import Arn
 from vcn.eventbridge.archives import Archive, ArchiveLedger
 from vcn.eventbridge.errors import already_exists, not_found
-from vcn.eventbridge.operations import Operation
+from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.pagination import page
 from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.rule_operations import compile_event_pattern
@@ -24,19 +24,10 @@ def archive_not_found(name: str) -> Exception:
     return not_found(f"Archive {name} does not exist.")
 
 
-class ArchiveOperations:
+class ArchiveOperations(ResourceOperations):
     def __init__(self, resources: Resources, ledger: ArchiveLedger) -> None:
-        self.resources = resources
+        super().__init__(resources)
         self.ledger = ledger
-
-    def handlers(self) -> dict[str, Operation]:
-        return {
-            "CreateArchive": self.create,
-            "DescribeArchive": self.describe,
-            "ListArchives": self.list,
-            "UpdateArchive": self.update,
-            "DeleteArchive": self.delete,
-        }
 
     def archive(self, name: str) -> Archive:
         archive = self.resources.archives.get(name)
@@ -44,6 +35,7 @@ class ArchiveOperations:
             raise archive_not_found(name)
         return archive
 
+    @answers("CreateArchive")
     def create(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["ArchiveName"]
         if name in self.resources.archives:
@@ -68,9 +60,11 @@ class ArchiveOperations:
         self.resources.archives[name] = archive
         return {"ArchiveArn": archive.arn, "State": archive.state, "CreationTime": archive.created}
 
+    @answers("DescribeArchive")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return self.ledger.describe(self.archive(request["ArchiveName"]))
 
+    @answers("ListArchives")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         prefix = request.get("NamePrefix") or ""
         source = request.get("EventSourceArn")
@@ -91,6 +85,7 @@ class ArchiveOperations:
         ]
         return {"Archives": entries, **more}
 
+    @answers("UpdateArchive")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
         archive = self.archive(request["ArchiveName"])
         if "EventPattern" in request:
@@ -106,6 +101,7 @@ class ArchiveOperations:
             archive.kms_key_identifier = request["KmsKeyIdentifier"] or None
         return {"ArchiveArn": archive.arn, "State": archive.state, "CreationTime": archive.created}
 
+    @answers("DeleteArchive")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["ArchiveName"]
         self.archive(name)

@@ -10,10 +10,10 @@ from typing import Any
 from vcn import arns
 from vcn.eventbridge.bus_policy import parse_policy, statement, with_statement, without_statement
 from vcn.eventbridge.errors import EventBridgeError, already_exists, validation_error
+from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.model import EventBus
-from vcn.eventbridge.operations import UNSUPPORTED, Operation
+from vcn.eventbridge.operations import UNSUPPORTED
 from vcn.eventbridge.pagination import page
-from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.service_model import member_names
 
 _SETTINGS = (
@@ -24,21 +24,10 @@ _SETTINGS = (
 )
 
 
-class EventBusOperations:
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
+class EventBusOperations(ResourceOperations):
+    """Event buses, their settings and their resource policy."""
 
-    def handlers(self) -> dict[str, Operation]:
-        return {
-            "CreateEventBus": self.create,
-            "DescribeEventBus": self.describe,
-            "ListEventBuses": self.list,
-            "UpdateEventBus": self.update,
-            "DeleteEventBus": self.delete,
-            "PutPermission": self.put_permission,
-            "RemovePermission": self.remove_permission,
-        }
-
+    @answers("CreateEventBus")
     def create(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["Name"]
         if request.get("EventSourceName") is not None:
@@ -54,9 +43,11 @@ class EventBusOperations:
         bus.tags.update((tag["Key"], tag["Value"]) for tag in request.get("Tags") or [])
         return {"EventBusArn": bus.arn, **bus.settings()}
 
+    @answers("DescribeEventBus")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return self.resources.bus(request.get("Name")).describe()
 
+    @answers("ListEventBuses")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         prefix = request.get("NamePrefix") or ""
         listed = [bus for name, bus in sorted(self.resources.buses.items()) if name.startswith(prefix)]
@@ -65,12 +56,14 @@ class EventBusOperations:
         entries = [{k: v for k, v in bus.describe().items() if k in members} for bus in chosen]
         return {"EventBuses": entries, **more}
 
+    @answers("UpdateEventBus")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
         bus = self.resources.bus(request.get("Name"))
         _apply_settings(bus, request)
         bus.modified = time.time()
         return {"Arn": bus.arn, "Name": bus.name, **bus.settings()}
 
+    @answers("DeleteEventBus")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["Name"]
         if name == arns.DEFAULT_BUS:
@@ -87,6 +80,7 @@ class EventBusOperations:
         del self.resources.buses[name]
         return {}
 
+    @answers("PutPermission")
     def put_permission(self, request: Mapping[str, Any]) -> dict[str, Any]:
         bus = self.resources.bus(request.get("EventBusName"))
         policy = request.get("Policy")
@@ -97,6 +91,7 @@ class EventBusOperations:
         bus.modified = time.time()
         return {}
 
+    @answers("RemovePermission")
     def remove_permission(self, request: Mapping[str, Any]) -> dict[str, Any]:
         bus = self.resources.bus(request.get("EventBusName"))
         if request.get("RemoveAllPermissions"):

@@ -23,8 +23,8 @@ from vcn.eventbridge.connections import (
     without_secret,
 )
 from vcn.eventbridge.errors import already_exists
+from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.model import AUTHORIZED, AUTHORIZING, DEAUTHORIZED, DEAUTHORIZING, DELETING, Connection
-from vcn.eventbridge.operations import Operation
 from vcn.eventbridge.pagination import page
 from vcn.eventbridge.request_validation import check_value
 from vcn.eventbridge.resources import Resources
@@ -45,21 +45,12 @@ class ConnectionAuthorization(Protocol):
         ...
 
 
-class ConnectionOperations:
+class ConnectionOperations(ResourceOperations):
     def __init__(self, resources: Resources, authorization: ConnectionAuthorization | None) -> None:
-        self.resources = resources
+        super().__init__(resources)
         self.authorization = authorization
 
-    def handlers(self) -> dict[str, Operation]:
-        return {
-            "CreateConnection": self.create,
-            "DescribeConnection": self.describe,
-            "ListConnections": self.list,
-            "UpdateConnection": self.update,
-            "DeleteConnection": self.delete,
-            "DeauthorizeConnection": self.deauthorize,
-        }
-
+    @answers("CreateConnection")
     def create(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["Name"]
         if name in self.resources.connections:
@@ -85,9 +76,11 @@ class ConnectionOperations:
         self._authorize(connection, now)
         return connection_summary(connection)
 
+    @answers("DescribeConnection")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return describe_connection(self.resources.connection(request["Name"]))
 
+    @answers("ListConnections")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         prefix = request.get("NamePrefix") or ""
         state = request.get("ConnectionState")
@@ -101,6 +94,7 @@ class ConnectionOperations:
         entries = [{k: v for k, v in describe_connection(c).items() if k in members} for c in chosen]
         return {"Connections": entries, **more}
 
+    @answers("UpdateConnection")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
         connection = self.resources.connection(request["Name"])
         authorization_type = request.get("AuthorizationType") or connection.authorization_type
@@ -130,6 +124,7 @@ class ConnectionOperations:
             self._authorize(connection, connection.modified)
         return connection_summary(connection)
 
+    @answers("DeleteConnection")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
         connection = self.resources.connection(request["Name"])
         users = sorted(
@@ -149,6 +144,7 @@ class ConnectionOperations:
             self.authorization.forget(connection)
         return connection_summary(connection, DELETING)
 
+    @answers("DeauthorizeConnection")
     def deauthorize(self, request: Mapping[str, Any]) -> dict[str, Any]:
         connection = self.resources.connection(request["Name"])
         connection.auth_parameters = without_secret(connection.authorization_type, connection.auth_parameters)

@@ -20,7 +20,7 @@ from vcn.eventbridge.errors import (
     not_found,
     validation_error,
 )
-from vcn.eventbridge.operations import Operation
+from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.pagination import page
 from vcn.eventbridge.replays import ACTIVE, CANCELLING, RUNNING, STARTING, Replay, Replayer
 from vcn.eventbridge.resources import Resources
@@ -33,18 +33,10 @@ def replay_arn(region: str, account: str, name: str) -> str:
     return str(Arn("aws", "events", region, account, f"replay/{name}"))
 
 
-class ReplayOperations:
+class ReplayOperations(ResourceOperations):
     def __init__(self, resources: Resources, replayer: Replayer) -> None:
-        self.resources = resources
+        super().__init__(resources)
         self.replayer = replayer
-
-    def handlers(self) -> dict[str, Operation]:
-        return {
-            "StartReplay": self.start,
-            "DescribeReplay": self.describe,
-            "ListReplays": self.list,
-            "CancelReplay": self.cancel,
-        }
 
     def replay(self, name: str) -> Replay:
         replay = self.resources.replays.get(name)
@@ -52,6 +44,7 @@ class ReplayOperations:
             raise not_found(f"Replay {name} does not exist.")
         return replay
 
+    @answers("StartReplay")
     def start(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["ReplayName"]
         start, end = float(request["EventStartTime"]), float(request["EventEndTime"])
@@ -87,9 +80,11 @@ class ReplayOperations:
         self.replayer.start(replay)
         return {"ReplayArn": replay.arn, "State": replay.state, "ReplayStartTime": replay.replay_start}
 
+    @answers("DescribeReplay")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return self.replay(request["ReplayName"]).describe()
 
+    @answers("ListReplays")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         prefix = request.get("NamePrefix") or ""
         state = request.get("State")
@@ -106,6 +101,7 @@ class ReplayOperations:
         entries = [{k: v for k, v in replay.describe().items() if k in members} for replay in chosen]
         return {"Replays": entries, **more}
 
+    @answers("CancelReplay")
     def cancel(self, request: Mapping[str, Any]) -> dict[str, Any]:
         replay = self.replay(request["ReplayName"])
         if replay.state not in (STARTING, RUNNING):

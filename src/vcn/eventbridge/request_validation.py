@@ -191,7 +191,9 @@ def _scalar(shape: Shape, value: Any, path: str) -> list[str]:
         return []
     if kind == "timestamp":
         if not _is_timestamp(value):
-            raise _unreadable(path, "a timestamp (epoch seconds)", shape, value)
+            raise _unreadable(
+                path, "a timestamp (epoch seconds, or ISO 8601 such as 2025-03-04T05:06:07Z)", shape, value
+            )
         return []
     return []
 

@@ -9,11 +9,10 @@ from typing import Any
 
 from vcn import arns
 from vcn.eventbridge.errors import EventBridgeError, limit_exceeded, validation_error
+from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.model import DISABLED, ENABLED, EventBus, Rule
-from vcn.eventbridge.operations import Operation
 from vcn.eventbridge.pagination import page
 from vcn.eventbridge.patterns import EventPattern, InvalidEventPattern, compile_pattern
-from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.service_model import member_names
 from vcn.timetable import InvalidScheduleExpression, parse_schedule
 
@@ -45,21 +44,10 @@ def index_rule(bus: EventBus, rule: Rule) -> None:
         bus.index.add(rule.name, rule.pattern)
 
 
-class RuleOperations:
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
+class RuleOperations(ResourceOperations):
+    """Rules of a bus: their pattern or schedule, and their state."""
 
-    def handlers(self) -> dict[str, Operation]:
-        return {
-            "PutRule": self.put,
-            "DescribeRule": self.describe,
-            "ListRules": self.list,
-            "DeleteRule": self.delete,
-            "EnableRule": lambda request: self.set_state(request, ENABLED),
-            "DisableRule": lambda request: self.set_state(request, DISABLED),
-            "ListRuleNamesByTarget": self.names_by_target,
-        }
-
+    @answers("PutRule")
     def put(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["Name"]
         bus = self.resources.bus(request.get("EventBusName"))
@@ -98,9 +86,11 @@ class RuleOperations:
         index_rule(bus, rule)
         return {"RuleArn": rule.arn}
 
+    @answers("DescribeRule")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return self.resources.rule(request.get("EventBusName"), request["Name"])[1].describe()
 
+    @answers("ListRules")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         bus = self.resources.bus(request.get("EventBusName"))
         prefix = request.get("NamePrefix") or ""
@@ -110,6 +100,7 @@ class RuleOperations:
         entries = [{k: v for k, v in rule.describe().items() if k in members} for rule in chosen]
         return {"Rules": entries, **more}
 
+    @answers("DeleteRule")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
         bus = self.resources.bus(request.get("EventBusName"))
         name = request["Name"]
@@ -122,12 +113,21 @@ class RuleOperations:
         del bus.rules[name]
         return {}
 
+    @answers("EnableRule")
+    def enable(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        return self.set_state(request, ENABLED)
+
+    @answers("DisableRule")
+    def disable(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        return self.set_state(request, DISABLED)
+
     def set_state(self, request: Mapping[str, Any], state: str) -> dict[str, Any]:
         bus, rule = self.resources.rule(request.get("EventBusName"), request["Name"])
         rule.state = state
         index_rule(bus, rule)
         return {}
 
+    @answers("ListRuleNamesByTarget")
     def names_by_target(self, request: Mapping[str, Any]) -> dict[str, Any]:
         bus = self.resources.bus(request.get("EventBusName"))
         target_arn = request["TargetArn"]

@@ -8,33 +8,27 @@ from typing import Any
 
 from vcn import arns
 from vcn.eventbridge.errors import not_found, validation_error
+from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.model import Tags, tag_list
-from vcn.eventbridge.operations import Operation
-from vcn.eventbridge.resources import Resources
 
 
-class TagOperations:
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
+class TagOperations(ResourceOperations):
+    """Tags of buses and rules, by ARN."""
 
-    def handlers(self) -> dict[str, Operation]:
-        return {
-            "TagResource": self.tag,
-            "UntagResource": self.untag,
-            "ListTagsForResource": self.list,
-        }
-
+    @answers("TagResource")
     def tag(self, request: Mapping[str, Any]) -> dict[str, Any]:
         tags = self._tags_of(request["ResourceARN"])
         tags.update((tag["Key"], tag["Value"]) for tag in request["Tags"])
         return {}
 
+    @answers("UntagResource")
     def untag(self, request: Mapping[str, Any]) -> dict[str, Any]:
         tags = self._tags_of(request["ResourceARN"])
         for key in request["TagKeys"]:
             tags.pop(key, None)
         return {}
 
+    @answers("ListTagsForResource")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return {"Tags": tag_list(self._tags_of(request["ResourceARN"]))}
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from vcn import arns
 from vcn.eventbridge.errors import limit_exceeded
-from vcn.eventbridge.operations import Operation
+from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.pagination import page
 from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.targets import parse_target
@@ -20,18 +20,12 @@ log = logging.getLogger("vcn.eventbridge")
 TOO_MANY_TARGETS = "The requested resource exceeds the maximum number allowed."
 
 
-class TargetOperations:
+class TargetOperations(ResourceOperations):
     def __init__(self, resources: Resources, is_known_target: Callable[[str], bool]) -> None:
-        self.resources = resources
+        super().__init__(resources)
         self.is_known_target = is_known_target
 
-    def handlers(self) -> dict[str, Operation]:
-        return {
-            "PutTargets": self.put,
-            "RemoveTargets": self.remove,
-            "ListTargetsByRule": self.list,
-        }
-
+    @answers("PutTargets")
     def put(self, request: Mapping[str, Any]) -> dict[str, Any]:
         _, rule = self.resources.rule(request.get("EventBusName"), request["Rule"])
         # Every target is checked before any is added: a request changes all or nothing.
@@ -51,12 +45,14 @@ class TargetOperations:
             rule.targets[target.id] = target
         return {"FailedEntryCount": 0, "FailedEntries": []}
 
+    @answers("RemoveTargets")
     def remove(self, request: Mapping[str, Any]) -> dict[str, Any]:
         _, rule = self.resources.rule(request.get("EventBusName"), request["Rule"])
         for target_id in request["Ids"]:
             rule.targets.pop(target_id, None)
         return {"FailedEntryCount": 0, "FailedEntries": []}
 
+    @answers("ListTargetsByRule")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         _, rule = self.resources.rule(request.get("EventBusName"), request["Rule"])
         chosen, more = page(list(rule.targets.values()), request, lambda target: target.id)

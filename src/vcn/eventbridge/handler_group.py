@@ -1,0 +1,47 @@
+"""A group of control-plane handlers for one kind of resource.
+
+Each handler method names the EventBridge operation it answers with `@answers("CreateArchive")`, next to its
+code, and `handlers()` collects them for the operation table: adding an operation is writing its method.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from vcn.eventbridge.operations import Operation
+from vcn.eventbridge.resources import Resources
+
+HandlerMethod = TypeVar("HandlerMethod", bound=Callable[[Any, Mapping[str, Any]], dict[str, Any]])
+
+_ANSWERS = "_answers_operation"
+
+
+def answers(operation: str) -> Callable[[HandlerMethod], HandlerMethod]:
+    """Marks a method of a `ResourceOperations` group as the handler of `operation` (its model name)."""
+
+    def mark(method: HandlerMethod) -> HandlerMethod:
+        setattr(method, _ANSWERS, operation)
+        return method
+
+    return mark
+
+
+class ResourceOperations:
+    """The operations that manage one kind of resource among `resources`."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    def handlers(self) -> dict[str, Operation]:
+        """Every operation this group answers, by name, bound to this group."""
+        found: dict[str, Operation] = {}
+        for attribute, member in inspect.getmembers(type(self), inspect.isfunction):
+            operation = getattr(member, _ANSWERS, None)
+            if operation is None:
+                continue
+            if operation in found:
+                raise TypeError(f"{type(self).__name__} answers {operation} twice")
+            found[operation] = getattr(self, attribute)
+        return found
