@@ -133,10 +133,10 @@ def test_long_strings_are_cut_in_counterexamples() -> None:
 def test_every_price_and_quota_names_its_source_and_the_list_its_date() -> None:
     prices = load_prices()
     assert prices.recorded and prices.region == "us-east-1"
-    for entry in [*prices.prices.values(), *prices.quotas.values()]:
-        assert entry.source.startswith("https://docs.aws.amazon.com/") or entry.source.startswith(
-            "https://aws.amazon.com/"
-        )
+    sources = [entry.source for entry in prices.prices.values()]
+    sources += [entry.source for entry in prices.quotas.values()]
+    for source in sources:
+        assert source.startswith(("https://docs.aws.amazon.com/", "https://aws.amazon.com/"))
     assert prices.price("appsync_event_operations").cost(2_000_000) == pytest.approx(2.0)
 
 
