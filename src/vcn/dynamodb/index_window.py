@@ -36,6 +36,11 @@ def index_sort_attributes(table: Any, index: Any) -> list[str]:
     return attributes
 
 
+def index_hash_key(index: Any) -> str | None:
+    hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
+    return hashes[0] if len(hashes) == 1 else None
+
+
 def index_sort_key(index: Any) -> str | None:
     ranges = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"]
     return ranges[0] if ranges else None

@@ -18,7 +18,7 @@ import functools
 from collections import defaultdict
 from typing import Any
 
-from .index_window import index_order, index_sort_key
+from .index_window import index_hash_key, index_order, index_sort_key
 from .key_order import KeyOrder, Unsupported, condition_bounds, key_order, page_items, start_position
 
 # A write anywhere makes every cached order stale: moto mutates partitions in place.
@@ -71,10 +71,8 @@ def _window(table: Any, orders: _Orders, args: dict[str, Any]) -> dict[Any, Any]
         index = {index.name: index for index in table.all_indexes()}.get(index_name)
         if index is None or len(hash_conditions) != 1:
             raise Unsupported("an unknown index or a multi-attribute key")  # moto words the error
-        hash_name, sort_name = hash_conditions[0][0], index_sort_key(index)
+        hash_name, sort_name = index_hash_key(index), index_sort_key(index)
         hash_value = hash_conditions[0][1]
-        if hash_name not in (key["AttributeName"] for key in index.schema):
-            raise Unsupported("a key condition on another attribute")
     if any(name != hash_name for name, _ in hash_conditions) or len(range_conditions) > 1:
         raise Unsupported("a multi-attribute key")
     if any(name != sort_name for name, *_ in range_conditions):
