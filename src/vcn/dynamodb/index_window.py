@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .key_order import KeyOrder, Unsupported, key_order
+from .key_order import KeyOrder, Unsupported, key_order, plain_value
 
 _KEY_TYPES = frozenset({"S", "N", "B"})
 
@@ -54,11 +54,13 @@ def index_order(table: Any, index: Any, hash_value: Any) -> KeyOrder | None:
     hash_name = attributes[0]
     sort_name = index_sort_key(index)
     members = []
+    wanted_type, wanted = hash_value.type, hash_value.cast_value
     for partition in table.items.values():
         for item in partition.values() if table.range_key_attr else (partition,):
             attrs = item.attrs
             value = attrs.get(hash_name)
-            if value is None or value != hash_value:
+            # moto's DynamoType equality (type, then value), without its generic cast per item
+            if value is None or value.type != wanted_type or plain_value(value) != wanted:
                 continue
             if sort_name is not None and sort_name not in attrs:
                 continue  # not in a sparse index
