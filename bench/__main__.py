@@ -15,6 +15,7 @@ BENCHES = [
     "history_bench",
     "cloudwatch_bench",
     "dynamodb_bench",
+    "query_window_bench",
     "recovery_bench",
 ]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 # moto refuses an item whose attributes pass 405,000 bytes (its LimitedSizeDict), and ends a page at 1 MB.
@@ -41,24 +42,26 @@ class KeyOrder:
 def key_order(items: list[Any], attributes: list[str]) -> KeyOrder | None:
     """`items` in moto's order by `attributes`; None when moto could not order them (it answers an error)."""
     names = tuple(attributes)
-    rows: list[tuple[tuple[Any, ...], Any]] = []
-    types: tuple[str, ...] | None = None
-    for item in items:
-        values = [item.attrs[name] for name in names]
-        row_types = tuple(value.type for value in values)
-        if types is None:
-            if not _ORDERED_TYPES.issuperset(row_types):
-                return None
-            types = row_types
-        elif row_types != types:
+    if not items:
+        return KeyOrder(names, (), [], [], [])
+    types: list[str] = []
+    columns: list[list[Any]] = []
+    for name in names:  # column by column: a build after every write is on the Query's path
+        values = [item.attrs[name] for item in items]
+        kinds = {value.type for value in values}
+        if len(kinds) != 1 or not _ORDERED_TYPES.issuperset(kinds):
             return None
-        rows.append((tuple([plain_value(value) for value in values]), item))
+        kind = kinds.pop()
+        types.append(kind)
+        columns.append(
+            [Decimal(value.value) for value in values] if kind == "N" else [v.value for v in values]
+        )
     try:
-        rows.sort(key=lambda row: row[0])
+        rows = sorted(zip(zip(*columns, strict=True), items, strict=True), key=itemgetter(0))
     except TypeError:  # one DynamoDB type, two Python types (str and bytes): moto fails on them too
         return None
     positions = [row[0] for row in rows]
-    return KeyOrder(names, types or (), positions, [p[1] for p in positions], [row[1] for row in rows])
+    return KeyOrder(names, tuple(types), positions, [p[1] for p in positions], [row[1] for row in rows])
 
 
 def plain_value(value: Any) -> Any:
