@@ -30,6 +30,7 @@ def index_sort_attributes(table: Any, index: Any) -> list[str]:
         index_range = table.range_key_attr  # moto orders a GSI without a sort key by the table's
     else:
         index_range = table.hash_key_attr
+    # moto's own (private) rule, so the order follows moto's if it changes how it breaks ties
     attributes: list[str] = table._generate_attr_to_sort_by(
         [hashes[0], table.hash_key_attr], [index_range, table.range_key_attr]
     )
@@ -37,11 +38,13 @@ def index_sort_attributes(table: Any, index: Any) -> list[str]:
 
 
 def index_hash_key(index: Any) -> str | None:
+    """The index's partition key attribute (None: a multi-attribute one)."""
     hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
     return hashes[0] if len(hashes) == 1 else None
 
 
 def index_sort_key(index: Any) -> str | None:
+    """The index's sort key attribute (None: it has none)."""
     ranges = [key["AttributeName"] for key in index.schema if key["KeyType"] == "RANGE"]
     return ranges[0] if ranges else None
 

@@ -143,8 +143,9 @@ def page_items(
         end = high if limit is None else min(high, low + limit + 1)
         if end < high:
             return order.items[low:end]
-        # The page may end inside the window; moto then reads on past it, and a large later item could
-        # still end the page at 1 MB. Only a page that may reach 1 MB - one item needs the whole table.
+        # Every matching item is in the window, but moto reads on past the condition's end, and a large
+        # item there could still end the page at 1 MB: only a page that may reach 1 MB - one item cannot
+        # be answered from the window.
         if high + 1 < len(positions):
             _within_size(order.items[low:high])
         return order.items[low : high + 1]
