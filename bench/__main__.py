@@ -16,6 +16,7 @@ BENCHES = [
     "cloudwatch_bench",
     "dynamodb_bench",
     "check_bench",
+    "query_window_bench",
     "recovery_bench",
 ]
 

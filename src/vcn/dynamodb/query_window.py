@@ -1,22 +1,25 @@
-"""Fast Query on a table's own keys: moto answers it from a window of the partition instead of the table.
+"""Fast Query: moto answers it from the window of a partition the page can touch instead of the whole table.
 
 moto's `Table.query` sorts every item of the table on every call (O(n log n) comparisons of its own value
-type), which puts a page of 100 from a 10,000-item table at about 100 ms. DynamoDB finds the page by its keys.
-This module wraps `Table.query`: for a Query on the table's partition and sort key (no index, no legacy
-QueryFilter), it picks, by binary search over the partition's sort-key values (cached until the next write),
-the items the page can contain - those inside the key condition, after the ExclusiveStartKey, at most
-Limit + 1 in the query's direction, and the item after them - and lets moto's own `query` run over just
-those. moto still applies
-every rule (conditions, Limit, LastEvaluatedKey, the 1 MB page, filters, projections), so the answer is the
-one it would give over the whole table; any other Query runs unchanged.
+type); for an index it also filters the whole table first. That puts a page of 100 among 10,000 items at
+100-200 ms, where DynamoDB finds the page by its keys. This module wraps `Table.query`: for a Query on a
+table's partition and sort key, or on a secondary index's (global or local, one attribute per key role), it
+takes the partition in moto's order (cached until the next write, per table or index and partition key
+value), picks by binary search the items the page can read (`key_order.page_items`) and lets moto's own
+`query` run over just those. moto still applies every rule (conditions, Limit, LastEvaluatedKey, the 1 MB
+page, filters, projections, a sparse index's missing items), so the answer is the one it would give over the
+whole table; any other Query (legacy QueryFilter, multi-attribute keys, values moto cannot order) runs
+unchanged.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections import defaultdict
 from typing import Any
+
+from .index_window import index_hash_key, index_order, index_sort_key
+from .key_order import KeyOrder, Unsupported, condition_bounds, key_order, page_items, start_position
 
 # A write anywhere makes every cached order stale: moto mutates partitions in place.
 _generation = 0
@@ -28,98 +31,70 @@ def note_write() -> None:
     _generation += 1
 
 
-class _Order:
-    """The sort-key values of one partition, ascending, and the matching keys into the partition."""
+class _Orders:
+    """Partitions in moto's order, built since the last write; keyed by (table, index or None, hash value)."""
 
-    def __init__(self, partition: dict[Any, Any]) -> None:
-        pairs = sorted(((key.cast_value, key) for key in partition), key=lambda pair: pair[0])
-        self.values = [value for value, _ in pairs]
-        self.keys = [key for _, key in pairs]
+    def __init__(self) -> None:
         self.generation = _generation
+        self.orders: dict[tuple[int, str | None, Any], KeyOrder | None] = {}
+
+    def get(self, table: Any, index_name: str | None, hash_value: Any) -> KeyOrder | None:
+        if self.generation != _generation:
+            self.orders.clear()  # the old orders are stale and would only hold memory
+            self.generation = _generation
+        key = (id(table), index_name, hash_value)
+        if key not in self.orders:
+            self.orders[key] = _build(table, index_name, hash_value)
+        return self.orders[key]
 
 
-# moto names a key condition's operator as in KeyConditionExpression or as in the legacy KeyConditions.
-_OPERATORS = {"=": "EQ", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE"}
+def _build(table: Any, index_name: str | None, hash_value: Any) -> KeyOrder | None:
+    if index_name is None:
+        partition = table.items.get(hash_value) or {}
+        return key_order(list(partition.values()), [table.hash_key_attr, table.range_key_attr])
+    return index_order(table, table.get_index(index_name), hash_value)
 
 
-def _bounds(order: _Order, operator: str | None, operands: list[Any]) -> tuple[int, int] | None:
-    values = order.values
-    if operator is None:
-        return 0, len(values)
-    comparison = _OPERATORS.get(operator, operator.upper())
-    first = operands[0].cast_value if operands else None
-    if comparison == "EQ":
-        return bisect.bisect_left(values, first), bisect.bisect_right(values, first)
-    if comparison == "LT":
-        return 0, bisect.bisect_left(values, first)
-    if comparison == "LE":
-        return 0, bisect.bisect_right(values, first)
-    if comparison == "GT":
-        return bisect.bisect_right(values, first), len(values)
-    if comparison == "GE":
-        return bisect.bisect_left(values, first), len(values)
-    if comparison == "BETWEEN" and len(operands) == 2:
-        return bisect.bisect_left(values, first), bisect.bisect_right(values, operands[1].cast_value)
-    if comparison == "BEGINS_WITH" and isinstance(first, str):
-        end = _after_prefix(first)
-        high = len(values) if end is None else bisect.bisect_left(values, end)
-        return bisect.bisect_left(values, first), high
-    return None
-
-
-def _after_prefix(prefix: str) -> str | None:
-    """The least string above every string that starts with `prefix` (None: no such string)."""
-    while prefix:
-        last = ord(prefix[-1])
-        if last < 0x10FFFF:
-            return prefix[:-1] + chr(last + 1)
-        prefix = prefix[:-1]
-    return None
-
-
-def _window(table: Any, orders: dict[Any, _Order], args: dict[str, Any]) -> dict[Any, Any] | None:
-    """`{hash_key: {range_key: item}}` with every item the page can contain; None: query the whole table."""
-    hash_key = args["hash_key"]
-    if (
-        args["index_name"] is not None
-        or args["filter_kwargs"]
-        or not table.range_key_attr
-        or hash_key is None
-        or any(name != table.hash_key_attr for name, _ in args["hash_key_conditions"] or [])
-        or any(name != table.range_key_attr for name, *_ in args["range_key_conditions"] or [])
-    ):
-        return None
-    partition = table.items.get(hash_key)
-    if not partition:
-        return {}
-    order = orders.get(hash_key)
-    if order is None or order.generation != _generation or len(order.keys) != len(partition):
-        order = orders[hash_key] = _Order(partition)
-    bounds = _bounds(order, args["range_comparison"], args["range_objs"])
-    if bounds is None:
-        return None
-    low, high = bounds
-    forward = args["scan_index_forward"] is not False
-    start = args["exclusive_start_key"]
-    if start and table.range_key_attr in start:
-        from moto.dynamodb.models.dynamo_type import DynamoType
-
-        after = DynamoType(start[table.range_key_attr]).cast_value
-        if forward:
-            low = max(low, bisect.bisect_right(order.values, after))
-        else:
-            high = min(high, bisect.bisect_left(order.values, after))
-    limit = args["limit"]
-    bounded = isinstance(limit, int) and limit >= 0
-    # One item more than a full page, or, past the condition's end, the next one: moto answers with a
-    # LastEvaluatedKey when any item follows a full page, matching or not.
-    if forward:
-        end = min(high, low + limit + 1) if bounded else high
-        high = end + 1 if end == high and high < len(order.keys) else end
+def _window(table: Any, orders: _Orders, args: dict[str, Any]) -> dict[Any, Any]:
+    """`{hash_key: {range_key: item}}` (`{hash_key: item}` without a sort key) holding every item the page
+    reads; raises Unsupported when only the whole table gives moto's answer."""
+    index_name = args["index_name"]
+    if args["filter_kwargs"]:
+        raise Unsupported("QueryFilter")
+    hash_conditions = args["hash_key_conditions"] or []
+    range_conditions = args["range_key_conditions"] or []
+    if index_name is None:
+        if not table.range_key_attr or args["hash_key"] is None:
+            raise Unsupported("a table without a sort key")
+        hash_name, sort_name, hash_value = table.hash_key_attr, table.range_key_attr, args["hash_key"]
     else:
-        begin = max(low, high - limit - 1) if bounded else low
-        low = begin - 1 if begin == low and low > 0 else begin
-    return {hash_key: {key: partition[key] for key in order.keys[low:high] if key in partition}}
+        index = {index.name: index for index in table.all_indexes()}.get(index_name)
+        if index is None or len(hash_conditions) != 1:
+            raise Unsupported("an unknown index or a multi-attribute key")  # moto words the error
+        hash_name, sort_name = index_hash_key(index), index_sort_key(index)
+        hash_value = hash_conditions[0][1]
+    if any(name != hash_name for name, _ in hash_conditions) or len(range_conditions) > 1:
+        raise Unsupported("a multi-attribute key")
+    if any(name != sort_name for name, *_ in range_conditions):
+        raise Unsupported("a key condition on another attribute")
+    if args["range_comparison"] is not None and sort_name is None:
+        raise Unsupported("a sort key condition on an index without one")  # moto refuses it
+    order = orders.get(table, index_name, hash_value)
+    if order is None:
+        raise Unsupported("values moto cannot order")
+    if not order.items:
+        return {}
+    bounds = condition_bounds(order, args["range_comparison"], args["range_objs"])
+    start = args["exclusive_start_key"]
+    after = start_position(order, start) if start is not None else None
+    forward = args["scan_index_forward"] is not False
+    window: dict[Any, Any] = defaultdict(dict)
+    for item in page_items(order, bounds, after, forward, args["limit"]):
+        if table.range_key_attr:
+            window[item.hash_key][item.range_key] = item
+        else:
+            window[item.hash_key] = item
+    return window
 
 
 def install_query_window() -> None:
@@ -129,7 +104,7 @@ def install_query_window() -> None:
     original = Table.query
     if getattr(original, "vcn_query_window", False):
         return
-    caches: dict[int, dict[Any, _Order]] = defaultdict(dict)
+    orders = _Orders()
 
     @functools.wraps(original)
     def query(
@@ -170,10 +145,8 @@ def install_query_window() -> None:
             "filter_kwargs": filter_kwargs,
         }
         try:
-            window = _window(self, caches[id(self)], shape)
-        except TypeError:  # values of different types cannot be ordered: moto reports the error
-            window = None
-        if window is None:
+            window = _window(self, orders, shape)
+        except (Unsupported, TypeError):  # TypeError: values moto cannot compare; it reports the error
             return original(self, *call, **keywords)
         whole = self.items
         self.items = defaultdict(dict, window)
