@@ -24,7 +24,7 @@ from .errors import DynamoDbError
 from .fast_replies import install_fast_replies
 from .journal import Journal, JournalEntry
 from .operations import ITEM_OPERATIONS, TABLE_OPERATIONS, TARGET_PREFIX, changes_state, compactable
-from .query_window import install_query_window, note_write
+from .query_window import engine_request, install_query_window, note_write
 
 log = logging.getLogger("vcn.dynamodb")
 
@@ -189,7 +189,10 @@ class DynamoDbEngine:
         }
         builder = EnvironBuilder(method="POST", path="/", data=body, headers=list(request_headers.items()))
         try:
-            app_iter, status, reply_headers = run_wsgi_app(self._app, builder.get_environ(), buffered=True)
+            with engine_request():
+                app_iter, status, reply_headers = run_wsgi_app(
+                    self._app, builder.get_environ(), buffered=True
+                )
         except Exception:
             # moto raised: a request it cannot handle. Answered as a client error, so SDKs fail at once
             # instead of retrying a request that can never succeed.

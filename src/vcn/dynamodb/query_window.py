@@ -14,8 +14,11 @@ unchanged.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from .index_window import index_hash_key, index_order, index_sort_key
@@ -23,6 +26,19 @@ from .key_order import KeyOrder, Unsupported, condition_bounds, key_order, page_
 
 # A write anywhere makes every cached order stale: moto mutates partitions in place.
 _generation = 0
+# Only the engine reports its writes, so only the engine's requests may use the cached orders: moto used
+# directly in the same process (mock_aws, in tests) writes without telling, and queries moto's own way.
+_in_engine: contextvars.ContextVar[bool] = contextvars.ContextVar("vcn_dynamodb_in_engine", default=False)
+
+
+@contextlib.contextmanager
+def engine_request() -> Iterator[None]:
+    """Marks a request the engine applies: its Queries may be windowed."""
+    token = _in_engine.set(True)
+    try:
+        yield
+    finally:
+        _in_engine.reset(token)
 
 
 def note_write() -> None:
@@ -144,6 +160,8 @@ def install_query_window() -> None:
             "range_key_conditions": range_key_conditions,
             "filter_kwargs": filter_kwargs,
         }
+        if not _in_engine.get():
+            return original(self, *call, **keywords)
         try:
             window = _window(self, orders, shape)
         except (Unsupported, TypeError):  # TypeError: values moto cannot compare; it reports the error
