@@ -4,9 +4,10 @@
 folder; a local.json left by a killed cloud is dropped), then starts, in dependency order, the identity key,
 DynamoDB (when the template has tables: a child process that replays its journal while the rest starts), the
 template (resolved for the local endpoints, with the app profile's parameter values), the Lambda workers,
-AppSync Events, EventBridge (replaying the template's buses, connections, API destinations and rules), the
-HTTP API and the local CloudWatch (the services' metrics and the template's alarms, on a clock `time_scale`
-can speed up); creates the template's tables; waits until every endpoint accepts connections; writes
+the template's tables, the HTTP API (it serves the identity's JWKS, which AppSync's authorizers read), AppSync
+Events, EventBridge (replaying the template's buses, connections, API destinations and rules) and the local
+CloudWatch (the services' metrics and the template's alarms, on a clock `time_scale` can speed up); waits
+until every endpoint accepts connections; writes
 `<state-dir>/local.json`; and yields a frozen `RunningCloud`. On exit, or on any failure while starting, what
 was started stops in reverse order: `local.json` disappears first, EventBridge gets a grace period for pending
 deliveries (the rest stay in its journal and resume at the next start) while AppSync is still up, the Lambda
@@ -347,17 +348,49 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         await runtime.start(prewarm=True)
 
         appsync: list[AppSyncEventsServer] = []
-        for index, api_config in enumerate(stack.appsync_apis):
+        for api_config in stack.appsync_apis:
             server = AppSyncEventsServer(
                 api_config, runtime, state_dir=config.state_dir, iam_credentials=LOCAL_IAM_CREDENTIALS
             )
+            started.push_async_callback(server.stop)
+            appsync.append(server)
+        first_api = appsync[0] if appsync else None
+
+        # What the AppSync APIs' authorizers and handlers reach must answer before they take a connection:
+        # the tables (the recorder writes there) and the HTTP API, which serves the identity's JWKS. A
+        # console reconnecting the moment the port opens would otherwise be refused for good.
+        if dynamodb is not None:
+            await _dynamodb_ready(dynamodb, dynamodb_starting, stack, config.account.region)
+        routes, api_id = http_routes(stack)
+
+        def browser_config() -> dict[str, Any]:
+            return {
+                "region": config.account.region,
+                "appsync": (
+                    {"http": first_api.http_url, "realtime": first_api.realtime_url} if first_api else None
+                ),
+                "api": endpoints.api_url,
+                "identity": "local",
+            }
+
+        api = ApiServer(
+            routes,
+            runtime,
+            api_id=api_id,
+            account_id=config.account.account_id,
+            extra_routes=identity_routes(provider, config.profile.demo_users, browser_config),
+            web_root=config.web_root,
+            jwks_source_for=lambda authorizer: _local_jwks(provider, authorizer),
+        )
+        started.push_async_callback(api.stop)
+        await _listen("API", host, ports.api, "--api-port", api.start(host, ports.api))
+
+        for index, server in enumerate(appsync):
             # Only the first API gets the configured ports; any further API listens on free ports.
             first = index == 0
             port = ports.appsync if first else 0
             tls_port = ports.appsync_tls if first else (0 if ports.appsync_tls is not None else None)
-            started.push_async_callback(server.stop)
             await _listen("AppSync Events", host, port, "--appsync-port", server.start(host, port, tls_port))
-            appsync.append(server)
 
         if config.time_scale != 1:
             log.info(
@@ -422,28 +455,6 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         started.push_async_callback(scheduler.stop, config.grace_seconds)
         scheduler.start()
 
-        routes, api_id = http_routes(stack)
-        first_api = appsync[0] if appsync else None
-        browser_config = {
-            "region": config.account.region,
-            "appsync": (
-                {"http": first_api.http_url, "realtime": first_api.realtime_url} if first_api else None
-            ),
-            "api": endpoints.api_url,
-            "identity": "local",
-        }
-        api = ApiServer(
-            routes,
-            runtime,
-            api_id=api_id,
-            account_id=config.account.account_id,
-            extra_routes=identity_routes(provider, config.profile.demo_users, lambda: browser_config),
-            web_root=config.web_root,
-            jwks_source_for=lambda authorizer: _local_jwks(provider, authorizer),
-        )
-        started.push_async_callback(api.stop)
-        await _listen("API", host, ports.api, "--api-port", api.start(host, ports.api))
-
         listeners = [
             _Listener("API", ports.api, "--api-port"),
             _Listener("EventBridge", ports.eventbridge, "--eventbridge-port"),
@@ -453,8 +464,6 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             if ports.appsync_tls is not None:
                 listeners.append(_Listener("AppSync Events TLS", ports.appsync_tls, "--appsync-tls-port"))
         await wait_until_accepting(host, listeners)
-        if dynamodb is not None:
-            await _dynamodb_ready(dynamodb, dynamodb_starting, stack, config.account.region)
         _announce_alarms(cloudwatch, 1 / clock.real_seconds(1.0))
         await cloudwatch.start()
         started.push_async_callback(cloudwatch.stop)
