@@ -10,8 +10,6 @@ from typing import Any
 
 import boto3
 
-from tests.support.local_cloud import free_ports
-
 
 def dynamodb_client(url: str, region: str = "us-east-1") -> Any:
     return boto3.client(
@@ -28,7 +26,9 @@ class DynamoDbProcess:
 
     def __init__(self, state_dir: Path, *extra: str, port: int | None = None) -> None:
         self.state_dir = state_dir
-        self.port = port or free_ports(1)[0]
+        # Port 0 unless a test asks for one: the service binds a free port itself and names it when ready, so
+        # no other test (another pytest worker) can take the port between choosing it and binding it.
+        self.port = port or 0
         self.log_path = state_dir.parent / f"{state_dir.name}-dynamodb.log"
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -45,6 +45,8 @@ class DynamoDbProcess:
         )  # fmt: skip
         assert self.process.stdout is not None
         self.ready: dict[str, Any] = json.loads(self.process.stdout.readline() or b"{}")
+        if self.ready.get("ready"):
+            self.port = int(str(self.ready["url"]).rsplit(":", 1)[1])
 
     @property
     def url(self) -> str:

@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import pty
+import random
 import select
 import signal
 import socket
@@ -32,16 +33,40 @@ AWS = str(ROOT / ".venv" / "bin" / "aws")
 START_TIMEOUT = 120.0
 
 
+# Ports handed to servers that bind them later come from below the kernel's ephemeral range (32768 up on
+# Linux), where nothing binds port 0 and no outgoing connection takes its local port, and each pytest worker
+# (pytest-xdist) has a slice of its own: a port chosen here stays free until the server that was given it
+# binds it, seconds later for a whole local cloud.
+_PORT_RANGE = (20_000, 32_000)
+_next_port: list[int] = []
+
+
+def _port_slice() -> range:
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % workers
+    size = (_PORT_RANGE[1] - _PORT_RANGE[0]) // workers
+    first = _PORT_RANGE[0] + worker * size
+    return range(first, first + size)
+
+
 def free_ports(count: int) -> list[int]:
-    sockets = []
-    for _ in range(count):
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        sockets.append(probe)
-    ports = [probe.getsockname()[1] for probe in sockets]
-    for probe in sockets:
-        probe.close()
-    return ports
+    """`count` distinct ports nothing listens on now, from this worker's slice, not handed out lately."""
+    ports = _port_slice()
+    if not _next_port:
+        _next_port.append(random.randrange(len(ports)))
+    chosen: list[int] = []
+    for _ in range(len(ports)):
+        port = ports[_next_port[0] % len(ports)]
+        _next_port[0] += 1
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        chosen.append(port)
+        if len(chosen) == count:
+            return chosen
+    raise RuntimeError(f"no {count} free ports in {ports}")
 
 
 class Terminal:
