@@ -8,7 +8,8 @@ Rules are kept with their bus; a rule's targets as PutTargets received them. Arc
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, TypeVar
 
 from vcn import arns
 from vcn.eventbridge.archive_operations import archive_arn
@@ -89,69 +90,20 @@ def restore_rule(document: dict[str, Any], bus: EventBus, region: str, account: 
 
 
 def connection_document(connection: Connection, origin: str) -> dict[str, Any]:
-    return {
-        "origin": origin,
-        "name": connection.name,
-        "arn": connection.arn,
-        "authorizationType": connection.authorization_type,
-        "authParameters": connection.auth_parameters,
-        "description": connection.description,
-        "secretArn": connection.secret_arn,
-        "created": connection.created,
-        "modified": connection.modified,
-        "stateReason": connection.state_reason,
-        "lastAuthorized": connection.last_authorized,
-        "credentialsRemoved": connection.credentials_removed,
-        "kmsKeyIdentifier": connection.kms_key_identifier,
-        "connectivity": connection.connectivity,
-    }
+    # Its state is not kept: a restored connection starts AUTHORIZED, as when it was made.
+    return {"origin": origin, **_fields_document(connection, leave_out=_CONNECTION_STATE)}
 
 
 def restore_connection(document: dict[str, Any]) -> Connection:
-    return Connection(
-        name=document["name"],
-        arn=document["arn"],
-        authorization_type=document["authorizationType"],
-        auth_parameters=document["authParameters"],
-        description=document.get("description"),
-        secret_arn=document["secretArn"],
-        created=document["created"],
-        modified=document["modified"],
-        state_reason=document.get("stateReason"),
-        last_authorized=document.get("lastAuthorized"),
-        credentials_removed=bool(document.get("credentialsRemoved")),
-        kms_key_identifier=document.get("kmsKeyIdentifier"),
-        connectivity=document.get("connectivity"),
-    )
+    return _restore_fields(Connection, document, leave_out=_CONNECTION_STATE)
 
 
 def api_destination_document(destination: ApiDestination, origin: str) -> dict[str, Any]:
-    return {
-        "origin": origin,
-        "name": destination.name,
-        "arn": destination.arn,
-        "connectionArn": destination.connection_arn,
-        "invocationEndpoint": destination.invocation_endpoint,
-        "httpMethod": destination.http_method,
-        "rateLimitPerSecond": destination.rate_limit_per_second,
-        "description": destination.description,
-        "created": destination.created,
-        "modified": destination.modified,
-    }
+    return {"origin": origin, **_fields_document(destination)}
 
 
 def restore_api_destination(document: dict[str, Any]) -> ApiDestination:
-    return ApiDestination(
-        name=document["name"],
-        arn=document["arn"],
-        connection_arn=document["connectionArn"],
-        invocation_endpoint=document["invocationEndpoint"],
-        http_method=document["httpMethod"],
-        rate_limit_per_second=document["rateLimitPerSecond"],
-        description=document.get("description"),
-        created=document["created"],
-        modified=document["modified"],
-    )
+    return _restore_fields(ApiDestination, document)
 
 
 def archive_document(archive: Archive, origin: str) -> dict[str, Any]:
@@ -184,37 +136,40 @@ def restore_archive(document: dict[str, Any], bus: EventBus, region: str, accoun
 
 
 def replay_document(replay: Replay) -> dict[str, Any]:
-    return {
-        "origin": API,
-        "name": replay.name,
-        "arn": replay.arn,
-        "description": replay.description,
-        "archiveArn": replay.archive_arn,
-        "archiveName": replay.archive_name,
-        "eventStart": replay.event_start,
-        "eventEnd": replay.event_end,
-        "destination": replay.destination,
-        "state": replay.state,
-        "stateReason": replay.state_reason,
-        "replayStart": replay.replay_start,
-        "replayEnd": replay.replay_end,
-        "lastReplayed": replay.last_replayed,
-    }
+    return {"origin": API, **_fields_document(replay)}
 
 
 def restore_replay(document: dict[str, Any]) -> Replay:
-    return Replay(
-        name=document["name"],
-        arn=document["arn"],
-        description=document.get("description"),
-        archive_arn=document["archiveArn"],
-        archive_name=document["archiveName"],
-        event_start=document["eventStart"],
-        event_end=document["eventEnd"],
-        destination=document["destination"],
-        state=document["state"],
-        state_reason=document.get("stateReason"),
-        replay_start=document["replayStart"],
-        replay_end=document.get("replayEnd"),
-        last_replayed=document.get("lastReplayed"),
-    )
+    return _restore_fields(Replay, document)
+
+
+_CONNECTION_STATE = frozenset({"state"})
+_Resource = TypeVar("_Resource")
+
+
+def _document_key(field_name: str) -> str:
+    """A dataclass field's key in a document: camelCase, as in the API (`rate_limit_per_second` ->
+    `rateLimitPerSecond`)."""
+    first, *rest = field_name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+def _fields_document(resource: Any, *, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Every field of a plain resource dataclass, in declaration order, under its document key."""
+    return {
+        _document_key(field.name): getattr(resource, field.name)
+        for field in dataclasses.fields(resource)
+        if field.name not in leave_out
+    }
+
+
+def _restore_fields(
+    kind: type[_Resource], document: dict[str, Any], *, leave_out: frozenset[str] = frozenset()
+) -> _Resource:
+    """The resource `_fields_document` recorded; a field the document lacks keeps its default."""
+    values = {
+        field.name: document[_document_key(field.name)]
+        for field in dataclasses.fields(kind)  # type: ignore[arg-type]
+        if field.name not in leave_out and _document_key(field.name) in document
+    }
+    return kind(**values)
