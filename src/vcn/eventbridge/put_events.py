@@ -2,8 +2,8 @@
 before anything is routed), and the shape of the event that rules match and targets receive.
 
 Two kinds of refusal, as AWS's JSON services make them: a member of the wrong wire type (a number where a
-string belongs, a `Time` that is neither epoch seconds nor an ISO 8601 date-time) fails the whole request
-with 400 SerializationException; a value AWS judges per entry (a missing Source, a Detail that is not a JSON
+string belongs: the service model's validation, before this module runs; a `Time` that is neither epoch
+seconds nor an ISO 8601 date-time: here) fails the whole request with 400 SerializationException; a value AWS judges per entry (a missing Source, a Detail that is not a JSON
 object, a Time outside what an event can carry) fails only that entry, in the response.
 """
 
@@ -24,9 +24,7 @@ from vcn.eventbridge.errors import EventBridgeError, validation_error
 
 log = logging.getLogger("vcn.eventbridge")
 
-MAX_ENTRIES = 10
 TIME_FIELD_BYTES = 14
-STRING_MEMBERS = ("Source", "DetailType", "Detail", "EventBusName", "TraceHeader")
 # What an event's `time` ("YYYY-MM-DDTHH:MM:SSZ") can hold: years 1 to 9999.
 EARLIEST_TIME = datetime(1, 1, 1, tzinfo=UTC)
 LATEST_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
@@ -68,55 +66,21 @@ def _serialization_error(message: str) -> EventBridgeError:
     return EventBridgeError("SerializationException", message)
 
 
-def check_request(entries: Any, max_bytes: int) -> list[Mapping[str, Any]]:
-    """Request-level checks that fail the whole call with a 400."""
-    if not isinstance(entries, list) or not all(isinstance(entry, Mapping) for entry in entries):
-        raise validation_error(
-            "1 validation error detected: Value at 'entries' failed to satisfy constraint: "
-            "Member must be a list of PutEventsRequestEntry objects"
-        )
-    if len(entries) < 1:
-        raise validation_error(
-            "1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: "
-            "Member must have length greater than or equal to 1"
-        )
-    if len(entries) > MAX_ENTRIES:
-        raise validation_error(
-            f"1 validation error detected: Value with {len(entries)} entries at 'entries' failed to satisfy "
-            f"constraint: Member must have length less than or equal to {MAX_ENTRIES}"
-        )
+def check_request(entries: list[Mapping[str, Any]], max_bytes: int) -> list[Mapping[str, Any]]:
+    """Request-level checks that fail the whole call with a 400, past the service model's (which already
+    holds the entries to a list of 1-10 objects whose members have their wire types): a `Time` that is no
+    timestamp, and the total size."""
     for position, entry in enumerate(entries, 1):
-        _check_wire_types(entry, position)
+        raw_time = entry.get("Time")
+        if raw_time is not None and _time_value(raw_time) is None:
+            raise _serialization_error(
+                f"Value {_shown(raw_time)} at 'entries.{position}.member.time' cannot be read as a "
+                "timestamp: send epoch seconds (a number) or an ISO 8601 date-time such as "
+                "2025-03-04T05:06:07Z."
+            )
     if sum(entry_size(entry) for entry in entries) > max_bytes:
         raise validation_error("Total size of the entries in the request is over the limit.")
     return entries
-
-
-def _check_wire_types(entry: Mapping[str, Any], position: int) -> None:
-    for name in STRING_MEMBERS:
-        value = entry.get(name)
-        if value is not None and not isinstance(value, str):
-            raise _serialization_error(
-                f"Value {_shown(value)} at 'entries.{position}.member.{_member(name)}' is not a string; "
-                f"{name} takes a string."
-            )
-    resources = entry.get("Resources")
-    if resources is not None and (
-        not isinstance(resources, list) or not all(isinstance(item, str) for item in resources)
-    ):
-        raise _serialization_error(
-            f"Value {_shown(resources)} at 'entries.{position}.member.resources' is not a list of strings."
-        )
-    raw_time = entry.get("Time")
-    if raw_time is not None and _time_value(raw_time) is None:
-        raise _serialization_error(
-            f"Value {_shown(raw_time)} at 'entries.{position}.member.time' cannot be read as a timestamp: "
-            "send epoch seconds (a number) or an ISO 8601 date-time such as 2025-03-04T05:06:07Z."
-        )
-
-
-def _member(name: str) -> str:
-    return name[0].lower() + name[1:]
 
 
 def _shown(value: Any) -> str:

@@ -156,7 +156,7 @@ class EventBridgeService:
         return resumed
 
     async def _put_events(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        entries = check_request(request.get("Entries"), self.settings.max_put_events_bytes)
+        entries = check_request(request["Entries"], self.settings.max_put_events_bytes)
         checked = [check_entry(entry, position) for position, entry in enumerate(entries, 1)]
         # Nothing has happened yet: every refusal above left no trace.
         accepted_at = self.wall()
