@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from tests.support.flaky_appsync import EventEndpoint, route_supply_rule_through
 from tests.support.local_cloud import AWS, ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.journal import read_pending
@@ -30,43 +31,11 @@ EVENTS = 10
 RETRY_AFTER_SECONDS = 30  # long enough to restart and subscribe, even on a loaded machine
 
 
-class UnavailableTarget:
-    """An endpoint that answers every request 503 with Retry-After, in its own thread's event loop."""
+class UnavailableTarget(EventEndpoint):
+    """An endpoint that answers every request 503 with Retry-After."""
 
-    def __init__(self) -> None:
-        self.requests = 0
-        self.url = ""
-        self._runner: web.AppRunner | None = None
-
-    async def _handle(self, _: web.Request) -> web.Response:
-        self.requests += 1
+    async def handle(self, request: web.Request) -> web.Response:
         return web.Response(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, text="down")
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/event", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/event"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-
-def route_supply_rule_to(cloud: RunningCloud, endpoint: str) -> None:
-    events = cloud.events_client()
-    bus = cloud.info["eventBusName"]
-    rule = "SupplyConstraintRule"  # not its guard's SupplyConstraintRejectedRule, whose target is a queue
-    targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
-    destination = targets[0]["Arn"].split(":api-destination/", 1)[1].split("/")[0]
-    connection = events.describe_api_destination(Name=destination)["ConnectionArn"]
-    down = events.create_api_destination(
-        Name="UnavailableAppSync", ConnectionArn=connection, InvocationEndpoint=endpoint, HttpMethod="POST"
-    )["ApiDestinationArn"]
-    reply = events.put_targets(Rule=rule, EventBusName=bus, Targets=[{**t, "Arn": down} for t in targets])
-    assert reply["FailedEntryCount"] == 0, reply
 
 
 def put_with_the_aws_cli(cloud: RunningCloud, folder: Path) -> list[str]:
@@ -110,7 +79,7 @@ def test_kill_9_of_the_whole_local_cloud_loses_no_accepted_event(tmp_path: Path)
         await target.start()
         first = await asyncio.to_thread(start_cloud, state_dir, own_session=True)
         try:
-            await asyncio.to_thread(route_supply_rule_to, first, target.url)
+            await asyncio.to_thread(route_supply_rule_through, first, target.url)
             event_ids = await asyncio.to_thread(put_with_the_aws_cli, first, tmp_path)
             for _ in range(300):
                 rows = read_pending(state_dir)

@@ -10,18 +10,44 @@ from aiohttp import web
 from tests.support.local_cloud import RunningCloud
 
 
-class FlakyAppSync:
-    """A proxy to the AppSync HTTP endpoint that fails with 500 until `healthy` is set."""
+class EventEndpoint:
+    """An HTTP endpoint for AppSync's `POST /event` on a free port of this loop; `handle` answers."""
 
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.healthy = False
+    def __init__(self) -> None:
         self.requests = 0
         self.runner: web.AppRunner | None = None
         self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
+        raise NotImplementedError
+
+    async def _count_and_handle(self, request: web.Request) -> web.Response:
         self.requests += 1
+        return await self.handle(request)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/event", self._count_and_handle)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/event"
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+class FlakyAppSync(EventEndpoint):
+    """A proxy to the AppSync HTTP endpoint that fails with 500 until `healthy` is set."""
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__()
+        self.upstream = upstream
+        self.healthy = False
+
+    async def handle(self, request: web.Request) -> web.Response:
         if not self.healthy:
             return web.json_response(
                 {"errors": [{"errorType": "InternalFailure", "message": "down"}]}, status=500
@@ -38,19 +64,6 @@ class FlakyAppSync:
             return web.Response(
                 status=response.status, body=await response.read(), content_type="application/json"
             )
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/event", self.handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/event"
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
 
 
 def route_supply_rule_through(cloud: RunningCloud, endpoint: str) -> str:
