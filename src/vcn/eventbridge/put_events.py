@@ -3,8 +3,9 @@ before anything is routed), and the shape of the event that rules match and targ
 
 Two kinds of refusal, as AWS's JSON services make them: a member of the wrong wire type (a number where a
 string belongs: the service model's validation, before this module runs; a `Time` that is neither epoch
-seconds nor an ISO 8601 date-time: here) fails the whole request with 400 SerializationException; a value AWS judges per entry (a missing Source, a Detail that is not a JSON
-object, a Time outside what an event can carry) fails only that entry, in the response.
+seconds nor an ISO 8601 date-time: here) fails the whole request with 400 SerializationException; a value
+AWS judges per entry (a missing Source, a Detail that is not a JSON object, a Time outside what an event can
+carry) fails only that entry, in the response.
 """
 
 from __future__ import annotations
