@@ -32,10 +32,8 @@ LOCKS = PACKAGING / "locks"
 # Python 3.13 on Graviton (Amazon Linux 2023, glibc 2.34): manylinux wheels up to 2_34 run there.
 LAMBDA_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64", "manylinux_2_34_aarch64")
 LAMBDA_PYTHON = "3.13"
-# Nothing a function needs at run time: the scripts pip writes beside the packages; cffi's Python half and
-# pycparser, which only compile C bindings (at run time cryptography's Rust bindings load `_cffi_backend`
-# alone; the cold-import bench and tests/template's package test import every handler without them).
-LEFT_OUT = ("bin", "cffi", "pycparser", "pycparser-*.dist-info")
+# Nothing a function needs at run time: the scripts pip writes beside the packages.
+LEFT_OUT = ("bin",)
 # Strippers that understand the target's ELF files, preferred in this order; without one, symbols stay.
 STRIPPERS = {"lambda": ("aarch64-linux-gnu-strip", "llvm-strip"), "host": ("strip", "llvm-strip")}
 
@@ -137,7 +135,7 @@ def compile_imported(handler_module: str, destination: Path) -> int:
 
 
 def strip_native_code(destination: Path, platform: str) -> None:
-    """Drop the symbol tables of native extensions (a third of cryptography's size); their exports stay."""
+    """Drop the symbol tables of native extensions (often a third of their size); their exports stay."""
     stripper = next((found for name in STRIPPERS[platform] if (found := shutil.which(name))), None)
     extensions = sorted(destination.rglob("*.so"))
     if stripper is None:

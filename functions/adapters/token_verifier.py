@@ -1,18 +1,23 @@
-"""Bearer-token verification against an identity provider's JWKS, with PyJWT.
+"""Bearer-token verification against an identity provider's JWKS.
 
-Only RS256 and ES256 signatures are accepted, and the key's own algorithm must match the token's header.
-`exp`, `nbf`, `iss` and `aud` are required and checked (with a small leeway for clock skew). The JWKS is
-cached by the verifier (keep one verifier per process so the cache outlives an invocation); a token whose
-`kid` is unknown triggers one refresh.
+Only RS256 and ES256 signatures are accepted, and the key's own algorithm must match the token's header. The
+signature is checked first, with the key the token's `kid` names (adapters.jwk, pure Python); then PyJWT
+checks the claims: `exp`, `nbf`, `iss`, `aud` and `sub` are required, with a small leeway for clock skew.
+The JWKS is cached by the verifier (keep one verifier per process so the cache outlives an invocation); a
+token whose `kid` is unknown triggers one refresh.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import jwt
+
+from adapters.jwk import b64url_decode
+from adapters.jwks_cache import JwksCache, JwksUnavailable, KeyNotFound
 
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
 REQUIRED_CLAIMS = ("exp", "nbf", "iss", "aud", "sub")
@@ -54,19 +59,15 @@ class JwksTokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
-        self._jwks = jwt.PyJWKClient(
+        self._jwks = JwksCache(
             jwks_url,
-            cache_jwk_set=True,
-            lifespan=jwks_cache_seconds,
-            timeout=fetch_timeout_seconds,
-            cooldown_duration=refresh_cooldown_seconds,
+            lifespan_seconds=jwks_cache_seconds,
+            refresh_cooldown_seconds=refresh_cooldown_seconds,
+            fetch_timeout_seconds=fetch_timeout_seconds,
         )
 
     def verify(self, token: str) -> VerifiedToken:
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as error:
-            raise TokenRejected(f"malformed token: {error}") from None
+        signing_input, signature, header = _split(token)
         algorithm, kid = header.get("alg"), header.get("kid")
         if algorithm not in ALLOWED_ALGORITHMS:
             raise TokenRejected(
@@ -75,24 +76,53 @@ class JwksTokenVerifier:
         if not isinstance(kid, str) or not kid:
             raise TokenRejected("token header has no kid")
         try:
-            key = self._jwks.get_signing_key(kid)
-        except jwt.PyJWKClientConnectionError as error:
+            key = self._jwks.key(kid)
+        except JwksUnavailable as error:
             raise TokenRejected(f"JWKS unavailable: {error}") from None
-        except jwt.PyJWTError as error:
+        except KeyNotFound as error:
             raise TokenRejected(f"no signing key for kid {kid!r}: {error}") from None
-        try:
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=list(ALLOWED_ALGORITHMS),
-                audience=self._audience,
-                issuer=self._issuer,
-                leeway=self._leeway,
-                options={"require": list(REQUIRED_CLAIMS)},
-            )
-        except jwt.PyJWTError as error:
-            raise TokenRejected(f"{type(error).__name__}: {error}") from None
+        if key.algorithm != algorithm:
+            raise TokenRejected(f"key {kid!r} verifies {key.algorithm}, the token says {algorithm}")
+        if not key.verifies(signing_input, signature):
+            raise TokenRejected("signature verification failed")
+        claims = self._checked_claims(token)
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise TokenRejected("sub claim is empty")
         return VerifiedToken(subject=subject, expires_at=int(claims["exp"]), claims=claims)
+
+    def _checked_claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature is verified: PyJWT checks exp, nbf, iss, aud and presence."""
+        try:
+            return jwt.decode(
+                token,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={
+                    "verify_signature": False,  # verified above, with the key the JWKS names
+                    "verify_exp": True,
+                    "verify_nbf": True,
+                    "verify_iat": True,
+                    "verify_aud": True,
+                    "verify_iss": True,
+                    "require": list(REQUIRED_CLAIMS),
+                },
+            )
+        except jwt.PyJWTError as error:
+            raise TokenRejected(f"{type(error).__name__}: {error}") from None
+
+
+def _split(token: str) -> tuple[bytes, bytes, dict[str, Any]]:
+    """The signing input, the signature and the header of a compact JWS; raises TokenRejected if malformed."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise TokenRejected("malformed token: not three dot-separated parts")
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+        signature = b64url_decode(parts[2])
+    except ValueError:
+        raise TokenRejected("malformed token: header or signature is not base64url JSON") from None
+    if not isinstance(header, dict):
+        raise TokenRejected("malformed token: the header is not a JSON object")
+    return f"{parts[0]}.{parts[1]}".encode("ascii", "replace"), signature, header
