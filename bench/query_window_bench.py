@@ -4,9 +4,9 @@
 
 One engine in this process (no HTTP), one table with a global secondary index (INCLUDE projection), every
 item in one table partition and one index partition. For random cursors it times the same Query (sort key
-BETWEEN cursor AND end, Limit 101, a projection) with moto's own `Table.query` (the baseline) and with the
-window, alternating; then the first Query after a write, which rebuilds the partition's order. Ratios are
-against moto's own path for the same Query in the same run.
+BETWEEN cursor AND end, Limit 101, a projection) with moto's own `Table.query` and index projection (the
+baseline) and with the window, alternating; then the first Query after a write, which rebuilds the
+partition's order. Ratios are against moto's own path for the same Query in the same run.
 """
 
 from __future__ import annotations
@@ -29,15 +29,16 @@ BY_GROUP = "ByGroup"
 
 @contextlib.contextmanager
 def moto_query() -> Iterator[None]:
-    """moto's own Table.query (no window) for the duration of the block."""
-    from moto.dynamodb.models.table import Table
+    """moto's own Table.query and index projection (no window) for the duration of the block."""
+    from moto.dynamodb.models.table import SecondaryIndex, Table
 
-    windowed = Table.query
+    windowed, projection = Table.query, SecondaryIndex.project
     Table.query = windowed.__wrapped__  # type: ignore[attr-defined,method-assign]
+    SecondaryIndex.project = projection.__wrapped__  # type: ignore[attr-defined,method-assign]
     try:
         yield
     finally:
-        Table.query = windowed  # type: ignore[method-assign]
+        Table.query, SecondaryIndex.project = windowed, projection  # type: ignore[method-assign]
 
 
 def create(engine: Any, items: int) -> None:

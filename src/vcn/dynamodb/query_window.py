@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from .index_projection import install_index_projection
 from .index_window import index_hash_key, index_order, index_sort_key
 from .key_order import KeyOrder, Unsupported, condition_bounds, key_order, page_items, start_position
 
@@ -114,8 +115,10 @@ def _window(table: Any, orders: _Orders, args: dict[str, Any]) -> dict[Any, Any]
 
 
 def install_query_window() -> None:
-    """Wrap moto's `Table.query` once per process."""
+    """Wrap moto's `Table.query` (and its index projection) once per process."""
     from moto.dynamodb.models.table import Table
+
+    install_index_projection(_in_engine.get)
 
     original = Table.query
     if getattr(original, "vcn_query_window", False):
