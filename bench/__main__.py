@@ -8,6 +8,7 @@ BENCHES = [
     "delivery_bench",
     "exchange_bench",
     "validation_bench",
+    "token_bench",
     "request_validation_bench",
     "archive_bench",
     "appsync_bench",

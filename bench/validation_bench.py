@@ -54,6 +54,8 @@ FUNCTION_ENV = {
     "TOKEN_ISSUER": "https://login.invalid/",
     "TOKEN_AUDIENCE": "vehicle-config-notifications",
     "EVENTS_API_ID": "benchapi",
+    "HISTORY_TABLE_NAME": "bench-history",
+    "HISTORY_RETENTION_DAYS": "30",
 }
 LAMBDA_LIKE_ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "bench",
