@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from adapters.jwk import PublicKey, UnusableKey, public_key
@@ -28,33 +29,26 @@ class KeyNotFound(LookupError):
     """The provider publishes no usable key under this kid."""
 
 
+@dataclass
 class JwksCache:
     """The keys served at `url`, by kid; refetched when older than `lifespan_seconds` or on an unknown kid."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        lifespan_seconds: float = 300,
-        refresh_cooldown_seconds: float = 0,
-        fetch_timeout_seconds: float = 5,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._url = url
-        self._lifespan = lifespan_seconds
-        self._cooldown = refresh_cooldown_seconds
-        self._timeout = fetch_timeout_seconds
-        self._clock = clock
-        self._keys: dict[str, PublicKey] = {}
-        self._unusable: dict[str, str] = {}
-        self._fetched_at: float | None = None
+    url: str
+    _: KW_ONLY
+    lifespan_seconds: float = 300
+    refresh_cooldown_seconds: float = 0
+    fetch_timeout_seconds: float = 5
+    clock: Callable[[], float] = time.monotonic
+    _keys: dict[str, PublicKey] = field(default_factory=dict, init=False, repr=False)
+    _unusable: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _fetched_at: float | None = field(default=None, init=False, repr=False)
 
     def key(self, kid: str) -> PublicKey:
         """The usable key named `kid`; raises KeyNotFound or JwksUnavailable."""
-        now = self._clock()
-        if self._fetched_at is None or now - self._fetched_at >= self._lifespan:
+        now = self.clock()
+        if self._fetched_at is None or now - self._fetched_at >= self.lifespan_seconds:
             self._fetch(now)
-        elif kid not in self._keys and now - self._fetched_at >= self._cooldown:
+        elif kid not in self._keys and now - self._fetched_at >= self.refresh_cooldown_seconds:
             self._fetch(now)  # perhaps a key the provider has just rotated in
         if kid in self._keys:
             return self._keys[kid]
@@ -64,19 +58,19 @@ class JwksCache:
 
     def _fetch(self, now: float) -> None:
         try:
-            with urllib.request.urlopen(self._url, timeout=self._timeout) as response:
+            with urllib.request.urlopen(self.url, timeout=self.fetch_timeout_seconds) as response:
                 body = response.read(MAX_JWKS_BYTES + 1)
         except (urllib.error.URLError, OSError, ValueError) as error:
-            raise JwksUnavailable(f"fetching {self._url} failed: {error}") from None
+            raise JwksUnavailable(f"fetching {self.url} failed: {error}") from None
         if len(body) > MAX_JWKS_BYTES:
-            raise JwksUnavailable(f"the JWKS at {self._url} is over {MAX_JWKS_BYTES:,} bytes")
+            raise JwksUnavailable(f"the JWKS at {self.url} is over {MAX_JWKS_BYTES:,} bytes")
         try:
             document = json.loads(body)
         except ValueError:
-            raise JwksUnavailable(f"the JWKS at {self._url} is not JSON") from None
+            raise JwksUnavailable(f"the JWKS at {self.url} is not JSON") from None
         keys = document.get("keys") if isinstance(document, dict) else None
         if not isinstance(keys, list):
-            raise JwksUnavailable(f"the JWKS at {self._url} has no 'keys' list")
+            raise JwksUnavailable(f"the JWKS at {self.url} has no 'keys' list")
         self._keys, self._unusable = read_keys(keys)
         self._fetched_at = now
 

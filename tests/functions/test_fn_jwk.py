@@ -6,7 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -30,16 +30,25 @@ def es_signature(key: SigningKey, message: bytes = MESSAGE) -> bytes:
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
-def test_rs256_signature_verifies_and_any_change_breaks_it(signing_keys: dict) -> None:
-    key = public_key(signing_keys["rsa"].public_jwk())
-    assert isinstance(key, RsaKey) and key.algorithm == "RS256"
-    signature = rs_signature(signing_keys["rsa"])
+@pytest.mark.parametrize(
+    ("which", "sign", "kind"), [("rsa", rs_signature, RsaKey), ("ec", es_signature, EcKey)]
+)
+def test_a_signature_verifies_and_any_change_breaks_it(
+    signing_keys: dict, which: str, sign: Callable[[SigningKey], bytes], kind: type
+) -> None:
+    key = public_key(signing_keys[which].public_jwk())
+    assert isinstance(key, kind) and key.algorithm == signing_keys[which].algorithm
+    signature = sign(signing_keys[which])
     assert key.verifies(MESSAGE, signature)
     assert not key.verifies(MESSAGE + b"x", signature)
     assert not key.verifies(MESSAGE, signature[:-1] + bytes([signature[-1] ^ 1]))
-    assert not key.verifies(MESSAGE, signature[1:])  # shorter than the modulus
-    assert not key.verifies(MESSAGE, b"\xff" * len(signature))  # larger than the modulus
-    assert not key.verifies(MESSAGE, rs_signature(signing_keys["rotated"]))  # another key's
+    assert not key.verifies(MESSAGE, signature[1:])  # shorter than the key's signatures
+
+
+def test_rs256_refuses_a_signature_over_the_modulus_or_by_another_key(signing_keys: dict) -> None:
+    key = public_key(signing_keys["rsa"].public_jwk())
+    assert not key.verifies(MESSAGE, b"\xff" * 256)  # larger than the modulus
+    assert not key.verifies(MESSAGE, rs_signature(signing_keys["rotated"]))
 
 
 def test_rs256_refuses_a_pkcs1_signature_over_another_hash(signing_keys: dict) -> None:
@@ -48,13 +57,9 @@ def test_rs256_refuses_a_pkcs1_signature_over_another_hash(signing_keys: dict) -
     assert not key.verifies(MESSAGE, rs_signature(signing_keys["rsa"], digest=hashes.SHA512()))
 
 
-def test_es256_signature_verifies_only_in_its_jws_form(signing_keys: dict) -> None:
+def test_es256_refuses_a_zero_half_and_the_der_form(signing_keys: dict) -> None:
     key = public_key(signing_keys["ec"].public_jwk())
-    assert isinstance(key, EcKey) and key.algorithm == "ES256"
-    signature = es_signature(signing_keys["ec"])
-    assert key.verifies(MESSAGE, signature)
-    assert not key.verifies(MESSAGE + b"x", signature)
-    assert not key.verifies(MESSAGE, signature[:32] + bytes(32))
+    assert not key.verifies(MESSAGE, es_signature(signing_keys["ec"])[:32] + bytes(32))
     der = signing_keys["ec"].private_key.sign(MESSAGE, ec.ECDSA(hashes.SHA256()))
     assert not key.verifies(MESSAGE, der)  # DER is how X.509 writes it, not JWS
 
@@ -141,12 +146,17 @@ class Clock:
         return self.now
 
 
+def cache_of(server: JwksServer, key: SigningKey, **options: float) -> tuple[JwksCache, Clock]:
+    """A cache of `server`, which serves `key` alone, on a clock the test moves."""
+    server.serve(key.public_jwk())
+    clock = Clock()
+    return JwksCache(server.url, clock=clock, **options), clock
+
+
 def test_keys_are_kept_for_their_lifespan_then_fetched_again(
     jwks_server: JwksServer, signing_keys: dict
 ) -> None:
-    jwks_server.serve(signing_keys["rsa"].public_jwk())
-    clock = Clock()
-    cache = JwksCache(jwks_server.url, lifespan_seconds=300, clock=clock)
+    cache, clock = cache_of(jwks_server, signing_keys["rsa"], lifespan_seconds=300)
     first = cache.key("rsa-1")
     clock.now += 299
     assert cache.key("rsa-1") is first and jwks_server.fetches == 1
@@ -158,9 +168,7 @@ def test_keys_are_kept_for_their_lifespan_then_fetched_again(
 def test_an_unknown_kid_refetches_at_most_once_per_cooldown(
     jwks_server: JwksServer, signing_keys: dict
 ) -> None:
-    jwks_server.serve(signing_keys["rsa"].public_jwk())
-    clock = Clock()
-    cache = JwksCache(jwks_server.url, refresh_cooldown_seconds=60, clock=clock)
+    cache, clock = cache_of(jwks_server, signing_keys["rsa"], refresh_cooldown_seconds=60)
     cache.key("rsa-1")
     for _ in range(3):
         with pytest.raises(KeyNotFound, match="no key 'rsa-2'"):
