@@ -15,6 +15,7 @@ a reader that subscribes first and reads after its last cursor misses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import ssl
 from collections.abc import Callable
@@ -65,7 +66,7 @@ class HistoryError(EventsError):
         return self.status is None or self.status == 429 or self.status >= 500
 
 
-class HttpHistorySource:
+class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySource"]):
     """`HistorySource` over HTTP with a bearer token (a string, or a callable called per request).
 
     `api_url` is the API's base URL (`http://127.0.0.1:4000`, `https://<id>.execute-api.<region>...`);
@@ -128,9 +129,6 @@ class HttpHistorySource:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-    async def __aenter__(self) -> HttpHistorySource:
-        return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
