@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from .auth import Auth
-from .connection import EventsConnection, PublishResult, ReconnectPolicy
+from .connection import ConnectionOptions, EventsConnection, PublishResult, ReconnectPolicy
 from .endpoints import Endpoints
 from .http import publish_http
 
@@ -55,24 +55,14 @@ class EventsClient:
         self.auth = auth
         if ssl_context is None and ssl_cafile is not None:
             ssl_context = ssl.create_default_context(cafile=ssl_cafile)
-        self.ssl_context = ssl_context
-        self.reconnect = reconnect or ReconnectPolicy()
-        self.keepalive_timeout = keepalive_timeout
-        self.operation_timeout = operation_timeout
-        self.open_timeout = open_timeout
+        self.options = ConnectionOptions(
+            ssl_context, reconnect or ReconnectPolicy(), keepalive_timeout, operation_timeout, open_timeout
+        )
         self._session: aiohttp.ClientSession | None = None
 
     def connect(self) -> EventsConnection:
         """A new realtime connection, opened by `async with` (or `await conn.open()`)."""
-        return EventsConnection(
-            self.endpoints,
-            self.auth,
-            ssl_context=self.ssl_context,
-            reconnect=self.reconnect,
-            keepalive_timeout=self.keepalive_timeout,
-            operation_timeout=self.operation_timeout,
-            open_timeout=self.open_timeout,
-        )
+        return EventsConnection(self.endpoints, self.auth, self.options)
 
     async def publish_http(self, channel: str, events: Sequence[Any]) -> PublishResult:
         """Publish 1-5 JSON-serialisable events to `channel` with `POST /event`.
@@ -93,8 +83,8 @@ class EventsClient:
             self.auth,
             channel,
             events,
-            ssl_context=self.ssl_context,
-            timeout=self.operation_timeout,
+            ssl_context=self.options.ssl_context,
+            timeout=self.options.operation_timeout,
         )
 
     async def __aenter__(self) -> EventsClient:

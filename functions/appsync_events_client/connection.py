@@ -95,6 +95,17 @@ class PublishResult:
         return cls(successful=list(reply.get("successful") or []), failed=list(reply.get("failed") or []))
 
 
+@dataclass(frozen=True)
+class ConnectionOptions:
+    """How a client's connections are opened and kept (`EventsClient` documents each, with its default)."""
+
+    ssl_context: ssl.SSLContext | None
+    reconnect: ReconnectPolicy
+    keepalive_timeout: float | None  # None: the ack's connectionTimeoutMs
+    operation_timeout: float
+    open_timeout: float
+
+
 def normalize_channel(channel: str) -> str:
     """Channels are sent with a leading slash (the service accepts both, Amplify adds it)."""
     if not channel or channel == "/":
@@ -114,24 +125,10 @@ def encode_events(events: Sequence[Any]) -> list[str]:
 class EventsConnection:
     """A realtime connection: `async with client.connect() as conn:` (or `await conn.open()` / `close()`)."""
 
-    def __init__(
-        self,
-        endpoints: Endpoints,
-        auth: Auth,
-        *,
-        ssl_context: ssl.SSLContext | None = None,
-        reconnect: ReconnectPolicy | None = None,
-        keepalive_timeout: float | None = None,
-        operation_timeout: float = 10.0,
-        open_timeout: float = 10.0,
-    ) -> None:
+    def __init__(self, endpoints: Endpoints, auth: Auth, options: ConnectionOptions) -> None:
         self.endpoints = endpoints
         self._auth = auth
-        self._ssl = ssl_context
-        self._policy = reconnect or ReconnectPolicy()
-        self._keepalive_override = keepalive_timeout
-        self._operation_timeout = operation_timeout
-        self._open_timeout = open_timeout
+        self._options = options
         self._ws: ClientConnection | None = None
         self._subscriptions: dict[str, Subscription] = {}
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -264,7 +261,7 @@ class EventsConnection:
     async def _socket(self, timeout: float | None = None) -> ClientConnection:
         """The live socket, waiting (up to the operation timeout) while a reconnect is under way."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + (self._operation_timeout if timeout is None else timeout)
+        deadline = loop.time() + (self._options.operation_timeout if timeout is None else timeout)
         while True:
             if self._closed:
                 raise ConnectionLost(
@@ -292,7 +289,7 @@ class EventsConnection:
         self._pending[operation_id] = future
         try:
             await ws.send(canonical_json(message))
-            return await asyncio.wait_for(future, self._operation_timeout)
+            return await asyncio.wait_for(future, self._options.operation_timeout)
         except ConnectionClosed:
             raise ConnectionLost(
                 "ConnectionLost", f"the connection closed while sending {message['type']}"
@@ -300,7 +297,7 @@ class EventsConnection:
         except TimeoutError:
             raise OperationTimeout(
                 "OperationTimeout",
-                f"no answer to {message['type']} {operation_id} within {self._operation_timeout:g} s",
+                f"no answer to {message['type']} {operation_id} within {self._options.operation_timeout:g} s",
             ) from None
         finally:
             self._pending.pop(operation_id, None)
@@ -314,8 +311,8 @@ class EventsConnection:
             ws = await connect(
                 url,
                 subprotocols=[PROTOCOL, Subprotocol(header_subprotocol(auth))],
-                ssl=self._ssl if url.startswith("wss:") else None,
-                open_timeout=self._open_timeout,
+                ssl=self._options.ssl_context if url.startswith("wss:") else None,
+                open_timeout=self._options.open_timeout,
                 ping_interval=None,  # liveness comes from the service's `ka` frames
                 close_timeout=2,
             )
@@ -329,19 +326,18 @@ class EventsConnection:
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             raise ConnectError("ConnectionFailed", f"could not connect to {url}: {exc}") from exc
         try:
-            ack = await asyncio.wait_for(self._handshake(ws), self._open_timeout)
+            ack = await asyncio.wait_for(self._handshake(ws), self._options.open_timeout)
         except TimeoutError:
             ws.transport.abort()
             raise ConnectError(
-                "ConnectionTimeout", f"no connection_ack from {url} within {self._open_timeout:g} s"
+                "ConnectionTimeout", f"no connection_ack from {url} within {self._options.open_timeout:g} s"
             ) from None
         except BaseException:
             ws.transport.abort()
             raise
         timeout_ms = ack.get("connectionTimeoutMs", DEFAULT_CONNECTION_TIMEOUT_MS)
-        self.connection_timeout = (
-            self._keepalive_override if self._keepalive_override is not None else float(timeout_ms) / 1000
-        )
+        keepalive = self._options.keepalive_timeout
+        self.connection_timeout = keepalive if keepalive is not None else float(timeout_ms) / 1000
         return ws
 
     @staticmethod
@@ -478,17 +474,18 @@ class EventsConnection:
         return answered
 
     async def _reconnect(self) -> ClientConnection | None:
+        policy = self._options.reconnect
         attempt = 0
         last_error: EventsError | None = None
         while not self._closed:
-            if self._policy.max_attempts is not None and attempt >= self._policy.max_attempts:
+            if policy.max_attempts is not None and attempt >= policy.max_attempts:
                 self._end_all(
                     ConnectionLost(
                         "ReconnectFailed", f"gave up after {attempt} reconnect attempts: {last_error}"
                     )
                 )
                 return None
-            await asyncio.sleep(self._policy.delay(attempt))
+            await asyncio.sleep(policy.delay(attempt))
             attempt += 1
             try:
                 ws = await self._establish()

@@ -15,7 +15,7 @@ a reader that subscribes first and reads after its last cursor misses nothing.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from .errors import EventsError
+from .http_exchange import exchange, json_or_none
 
 DEFAULT_PATH = "/notifications"
 MAX_PAGE = 100
@@ -65,7 +66,7 @@ class HistoryError(EventsError):
         return self.status is None or self.status == 429 or self.status >= 500
 
 
-class HttpHistorySource:
+class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySource"]):
     """`HistorySource` over HTTP with a bearer token (a string, or a callable called per request).
 
     `api_url` is the API's base URL (`http://127.0.0.1:4000`, `https://<id>.execute-api.<region>...`);
@@ -97,7 +98,7 @@ class HttpHistorySource:
             params["sinceSeconds"] = str(query.since_seconds)
         url = f"{self.url}?{urlencode(params)}"
         status, text = await self._get(url)
-        body = _json(text)
+        body = json_or_none(text)
         if status == 200:
             return _page(url, body)
         message = body.get("message") if isinstance(body, dict) else None
@@ -109,40 +110,28 @@ class HttpHistorySource:
         token = self._token() if callable(self._token) else self._token
         if not token:
             raise ValueError("HttpHistorySource has no token: pass the bearer token string (or a callable)")
-        try:
-            async with self._session.get(
-                url,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                ssl=self._ssl if self._ssl is not None else True,
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
-            ) as response:
-                return response.status, await response.text()
-        except TimeoutError:
-            raise HistoryError(
-                "OperationTimeout", f"no answer from {self.url} within {self._timeout:g} s"
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise HistoryError("ConnectionFailed", f"could not read {self.url}: {exc}") from exc
+        return await exchange(
+            self._session,
+            "GET",
+            url,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            ssl_context=self._ssl,
+            timeout=self._timeout,
+            endpoint=self.url,  # the messages leave the query string out
+            doing="read",
+            timed_out=HistoryError,
+            failed=HistoryError,
+        )
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
 
-    async def __aenter__(self) -> HttpHistorySource:
-        return self
-
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text) if text else None
-    except ValueError:
-        return None
 
 
 def _page(url: str, body: Any) -> HistoryPage:

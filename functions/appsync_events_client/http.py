@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +11,8 @@ import aiohttp
 from .auth import Auth, canonical_json
 from .connection import PublishResult, encode_events, normalize_channel
 from .endpoints import Endpoints
-from .errors import ConnectionLost, OperationTimeout, PublishError
+from .errors import PublishError
+from .http_exchange import exchange, json_or_none
 
 
 async def publish_http(
@@ -29,28 +29,18 @@ async def publish_http(
     channel = normalize_channel(channel)
     body = canonical_json({"channel": channel, "events": encode_events(events)})
     headers = auth.http_headers(endpoints.http_url, endpoints.host, body)
-    try:
-        async with session.post(
-            endpoints.http_url,
-            data=body.encode(),
-            headers=headers,
-            ssl=ssl_context if ssl_context is not None else True,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-        ) as response:
-            text = await response.text()
-            status = response.status
-    except TimeoutError:
-        raise OperationTimeout(
-            "OperationTimeout", f"no answer from {endpoints.http_url} within {timeout:g} s"
-        ) from None
-    except aiohttp.ClientError as exc:
-        raise ConnectionLost("ConnectionFailed", f"could not publish to {endpoints.http_url}: {exc}") from exc
-    try:
-        reply = json.loads(text) if text else {}
-    except ValueError:
-        reply = {}
-    if not isinstance(reply, dict):
-        reply = {}
+    status, text = await exchange(
+        session,
+        "POST",
+        endpoints.http_url,
+        headers=headers,
+        data=body.encode(),
+        ssl_context=ssl_context,
+        timeout=timeout,
+        doing="publish to",
+    )
+    parsed = json_or_none(text)
+    reply = parsed if isinstance(parsed, dict) else {}
     if 200 <= status < 300:
         return PublishResult.from_reply(reply)
     if not reply.get("errors"):

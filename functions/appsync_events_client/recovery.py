@@ -35,11 +35,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 from .connection import EventsConnection, ReconnectPolicy
 from .dedupe import DedupeKey
+from .delivery import DeliveryQueue, EventStream
 from .history import MAX_PAGE, HistoryError, HistoryQuery, HistorySource
 from .subscription import Resubscribed, Subscription
 
@@ -53,7 +53,6 @@ DEFAULT_REMEMBER = 10_000
 DEFAULT_HISTORY_RETRY = ReconnectPolicy(initial_delay=0.5, max_delay=8.0, max_attempts=5)
 _DURATION = re.compile(r"(\d+)\s*([smhd])", re.IGNORECASE)
 _SECONDS_PER_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_END = object()
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ class RecoveryReport:
     seconds: float  # from the re-subscription to the end of the settle read
 
 
-class RecoveringSubscription:
+class RecoveringSubscription(EventStream):
     """History after the start, then live events, merged by eventId, across reconnects (an async iterator).
 
     History items carry `channel` and `cursor` besides the event's own fields; live events are as received.
@@ -144,10 +143,8 @@ class RecoveringSubscription:
         self._on_recovery = on_recovery
         self._unconfirmed: OrderedDict[str, None] = OrderedDict()  # delivered live, not in the history yet
         self._confirmed: OrderedDict[str, None] = OrderedDict()  # read from the history (at or before cursor)
-        self._out: asyncio.Queue[Any] = asyncio.Queue()
-        self._error: BaseException | None = None
+        self._out = DeliveryQueue()
         self._pump: asyncio.Task[None] | None = None
-        self._ended = False
         self._live_since_checkpoint = 0
         self._covered_at: float | None = subscribed_at if since.kind == "now" else None
         self.cursor: str | None = since.cursor  # the last cursor seen: where a later read resumes
@@ -161,21 +158,8 @@ class RecoveringSubscription:
             self._pump = asyncio.get_running_loop().create_task(self._run())
 
     # -- the consumer's side -------------------------------------------------------------------------------
-    def __aiter__(self) -> RecoveringSubscription:
-        return self
-
     async def __anext__(self) -> Any:
-        item = await self._out.get()
-        if item is _END:
-            self._out.put_nowait(_END)
-            if self._error is not None:
-                raise self._error
-            raise StopAsyncIteration
-        return item
-
-    async def get(self, timeout: float | None = None) -> Any:
-        """The next event; `TimeoutError` after `timeout` seconds, `StopAsyncIteration` at the end."""
-        return await asyncio.wait_for(self.__anext__(), timeout)
+        return await self._out.next()
 
     async def unsubscribe(self) -> None:
         if self._pump is not None:
@@ -183,15 +167,7 @@ class RecoveringSubscription:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pump
         await self.subscription.unsubscribe()
-        self._end(None)
-
-    async def __aenter__(self) -> RecoveringSubscription:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.unsubscribe()
+        self._out.end()
 
     # -- the pump: subscription and history in, merged events out ------------------------------------------
     async def _run(self) -> None:
@@ -207,13 +183,13 @@ class RecoveringSubscription:
                 if self._live_since_checkpoint >= max(1, self._remember // 4):
                     await self._drain(self._resume_query())
         except StopAsyncIteration:
-            self._end(None)
+            self._out.end()
         except asyncio.CancelledError:
-            self._end(None)
+            self._out.end()
             raise
         except Exception as exc:
             log.warning("recovering subscription to %s ends: %s", self.channel, exc)
-            self._end(exc)
+            self._out.end(exc)
             with contextlib.suppress(Exception):
                 await self.subscription.unsubscribe()
 
@@ -259,7 +235,7 @@ class RecoveringSubscription:
                     continue
                 self.recovered += 1
                 delivered += 1
-                self._out.put_nowait(item)
+                self._out.put(item)
             if page.next_cursor is None:
                 break
             query = HistoryQuery(self.channel, after=page.next_cursor, limit=self._page_size)
@@ -296,7 +272,7 @@ class RecoveringSubscription:
                 log.warning("%s: forgetting unconfirmed event %s (history behind)", self.channel, forgotten)
         self.live += 1
         self._live_since_checkpoint += 1
-        self._out.put_nowait(event)
+        self._out.put(event)
 
     def _confirm(self, item: dict[str, Any]) -> bool:
         """Note a history item; True if its event was delivered already (live, or read before)."""
@@ -313,13 +289,6 @@ class RecoveringSubscription:
         if delivered:
             self.duplicates += 1
         return delivered
-
-    def _end(self, error: BaseException | None) -> None:
-        if self._ended:
-            return
-        self._ended = True
-        self._error = error
-        self._out.put_nowait(_END)
 
 
 def _event_id(event: Any) -> str | None:

@@ -14,7 +14,6 @@ events came before the gap and which after it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import enum
 import json
@@ -22,12 +21,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from .dedupe import DedupeKey, Deduplicator
+from .delivery import DeliveryQueue, EventStream
 
-_END = object()
 log = logging.getLogger("appsync_events_client")
 
 
@@ -47,7 +45,7 @@ class SubscriptionState(enum.Enum):
     CLOSED = "closed"  # unsubscribed, denied or the connection ended
 
 
-class Subscription:
+class Subscription(EventStream):
     """Events on `channel`: `async for event in sub`, then `await sub.unsubscribe()` (or `async with sub`)."""
 
     def __init__(
@@ -62,16 +60,12 @@ class Subscription:
         self.state = SubscriptionState.PENDING
         self._unsubscribe = unsubscribe
         self._dedupe = Deduplicator(dedupe_by) if dedupe_by is not None else None
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._error: BaseException | None = None
+        self._deliveries = DeliveryQueue()
         self.resubscribes = 0  # re-subscriptions after reconnects
         self.resubscribed_at: float | None = None  # time.monotonic() of the last one
 
     def __repr__(self) -> str:
         return f"Subscription(id={self.id!r}, channel={self.channel!r}, state={self.state.value})"
-
-    def __aiter__(self) -> Subscription:
-        return self
 
     async def __anext__(self) -> Any:
         while True:
@@ -81,17 +75,7 @@ class Subscription:
 
     async def next_delivery(self) -> Any:
         """The next event, or a `Resubscribed` marker where the stream resumed after a reconnect."""
-        item = await self._queue.get()
-        if item is _END:
-            self._queue.put_nowait(_END)  # every later call ends the same way
-            if self._error is not None:
-                raise self._error
-            raise StopAsyncIteration
-        return item
-
-    async def get(self, timeout: float | None = None) -> Any:
-        """The next event; raises `TimeoutError` after `timeout` seconds, `StopAsyncIteration` at the end."""
-        return await asyncio.wait_for(self.__anext__(), timeout)
+        return await self._deliveries.next()
 
     @property
     def duplicates(self) -> int:
@@ -101,20 +85,12 @@ class Subscription:
     @property
     def pending_events(self) -> int:
         """Events received but not yet consumed."""
-        return self._queue.qsize()
+        return self._deliveries.pending
 
     async def unsubscribe(self) -> None:
         """Stop the subscription at the service; the iterator ends after the events already received."""
         if self.state is not SubscriptionState.CLOSED:
             await self._unsubscribe(self)
-
-    async def __aenter__(self) -> Subscription:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.unsubscribe()
 
     # -- called by the connection --------------------------------------------------------------------------
     def _deliver(self, event: Any) -> None:
@@ -127,7 +103,7 @@ class Subscription:
         if self._dedupe is not None and not self._dedupe.first_time(event):
             log.debug("%s: dropped a duplicate event (%d so far)", self.channel, self._dedupe.dropped)
             return
-        self._queue.put_nowait(event)
+        self._deliveries.put(event)
 
     def _resubscribed(self) -> None:
         """Called as the re-subscribe confirmation is read, before any later `data` frame is dispatched."""
@@ -135,11 +111,10 @@ class Subscription:
             return
         self.resubscribes += 1
         self.resubscribed_at = time.monotonic()
-        self._queue.put_nowait(Resubscribed(self.resubscribed_at))
+        self._deliveries.put(Resubscribed(self.resubscribed_at))
 
     def _finish(self, error: BaseException | None = None) -> None:
         if self.state is SubscriptionState.CLOSED:
             return
         self.state = SubscriptionState.CLOSED
-        self._error = error
-        self._queue.put_nowait(_END)
+        self._deliveries.end(error)

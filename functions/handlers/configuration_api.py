@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import uuid
 from typing import Any
 
 from adapters.event_publisher import PublishError, eventbridge_publisher
 from adapters.request_reply import ReplyChannelUnavailable, ReplySubscriber, request_reply
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -34,6 +33,7 @@ from vehicle_config.replies import is_validation_reply, new_request_id, parse_wa
 from vehicle_config.submission_access import MarketsNotGranted, check_markets_granted
 from vehicle_config.submissions import InvalidBatch, parse_batch, parse_submission
 
+from handlers.http_api import answer_rejected_requests, json_body, json_response, verified_claims
 from handlers.settings import ConfigurationApiSettings, read_settings
 
 settings = read_settings(ConfigurationApiSettings)  # once, at cold start: a bad variable fails init
@@ -41,11 +41,8 @@ logger = Logger()
 tracer = Tracer(auto_patch=False)  # botocore is patched on first publish: importing it costs ~120 ms
 metrics = Metrics()
 app = APIGatewayHttpResolver()
-
-
-class Unauthenticated(Exception):
-    """The request carries no token subject (the HTTP API's JWT authorizer did not run)."""
-
+# What a request for an unknown route is told to use instead.
+ROUTES = "POST /configurations/validate, /configurations/batches or /validations"
 
 # Time the function keeps after the wait to answer (the function timeout must exceed the longest wait).
 RESPONSE_HEADROOM_SECONDS = 2.0
@@ -80,7 +77,7 @@ def validate_configuration() -> Response:
         name="RecommendationsEmitted", unit=MetricUnit.Count, value=len(result.recommendations)
     )
     logger.info("configuration validated", configurationId=result.configuration_id, outcome=result.outcome)
-    return _json(200, result.to_dict())
+    return json_response(200, result.to_dict())
 
 
 @app.post("/configurations/batches")
@@ -96,7 +93,7 @@ def submit_batch() -> Response:
     event_publisher().publish(events)
     metrics.add_metric(name="ValidationsRequested", unit=MetricUnit.Count, value=len(events))
     logger.info("batch queued", batchId=batch_id, count=len(events))
-    return _json(202, {"batchId": batch_id, "count": len(events)})
+    return json_response(202, {"batchId": batch_id, "count": len(events)})
 
 
 @app.post("/validations")
@@ -134,33 +131,16 @@ def request_validation() -> Response:
             extra=ids,
         )
         message = f"No result within {wait:g} s; it will be published on {channel} (IAM subscribers)"
-        return _json(
+        return json_response(
             202, {"requestId": request_id, "status": "PENDING", "channel": channel, "message": message}
         )
     metrics.add_metric(name="ValidationRepliesReceived", unit=MetricUnit.Count, value=1)
     logger.info("validation answered", outcome=reply["outcome"], ignored=outcome.ignored, extra=ids)
-    return _json(200, {"requestId": request_id, "status": "COMPLETED", "result": reply})
+    return json_response(200, {"requestId": request_id, "status": "COMPLETED", "result": reply})
 
 
-@app.not_found
-def route_not_found(error: Exception) -> Response:
-    metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
-    path = app.current_event.path
-    return _json(
-        404,
-        {
-            "message": f"No route for {path}; use POST /configurations/validate, /configurations/batches "
-            "or /validations"
-        },
-    )
-
-
-@app.exception_handler(InvalidFields)
-def invalid_fields(error: InvalidFields) -> Response:
-    metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
-    names = ", ".join(e.field for e in error.errors)
-    body = {"message": f"Invalid request: fix {names}", "errors": [e.to_dict() for e in error.errors]}
-    return _json(400, body)
+# The answers every HTTP API gives to a bad request: 400 invalid fields, 401 no token subject, 404 no route.
+answer_rejected_requests(app, metrics, lambda event: f"No route for {event.path}; use {ROUTES}")
 
 
 @app.exception_handler(InvalidBatch)
@@ -170,7 +150,7 @@ def invalid_batch(error: InvalidBatch) -> Response:
         "message": f"{len(error.items)} of {error.size} configurations are invalid; nothing was queued",
         "items": [item.to_dict() for item in error.items],
     }
-    return _json(400, body)
+    return json_response(400, body)
 
 
 @app.exception_handler(MarketsNotGranted)
@@ -184,20 +164,16 @@ def markets_not_granted(error: MarketsNotGranted) -> Response:
     }
     if error.size > 1:
         body["items"] = list(error.items)
-    return _json(403, body)
-
-
-@app.exception_handler(Unauthenticated)
-def unauthenticated(error: Unauthenticated) -> Response:
-    metrics.add_metric(name="RequestsRejected", unit=MetricUnit.Count, value=1)
-    return _json(401, {"message": str(error)})
+    return json_response(403, body)
 
 
 @app.exception_handler(PublishError)
 def publish_failed(error: PublishError) -> Response:
     metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
     logger.error("publishing to EventBridge failed", failures=[f.error_code for f in error.failed])
-    return _json(502, {"message": "Events could not be published; retry the request", "detail": str(error)})
+    return json_response(
+        502, {"message": "Events could not be published; retry the request", "detail": str(error)}
+    )
 
 
 @app.exception_handler(ReplyChannelUnavailable)
@@ -205,7 +181,7 @@ def reply_channel_unavailable(error: ReplyChannelUnavailable) -> Response:
     metrics.add_metric(name="ReplyChannelFailures", unit=MetricUnit.Count, value=1)
     logger.error("reply channel unavailable; nothing was emitted", detail=str(error))
     body = {"message": "The reply channel is unavailable, so nothing was started; retry the request"}
-    return _json(503, body)
+    return json_response(503, body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -218,14 +194,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def _caller() -> Grants:
     """The caller's grants from the claims the HTTP API's JWT authorizer verified; the subject becomes
     `submittedBy`, the markets bound what may be submitted."""
-    request_context = app.current_event.raw_event.get("requestContext") or {}
-    claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
-    subject = claims.get("sub")
-    if not subject:
-        raise Unauthenticated(
-            "No token subject: send a bearer token issued by the configured identity provider"
-        )
-    channel_segment("submittedBy", subject)  # a subject that cannot be a channel segment is a 400 here
+    claims = verified_claims(app.current_event)
+    channel_segment("submittedBy", claims["sub"])  # a subject that cannot be a channel segment is a 400 here
     return Grants.from_http_api_claims(claims)
 
 
@@ -237,14 +207,4 @@ def _time_left_seconds() -> float:
 
 
 def _json_body() -> Any:
-    raw = app.current_event.decoded_body
-    if not raw:
-        raise InvalidFields.single("body", "is empty; send a JSON object")
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise InvalidFields.single("body", f"is not valid JSON ({error})") from None
-
-
-def _json(status: int, body: Any) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+    return json_body(app.current_event, when_empty="is empty; send a JSON object")
