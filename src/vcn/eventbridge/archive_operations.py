@@ -10,10 +10,9 @@ from vcn.arns import Arn
 from vcn.eventbridge.archives import Archive, ArchiveLedger
 from vcn.eventbridge.errors import already_exists, not_found
 from vcn.eventbridge.handler_group import ResourceOperations, answers
-from vcn.eventbridge.pagination import page
+from vcn.eventbridge.listing import list_response, matching
 from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.rule_operations import compile_event_pattern
-from vcn.eventbridge.service_model import member_names
 
 
 def archive_arn(region: str, account: str, name: str) -> str:
@@ -66,24 +65,16 @@ class ArchiveOperations(ResourceOperations):
 
     @answers("ListArchives")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        prefix = request.get("NamePrefix") or ""
         source = request.get("EventSourceArn")
         source_bus = self.resources.bus(source).arn if source is not None else None
-        state = request.get("State")
-        listed = [
-            archive
-            for name, archive in sorted(self.resources.archives.items())
-            if name.startswith(prefix)
-            and (source_bus is None or archive.source_arn == source_bus)
-            and (state is None or archive.state == state)
-        ]
-        chosen, more = page(listed, request, lambda archive: archive.name)
-        members = member_names("Archive")
-        entries = [
-            {key: value for key, value in self.ledger.describe(archive).items() if key in members}
-            for archive in chosen
-        ]
-        return {"Archives": entries, **more}
+        return list_response(
+            "Archives",
+            "Archive",
+            self.resources.archives,
+            request,
+            self.ledger.describe,
+            keep=matching(source_arn=source_bus, state=request.get("State")),
+        )
 
     @answers("UpdateArchive")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
