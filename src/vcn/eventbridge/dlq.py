@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from vcn.eventbridge import strict_json
+from vcn.state_files import fsync_directory
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -134,14 +135,6 @@ class Claim:
         return self.path.with_name(self.path.name[: -len(_CLAIMED)])
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class DeadLetterStore:
     """The local dead-letter queues of one state folder (safe to use from several processes)."""
 
@@ -184,7 +177,7 @@ class DeadLetterStore:
             with contextlib.suppress(OSError):
                 partial.unlink()
             raise
-        _fsync_directory(directory)
+        fsync_directory(directory)
         return message
 
     def queues(self) -> list[str]:
@@ -274,7 +267,7 @@ class DeadLetterStore:
         """The claimed message was delivered: it leaves the queue for good."""
         with contextlib.suppress(FileNotFoundError):
             claim.path.unlink()
-        _fsync_directory(claim.path.parent)
+        fsync_directory(claim.path.parent)
 
     def release(self, claim: Claim) -> None:
         """The claimed message was not delivered: it goes back to its queue, unchanged."""
