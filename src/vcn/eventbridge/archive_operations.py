@@ -8,7 +8,7 @@ from typing import Any
 
 from vcn.arns import Arn
 from vcn.eventbridge.archives import Archive, ArchiveLedger
-from vcn.eventbridge.errors import already_exists, not_found
+from vcn.eventbridge.errors import already_exists
 from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.listing import list_response, matching
 from vcn.eventbridge.resources import Resources
@@ -19,20 +19,10 @@ def archive_arn(region: str, account: str, name: str) -> str:
     return str(Arn("aws", "events", region, account, f"archive/{name}"))
 
 
-def archive_not_found(name: str) -> Exception:
-    return not_found(f"Archive {name} does not exist.")
-
-
 class ArchiveOperations(ResourceOperations):
     def __init__(self, resources: Resources, ledger: ArchiveLedger) -> None:
         super().__init__(resources)
         self.ledger = ledger
-
-    def archive(self, name: str) -> Archive:
-        archive = self.resources.archives.get(name)
-        if archive is None:
-            raise archive_not_found(name)
-        return archive
 
     @answers("CreateArchive")
     def create(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -61,7 +51,7 @@ class ArchiveOperations(ResourceOperations):
 
     @answers("DescribeArchive")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return self.ledger.describe(self.archive(request["ArchiveName"]))
+        return self.ledger.describe(self.resources.archive(request["ArchiveName"]))
 
     @answers("ListArchives")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,7 +68,7 @@ class ArchiveOperations(ResourceOperations):
 
     @answers("UpdateArchive")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        archive = self.archive(request["ArchiveName"])
+        archive = self.resources.archive(request["ArchiveName"])
         if "EventPattern" in request:
             pattern_text = request["EventPattern"]
             archive.pattern = compile_event_pattern(pattern_text) if pattern_text else None
@@ -95,7 +85,7 @@ class ArchiveOperations(ResourceOperations):
     @answers("DeleteArchive")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["ArchiveName"]
-        self.archive(name)
+        self.resources.archive(name)
         del self.resources.archives[name]
         self.ledger.store.drop(name)
         return {}

@@ -37,12 +37,6 @@ class ReplayOperations(ResourceOperations):
         super().__init__(resources)
         self.replayer = replayer
 
-    def replay(self, name: str) -> Replay:
-        replay = self.resources.replays.get(name)
-        if replay is None:
-            raise not_found(f"Replay {name} does not exist.")
-        return replay
-
     @answers("StartReplay")
     def start(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["ReplayName"]
@@ -81,7 +75,7 @@ class ReplayOperations(ResourceOperations):
 
     @answers("DescribeReplay")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return self.replay(request["ReplayName"]).describe()
+        return self.resources.replay(request["ReplayName"]).describe()
 
     @answers("ListReplays")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,7 +90,7 @@ class ReplayOperations(ResourceOperations):
 
     @answers("CancelReplay")
     def cancel(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        replay = self.replay(request["ReplayName"])
+        replay = self.resources.replay(request["ReplayName"])
         if replay.state not in (STARTING, RUNNING):
             # UNCONFIRMED: AWS's wording (its model: only a Running or Starting replay can be cancelled).
             raise EventBridgeError(
