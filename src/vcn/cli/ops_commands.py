@@ -11,11 +11,12 @@ SQS queue targets (no attributes); for the latter `list` and `show` also say whi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,15 @@ def matched_by(message: DeadLetterMessage, patterns: RulePatterns) -> list[str] 
 # ---- commands
 
 
+@contextlib.contextmanager
+def _names_checked() -> Iterator[None]:
+    """A queue name or message id the store refuses was the user's: a CliError with the store's reason."""
+    try:
+        yield
+    except InvalidName as exc:
+        raise CliError(str(exc)) from None
+
+
 def _local_queues(args: argparse.Namespace) -> tuple[Target | None, Path]:
     """The local queues are files in the state folder: they are read even when no cloud runs (after a crash,
     say); the running cloud, when there is one, explains what a rule's queue target matched."""
@@ -142,10 +152,8 @@ def run_list(args: argparse.Namespace) -> int:
             print(json.dumps({"MessageId": peeked["MessageId"], "QueueName": peeked["QueueName"]}))
         return 0
     running, state_dir = _local_queues(args)
-    try:
+    with _names_checked():
         messages = DeadLetterStore(state_dir).list(args.queue)
-    except InvalidName as exc:
-        raise CliError(str(exc)) from None
     patterns = RulePatterns(running)
     for message in messages:
         attributes = message.attributes
@@ -183,9 +191,8 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     running, state_dir = _local_queues(args)
     try:
-        message = DeadLetterStore(state_dir).get(args.message_id)
-    except InvalidName as exc:
-        raise CliError(str(exc)) from None
+        with _names_checked():
+            message = DeadLetterStore(state_dir).get(args.message_id)
     except KeyError:
         raise CliError(
             f"no dead-letter message {args.message_id}; `vcn dlq list` shows the ids that exist"
