@@ -48,8 +48,7 @@ class ApiDestinationOperations(ResourceOperations):
     @answers("ListApiDestinations")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return list_response(
-            "ApiDestinations",
-            "ApiDestination",
+            "ListApiDestinations",
             self.resources.api_destinations,
             request,
             ApiDestination.describe,

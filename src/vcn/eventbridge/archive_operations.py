@@ -58,8 +58,7 @@ class ArchiveOperations(ResourceOperations):
         source = request.get("EventSourceArn")
         source_bus = self.resources.bus(source).arn if source is not None else None
         return list_response(
-            "Archives",
-            "Archive",
+            "ListArchives",
             self.resources.archives,
             request,
             self.ledger.describe,

@@ -48,7 +48,7 @@ class EventBusOperations(ResourceOperations):
 
     @answers("ListEventBuses")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return list_response("EventBuses", "EventBus", self.resources.buses, request, EventBus.describe)
+        return list_response("ListEventBuses", self.resources.buses, request, EventBus.describe)
 
     @answers("UpdateEventBus")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:

@@ -83,8 +83,7 @@ class ConnectionOperations(ResourceOperations):
     @answers("ListConnections")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return list_response(
-            "Connections",
-            "Connection",
+            "ListConnections",
             self.resources.connections,
             request,
             describe_connection,

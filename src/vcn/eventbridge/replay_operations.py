@@ -80,8 +80,7 @@ class ReplayOperations(ResourceOperations):
     @answers("ListReplays")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return list_response(
-            "Replays",
-            "Replay",
+            "ListReplays",
             self.resources.replays,
             request,
             Replay.describe,

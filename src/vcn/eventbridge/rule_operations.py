@@ -93,7 +93,7 @@ class RuleOperations(ResourceOperations):
     @answers("ListRules")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         bus = self.resources.bus(request.get("EventBusName"))
-        return list_response("Rules", "Rule", bus.rules, request, Rule.describe)
+        return list_response("ListRules", bus.rules, request, Rule.describe)
 
     @answers("DeleteRule")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
