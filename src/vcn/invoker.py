@@ -6,6 +6,7 @@ A function is named by its local ARN (`arn:aws:lambda:<region>:<account>:functio
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -30,3 +31,23 @@ class LambdaInvoker(Protocol):
     async def invoke_async(self, function: str, payload: Any) -> None:
         """Event: queue the invocation and return at once; failures are logged, never raised to the caller."""
         ...
+
+
+@dataclass(frozen=True)
+class HandOverFailure:
+    """Why an asynchronous invocation was not accepted, as the AWS error a caller reports for it."""
+
+    code: str
+    message: str
+    retryable: bool  # a missing function stays missing; anything else may pass on a later attempt
+
+
+async def hand_over(invoker: LambdaInvoker, function: str, payload: Any) -> HandOverFailure | None:
+    """Invoke `function` asynchronously (Event) for a target: None once accepted, else why it was not."""
+    try:
+        await invoker.invoke_async(function, payload)
+    except FunctionNotFound:
+        return HandOverFailure("ResourceNotFoundException", f"Lambda function not found: {function}", False)
+    except Exception as exc:
+        return HandOverFailure("LambdaServiceException", f"{type(exc).__name__}: {exc}", True)
+    return None

@@ -7,9 +7,10 @@ namespace's handler. Only then are events broadcast or a subscription admitted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,41 +66,28 @@ class EventApi:
         return ns
 
     async def connect(self, headers: Mapping[str, str], source_ip: str) -> Grant:
-        counts = self.counts
-        counts.connect_requests += 1
-        try:
+        self.counts.connect_requests += 1
+        with self._counting_refusals("connect"):
             grant = await self.authorizer.authorize(
                 AuthRequest("EVENT_CONNECT", headers, None, lambda: [b"{}"], source_ip)
             )
-        except AppSyncError as error:
-            counts.refused("connect", error.status)
-            raise
-        counts.connect_success += 1
+        self.counts.connect_success += 1
         return grant
 
     async def admit_subscription(
         self, raw_channel: object, headers: Mapping[str, str], source_ip: str
     ) -> Channel:
         """Validate, authorize and run onSubscribe for a subscription; raise AppSyncError when refused."""
-        try:
-            channel = await self._admit_subscription(raw_channel, headers, source_ip)
-        except AppSyncError as error:
-            self.counts.refused("subscribe", error.status)
-            raise
-        self.counts.subscribe_success += 1
-        return channel
-
-    async def _admit_subscription(
-        self, raw_channel: object, headers: Mapping[str, str], source_ip: str
-    ) -> Channel:
-        channel = parse_channel(raw_channel, allow_wildcard=True)
-        ns = self.namespace(channel)
-        grant = await self.authorizer.authorize(
-            AuthRequest(
-                "EVENT_SUBSCRIBE", headers, channel, _bodies({"channel": raw_channel}, channel), source_ip
+        with self._counting_refusals("subscribe"):
+            channel = parse_channel(raw_channel, allow_wildcard=True)
+            ns = self.namespace(channel)
+            grant = await self.authorizer.authorize(
+                AuthRequest(
+                    "EVENT_SUBSCRIBE", headers, channel, _bodies({"channel": raw_channel}, channel), source_ip
+                )
             )
-        )
-        await self.handlers.on_subscribe(ns, channel, grant.identity, headers)
+            await self.handlers.on_subscribe(ns, channel, grant.identity, headers)
+        self.counts.subscribe_success += 1
         return channel
 
     async def publish(
@@ -112,45 +100,22 @@ class EventApi:
         source_ip: str,
         signed_bodies: SignedBodies | None = None,
     ) -> PublishResult:
-        try:
-            result = await self._publish(
-                raw_channel,
-                raw_events,
-                headers,
-                websocket=websocket,
-                source_ip=source_ip,
-                signed=signed_bodies,
+        events = len(raw_events) if isinstance(raw_events, list) and raw_events else 1
+        with self._counting_refusals("publish_events", events):
+            channel = parse_channel(raw_channel, allow_wildcard=False)
+            texts = self._validate_events(raw_events, websocket=websocket)
+            ns = self.namespace(channel)
+            bodies = signed_bodies or _bodies({"channel": raw_channel, "events": raw_events}, channel)
+            grant = await self.authorizer.authorize(
+                AuthRequest("EVENT_PUBLISH", headers, channel, bodies, source_ip)
             )
-        except AppSyncError as error:
-            events = len(raw_events) if isinstance(raw_events, list) and raw_events else 1
-            self.counts.refused("publish_events", error.status, events)
-            raise
-        self.counts.publish_events_success += len(result.successful)
-        self.counts.publish_events_client_error += len(result.failed)
-        return result
-
-    async def _publish(
-        self,
-        raw_channel: object,
-        raw_events: object,
-        headers: Mapping[str, str],
-        *,
-        websocket: bool,
-        source_ip: str,
-        signed: SignedBodies | None,
-    ) -> PublishResult:
-        channel = parse_channel(raw_channel, allow_wildcard=False)
-        texts = self._validate_events(raw_events, websocket=websocket)
-        ns = self.namespace(channel)
-        bodies = signed or _bodies({"channel": raw_channel, "events": raw_events}, channel)
-        grant = await self.authorizer.authorize(
-            AuthRequest("EVENT_PUBLISH", headers, channel, bodies, source_ip)
-        )
-        incoming = [IncomingEvent(str(uuid.uuid4()), i, text) for i, text in enumerate(texts)]
-        outcome = await self.handlers.on_publish(ns, channel, incoming, grant.identity, headers)
-        self.fanout.broadcast(channel, outcome.broadcast)
-        if outcome.oversized:
-            self.fanout.broadcast_failure(channel)
+            incoming = [IncomingEvent(str(uuid.uuid4()), i, text) for i, text in enumerate(texts)]
+            outcome = await self.handlers.on_publish(ns, channel, incoming, grant.identity, headers)
+            self.fanout.broadcast(channel, outcome.broadcast)
+            if outcome.oversized:
+                self.fanout.broadcast_failure(channel)
+        self.counts.publish_events_success += len(outcome.successful)
+        self.counts.publish_events_client_error += len(outcome.failed)
         return PublishResult(
             [{"identifier": e.id, "index": e.index} for e in outcome.successful],
             # UNCONFIRMED: the fields of a failed entry beyond identifier and index.
@@ -159,6 +124,15 @@ class EventApi:
                 for e, msg in outcome.failed
             ],
         )
+
+    @contextlib.contextmanager
+    def _counting_refusals(self, operation: str, amount: int = 1) -> Iterator[None]:
+        """Count an AppSyncError raised inside as `amount` refused `operation`s, then let it go on."""
+        try:
+            yield
+        except AppSyncError as error:
+            self.counts.refused(operation, error.status, amount)
+            raise
 
     def _validate_events(self, raw_events: object, *, websocket: bool) -> list[str]:
         limits = self.limits

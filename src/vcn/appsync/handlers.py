@@ -23,10 +23,18 @@ from typing import Any, Literal
 
 from vcn.appsync.channels import Channel
 from vcn.appsync.config import EventApiConfig, HandlerConfig, Namespace
-from vcn.appsync.protocol import event_json, handler_failed, publish_denied, subscription_denied
+from vcn.appsync.protocol import (
+    AppSyncError,
+    event_json,
+    handler_failed,
+    publish_denied,
+    subscription_denied,
+)
 from vcn.invoker import FunctionError, FunctionNotFound, LambdaInvoker
 
 logger = logging.getLogger("vcn.appsync")
+# What the namespace property of each handler is called, as the logs name it.
+_HANDLER_NAMES = {"SUBSCRIBE": "onSubscribe", "PUBLISH": "onPublish"}
 
 
 @dataclass(frozen=True)
@@ -121,16 +129,7 @@ class ChannelHandlers:
             self._invoke_later(function, lambda: self._request("SUBSCRIBE", channel, identity, copied, None))
             return
         request = self._request("SUBSCRIBE", channel, identity, headers, None)
-        try:
-            reply = await self._invoker.invoke(function, request)
-        except FunctionError as exc:
-            if exc.error_type == "UnauthorizedException":
-                raise subscription_denied(exc.error_message or None) from exc
-            logger.warning("onSubscribe handler %s failed: %s", function, exc)
-            raise handler_failed("SUBSCRIBE") from exc
-        except FunctionNotFound as exc:
-            logger.error("onSubscribe handler %s does not exist", function)
-            raise handler_failed("SUBSCRIBE") from exc
+        reply = await self._invoke(function, "SUBSCRIBE", request, subscription_denied)
         if reply is None:
             return
         if isinstance(reply, dict) and "error" in reply:
@@ -160,17 +159,31 @@ class ChannelHandlers:
             )
             return passthrough
         request = self._request("PUBLISH", channel, identity, headers, _payloads(events))
+        reply = await self._invoke(function, "PUBLISH", request, publish_denied)
+        return self._publish_reply(function, events, reply)
+
+    async def _invoke(
+        self,
+        function: str,
+        operation: Literal["PUBLISH", "SUBSCRIBE"],
+        request: dict[str, Any],
+        denied: Callable[[str | None], AppSyncError],
+    ) -> Any:
+        """A REQUEST_RESPONSE handler's reply. Its UnauthorizedException denies the operation (`denied`);
+        any other failure, or a function that does not exist, fails it as the handler's fault."""
+        invoker = self._invoker
+        assert invoker is not None
+        handler = _HANDLER_NAMES[operation]
         try:
-            reply = await self._invoker.invoke(function, request)
+            return await invoker.invoke(function, request)
         except FunctionError as exc:
             if exc.error_type == "UnauthorizedException":
-                raise publish_denied(exc.error_message or None) from exc
-            logger.warning("onPublish handler %s failed: %s", function, exc)
-            raise handler_failed("PUBLISH") from exc
+                raise denied(exc.error_message or None) from exc
+            logger.warning("%s handler %s failed: %s", handler, function, exc)
+            raise handler_failed(operation) from exc
         except FunctionNotFound as exc:
-            logger.error("onPublish handler %s does not exist", function)
-            raise handler_failed("PUBLISH") from exc
-        return self._publish_reply(function, events, reply)
+            logger.error("%s handler %s does not exist", handler, function)
+            raise handler_failed(operation) from exc
 
     def _invoke_later(self, function: str, request: Callable[[], dict[str, Any]]) -> None:
         """Hand an EVENT-mode invocation to Lambda once the current operation has been answered."""

@@ -13,11 +13,12 @@ are not checked for a signature: any credentials will do, as with the local Even
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from vcn.appsync.api_keys import ApiKeyError, ApiKeyStore
+from vcn.appsync.api_keys import ApiKeyError, ApiKeyRecord, ApiKeyStore
 
 MAX_RESULTS = 25
 
@@ -81,19 +82,22 @@ class KeyRoutes:
         return web.json_response(reply)
 
     async def create(self, request: web.Request) -> web.Response:
-        try:
-            self._api(request)
-            description, expires = await self._fields(request)
-            record = self._store.create(description, expires)
-        except ApiKeyError as error:
-            return _error(error)
-        return web.json_response({"apiKey": record.to_api()})
+        return await self._write(request, self._store.create)
 
     async def update(self, request: web.Request) -> web.Response:
+        key_id = request.match_info["key_id"]
+        return await self._write(
+            request, lambda description, expires: self._store.update(key_id, description, expires)
+        )
+
+    async def _write(
+        self, request: web.Request, write: Callable[[str | None, int | None], ApiKeyRecord]
+    ) -> web.Response:
+        """Create or update a key from the body's fields; the answer is the key as the API shows it."""
         try:
             self._api(request)
             description, expires = await self._fields(request)
-            record = self._store.update(request.match_info["key_id"], description, expires)
+            record = write(description, expires)
         except ApiKeyError as error:
             return _error(error)
         return web.json_response({"apiKey": record.to_api()})

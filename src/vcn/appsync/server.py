@@ -16,9 +16,9 @@ import base64
 import binascii
 import logging
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 from aiohttp.base_protocol import BaseProtocol
@@ -50,6 +50,7 @@ from vcn.invoker import LambdaInvoker
 from vcn.rate_limit import TokenBucket
 
 logger = logging.getLogger("vcn.appsync")
+T = TypeVar("T")
 
 _KEEP_ALIVE = wire.KEEP_ALIVE.encode()
 METRICS_PATH = "/_vcn/metrics"
@@ -475,19 +476,14 @@ class RealtimeConnection:
             return
         self._pending.add(sub_id)
         try:
-            channel = await self.api.admit_subscription(
-                message.get("channel"), _auth_object(message), self.source_ip
+            channel = await self._answered(
+                sub_id,
+                "subscribe",
+                self.api.admit_subscription(message.get("channel"), _auth_object(message), self.source_ip),
             )
-        except AppSyncError as error:
-            self._send(wire.error_frame(sub_id, error, frame_type="subscribe_error"))
-            return
-        except Exception:
-            logger.exception("%s: subscribe %s failed", self.name, sub_id)
-            self._send(wire.error_frame(sub_id, wire.internal_failure(), frame_type="subscribe_error"))
-            return
         finally:
             self._pending.discard(sub_id)
-        if self._closing:
+        if channel is None or self._closing:
             return
         subscription = Subscription(sub_id, channel, self.outbox)
         self.subscriptions[sub_id] = subscription
@@ -506,24 +502,35 @@ class RealtimeConnection:
     async def _publish(self, message: dict[str, Any], op_id: str | None) -> None:
         # Publishes of one connection are processed in order, so its events are delivered in order.
         async with self._publish_lock:
-            try:
-                if op_id is None:
-                    raise wire.bad_request("publish needs an id to correlate its publish_success")
-                result = await self.api.publish(
+            if op_id is None:
+                error = wire.bad_request("publish needs an id to correlate its publish_success")
+                self._send(wire.error_frame(op_id, error, frame_type="publish_error"))
+                return
+            result = await self._answered(
+                op_id,
+                "publish",
+                self.api.publish(
                     message.get("channel"),
                     message.get("events"),
                     _auth_object(message),
                     websocket=True,
                     source_ip=self.source_ip,
-                )
-            except AppSyncError as error:
-                self._send(wire.error_frame(op_id, error, frame_type="publish_error"))
-                return
-            except Exception:
-                logger.exception("%s: publish %s failed", self.name, op_id)
-                self._send(wire.error_frame(op_id, wire.internal_failure(), frame_type="publish_error"))
-                return
-            self._send(wire.publish_success(op_id, result.successful, result.failed))
+                ),
+            )
+            if result is not None:
+                self._send(wire.publish_success(op_id, result.successful, result.failed))
+
+    async def _answered(self, op_id: str, operation: str, work: Awaitable[T]) -> T | None:
+        """What `work` returns; or None once its failure was answered with an `<operation>_error` frame (an
+        unexpected one as an internal failure, logged)."""
+        try:
+            return await work
+        except AppSyncError as error:
+            self._send(wire.error_frame(op_id, error, frame_type=f"{operation}_error"))
+        except Exception:
+            logger.exception("%s: %s %s failed", self.name, operation, op_id)
+            self._send(wire.error_frame(op_id, wire.internal_failure(), frame_type=f"{operation}_error"))
+        return None
 
     def _overflow(self, reason: str) -> None:
         logger.warning("disconnecting slow subscriber %s (%s): %s", self.name, self.source_ip, reason)

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from vcn.cli.common import bearer_token, target_command, target_of
+from vcn.cli.common import bearer_token, identity_options, target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.history_command import history_failure, history_source, parse_since
 from vcn.cli.target import Target
@@ -141,9 +141,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], p
         "/orders/eu/*) and print each event received as one JSON line.",
     )
     subscribe.add_argument("channel", help="channel to subscribe to, e.g. /orders/eu/*")
-    who = subscribe.add_mutually_exclusive_group()
-    who.add_argument("--user", help="demo user to subscribe as (local cloud; a token is minted for them)")
-    who.add_argument("--token", help="bearer token (JWT) to subscribe with")
+    identity_options(subscribe, "subscribe")
     subscribe.add_argument("--count", type=int, default=None, help="exit after this many notifications")
     subscribe.add_argument(
         "--dedupe-by",

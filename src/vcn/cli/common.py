@@ -1,4 +1,4 @@
-"""What commands that talk to a running application share: --state-dir/--stack/--region, and the token."""
+"""What commands that talk to a running application share: --state-dir/--stack/--region, --user/--token."""
 
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ def target_command(
 def target_of(args: argparse.Namespace) -> Target:
     profile: AppProfile = args.profile
     return resolve_target(args.state_dir, args.stack, args.region, profile.stack_outputs)
+
+
+def identity_options(parser: argparse.ArgumentParser, acting: str) -> None:
+    """--user or --token, the identity `bearer_token` acts with; `acting` says as what, e.g. "read"."""
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--user", help=f"demo user to {acting} as (local cloud; a token is minted for them)")
+    who.add_argument("--token", help=f"bearer token (JWT) to {acting} with")
 
 
 def bearer_token(args: argparse.Namespace, target: Target) -> str:

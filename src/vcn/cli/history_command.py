@@ -13,7 +13,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from vcn.cli.common import bearer_token, target_command, target_of
+from vcn.cli.common import bearer_token, identity_options, target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target
 from vcn.local.profile import AppProfile, HistoryApi
@@ -116,9 +116,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser], pr
         "such as /orders/eu/*): one JSON line per event, oldest first, each with its channel and cursor.",
     )
     parser.add_argument("channel", help="channel or pattern, e.g. /orders/eu/*")
-    who = parser.add_mutually_exclusive_group()
-    who.add_argument("--user", help="demo user to read as (local cloud; a token is minted for them)")
-    who.add_argument("--token", help="bearer token (JWT) to read with")
+    identity_options(parser, "read")
     parser.add_argument("--after", help="start strictly after this cursor (an item's cursor)")
     parser.add_argument("--since", help="start this long ago, e.g. 10m, 2h, 1d (the service's clock)")
     parser.add_argument("--limit", type=int, default=50, help=f"events per page, 1-{MAX_PAGE} (default: 50)")

@@ -11,10 +11,12 @@ SQS queue targets (no attributes); for the latter `list` and `show` also say whi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,15 @@ def matched_by(message: DeadLetterMessage, patterns: RulePatterns) -> list[str] 
 # ---- commands
 
 
+@contextlib.contextmanager
+def _names_checked() -> Iterator[None]:
+    """A queue name or message id the store refuses was the user's: a CliError with the store's reason."""
+    try:
+        yield
+    except InvalidName as exc:
+        raise CliError(str(exc)) from None
+
+
 def _local_queues(args: argparse.Namespace) -> tuple[Target | None, Path]:
     """The local queues are files in the state folder: they are read even when no cloud runs (after a crash,
     say); the running cloud, when there is one, explains what a rule's queue target matched."""
@@ -141,10 +152,8 @@ def run_list(args: argparse.Namespace) -> int:
             print(json.dumps({"MessageId": peeked["MessageId"], "QueueName": peeked["QueueName"]}))
         return 0
     running, state_dir = _local_queues(args)
-    try:
+    with _names_checked():
         messages = DeadLetterStore(state_dir).list(args.queue)
-    except InvalidName as exc:
-        raise CliError(str(exc)) from None
     patterns = RulePatterns(running)
     for message in messages:
         attributes = message.attributes
@@ -182,9 +191,8 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     running, state_dir = _local_queues(args)
     try:
-        message = DeadLetterStore(state_dir).get(args.message_id)
-    except InvalidName as exc:
-        raise CliError(str(exc)) from None
+        with _names_checked():
+            message = DeadLetterStore(state_dir).get(args.message_id)
     except KeyError:
         raise CliError(
             f"no dead-letter message {args.message_id}; `vcn dlq list` shows the ids that exist"
@@ -327,6 +335,28 @@ def run_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+# `vcn dlq`'s subcommands: name, what runs it, its one-line summary and its description.
+_DLQ_ACTIONS: tuple[tuple[str, Callable[[argparse.Namespace], int], str, str], ...] = (
+    ("list", run_list, "list dead-letter messages", "List dead-letter messages."),
+    ("show", run_show, "show one message", "Show one dead-letter message."),
+    (
+        "redrive",
+        run_redrive,
+        "deliver dead-lettered events again",
+        "Send dead-lettered events through their rule's target again (local cloud); delivered messages leave "
+        "the queue, failed ones stay. The redrive runs in the local cloud: without --wait this prints its id "
+        "and returns at once.",
+    ),
+    (
+        "pending",
+        run_pending,
+        "list deliveries still being retried",
+        "List the deliveries the local EventBridge is still retrying (its delivery journal): attempts made, "
+        "next attempt, age and last error. They survive restarts of the local cloud.",
+    ),
+)
+
+
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dlq = commands.add_parser(
         "dlq",
@@ -334,32 +364,16 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Dead-letter queues of the rules' targets: list, show one message, redrive; and the "
         "deliveries still being retried.",
     )
-    actions = dlq.add_subparsers(dest="dlq_command", metavar="{list,show,redrive,pending}", required=True)
-    listing = target_command(
-        actions,
-        "list",
-        run_list,
-        summary="list dead-letter messages",
-        description="List dead-letter messages.",
+    actions = dlq.add_subparsers(
+        dest="dlq_command", metavar="{" + ",".join(name for name, *_ in _DLQ_ACTIONS) + "}", required=True
     )
-    listing.add_argument("--queue", help="only this queue (its SQS queue name)")
-    show = target_command(
-        actions,
-        "show",
-        run_show,
-        summary="show one message",
-        description="Show one dead-letter message.",
-    )
-    show.add_argument("message_id", help="message id from `vcn dlq list`")
-    redrive = target_command(
-        actions,
-        "redrive",
-        run_redrive,
-        summary="deliver dead-lettered events again",
-        description="Send dead-lettered events through their rule's target again (local cloud); delivered "
-        "messages leave the queue, failed ones stay. The redrive runs in the local cloud: without --wait "
-        "this prints its id and returns at once.",
-    )
+    action = {
+        name: target_command(actions, name, run, summary=summary, description=description)
+        for name, run, summary, description in _DLQ_ACTIONS
+    }
+    action["list"].add_argument("--queue", help="only this queue (its SQS queue name)")
+    action["show"].add_argument("message_id", help="message id from `vcn dlq list`")
+    redrive = action["redrive"]
     redrive.add_argument("--queue", help="only this queue (default: every queue)")
     redrive.add_argument("--id", dest="ids", action="append", help="only this message id (repeatable)")
     following = redrive.add_mutually_exclusive_group()
@@ -368,14 +382,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     following.add_argument(
         "--follow", metavar="REDRIVE_ID", help="follow a redrive already started instead of starting one"
-    )
-    target_command(
-        actions,
-        "pending",
-        run_pending,
-        summary="list deliveries still being retried",
-        description="List the deliveries the local EventBridge is still retrying (its delivery journal): "
-        "attempts made, next attempt, age and last error. They survive restarts of the local cloud.",
     )
 
     target_command(

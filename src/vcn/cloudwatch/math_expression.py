@@ -108,17 +108,17 @@ class _Parser:
             raise self._fail(f"unexpected {token[1]!r}")
 
     def expression(self) -> Node:
-        node = self._term()
-        while self._peek() in (("symbol", "+"), ("symbol", "-")):
-            operator = self._take()[1]
-            node = _binary(operator, node, self._term())
-        return node
+        return self._left_associative(self._term, ("+", "-"))
 
     def _term(self) -> Node:
-        node = self._unary()
-        while self._peek() in (("symbol", "*"), ("symbol", "/")):
-            operator = self._take()[1]
-            node = _binary(operator, node, self._unary())
+        return self._left_associative(self._unary, ("*", "/"))
+
+    def _left_associative(self, operand: Callable[[], Node], operators: tuple[str, ...]) -> Node:
+        """`operand (operator operand)*` for one precedence level, grouped from the left (a - b - c)."""
+        node = operand()
+        while (token := self._peek()) is not None and token[0] == "symbol" and token[1] in operators:
+            self._take()
+            node = _binary(token[1], node, operand())
         return node
 
     def _unary(self) -> Node:

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from vcn.state_files import fsync_directory
+
 JOURNAL_FOLDER = "dynamodb"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -55,7 +57,7 @@ class Journal:
         self.appended_since_compaction = 0
         # The WAL file, opened once: fsync on any descriptor of a file flushes all of its written data.
         self._wal_fd = os.open(f"{path}-wal", os.O_RDONLY)
-        _fsync_directory(path.parent)  # the WAL file's own name must survive a power cut too
+        fsync_directory(path.parent)  # the WAL file's own name must survive a power cut too
         self._committed = 0  # tickets: entries committed so far
         self._synced = 0  # ... and fsync'd
         self._sync_lock = threading.Lock()
@@ -152,11 +154,3 @@ class Journal:
         with contextlib.suppress(OSError):
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

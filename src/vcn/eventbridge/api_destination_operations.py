@@ -10,9 +10,8 @@ from vcn.eventbridge.arns import api_destination_arn
 from vcn.eventbridge.connections import DEFAULT_RATE_LIMIT, check_endpoint
 from vcn.eventbridge.errors import already_exists
 from vcn.eventbridge.handler_group import ResourceOperations, answers
+from vcn.eventbridge.listing import list_response, matching
 from vcn.eventbridge.model import ApiDestination
-from vcn.eventbridge.pagination import page
-from vcn.eventbridge.service_model import member_names
 
 ACTIVE = "ACTIVE"
 
@@ -48,18 +47,13 @@ class ApiDestinationOperations(ResourceOperations):
 
     @answers("ListApiDestinations")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        prefix = request.get("NamePrefix") or ""
-        connection_arn = request.get("ConnectionArn")
-        listed = [
-            destination
-            for name, destination in sorted(self.resources.api_destinations.items())
-            if name.startswith(prefix)
-            and (connection_arn is None or destination.connection_arn == connection_arn)
-        ]
-        chosen, more = page(listed, request, lambda destination: destination.name)
-        members = member_names("ApiDestination")
-        entries = [{k: v for k, v in d.describe().items() if k in members} for d in chosen]
-        return {"ApiDestinations": entries, **more}
+        return list_response(
+            "ListApiDestinations",
+            self.resources.api_destinations,
+            request,
+            ApiDestination.describe,
+            keep=matching(connection_arn=request.get("ConnectionArn")),
+        )
 
     @answers("UpdateApiDestination")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:

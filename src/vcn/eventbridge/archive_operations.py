@@ -8,32 +8,21 @@ from typing import Any
 
 from vcn.arns import Arn
 from vcn.eventbridge.archives import Archive, ArchiveLedger
-from vcn.eventbridge.errors import already_exists, not_found
+from vcn.eventbridge.errors import already_exists
 from vcn.eventbridge.handler_group import ResourceOperations, answers
-from vcn.eventbridge.pagination import page
+from vcn.eventbridge.listing import list_response, matching
 from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.rule_operations import compile_event_pattern
-from vcn.eventbridge.service_model import member_names
 
 
 def archive_arn(region: str, account: str, name: str) -> str:
     return str(Arn("aws", "events", region, account, f"archive/{name}"))
 
 
-def archive_not_found(name: str) -> Exception:
-    return not_found(f"Archive {name} does not exist.")
-
-
 class ArchiveOperations(ResourceOperations):
     def __init__(self, resources: Resources, ledger: ArchiveLedger) -> None:
         super().__init__(resources)
         self.ledger = ledger
-
-    def archive(self, name: str) -> Archive:
-        archive = self.resources.archives.get(name)
-        if archive is None:
-            raise archive_not_found(name)
-        return archive
 
     @answers("CreateArchive")
     def create(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,32 +51,23 @@ class ArchiveOperations(ResourceOperations):
 
     @answers("DescribeArchive")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return self.ledger.describe(self.archive(request["ArchiveName"]))
+        return self.ledger.describe(self.resources.archive(request["ArchiveName"]))
 
     @answers("ListArchives")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        prefix = request.get("NamePrefix") or ""
         source = request.get("EventSourceArn")
         source_bus = self.resources.bus(source).arn if source is not None else None
-        state = request.get("State")
-        listed = [
-            archive
-            for name, archive in sorted(self.resources.archives.items())
-            if name.startswith(prefix)
-            and (source_bus is None or archive.source_arn == source_bus)
-            and (state is None or archive.state == state)
-        ]
-        chosen, more = page(listed, request, lambda archive: archive.name)
-        members = member_names("Archive")
-        entries = [
-            {key: value for key, value in self.ledger.describe(archive).items() if key in members}
-            for archive in chosen
-        ]
-        return {"Archives": entries, **more}
+        return list_response(
+            "ListArchives",
+            self.resources.archives,
+            request,
+            self.ledger.describe,
+            keep=matching(source_arn=source_bus, state=request.get("State")),
+        )
 
     @answers("UpdateArchive")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        archive = self.archive(request["ArchiveName"])
+        archive = self.resources.archive(request["ArchiveName"])
         if "EventPattern" in request:
             pattern_text = request["EventPattern"]
             archive.pattern = compile_event_pattern(pattern_text) if pattern_text else None
@@ -104,7 +84,7 @@ class ArchiveOperations(ResourceOperations):
     @answers("DeleteArchive")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:
         name = request["ArchiveName"]
-        self.archive(name)
+        self.resources.archive(name)
         del self.resources.archives[name]
         self.ledger.store.drop(name)
         return {}

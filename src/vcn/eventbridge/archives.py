@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from vcn.eventbridge.archive_store import ArchivedEvent, ArchiveStore
+from vcn.eventbridge.described import set_members
 from vcn.eventbridge.patterns import EventPattern
 
 log = logging.getLogger("vcn.eventbridge")
@@ -46,25 +47,21 @@ class Archive:
 
     def describe(self, event_count: int, size_bytes: int) -> dict[str, Any]:
         """DescribeArchive's members, in the model's order."""
-        described: dict[str, Any] = {
-            "ArchiveArn": self.arn,
-            "ArchiveName": self.name,
-            "EventSourceArn": self.source_arn,
-        }
-        if self.description is not None:
-            described["Description"] = self.description
-        if self.event_pattern is not None:
-            described["EventPattern"] = self.event_pattern
-        described["State"] = self.state
-        if self.kms_key_identifier is not None:
-            described["KmsKeyIdentifier"] = self.kms_key_identifier
-        described.update(
-            RetentionDays=self.retention_days,
-            SizeBytes=size_bytes,
-            EventCount=event_count,
-            CreationTime=self.created,
+        return set_members(
+            {
+                "ArchiveArn": self.arn,
+                "ArchiveName": self.name,
+                "EventSourceArn": self.source_arn,
+                "Description": self.description,
+                "EventPattern": self.event_pattern,
+                "State": self.state,
+                "KmsKeyIdentifier": self.kms_key_identifier,
+                "RetentionDays": self.retention_days,
+                "SizeBytes": size_bytes,
+                "EventCount": event_count,
+                "CreationTime": self.created,
+            }
         )
-        return described
 
 
 def event_time(event: Mapping[str, Any]) -> float:

@@ -11,10 +11,9 @@ from vcn import arns
 from vcn.eventbridge.bus_policy import parse_policy, statement, with_statement, without_statement
 from vcn.eventbridge.errors import EventBridgeError, already_exists, validation_error
 from vcn.eventbridge.handler_group import ResourceOperations, answers
+from vcn.eventbridge.listing import list_response
 from vcn.eventbridge.model import EventBus
 from vcn.eventbridge.operations import UNSUPPORTED
-from vcn.eventbridge.pagination import page
-from vcn.eventbridge.service_model import member_names
 
 _SETTINGS = (
     ("Description", "description"),
@@ -49,12 +48,7 @@ class EventBusOperations(ResourceOperations):
 
     @answers("ListEventBuses")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        prefix = request.get("NamePrefix") or ""
-        listed = [bus for name, bus in sorted(self.resources.buses.items()) if name.startswith(prefix)]
-        chosen, more = page(listed, request, lambda bus: bus.name)
-        members = member_names("EventBus")
-        entries = [{k: v for k, v in bus.describe().items() if k in members} for bus in chosen]
-        return {"EventBuses": entries, **more}
+        return list_response("ListEventBuses", self.resources.buses, request, EventBus.describe)
 
     @answers("UpdateEventBus")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:

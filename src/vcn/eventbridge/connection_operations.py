@@ -24,11 +24,11 @@ from vcn.eventbridge.connections import (
 )
 from vcn.eventbridge.errors import already_exists
 from vcn.eventbridge.handler_group import ResourceOperations, answers
+from vcn.eventbridge.listing import list_response, matching
 from vcn.eventbridge.model import AUTHORIZED, AUTHORIZING, DEAUTHORIZED, DEAUTHORIZING, DELETING, Connection
-from vcn.eventbridge.pagination import page
 from vcn.eventbridge.request_validation import check_value
 from vcn.eventbridge.resources import Resources
-from vcn.eventbridge.service_model import events_model, member_names
+from vcn.eventbridge.service_model import events_model
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -82,17 +82,13 @@ class ConnectionOperations(ResourceOperations):
 
     @answers("ListConnections")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        prefix = request.get("NamePrefix") or ""
-        state = request.get("ConnectionState")
-        listed = [
-            connection
-            for name, connection in sorted(self.resources.connections.items())
-            if name.startswith(prefix) and (state is None or connection.state == state)
-        ]
-        chosen, more = page(listed, request, lambda connection: connection.name)
-        members = member_names("Connection")
-        entries = [{k: v for k, v in describe_connection(c).items() if k in members} for c in chosen]
-        return {"Connections": entries, **more}
+        return list_response(
+            "ListConnections",
+            self.resources.connections,
+            request,
+            describe_connection,
+            keep=matching(state=request.get("ConnectionState")),
+        )
 
     @answers("UpdateConnection")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:

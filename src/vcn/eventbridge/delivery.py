@@ -381,11 +381,15 @@ class Dispatcher:
 
     # --- endings other than delivered -----------------------------------------------------------------------
 
+    def _count_failed_invocation(self, rule_arn: str, target_id: str) -> None:
+        """Every ending but delivered is an invocation that failed, as AWS/Events counts them."""
+        self.metrics.add(rule_arn, target_id, INVOCATIONS)
+        self.metrics.add(rule_arn, target_id, FAILED_INVOCATIONS)
+
     def _fail(self, delivery: Delivery, failure: Failure) -> None:
         """The target refused or retries ran out: the target's dead-letter queue, or dropped as AWS does."""
         queue = delivery.target.dead_letter_queue
-        self.metrics.add(delivery.rule_arn, delivery.target.id, INVOCATIONS)
-        self.metrics.add(delivery.rule_arn, delivery.target.id, FAILED_INVOCATIONS)
+        self._count_failed_invocation(delivery.rule_arn, delivery.target.id)
         log.warning(
             "delivery failed: rule=%s target=%s event=%s error=%s message=%r retries=%d%s -> %s",
             delivery.rule_arn,
@@ -402,8 +406,7 @@ class Dispatcher:
 
     def _end(self, failed: FailedDelivery, queue: str, failure: Failure) -> None:
         """A delivery that cannot go on for a reason of the local cloud's: always to a dead-letter queue."""
-        self.metrics.add(failed.rule_arn, failed.target_id, INVOCATIONS)
-        self.metrics.add(failed.rule_arn, failed.target_id, FAILED_INVOCATIONS)
+        self._count_failed_invocation(failed.rule_arn, failed.target_id)
         log.warning(
             "delivery ended: rule=%s target=%s event=%s error=%s -> dead-letter queue %s: %s",
             failed.rule_arn,
@@ -434,8 +437,7 @@ class Dispatcher:
         self._end(failed, queue or self.settings.shutdown_queue_name, Failure(INTERNAL_ERROR, message))
 
     def _undeliverable(self, item: Undeliverable) -> None:
-        self.metrics.add(item.rule_arn, item.target_id, INVOCATIONS)
-        self.metrics.add(item.rule_arn, item.target_id, FAILED_INVOCATIONS)
+        self._count_failed_invocation(item.rule_arn, item.target_id)
         log.warning(
             "nothing delivered: rule=%s target=%s event=%s because %s (AWS drops this silently)",
             item.rule_arn,

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from vcn.eventbridge import strict_json
+from vcn.state_files import fsync_directory
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -47,21 +48,27 @@ class InvalidName(ValueError):
 
 
 def check_queue_name(name: str) -> str:
-    if not isinstance(name, str) or _QUEUE_NAME.fullmatch(name) is None:
-        raise InvalidName(
-            f"{name!r} is not a queue name: 1 to 80 letters, digits, '-' or '_' (an SQS QueueName); "
-            "`vcn dlq list` shows the queues that hold messages."
-        )
-    return name
+    return _checked(
+        name,
+        _QUEUE_NAME,
+        "a queue name: 1 to 80 letters, digits, '-' or '_' (an SQS QueueName); "
+        "`vcn dlq list` shows the queues that hold messages.",
+    )
 
 
 def check_message_id(message_id: str) -> str:
-    if not isinstance(message_id, str) or _MESSAGE_ID.fullmatch(message_id) is None:
-        raise InvalidName(
-            f"{message_id!r} is not a message id: ids are 1 to 128 letters, digits, '-' or '_' "
-            "(`vcn dlq list` shows them)."
-        )
-    return message_id
+    return _checked(
+        message_id,
+        _MESSAGE_ID,
+        "a message id: ids are 1 to 128 letters, digits, '-' or '_' (`vcn dlq list` shows them).",
+    )
+
+
+def _checked(value: str, form: re.Pattern[str], what: str) -> str:
+    """`value` when it is a string of `form`; else InvalidName saying it is not `what`."""
+    if not isinstance(value, str) or form.fullmatch(value) is None:
+        raise InvalidName(f"{value!r} is not {what}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -134,14 +141,6 @@ class Claim:
         return self.path.with_name(self.path.name[: -len(_CLAIMED)])
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class DeadLetterStore:
     """The local dead-letter queues of one state folder (safe to use from several processes)."""
 
@@ -184,7 +183,7 @@ class DeadLetterStore:
             with contextlib.suppress(OSError):
                 partial.unlink()
             raise
-        _fsync_directory(directory)
+        fsync_directory(directory)
         return message
 
     def queues(self) -> list[str]:
@@ -274,7 +273,7 @@ class DeadLetterStore:
         """The claimed message was delivered: it leaves the queue for good."""
         with contextlib.suppress(FileNotFoundError):
             claim.path.unlink()
-        _fsync_directory(claim.path.parent)
+        fsync_directory(claim.path.parent)
 
     def release(self, claim: Claim) -> None:
         """The claimed message was not delivered: it goes back to its queue, unchanged."""

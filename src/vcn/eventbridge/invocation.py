@@ -16,7 +16,7 @@ from vcn.eventbridge.metrics import THROTTLED_RULES, DeliveryMetrics
 from vcn.eventbridge.model import ApiDestination, Connection, Rule, Target
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.eventbridge.sqs_target import send_to_queue
-from vcn.invoker import FunctionNotFound, LambdaInvoker
+from vcn.invoker import LambdaInvoker, hand_over
 from vcn.rate_limit import TokenBucket
 
 
@@ -96,12 +96,7 @@ class TargetInvoker:
             payload: Any = strict_json.parse(body)
         except strict_json.JsonRefused:
             payload = body
-        try:
-            await self.invoker.invoke_async(function_arn, payload)
-        except FunctionNotFound:
-            return AttemptResult(
-                False, False, "ResourceNotFoundException", f"Lambda function not found: {function_arn}"
-            )
-        except Exception as exc:
-            return AttemptResult(False, True, "LambdaServiceException", f"{type(exc).__name__}: {exc}")
+        failure = await hand_over(self.invoker, function_arn, payload)
+        if failure is not None:
+            return AttemptResult(False, failure.retryable, failure.code, failure.message)
         return AttemptResult(True)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vcn.eventbridge.described import set_members
 from vcn.eventbridge.input_transformer import TargetInput
 from vcn.eventbridge.patterns import EventPattern
 from vcn.eventbridge.retry import RetryPolicy
@@ -31,10 +32,7 @@ def tag_list(tags: Tags) -> list[dict[str, str]]:
 
 def named_resource_fields(arn_member: str, arn: str, name: str, description: str | None) -> dict[str, Any]:
     """How Describe responses of connections and API destinations begin: ARN, name, then any description."""
-    described: dict[str, Any] = {arn_member: arn, "Name": name}
-    if description is not None:
-        described["Description"] = description
-    return described
+    return set_members({arn_member: arn, "Name": name, "Description": description})
 
 
 @dataclass(frozen=True)
@@ -77,19 +75,19 @@ class Rule:
         return self.state != DISABLED
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"Name": self.name, "Arn": self.arn}
-        if self.event_pattern is not None:
-            described["EventPattern"] = self.event_pattern
-        if self.schedule_expression is not None:
-            described["ScheduleExpression"] = self.schedule_expression
-        described["State"] = self.state
-        if self.description is not None:
-            described["Description"] = self.description
-        if self.role_arn is not None:
-            described["RoleArn"] = self.role_arn
-        described["EventBusName"] = self.bus
-        described["CreatedBy"] = self.account
-        return described
+        return set_members(
+            {
+                "Name": self.name,
+                "Arn": self.arn,
+                "EventPattern": self.event_pattern,
+                "ScheduleExpression": self.schedule_expression,
+                "State": self.state,
+                "Description": self.description,
+                "RoleArn": self.role_arn,
+                "EventBusName": self.bus,
+                "CreatedBy": self.account,
+            }
+        )
 
 
 @dataclass
@@ -109,24 +107,27 @@ class EventBus:
 
     def settings(self) -> dict[str, Any]:
         """Description, KmsKeyIdentifier, DeadLetterConfig and LogConfig, those that are set."""
-        described: dict[str, Any] = {}
-        for member, value in (
-            ("Description", self.description),
-            ("KmsKeyIdentifier", self.kms_key_identifier),
-            ("DeadLetterConfig", self.dead_letter_config),
-            ("LogConfig", self.log_config),
-        ):
-            if value is not None:
-                described[member] = value
-        return described
+        return set_members(
+            {
+                "Description": self.description,
+                "KmsKeyIdentifier": self.kms_key_identifier,
+                "DeadLetterConfig": self.dead_letter_config,
+                "LogConfig": self.log_config,
+            }
+        )
 
     def describe(self) -> dict[str, Any]:
-        described: dict[str, Any] = {"Name": self.name, "Arn": self.arn, **self.settings()}
-        if self.policy is not None:
-            described["Policy"] = json.dumps(self.policy, separators=(",", ":"))
-        described["CreationTime"] = self.created
-        described["LastModifiedTime"] = self.modified
-        return described
+        policy = None if self.policy is None else json.dumps(self.policy, separators=(",", ":"))
+        return set_members(
+            {
+                "Name": self.name,
+                "Arn": self.arn,
+                **self.settings(),
+                "Policy": policy,
+                "CreationTime": self.created,
+                "LastModifiedTime": self.modified,
+            }
+        )
 
 
 @dataclass

@@ -14,6 +14,8 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+from vcn.number_text import is_number
+
 # UNCONFIRMED: how the service prints a sensitive member nested in a printed structure; this is the AWS SDK
 # for Java's redaction, so that no secret reaches an error message or a log.
 REDACTED = "*** Sensitive Data Redacted ***"
@@ -55,17 +57,9 @@ def _java_date(value: Any) -> str:
     try:
         moment = (
             datetime.fromtimestamp(float(value), UTC)
-            if not isinstance(value, str) or _is_number(value)
+            if not isinstance(value, str) or is_number(value)
             else datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
         )
     except (ValueError, OverflowError, OSError):
         return str(value)
     return moment.strftime("%a %b %d %H:%M:%S UTC %Y")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

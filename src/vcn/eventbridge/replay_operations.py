@@ -21,10 +21,9 @@ from vcn.eventbridge.errors import (
     validation_error,
 )
 from vcn.eventbridge.handler_group import ResourceOperations, answers
-from vcn.eventbridge.pagination import page
+from vcn.eventbridge.listing import list_response, matching
 from vcn.eventbridge.replays import ACTIVE, CANCELLING, RUNNING, STARTING, Replay, Replayer
 from vcn.eventbridge.resources import Resources
-from vcn.eventbridge.service_model import member_names
 
 MAX_ACTIVE_REPLAYS = 10
 
@@ -37,12 +36,6 @@ class ReplayOperations(ResourceOperations):
     def __init__(self, resources: Resources, replayer: Replayer) -> None:
         super().__init__(resources)
         self.replayer = replayer
-
-    def replay(self, name: str) -> Replay:
-        replay = self.resources.replays.get(name)
-        if replay is None:
-            raise not_found(f"Replay {name} does not exist.")
-        return replay
 
     @answers("StartReplay")
     def start(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,28 +75,21 @@ class ReplayOperations(ResourceOperations):
 
     @answers("DescribeReplay")
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return self.replay(request["ReplayName"]).describe()
+        return self.resources.replay(request["ReplayName"]).describe()
 
     @answers("ListReplays")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        prefix = request.get("NamePrefix") or ""
-        state = request.get("State")
-        source = request.get("EventSourceArn")
-        listed = [
-            replay
-            for name, replay in sorted(self.resources.replays.items())
-            if name.startswith(prefix)
-            and (state is None or replay.state == state)
-            and (source is None or replay.archive_arn == source)
-        ]
-        chosen, more = page(listed, request, lambda replay: replay.name)
-        members = member_names("Replay")
-        entries = [{k: v for k, v in replay.describe().items() if k in members} for replay in chosen]
-        return {"Replays": entries, **more}
+        return list_response(
+            "ListReplays",
+            self.resources.replays,
+            request,
+            Replay.describe,
+            keep=matching(state=request.get("State"), archive_arn=request.get("EventSourceArn")),
+        )
 
     @answers("CancelReplay")
     def cancel(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        replay = self.replay(request["ReplayName"])
+        replay = self.resources.replay(request["ReplayName"])
         if replay.state not in (STARTING, RUNNING):
             # UNCONFIRMED: AWS's wording (its model: only a Running or Starting replay can be cancelled).
             raise EventBridgeError(

@@ -26,6 +26,7 @@ from typing import Any
 from vcn import arns
 from vcn.eventbridge.archive_store import ArchiveStore
 from vcn.eventbridge.archives import REPLAY_NAME, Archive
+from vcn.eventbridge.described import set_members
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -73,24 +74,22 @@ class Replay:
 
     def describe(self) -> dict[str, Any]:
         """DescribeReplay's members, in the model's order."""
-        described: dict[str, Any] = {"ReplayName": self.name, "ReplayArn": self.arn}
-        if self.description is not None:
-            described["Description"] = self.description
-        described["State"] = self.state
-        if self.state_reason is not None:
-            described["StateReason"] = self.state_reason
-        described.update(
-            EventSourceArn=self.archive_arn,
-            Destination=self.destination,
-            EventStartTime=self.event_start,
-            EventEndTime=self.event_end,
+        return set_members(
+            {
+                "ReplayName": self.name,
+                "ReplayArn": self.arn,
+                "Description": self.description,
+                "State": self.state,
+                "StateReason": self.state_reason,
+                "EventSourceArn": self.archive_arn,
+                "Destination": self.destination,
+                "EventStartTime": self.event_start,
+                "EventEndTime": self.event_end,
+                "EventLastReplayedTime": self.last_replayed,
+                "ReplayStartTime": self.replay_start,
+                "ReplayEndTime": self.replay_end,
+            }
         )
-        if self.last_replayed is not None:
-            described["EventLastReplayedTime"] = self.last_replayed
-        described["ReplayStartTime"] = self.replay_start
-        if self.replay_end is not None:
-            described["ReplayEndTime"] = self.replay_end
-        return described
 
 
 def replayed(event: Mapping[str, Any], replay_name: str) -> dict[str, Any]:

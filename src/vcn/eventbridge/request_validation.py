@@ -211,22 +211,21 @@ def _string(shape: Shape, value: str) -> list[str]:
 
 
 def _size(shape: Shape, size: int) -> list[str]:
-    metadata = shape.metadata
-    broken = []
-    if "min" in metadata and size < metadata["min"]:
-        broken.append(f"Member must have length greater than or equal to {metadata['min']}")
-    if "max" in metadata and size > metadata["max"]:
-        broken.append(f"Member must have length less than or equal to {metadata['max']}")
-    return broken
+    return _bounds(shape, "length", size)
 
 
 def _number(shape: Shape, value: float) -> list[str]:
+    return _bounds(shape, "value", value)
+
+
+def _bounds(shape: Shape, measure: str, amount: float) -> list[str]:
+    """The shape's `min`/`max` that `amount` (a length or a value, as `measure` says) breaks."""
     metadata = shape.metadata
     broken = []
-    if "min" in metadata and value < metadata["min"]:
-        broken.append(f"Member must have value greater than or equal to {metadata['min']}")
-    if "max" in metadata and value > metadata["max"]:
-        broken.append(f"Member must have value less than or equal to {metadata['max']}")
+    if "min" in metadata and amount < metadata["min"]:
+        broken.append(f"Member must have {measure} greater than or equal to {metadata['min']}")
+    if "max" in metadata and amount > metadata["max"]:
+        broken.append(f"Member must have {measure} less than or equal to {metadata['max']}")
     return broken
 
 

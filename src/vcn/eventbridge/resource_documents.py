@@ -107,16 +107,7 @@ def restore_api_destination(document: dict[str, Any]) -> ApiDestination:
 
 
 def archive_document(archive: Archive, origin: str) -> dict[str, Any]:
-    return {
-        "origin": origin,
-        "name": archive.name,
-        "sourceArn": archive.source_arn,
-        "eventPattern": archive.event_pattern,
-        "retentionDays": archive.retention_days,
-        "description": archive.description,
-        "kmsKeyIdentifier": archive.kms_key_identifier,
-        "created": archive.created,
-    }
+    return {"origin": origin, **_fields_document(archive, leave_out=_ARCHIVE_DERIVED)}
 
 
 def restore_archive(document: dict[str, Any], bus: EventBus, region: str, account: str) -> Archive:
@@ -144,6 +135,8 @@ def restore_replay(document: dict[str, Any]) -> Replay:
 
 
 _CONNECTION_STATE = frozenset({"state"})
+# What restore_archive derives again: the ARN from the name, the bus from sourceArn, the compiled pattern.
+_ARCHIVE_DERIVED = frozenset({"arn", "bus", "pattern", "state"})
 _Resource = TypeVar("_Resource")
 
 

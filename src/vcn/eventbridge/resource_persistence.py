@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
 from vcn import arns
@@ -127,14 +127,10 @@ class ResourcePersistence:
 
     def _restore_connections(self, saved: Mapping[str, Any]) -> int:
         restored = 0
-        for document in _from_api(saved.get("connections")):
-            name = document["name"]
-            if name in self.resources.connections:
-                _replaced_by_template("connection", name)
-                continue
+        for document in _not_declared(saved.get("connections"), self.resources.connections, "connection"):
             connection = restore_connection(document)
             restored_state(connection)
-            self.resources.connections[name] = connection
+            self.resources.connections[document["name"]] = connection
             if connection.authorization_type == OAUTH and self._authorization is not None:
                 self._authorization.authorize_soon(connection)
             restored += 1
@@ -142,12 +138,9 @@ class ResourcePersistence:
 
     def _restore_api_destinations(self, saved: Mapping[str, Any]) -> int:
         restored = 0
-        for document in _from_api(saved.get("apiDestinations")):
-            name = document["name"]
-            if name in self.resources.api_destinations:
-                _replaced_by_template("API destination", name)
-                continue
-            self.resources.api_destinations[name] = restore_api_destination(document)
+        destinations = self.resources.api_destinations
+        for document in _not_declared(saved.get("apiDestinations"), destinations, "API destination"):
+            destinations[document["name"]] = restore_api_destination(document)
             restored += 1
         return restored
 
@@ -201,11 +194,8 @@ class ResourcePersistence:
 
     def _restore_archives(self, saved: Mapping[str, Any]) -> int:
         restored = 0
-        for document in _from_api(saved.get("archives")):
+        for document in _not_declared(saved.get("archives"), self.resources.archives, "archive"):
             name = document["name"]
-            if name in self.resources.archives:
-                _replaced_by_template("archive", name)
-                continue
             bus = self.resources.buses.get(arns.bus_name(document["sourceArn"]))
             if bus is None:
                 log.warning(
@@ -238,6 +228,15 @@ def _key(kind: str, name: str) -> str:
 
 def _from_api(documents: Any) -> list[dict[str, Any]]:
     return [d for d in documents or [] if isinstance(d, dict) and d.get("origin") == API]
+
+
+def _not_declared(documents: Any, existing: Container[str], kind: str) -> Iterator[dict[str, Any]]:
+    """The documents created through the API whose name is not taken now (by the template: logged)."""
+    for document in _from_api(documents):
+        if document["name"] in existing:
+            _replaced_by_template(kind, document["name"])
+        else:
+            yield document
 
 
 def _remembered_arns(saved: Mapping[str, Any]) -> dict[tuple[str, str], str]:

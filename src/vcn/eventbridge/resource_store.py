@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from pathlib import Path
 from typing import Any
+
+from vcn.state_files import set_aside
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -35,8 +36,7 @@ class ResourceStore:
             if not isinstance(document, dict) or document.get("version") != FORMAT_VERSION:
                 raise ValueError(f"expected a JSON object with version {FORMAT_VERSION}")
         except ValueError as exc:
-            aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
-            os.replace(self.path, aside)
+            aside = set_aside(self.path)
             log.error(
                 "%s could not be read (%s): moved to %s and starting without the resources created "
                 "through the API before; the file is kept for you to inspect",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from vcn import arns
 from vcn.eventbridge.archives import Archive
@@ -14,6 +15,8 @@ from vcn.eventbridge.errors import not_found
 from vcn.eventbridge.model import ApiDestination, Connection, EventBus, Rule
 from vcn.eventbridge.replays import Replay
 from vcn.eventbridge.settings import EventBridgeSettings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -42,31 +45,29 @@ class Resources:
 
     def bus(self, name_or_arn: str | None) -> EventBus:
         name = arns.bus_name(name_or_arn)
-        bus = self.buses.get(name)
-        if bus is None:
-            raise not_found(f"Event bus {name} does not exist.")
-        return bus
+        return _found(self.buses.get(name), f"Event bus {name} does not exist.")
 
     def rule(self, bus_name_or_arn: str | None, name: str) -> tuple[EventBus, Rule]:
         bus = self.bus(bus_name_or_arn)
-        rule = bus.rules.get(name)
-        if rule is None:
-            raise not_found(f"Rule {name} does not exist on EventBus {bus.name}.")
-        return bus, rule
+        return bus, _found(bus.rules.get(name), f"Rule {name} does not exist on EventBus {bus.name}.")
 
     def connection(self, name: str) -> Connection:
-        connection = self.connections.get(name)
-        if connection is None:
-            raise not_found(f"Failed to describe the connection(s). Connection '{name}' does not exist.")
-        return connection
+        return _found(
+            self.connections.get(name),
+            f"Failed to describe the connection(s). Connection '{name}' does not exist.",
+        )
 
     def api_destination(self, name: str) -> ApiDestination:
-        destination = self.api_destinations.get(name)
-        if destination is None:
-            raise not_found(
-                f"Failed to describe the api-destination(s). An api-destination '{name}' does not exist."
-            )
-        return destination
+        return _found(
+            self.api_destinations.get(name),
+            f"Failed to describe the api-destination(s). An api-destination '{name}' does not exist.",
+        )
+
+    def archive(self, name: str) -> Archive:
+        return _found(self.archives.get(name), f"Archive {name} does not exist.")
+
+    def replay(self, name: str) -> Replay:
+        return _found(self.replays.get(name), f"Replay {name} does not exist.")
 
     def connection_by_arn(self, arn: str) -> Connection:
         """The connection an API destination names (the ARN is well formed: the model's pattern held)."""
@@ -78,3 +79,10 @@ class Resources:
     def mint_arn(self, kind: str, name: str, mint: Callable[[str, str, str], str]) -> str:
         """The ARN for a new connection or API destination: the remembered one, or a fresh one."""
         return self.remembered_arns.pop((kind, name), None) or mint(self.region, self.account, name)
+
+
+def _found(resource: T | None, missing: str) -> T:
+    """The resource a lookup found; ResourceNotFoundException with AWS's message `missing` when none."""
+    if resource is None:
+        raise not_found(missing)
+    return resource

@@ -10,10 +10,10 @@ from typing import Any
 from vcn import arns
 from vcn.eventbridge.errors import EventBridgeError, limit_exceeded, validation_error
 from vcn.eventbridge.handler_group import ResourceOperations, answers
+from vcn.eventbridge.listing import list_response
 from vcn.eventbridge.model import DISABLED, ENABLED, EventBus, Rule
 from vcn.eventbridge.pagination import page
 from vcn.eventbridge.patterns import EventPattern, InvalidEventPattern, compile_pattern
-from vcn.eventbridge.service_model import member_names
 from vcn.timetable import InvalidScheduleExpression, parse_schedule
 
 log = logging.getLogger("vcn.eventbridge")
@@ -93,12 +93,7 @@ class RuleOperations(ResourceOperations):
     @answers("ListRules")
     def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
         bus = self.resources.bus(request.get("EventBusName"))
-        prefix = request.get("NamePrefix") or ""
-        listed = [rule for name, rule in sorted(bus.rules.items()) if name.startswith(prefix)]
-        chosen, more = page(listed, request, lambda rule: rule.name)
-        members = member_names("Rule")
-        entries = [{k: v for k, v in rule.describe().items() if k in members} for rule in chosen]
-        return {"Rules": entries, **more}
+        return list_response("ListRules", bus.rules, request, Rule.describe)
 
     @answers("DeleteRule")
     def delete(self, request: Mapping[str, Any]) -> dict[str, Any]:

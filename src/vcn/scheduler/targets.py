@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vcn import arns
-from vcn.invoker import FunctionNotFound, LambdaInvoker
+from vcn.invoker import LambdaInvoker, hand_over
 from vcn.scheduler.config import ScheduleConfig
 
 PutEvents = Callable[[list[dict[str, Any]]], Awaitable[dict[str, Any]]]
@@ -95,14 +95,9 @@ class ScheduleTargets:
             payload: Any = json.loads(body)
         except ValueError:
             payload = body
-        try:
-            await self.invoker.invoke_async(function, payload)
-        except FunctionNotFound:
-            return Attempt(
-                False, False, "ResourceNotFoundException", f"Lambda function not found: {function}"
-            )
-        except Exception as exc:
-            return Attempt(False, True, "LambdaServiceException", f"{type(exc).__name__}: {exc}")
+        failure = await hand_over(self.invoker, function, payload)
+        if failure is not None:
+            return Attempt(False, failure.retryable, failure.code, failure.message)
         return Attempt(True)
 
     async def _put_event(self, config: ScheduleConfig, body: str) -> Attempt:

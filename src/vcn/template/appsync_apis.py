@@ -43,9 +43,7 @@ def _auth_modes(value: Any, at: Location) -> tuple[AuthType, ...] | None:
 def _provider(raw: Any, at: Location) -> AuthProvider:
     auth_type = _auth_type(raw, at)
     if auth_type == "AWS_LAMBDA":
-        config = raw.get("LambdaAuthorizerConfig") or {}
-        if "AuthorizerUri" not in config:
-            raise at.child("LambdaAuthorizerConfig").error("AuthorizerUri is required for AWS_LAMBDA")
+        config = _provider_config(raw, at, "LambdaAuthorizerConfig", "AuthorizerUri", auth_type)
         return AuthProvider(
             auth_type,
             lambda_authorizer=LambdaAuthorizerConfig(
@@ -55,9 +53,7 @@ def _provider(raw: Any, at: Location) -> AuthProvider:
             ),
         )
     if auth_type == "OPENID_CONNECT":
-        config = raw.get("OpenIDConnectConfig") or {}
-        if "Issuer" not in config:
-            raise at.child("OpenIDConnectConfig").error("Issuer is required for OPENID_CONNECT")
+        config = _provider_config(raw, at, "OpenIDConnectConfig", "Issuer", auth_type)
         return AuthProvider(
             auth_type,
             openid_connect=OpenIdConnectConfig(
@@ -68,6 +64,14 @@ def _provider(raw: Any, at: Location) -> AuthProvider:
             ),
         )
     return AuthProvider(auth_type)
+
+
+def _provider_config(raw: Any, at: Location, member: str, required: str, auth_type: AuthType) -> Any:
+    """The provider's own configuration `member`, which must hold `required` for this auth type."""
+    config = raw.get(member) or {}
+    if required not in config:
+        raise at.child(member).error(f"{required} is required for {auth_type}")
+    return config
 
 
 def _handler(raw: Any, at: Location) -> HandlerConfig | None:

@@ -205,9 +205,14 @@ def _sns_topic(res: LocalResources, lid: str) -> Attributes:
     return {"Ref": arn, "TopicArn": arn, "TopicName": lambda: res.name(lid, "TopicName")}
 
 
+def _named_events_path(res: LocalResources, lid: str, name_property: str, kind: str) -> Attributes:
+    """A resource whose Ref and `name_property` attribute are its name, and its ARN `events:<kind>/<name>`."""
+    name = lambda: res.name(lid, name_property)  # noqa: E731
+    return {"Ref": name, name_property: name, "Arn": lambda: res.arn("events", f"{kind}/{name()}")}
+
+
 def _event_bus(res: LocalResources, lid: str) -> Attributes:
-    name = lambda: res.name(lid, "Name")  # noqa: E731
-    return {"Ref": name, "Name": name, "Arn": lambda: res.arn("events", f"event-bus/{name()}")}
+    return _named_events_path(res, lid, "Name", "event-bus")
 
 
 def _event_rule(res: LocalResources, lid: str) -> Attributes:
@@ -249,8 +254,7 @@ def _api_destination(res: LocalResources, lid: str) -> Attributes:
 
 
 def _event_archive(res: LocalResources, lid: str) -> Attributes:
-    name = lambda: res.name(lid, "ArchiveName")  # noqa: E731
-    return {"Ref": name, "ArchiveName": name, "Arn": lambda: res.arn("events", f"archive/{name()}")}
+    return _named_events_path(res, lid, "ArchiveName", "archive")
 
 
 def _scheduler_schedule(res: LocalResources, lid: str) -> Attributes:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from vcn.number_text import is_number
 
 from .errors import TemplateError
 
@@ -40,21 +43,13 @@ def _scalar_text(value: Any) -> str:
     return str(value)
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _check(name: str, declaration: Mapping[str, Any], value: ParameterValue) -> None:
     where = f"Parameters.{name}"
     items = value if isinstance(value, list) else [value]
     ptype = str(declaration.get("Type", "String"))
     if ptype in ("Number", "List<Number>"):
         for item in items:
-            if not _is_number(item):
+            if not is_number(item):
                 raise TemplateError(
                     f"value {item!r} is not a number", resource=where, hint=_OVERRIDE_HINT.format(name=name)
                 )
@@ -75,23 +70,34 @@ def _check(name: str, declaration: Mapping[str, Any], value: ParameterValue) -> 
                 description = declaration.get("ConstraintDescription") or f"it must match {pattern}"
                 raise TemplateError(f"value {item!r} is not allowed: {description}", resource=where)
     for item in items:
-        if "MinLength" in declaration and len(item) < int(declaration["MinLength"]):
-            raise TemplateError(
-                f"value {item!r} is shorter than MinLength {declaration['MinLength']}", resource=where
-            )
-        if "MaxLength" in declaration and len(item) > int(declaration["MaxLength"]):
-            raise TemplateError(
-                f"value {item!r} is longer than MaxLength {declaration['MaxLength']}", resource=where
-            )
+        _check_bounds(item, len(item), int, _LENGTH_BOUNDS, declaration, where)
         if ptype in ("Number", "List<Number>"):
-            if "MinValue" in declaration and float(item) < float(declaration["MinValue"]):
-                raise TemplateError(
-                    f"value {item} is below MinValue {declaration['MinValue']}", resource=where
-                )
-            if "MaxValue" in declaration and float(item) > float(declaration["MaxValue"]):
-                raise TemplateError(
-                    f"value {item} is above MaxValue {declaration['MaxValue']}", resource=where
-                )
+            _check_bounds(item, float(item), float, _VALUE_BOUNDS, declaration, where)
+
+
+# A bound: its declaration key, when a value's measure breaks it, and what the error says.
+Bound = tuple[str, Callable[[float, float], bool], str]
+_LENGTH_BOUNDS: tuple[Bound, ...] = (
+    ("MinLength", operator.lt, "value {item!r} is shorter than MinLength {bound}"),
+    ("MaxLength", operator.gt, "value {item!r} is longer than MaxLength {bound}"),
+)
+_VALUE_BOUNDS: tuple[Bound, ...] = (
+    ("MinValue", operator.lt, "value {item} is below MinValue {bound}"),
+    ("MaxValue", operator.gt, "value {item} is above MaxValue {bound}"),
+)
+
+
+def _check_bounds(
+    item: str,
+    measure: float,
+    read_bound: Callable[[Any], float],
+    bounds: tuple[Bound, ...],
+    declaration: Mapping[str, Any],
+    where: str,
+) -> None:
+    for key, breaks, complaint in bounds:
+        if key in declaration and breaks(measure, read_bound(declaration[key])):
+            raise TemplateError(complaint.format(item=item, bound=declaration[key]), resource=where)
 
 
 def resolve_parameters(

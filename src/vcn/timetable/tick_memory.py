@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from vcn.state_files import set_aside
 
 log = logging.getLogger("vcn.timetable")
 
@@ -75,8 +76,7 @@ class TickMemory:
         except FileNotFoundError:
             return {}
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
-            os.replace(self.path, aside)
+            aside = set_aside(self.path)
             log.error(
                 "%s could not be read (%s): moved to %s; schedules start afresh (rates count from now, and a "
                 "tick fired just before this start may fire again)",
