@@ -21,6 +21,7 @@ from tests.support.local_cloud import (
     ROOT,
     VCN,
     RunningCloud,
+    cloud_running,
     free_ports,
     signal_group,
     start_cloud,
@@ -54,12 +55,8 @@ def local_up(state_dir: Path, ports: list[int]) -> subprocess.CompletedProcess[s
 
 @pytest.fixture
 def cloud(tmp_path: Path) -> Iterator[RunningCloud]:
-    running = start_cloud(tmp_path / "state")
-    try:
+    with cloud_running(tmp_path / "state", unless_stopped=True) as running:
         yield running
-    finally:
-        if running.process.poll() is None:
-            stop_cloud(running)
 
 
 def test_a_second_cloud_on_the_same_state_dir_is_refused_and_the_first_keeps_running(
