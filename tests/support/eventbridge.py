@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
+import pytest
 from aiohttp import web
 from botocore.config import Config
 
@@ -248,6 +249,18 @@ def cloud_factory() -> Iterator[CloudFactory]:
         yield factory
     finally:
         factory.close()
+
+
+def module_cloud(folder: str) -> Any:
+    """A module-scoped `cloud` fixture (a module assigns it: `cloud = module_cloud("eb-x")`): one local
+    EventBridge on a state folder named after `folder`, shared by all of the module's tests."""
+
+    @pytest.fixture(scope="module")
+    def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+        for factory in cloud_factory():
+            yield factory(tmp_path_factory.mktemp(folder))
+
+    return cloud
 
 
 def events_client(url: str) -> Any:
