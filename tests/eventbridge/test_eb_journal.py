@@ -21,6 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.eventbridge import (
+    DLQ_ARN,
     FAST,
     Cloud,
     CloudFactory,
@@ -36,7 +37,6 @@ from vcn.eventbridge.resource_store import RESOURCES_FILE
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
 
-DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 LATER = 31.0  # past the Retry-After of the first attempt
 
 

@@ -30,6 +30,8 @@ from vcn.timetable import Clock
 
 T = TypeVar("T")
 AWS_CLI = str(Path(sys.executable).parent / "aws")
+# The dead-letter queue (SQS queue "eb-dlq") the tests' targets name in their DeadLetterConfig.
+DLQ_ARN = f"arn:aws:sqs:{LOCAL_ACCOUNT.region}:{LOCAL_ACCOUNT.account_id}:eb-dlq"
 FAST = EventBridgeSettings(retry_base_seconds=0.01, retry_max_backoff_seconds=0.05, http_timeout_seconds=2.0)
 
 
