@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests.support.eventbridge import LoopThread
 from tests.support.function_specs import local_function
+from tests.support.json_strategies import json_ish_texts
 from tests.support.raw_http import RawResponse, exchange, request_bytes
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.httpapi import ApiServer, HttpRoute, JwtAuthorizerConfig
@@ -248,15 +249,8 @@ headers = st.lists(
         for name, _ in pairs
     )
 )
-json_ish = st.recursive(
-    st.sampled_from(["1", "NaN", "-Infinity", "1e400", '"\\ud800"', "null", '"x"', "[", "{"]),
-    lambda inner: (
-        st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]")
-        | st.dictionaries(st.text(max_size=3), inner, max_size=3).map(
-            lambda d: "{" + ",".join(json.dumps(k) + ":" + v for k, v in d.items()) + "}"
-        )
-    ),
-    max_leaves=10,
+json_ish = json_ish_texts(
+    ["1", "NaN", "-Infinity", "1e400", '"\\ud800"', "null", '"x"', "[", "{"], max_leaves=10
 )
 bodies = st.one_of(
     st.binary(max_size=300),
