@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.eventbridge import EVENT_MEMBERS, LoopThread, Sink
+from tests.support.eventbridge import EVENT_MEMBERS, LoopThread, Sink, sink_on_own_loop
 from tests.support.local_cloud import RunningCloud, cloud_running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -46,13 +46,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory, record: Path) -> Iterator[Ru
 
 @pytest.fixture(scope="module")
 def sink() -> Iterator[tuple[LoopThread, Sink]]:
-    loop, sink = LoopThread(), Sink()
-    loop.run(sink.start())
-    try:
-        yield loop, sink
-    finally:
-        loop.run(sink.stop())
-        loop.close()
+    with sink_on_own_loop() as running:
+        yield running
 
 
 def recorded(record: Path, count: int, matching: Any, timeout: float = 30) -> list[dict[str, Any]]:

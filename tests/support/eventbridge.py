@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -186,6 +187,18 @@ class Cloud:
 
 
 _ABANDONED: list[asyncio.Task[Any]] = []
+
+
+@contextmanager
+def sink_on_own_loop() -> Iterator[tuple[LoopThread, Sink]]:
+    """A started `Sink` on a loop thread of its own (for an EventBridge in another process), stopped after."""
+    loop, sink = LoopThread(), Sink()
+    loop.run(sink.start())
+    try:
+        yield loop, sink
+    finally:
+        loop.run(sink.stop())
+        loop.close()
 
 
 @dataclass
