@@ -27,6 +27,7 @@ from tests.support.local_cloud import (
     start_cloud,
     stop_cloud,
 )
+from tests.support.loopback_http import serve_on_loopback
 from vcn.local.state_lock import LOCK_FILE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -139,10 +140,8 @@ class FlakySink:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/sink", self.handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/sink"
+        self.runner, port = await serve_on_loopback(app)
+        self.url = f"http://127.0.0.1:{port}/sink"
 
     async def stop(self) -> None:
         if self.runner is not None:

@@ -14,6 +14,7 @@ import pytest
 import uvloop
 from aiohttp import web
 
+from tests.support.loopback_http import serve_on_loopback
 from vcn.appsync.tls import ensure_tls_files
 from vcn.eventbridge.api_destination import ApiDestinationClient
 from vcn.eventbridge.connection_auth import ConnectionAuthorizer
@@ -260,11 +261,7 @@ def test_https_endpoint_with_a_trusted_certificate(run: RunOnLoop, tmp_path: Pat
 
         app = web.Application()
         app.router.add_post("/in", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls.server_context())
-        await site.start()
-        port = runner.addresses[0][1]
+        runner, port = await serve_on_loopback(app, ssl_context=tls.server_context())
         try:
             reply = await exchange("POST", f"https://localhost:{port}/in", body=b"{}", ssl_context=trust)
             with pytest.raises(ExchangeFailed, match="cannot connect"):

@@ -22,6 +22,7 @@ import pytest
 from aiohttp import web
 from botocore.config import Config
 
+from tests.support.loopback_http import serve_on_loopback
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
@@ -103,11 +104,8 @@ class Sink:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # A short shutdown timeout: tests leave slow replies in flight on purpose.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, port = await serve_on_loopback(app, access_log=None, shutdown_timeout=0.2)
+        self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -8,6 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.support.local_cloud import RunningCloud
+from tests.support.loopback_http import serve_on_loopback
 
 
 class EventEndpoint:
@@ -28,11 +29,8 @@ class EventEndpoint:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/event", self._count_and_handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/event"
+        self.runner, port = await serve_on_loopback(app)
+        self.url = f"http://127.0.0.1:{port}/event"
 
     async def stop(self) -> None:
         if self.runner is not None:
