@@ -373,7 +373,7 @@ def main() -> None:
         inproc = InProcess(work / "latency-inproc")
         fill(client(inproc.url), items)
         measured["in-process thread"] = latency(inproc.url, rounds * 60, items)
-        with moto_code_paths():  # the same in-process service without the two fast paths: moto's own code
+        with moto_code_paths():  # the same in-process service without its fast paths: moto's own code
             measured["in-process, moto's own paths"] = latency(inproc.url, rounds * 6, items)
         print(f"  {'baseline: canned {} reply':<30} any request {floor[0]:7.2f} / {floor[1]:7.2f}")
         for name, figures in measured.items():
