@@ -17,6 +17,7 @@ import pytest
 import requests
 from aiohttp import web
 
+from tests.support.flaky_appsync import EventEndpoint
 from tests.support.local_cloud import (
     ROOT,
     VCN,
@@ -27,7 +28,6 @@ from tests.support.local_cloud import (
     start_cloud,
     stop_cloud,
 )
-from tests.support.loopback_http import serve_on_loopback
 from vcn.local.state_lock import LOCK_FILE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -117,16 +117,15 @@ def test_after_kill_9_commands_report_the_stale_local_json_and_a_restart_replace
     assert cloud.token("analyst-de").count(".") == 2
 
 
-class FlakySink:
+class FlakySink(EventEndpoint):
     """An HTTP target that answers 429 (Retry-After: 1) until the test closes the terminal, then 200."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.terminal_closed = False
         self.refused = 0
         self.delivered: list[dict[str, Any]] = []
         self.first_attempt = asyncio.Event()
-        self.runner: web.AppRunner | None = None
-        self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -136,16 +135,6 @@ class FlakySink:
             return web.Response(status=429, headers={"Retry-After": "1"})
         self.delivered.append(body)
         return web.json_response({})
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/sink", self.handle)
-        self.runner, port = await serve_on_loopback(app)
-        self.url = f"http://127.0.0.1:{port}/sink"
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
 
 
 def _route_to(cloud: RunningCloud, url: str) -> Any:

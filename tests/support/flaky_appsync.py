@@ -12,7 +12,8 @@ from tests.support.loopback_http import serve_on_loopback
 
 
 class EventEndpoint:
-    """An HTTP endpoint for AppSync's `POST /event` on a free port of this loop; `handle` answers."""
+    """An HTTP endpoint taking `POST /event` (AppSync's, or any API destination's target) on a free port of
+    this loop; `handle` answers, `requests` counts."""
 
     def __init__(self) -> None:
         self.requests = 0
