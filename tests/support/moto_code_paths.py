@@ -7,18 +7,20 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def moto_code_paths() -> Iterator[None]:
-    """moto's own Table.query, index projection and reply serializer in this process for the duration of
-    the block, instead of the fast paths the local DynamoDB wraps them in."""
+def moto_code_paths(*, replies: bool = True) -> Iterator[None]:
+    """moto's own Table.query and index projection (and, with `replies`, its reply serializer) in this
+    process for the duration of the block, instead of the fast paths the local DynamoDB wraps them in."""
     from moto.dynamodb.models.table import SecondaryIndex, Table
     from moto.dynamodb.responses import DynamoHandler
 
-    query, project, serialized = Table.query, SecondaryIndex.project, DynamoHandler.serialized
-    Table.query = query.__wrapped__  # type: ignore[attr-defined,method-assign]
-    SecondaryIndex.project = project.__wrapped__  # type: ignore[attr-defined,method-assign]
-    DynamoHandler.serialized = serialized.__wrapped__  # type: ignore[attr-defined,method-assign]
+    owners: list[tuple[type, str]] = [(Table, "query"), (SecondaryIndex, "project")]
+    if replies:
+        owners.append((DynamoHandler, "serialized"))
+    fast = [(owner, name, getattr(owner, name)) for owner, name in owners]
+    for owner, name, path in fast:
+        setattr(owner, name, path.__wrapped__)
     try:
         yield
     finally:
-        Table.query, SecondaryIndex.project = query, project  # type: ignore[method-assign]
-        DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+        for owner, name, path in fast:
+            setattr(owner, name, path)
