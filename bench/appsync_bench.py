@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -123,11 +123,12 @@ def handler(event, context):
 async def _start_with_handler(recording: bool) -> tuple[str, Callable[[], Any], Callable[[], Any]]:
     """Our server with a DIRECT OnPublish handler in EVENT mode: a real Lambda worker, and optionally the
     local DynamoDB it records every event in."""
+    from tests.support.function_specs import local_function
     from vcn.appsync.config import DataSource, HandlerConfig, Namespace
     from vcn.aws_account import LOCAL_ACCOUNT
     from vcn.dynamodb import DynamoDbClient, LocalDynamoDb, TableConfig, ensure_tables
     from vcn.dynamodb.config import AttributeDefinition, KeyElement
-    from vcn.lambda_runtime import FunctionSpec, LambdaRuntime
+    from vcn.lambda_runtime import LambdaRuntime
     from vcn.local.aws_env import function_environment
 
     folder = Path(tempfile.mkdtemp(prefix="vcn-bench-handler-"))
@@ -157,15 +158,8 @@ async def _start_with_handler(recording: bool) -> tuple[str, Callable[[], Any], 
         client = DynamoDbClient(dynamodb.url, LOCAL_ACCOUNT.region)
         await ensure_tables(client, [table])
         environment = function_environment("http://127.0.0.1:9", dynamodb_url=dynamodb.url)
-    spec = FunctionSpec(
-        name="Recorder",
-        code_dir=folder,
-        handler="recorder.handler",
-        region=LOCAL_ACCOUNT.region,
-        account=LOCAL_ACCOUNT.account_id,
-        timeout=30,
-        environment={"TABLE": "History"} if recording else {},
-    )
+    recorder_env = {"TABLE": "History"} if recording else {}
+    spec = local_function("Recorder", folder, "recorder.handler", timeout=30, environment=recorder_env)
     runtime = LambdaRuntime([spec], extra_env=environment)
     await runtime.start(prewarm=True)
     handler = HandlerConfig("DIRECT", data_source="RecorderSource", invoke_type="EVENT")
@@ -513,17 +507,12 @@ class Bench:
             }
         )
 
-    async def fanout(
-        self, subscribers: int, publishes: int, events_per_publish: int = 5
-    ) -> tuple[float, bool]:
-        """Publish as fast as the service acknowledges (50 in flight); delivered frames per second."""
+    @contextlib.asynccontextmanager
+    async def _publisher(self) -> AsyncIterator[Any]:
+        """The publisher's connection: one WebSocket to the server, initialised, no compression, no pings."""
         from websockets.asyncio.client import connect
         from websockets.typing import Subprotocol
 
-        target = subscribers * publishes * events_per_publish
-        await self.ask(self.clients_pipe, {"op": "expect", "target": target, "timeout": 40})
-        events = [json.dumps({"t": 0.0, "i": i, "payload": "x" * 64}) for i in range(events_per_publish)]
-        in_flight = asyncio.Semaphore(50)
         async with connect(
             self.url,
             subprotocols=[Subprotocol(p) for p in self.subprotocols],
@@ -532,6 +521,17 @@ class Bench:
         ) as ws:
             await ws.send('{"type":"connection_init"}')
             await ws.recv()
+            yield ws
+
+    async def fanout(
+        self, subscribers: int, publishes: int, events_per_publish: int = 5
+    ) -> tuple[float, bool]:
+        """Publish as fast as the service acknowledges (50 in flight); delivered frames per second."""
+        target = subscribers * publishes * events_per_publish
+        await self.ask(self.clients_pipe, {"op": "expect", "target": target, "timeout": 40})
+        events = [json.dumps({"t": 0.0, "i": i, "payload": "x" * 64}) for i in range(events_per_publish)]
+        in_flight = asyncio.Semaphore(50)
+        async with self._publisher() as ws:
 
             async def acks() -> None:
                 for _ in range(publishes):
@@ -553,21 +553,11 @@ class Bench:
 
     async def latency(self, subscribers: int, rate: float, seconds: float) -> tuple[float, float, int]:
         """Publish one event every 1/rate s for `seconds`; p50/p99 (ms) over sampled subscribers."""
-        from websockets.asyncio.client import connect
-        from websockets.typing import Subprotocol
-
         publishes = int(rate * seconds)
         await self.ask(
             self.clients_pipe, {"op": "expect", "target": subscribers * publishes, "timeout": seconds + 30}
         )
-        async with connect(
-            self.url,
-            subprotocols=[Subprotocol(p) for p in self.subprotocols],
-            compression=None,
-            ping_interval=None,
-        ) as ws:
-            await ws.send('{"type":"connection_init"}')
-            await ws.recv()
+        async with self._publisher() as ws:
 
             async def drain() -> None:
                 for _ in range(publishes):

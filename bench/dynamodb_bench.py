@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import multiprocessing
 import os
@@ -36,11 +35,13 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
+
+from tests.support.moto_code_paths import moto_code_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTITION = "channel-main"
@@ -271,21 +272,6 @@ def local_up(work: Path, rounds: int) -> list[tuple[str, float]]:
 
 
 # ------------------------------------------------------------------------------------------ 2. latency
-@contextlib.contextmanager
-def moto_code_paths() -> Iterator[None]:
-    """moto's own Table.query and reply serializer in this process, instead of the service's fast paths."""
-    from moto.dynamodb.models.table import Table
-    from moto.dynamodb.responses import DynamoHandler
-
-    query, serialized = Table.query, DynamoHandler.serialized
-    Table.query = query.__wrapped__  # type: ignore[attr-defined,method-assign]
-    DynamoHandler.serialized = serialized.__wrapped__  # type: ignore[attr-defined,method-assign]
-    try:
-        yield
-    finally:
-        Table.query, DynamoHandler.serialized = query, serialized  # type: ignore[method-assign]
-
-
 def latency(url: str, rounds: int, items: int) -> dict[str, tuple[float, float]]:
     ddb = client(url)
     cursor = item(PARTITION, items // 2)["sk"]
@@ -387,7 +373,7 @@ def main() -> None:
         inproc = InProcess(work / "latency-inproc")
         fill(client(inproc.url), items)
         measured["in-process thread"] = latency(inproc.url, rounds * 60, items)
-        with moto_code_paths():  # the same in-process service without the two fast paths: moto's own code
+        with moto_code_paths():  # the same in-process service without its fast paths: moto's own code
             measured["in-process, moto's own paths"] = latency(inproc.url, rounds * 6, items)
         print(f"  {'baseline: canned {} reply':<30} any request {floor[0]:7.2f} / {floor[1]:7.2f}")
         for name, figures in measured.items():

@@ -12,33 +12,20 @@ partition's order. Ratios are against moto's own path for the same Query in the 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
 import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.support.moto_code_paths import moto_code_paths
+
 TABLE = "Pages"
 BY_GROUP = "ByGroup"
-
-
-@contextlib.contextmanager
-def moto_query() -> Iterator[None]:
-    """moto's own Table.query and index projection (no window) for the duration of the block."""
-    from moto.dynamodb.models.table import SecondaryIndex, Table
-
-    windowed, projection = Table.query, SecondaryIndex.project
-    Table.query = windowed.__wrapped__  # type: ignore[attr-defined,method-assign]
-    SecondaryIndex.project = projection.__wrapped__  # type: ignore[attr-defined,method-assign]
-    try:
-        yield
-    finally:
-        Table.query, SecondaryIndex.project = windowed, projection  # type: ignore[method-assign]
 
 
 def create(engine: Any, items: int) -> None:
@@ -114,7 +101,7 @@ def main() -> None:
             for index in (False, True):
                 kind = "GSI" if index else "table"
                 query = functools.partial(page, engine, index, rng.randrange(0, args.items - 101))
-                with moto_query():
+                with moto_code_paths(replies=False):  # moto's own Table.query and index projection
                     moto = cpu_ms(query)
                 query()  # the order, stale since the last round's write, is built here
                 window = cpu_ms(query)

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support.appsync_server import API_KEY, KEY_AUTH, api_config, raw_client, run, running_server
 from tests.support.invokers import CallableInvoker
+from tests.support.loopback_http import serve_on_loopback
 from vcn.appsync.config import (
     AuthProvider,
     DataSource,
@@ -382,11 +383,7 @@ async def jwks_server(public_jwk: dict[str, Any]) -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/jwks.json", jwks)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve_on_loopback(app)
     try:
         yield f"http://127.0.0.1:{port}/jwks.json"
     finally:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.appsync_server import api_config, raw_client, run, running_server
+from tests.support.function_specs import local_function
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import DataSource, HandlerConfig, Namespace
-from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.lambda_runtime import AsyncInvokeConfig, FunctionSpec, LambdaRuntime
 from vcn.local.function_dlq import FunctionDeadLetters
@@ -97,12 +97,10 @@ def recorder(tmp_path: Path, succeed_on: int, retries: int = 2) -> FunctionSpec:
     code = tmp_path / "code"
     code.mkdir(exist_ok=True)
     (code / "recorder.py").write_text(RECORDER)
-    return FunctionSpec(
-        name="Recorder",
-        code_dir=code,
-        handler="recorder.handler",
-        region=LOCAL_ACCOUNT.region,
-        account=LOCAL_ACCOUNT.account_id,
+    return local_function(
+        "Recorder",
+        code,
+        "recorder.handler",
         timeout=10,
         environment={
             "ATTEMPTS": str(tmp_path / "attempts"),

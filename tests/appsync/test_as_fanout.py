@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import ssl
 import tempfile
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.support.appsync_server import (
     raw_client,
     run,
     running_server,
+    slow_subscriber,
 )
 from vcn.appsync.channels import parse_channel
 from vcn.appsync.fanout import FanOut, Outbox
@@ -116,17 +116,7 @@ def test_slow_consumer_is_disconnected_while_the_others_receive_everything(
 
     async def scenario() -> None:
         async with running_server(limits=limits) as server:
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            sock.connect(("127.0.0.1", server.port or 0))
-            slow = await websockets.connect(
-                server.realtime_url,
-                sock=sock,
-                max_queue=1,
-                subprotocols=["aws-appsync-event-ws", header_subprotocol(KEY_AUTH)],  # type: ignore[list-item]
-            )
-            slow_client = RawClient(slow)
-            assert (await slow_client.subscribe("slow", "/default/feed"))["type"] == "subscribe_success"
+            slow = await slow_subscriber(server, "slow", "/default/feed")
             # Private access: to check the slow client was cut off after its frames went out directly.
             (slow_connection,) = server._connections
             async with raw_client(server) as a, raw_client(server) as b, raw_client(server) as c:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tests.support.appsync_server import API_KEY, KEY_AUTH, api_config, header_subprotocol
 from tests.support.eventbridge import LoopThread
+from tests.support.json_strategies import json_ish_texts
 from tests.support.raw_http import exchange, request_bytes
 from vcn.appsync.server import AppSyncEventsServer
 
@@ -95,17 +96,8 @@ def appsync() -> Iterator[tuple[AppSyncEventsServer, Watcher, LoopThread]]:
             loop.close()
 
 
-json_ish = st.recursive(
-    st.sampled_from(
-        ["1", "NaN", "-Infinity", "1e400", '"\\ud800"', "\ud800", "null", '"x"', "[", "{", "tru"]
-    ),
-    lambda inner: (
-        st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]")
-        | st.dictionaries(st.text(max_size=3), inner, max_size=3).map(
-            lambda d: "{" + ",".join(json.dumps(k) + ":" + v for k, v in d.items()) + "}"
-        )
-    ),
-    max_leaves=8,
+json_ish = json_ish_texts(
+    ["1", "NaN", "-Infinity", "1e400", '"\\ud800"', "\ud800", "null", '"x"', "[", "{", "tru"], max_leaves=8
 )
 valid_events = st.builds(
     json.dumps,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from typing import Any
 
 import aiohttp
@@ -14,13 +13,11 @@ import websockets
 
 from tests.support.appsync_server import (
     API_KEY,
-    KEY_AUTH,
     InMemorySink,
-    RawClient,
-    header_subprotocol,
     raw_client,
     run,
     running_server,
+    slow_subscriber,
 )
 from vcn.appsync.fanout import OutboundBudget, Outbox
 from vcn.appsync.protocol import AppSyncLimits
@@ -173,22 +170,6 @@ async def metrics(http: aiohttp.ClientSession, server: AppSyncEventsServer) -> d
         return document
 
 
-async def slow_subscriber(server: AppSyncEventsServer, sub_id: str, channel: str) -> Any:
-    """A client that subscribes, then stops reading (a tiny receive buffer and a one-frame queue)."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", server.port or 0))
-    ws = await websockets.connect(
-        server.realtime_url,
-        sock=sock,
-        max_queue=1,
-        max_size=None,
-        subprotocols=["aws-appsync-event-ws", header_subprotocol(KEY_AUTH)],  # type: ignore[list-item]
-    )
-    assert (await RawClient(ws).subscribe(sub_id, channel))["type"] == "subscribe_success"
-    return ws
-
-
 async def publish_until(
     http: aiohttp.ClientSession, server: AppSyncEventsServer, channel: str, done: Any, limit: int = 400
 ) -> int:
@@ -209,8 +190,8 @@ def test_the_oldest_slow_subscriber_is_closed_with_a_reason_and_counted_while_th
 
     async def scenario() -> None:
         async with running_server(limits=limits) as server, aiohttp.ClientSession() as http:
-            older = await slow_subscriber(server, "older", "/default/x")
-            newer = await slow_subscriber(server, "newer", "/default/y")
+            older = await slow_subscriber(server, "older", "/default/x", max_size=None)
+            newer = await slow_subscriber(server, "newer", "/default/y", max_size=None)
             await publish_until(
                 http, server, "/default/x", lambda m: m["SlowSubscriberQueuedBytes"] > 600_000
             )

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests.support.browser import Console
-from tests.support.local_cloud import RunningCloud, start_cloud, stop_cloud
+from tests.support.local_cloud import RunningCloud, cloud_running
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Short reconnect backoff so that a restart test does not wait for the production ceiling.
@@ -50,12 +50,8 @@ def cloud(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """One local cloud for all browser tests, on ports it keeps when a test restarts it (`restart_cloud`)."""
     state_dir = tmp_path_factory.mktemp("browser-cloud") / "state"
     state_dir.mkdir()
-    running = start_cloud(state_dir)
-    try:
+    with cloud_running(state_dir, unless_stopped=True) as running:
         yield running
-    finally:
-        if running.process.poll() is None:
-            stop_cloud(running)
 
 
 @pytest.fixture

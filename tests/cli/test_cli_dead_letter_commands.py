@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.eventbridge import (
+    DLQ_ARN,
     Cloud,
     CloudFactory,
     Reply,
@@ -26,7 +27,6 @@ from vcn.eventbridge.journal import read_pending
 from vcn.local.state import claim_state_dir, local_document, write_local_json
 
 VCN = [sys.executable, "-m", "vcn.cli.main"]
-DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 
 
 @pytest.fixture

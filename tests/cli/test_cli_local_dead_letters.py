@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app_profile.parameters import local_parameters
+from tests.support.function_specs import local_function
 from tests.support.local_cloud import VCN
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.dlq import DeadLetterStore
@@ -21,6 +22,12 @@ from vcn.local.function_dlq import FunctionDeadLetters, invocation_record, invok
 from vcn.local.profile import LocalIdentity
 from vcn.local.state import local_document, write_local_json
 from vcn.template import LocalEndpoints, load_stack, replay_eventbridge_calls
+
+
+def recorder(code_dir: Path) -> FunctionSpec:
+    """A function whose failed asynchronous invocations go to its on-failure destination, RecorderFailures."""
+    on_failure = AsyncInvokeConfig(on_failure="arn:aws:sqs:us-east-1:000000000000:RecorderFailures")
+    return local_function("Recorder", code_dir, "app.handler", async_invoke=on_failure)
 
 
 def failure(spec: FunctionSpec, payload: object, error: FunctionError | None) -> AsyncInvocationFailure:
@@ -66,14 +73,7 @@ def test_failed_async_invocation_is_kept_for_redrive(tmp_path: Path) -> None:
 
 
 def test_the_on_failure_destination_gets_lambdas_invocation_record(tmp_path: Path) -> None:
-    spec = FunctionSpec(
-        name="Recorder",
-        code_dir=tmp_path,
-        handler="app.handler",
-        region=LOCAL_ACCOUNT.region,
-        account=LOCAL_ACCOUNT.account_id,
-        async_invoke=AsyncInvokeConfig(on_failure="arn:aws:sqs:us-east-1:000000000000:RecorderFailures"),
-    )
+    spec = recorder(tmp_path)
     store = DeadLetterStore(tmp_path)
     given_up = failure(spec, {"events": [1]}, FunctionError("ClientError", "table missing"))
     FunctionDeadLetters(store, list)(given_up)
@@ -98,9 +98,7 @@ def test_the_on_failure_destination_gets_lambdas_invocation_record(tmp_path: Pat
 
 
 def test_a_record_of_an_event_too_old_to_try_has_no_response(tmp_path: Path) -> None:
-    spec = FunctionSpec(
-        name="Recorder", code_dir=tmp_path, handler="a.b", region="us-east-1", account="000000000000"
-    )
+    spec = local_function("Recorder", tmp_path, "a.b")
     aged = AsyncInvocationFailure(AsyncInvocation(spec, "Recorder", {"x": 1}), "EventAgeExceeded")
     record = invocation_record(aged, now=datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC))
     assert record["timestamp"] == "2026-01-02T03:04:05.678Z"
@@ -110,14 +108,7 @@ def test_a_record_of_an_event_too_old_to_try_has_no_response(tmp_path: Path) -> 
 
 
 def test_dlq_list_shows_a_records_function_and_condition_and_redrive_says_what_to_do(tmp_path: Path) -> None:
-    spec = FunctionSpec(
-        name="Recorder",
-        code_dir=tmp_path,
-        handler="app.handler",
-        region=LOCAL_ACCOUNT.region,
-        account=LOCAL_ACCOUNT.account_id,
-        async_invoke=AsyncInvokeConfig(on_failure="arn:aws:sqs:us-east-1:000000000000:RecorderFailures"),
-    )
+    spec = recorder(tmp_path)
     store = DeadLetterStore(tmp_path)
     FunctionDeadLetters(store, list)(failure(spec, {"n": 1}, FunctionError("RuntimeError", "down")))
     document = local_document(

@@ -6,22 +6,32 @@ import base64
 import json
 
 import pytest
-from appsync_events_client import ConnectError, IamAuth, PublishError, TokenAuth
+from appsync_events_client import Auth, ConnectError, IamAuth, PublishError, TokenAuth
 from appsync_events_client.auth import header_subprotocol
 from botocore.credentials import Credentials
 
 from tests.support.event_api import IAM_KEY_ID, IAM_SECRET, LocalEventApi
 
 
-def test_lambda_token_auth_connects_subscribes_and_publishes(local_api: LocalEventApi) -> None:
+@pytest.mark.parametrize(
+    ("auth", "channel", "key"),
+    [
+        (TokenAuth("allow-analyst-de"), "/ns/lambda", "via"),
+        (IamAuth(Credentials(IAM_KEY_ID, IAM_SECRET, "session-token"), "us-east-1"), "/ns/iam", "signed"),
+    ],
+    ids=["lambda-token", "iam-sigv4"],
+)
+def test_an_auth_mode_connects_subscribes_and_publishes_over_both_transports(
+    local_api: LocalEventApi, auth: Auth, channel: str, key: str
+) -> None:
     async def scenario() -> None:
         async with local_api.server() as server:
-            client = local_api.client(server, TokenAuth("allow-analyst-de"))
+            client = local_api.client(server, auth)
             async with client.connect() as conn:
-                sub = await conn.subscribe("/ns/lambda")
-                await conn.publish("/ns/lambda", [{"via": "ws"}])
-                await client.publish_http("/ns/lambda", [{"via": "http"}])
-                assert [await sub.get(5), await sub.get(5)] == [{"via": "ws"}, {"via": "http"}]
+                sub = await conn.subscribe(channel)
+                await conn.publish(channel, [{key: "ws"}])
+                await client.publish_http(channel, [{key: "http"}])
+                assert [await sub.get(5), await sub.get(5)] == [{key: "ws"}, {key: "http"}]
 
     local_api.run(scenario())
 
@@ -51,21 +61,6 @@ def test_lambda_authorizer_denial_raises_connect_error(local_api: LocalEventApi)
             with pytest.raises(ConnectError) as caught:
                 await local_api.client(server, TokenAuth("deny-me")).connect().open()
             assert caught.value.error_type == "UnauthorizedException"
-
-    local_api.run(scenario())
-
-
-def test_iam_sigv4_connects_subscribes_and_publishes_over_both_transports(local_api: LocalEventApi) -> None:
-    auth = IamAuth(Credentials(IAM_KEY_ID, IAM_SECRET, "session-token"), "us-east-1")
-
-    async def scenario() -> None:
-        async with local_api.server() as server:
-            client = local_api.client(server, auth)
-            async with client.connect() as conn:
-                sub = await conn.subscribe("/ns/iam")
-                await conn.publish("/ns/iam", [{"signed": "ws"}])
-                await client.publish_http("/ns/iam", [{"signed": "http"}])
-                assert [await sub.get(5), await sub.get(5)] == [{"signed": "ws"}, {"signed": "http"}]
 
     local_api.run(scenario())
 

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.clock import NEW_YEAR_2026, ManualReading
 from vcn.clock import ScaledClock
 
-WALL = 1_767_225_600.0
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.value = 100.0
-
-    def __call__(self) -> float:
-        return self.value
+WALL = NEW_YEAR_2026
 
 
 def test_a_scaled_clock_starts_at_the_wall_clock_and_runs_faster() -> None:
-    monotonic = FakeMonotonic()
+    monotonic = ManualReading()
     clock = ScaledClock(60.0, wall=lambda: WALL, monotonic=monotonic)
     assert clock.now() == WALL
     monotonic.value += 2.0
@@ -28,7 +21,7 @@ def test_a_scaled_clock_starts_at_the_wall_clock_and_runs_faster() -> None:
 
 
 def test_real_time_is_scale_one() -> None:
-    monotonic = FakeMonotonic()
+    monotonic = ManualReading()
     clock = ScaledClock(wall=lambda: WALL, monotonic=monotonic)
     monotonic.value += 7.0
     assert clock.now() == WALL + 7.0 and clock.real_seconds(60) == 60

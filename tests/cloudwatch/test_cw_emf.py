@@ -9,19 +9,12 @@ import pytest
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from tests.support.clock import NEW_YEAR_2026, ManualReading
 from vcn.clock import ScaledClock
 from vcn.cloudwatch import MetricKey, MetricStore
 from vcn.cloudwatch.emf import EmbeddedMetrics
 
-WALL = 1_767_225_600.0
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.monotonic = 0.0
-
-    def read(self) -> float:
-        return self.monotonic
+WALL = NEW_YEAR_2026
 
 
 def powertools_line(capsys: pytest.CaptureFixture[str], **values: float) -> str:
@@ -51,8 +44,7 @@ def test_a_powertools_metrics_line_becomes_datapoints(capsys: pytest.CaptureFixt
 
 
 def test_timestamps_move_onto_the_scaled_clock() -> None:
-    time = FakeTime()
-    clock = ScaledClock(60.0, wall=lambda: WALL, monotonic=time.read)
+    clock = ScaledClock(60.0, wall=lambda: WALL, monotonic=ManualReading(0.0))
     store = MetricStore()
     line = json.dumps(
         {

@@ -10,36 +10,20 @@ type, items missing an index's keys, random key conditions, limits, directions, 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.dynamodb.models.table import SecondaryIndex, Table
-from moto.dynamodb.responses import DynamoHandler
 
+from tests.support.moto_code_paths import moto_code_paths
 from vcn.dynamodb.engine import DynamoDbEngine
 from vcn.dynamodb.journal import Journal
 
 SEED = 20261129
-
-
-@contextlib.contextmanager
-def moto_alone() -> Iterator[None]:
-    """moto's own Table.query, index projection and reply serializer, for the duration of the block."""
-    query, project, serialized = Table.query, SecondaryIndex.project, DynamoHandler.serialized
-    Table.query = query.__wrapped__  # type: ignore[attr-defined,method-assign]
-    SecondaryIndex.project = project.__wrapped__  # type: ignore[attr-defined,method-assign]
-    DynamoHandler.serialized = serialized.__wrapped__  # type: ignore[attr-defined,method-assign]
-    try:
-        yield
-    finally:
-        Table.query, SecondaryIndex.project = query, project  # type: ignore[method-assign]
-        DynamoHandler.serialized = serialized  # type: ignore[method-assign]
 
 
 def attribute(rng: random.Random, depth: int = 0) -> dict[str, Any]:
@@ -116,6 +100,25 @@ def query_pages(engine: DynamoDbEngine, request: dict[str, Any]) -> list[Any]:
     raise AssertionError("pagination did not end")
 
 
+def sort_key_condition(
+    shape: str,
+    sort_key: str,
+    operand: Callable[[], dict[str, str]],
+    order: Callable[[dict[str, str]], Any],
+    can_begin: bool,
+) -> tuple[str, dict[str, Any]]:
+    """The sort-key part of a key condition of `shape` (a comparison, "between", "begins" where the key is a
+    string, or "" for none) on `sort_key`, with `operand()` values; the text to append and its values."""
+    if shape == "between":
+        low, high = sorted([operand(), operand()], key=order)
+        return f" AND {sort_key} BETWEEN :a AND :b", {":a": low, ":b": high}
+    if shape == "begins" and can_begin:
+        return f" AND begins_with({sort_key}, :a)", {":a": operand()}
+    if shape and shape != "begins":
+        return f" AND {sort_key} {shape} :a", {":a": operand()}
+    return "", {}
+
+
 def random_query(rng: random.Random, table: str) -> dict[str, Any]:
     def operand() -> dict[str, str]:
         if table == "Strings":
@@ -124,16 +127,11 @@ def random_query(rng: random.Random, table: str) -> dict[str, Any]:
 
     condition, values = "pk = :p", {":p": {"S": rng.choice(["p0", "p1", "p2", "p9"])}}
     shape = rng.choice(["", "=", "<", "<=", ">", ">=", "between", "begins"])
-    if shape == "between":
-        low, high = sorted([operand(), operand()], key=lambda v: next(iter(v.values())))
-        condition += " AND sk BETWEEN :a AND :b"
-        values.update({":a": low, ":b": high})
-    elif shape == "begins" and table == "Strings":
-        condition += " AND begins_with(sk, :a)"
-        values[":a"] = operand()
-    elif shape and shape != "begins":
-        condition += f" AND sk {shape} :a"
-        values[":a"] = operand()
+    on_sort_key, sort_values = sort_key_condition(
+        shape, "sk", operand, lambda v: next(iter(v.values())), can_begin=table == "Strings"
+    )
+    condition += on_sort_key
+    values.update(sort_values)
     request: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": condition,
@@ -153,7 +151,7 @@ def test_windowed_queries_page_exactly_like_moto(engine: DynamoDbEngine, table: 
     for _ in range(60):
         request = random_query(rng, table)
         fast = query_pages(engine, request)
-        with moto_alone():
+        with moto_code_paths():
             slow = query_pages(engine, request)
         assert fast == slow, request
 
@@ -177,7 +175,7 @@ def test_item_reads_reply_exactly_like_motos_serializer(engine: DynamoDbEngine) 
         return out
 
     fast = replies()
-    with moto_alone():
+    with moto_code_paths():
         assert replies() == fast
     # The comparison covered every attribute type.
     text = json.dumps(fast)
@@ -277,16 +275,15 @@ def random_index_query(rng: random.Random, items: list[dict[str, Any]]) -> dict[
             return {"N": str(rng.choice([-5, -3, 0, 2.5, 3, 40, 99]))}
         return {"S": rng.choice(["", "a", "ab", "b", "c", "c#", "c#2", "d"])}
 
-    if shape == "between":
-        low, high = sorted([operand(), operand()], key=lambda v: Decimal(v["N"]) if "N" in v else v["S"])
-        condition += " AND #s BETWEEN :a AND :b"
-        values.update({":a": low, ":b": high})
-    elif shape == "begins" and sort and sort[1] == "S":
-        condition += " AND begins_with(#s, :a)"
-        values[":a"] = operand()
-    elif shape and shape != "begins":
-        condition += f" AND #s {shape} :a"
-        values[":a"] = operand()
+    on_sort_key, sort_values = sort_key_condition(
+        shape,
+        "#s",
+        operand,
+        lambda v: Decimal(v["N"]) if "N" in v else v["S"],
+        can_begin=sort is not None and sort[1] == "S",
+    )
+    condition += on_sort_key
+    values.update(sort_values)
     request: dict[str, Any] = {
         "TableName": "Indexed",
         "IndexName": name,
@@ -332,7 +329,7 @@ def test_windowed_index_queries_page_exactly_like_moto(
     for _ in range(150):
         request = random_index_query(rng, indexed)
         fast = query_pages(engine, request)
-        with moto_alone():
+        with moto_code_paths():
             slow = query_pages(engine, request)
         # moto's own projection rebuilds sets through Python sets (an order that changes with the hash seed);
         # DynamoDB's sets have no order, so they are compared as sets
@@ -425,7 +422,7 @@ def test_an_index_page_near_one_megabyte_ends_like_motos(engine: DynamoDbEngine)
         requests.append(request)
     for request in requests:
         fast = query_pages(engine, request)
-        with moto_alone():
+        with moto_code_paths():
             assert query_pages(engine, request) == fast, request
     first = query_pages(engine, requests[0])[0][1]
     assert first["Count"] == 2 and "LastEvaluatedKey" in first  # the case this test is for happened

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.local_cloud import ROOT, RunningCloud, free_ports, start_cloud, stop_cloud
+from tests.support.local_cloud import ROOT, RunningCloud, cloud_running, free_ports, start_cloud, stop_cloud
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.template.yaml_loader import load_template_file
 
@@ -71,7 +71,7 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def cloud(project_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    running = start_cloud(
+    with cloud_running(
         tmp_path_factory.mktemp("alarms") / "state",
         "--template",
         str(project_copy),
@@ -79,11 +79,8 @@ def cloud(project_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "0.01",
         "--time-scale",
         TIME_SCALE,
-    )
-    try:
+    ) as running:
         yield running
-    finally:
-        stop_cloud(running)
 
 
 def alarms(cloud: RunningCloud) -> dict[str, dict[str, Any]]:

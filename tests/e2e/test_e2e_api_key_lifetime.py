@@ -14,7 +14,6 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +33,6 @@ def ports_of(cloud: RunningCloud) -> list[int]:
     appsync = cloud.info["appsync"]
     urls = [cloud.info["api"], cloud.info["eventbridge"], appsync["http"], appsync["https"]]
     return [int(url.split(":")[2].split("/")[0]) for url in urls]
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    running = start_cloud(tmp_path_factory.mktemp("keys") / "state", "--retry-base-seconds", "0.01")
-    try:
-        yield running
-    finally:
-        if running.process.poll() is None:
-            stop_cloud(running, signal.SIGTERM)
 
 
 def appsync_client(cloud: RunningCloud) -> Any:
@@ -105,8 +94,9 @@ def dead_letters_of(cloud: RunningCloud, event_id: str, timeout: float = 30) -> 
 
 
 def test_a_lapsed_key_dead_letters_every_notification_until_the_keeper_extends_it(
-    cloud: RunningCloud, tmp_path: Path
+    fast_retry_cloud: RunningCloud, tmp_path: Path
 ) -> None:
+    cloud = fast_retry_cloud
     client = appsync_client(cloud)
     api = _api_id_of(cloud)
     (key,) = client.list_api_keys(apiId=api)["apiKeys"]

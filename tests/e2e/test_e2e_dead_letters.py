@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.support.flaky_appsync import FlakyAppSync, route_supply_rule_through
-from tests.support.local_cloud import ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
+from tests.support.local_cloud import ROOT, RawSubscriber, RunningCloud
 from vcn.eventbridge.dlq import DeadLetterStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 EVENTS = 3
-
-
-@pytest.fixture(scope="module")
-def fast_retry_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    # The template's RetryPolicy (8 retries) stays; only the backoff base shrinks from 1 s to 10 ms.
-    cloud = start_cloud(tmp_path_factory.mktemp("dlq") / "state", "--retry-base-seconds", "0.01")
-    try:
-        yield cloud
-    finally:
-        stop_cloud(cloud, signal.SIGTERM)  # SIGTERM shuts down as cleanly as Ctrl-C
 
 
 def _supply_entries() -> list[dict[str, Any]]:

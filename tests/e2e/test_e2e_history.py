@@ -21,7 +21,7 @@ import pytest
 from vehicle_config.notifications import CONFIGURATION_VALIDATED
 
 from tests.support.history_cloud import put_validations
-from tests.support.local_cloud import RunningCloud, start_cloud, stop_cloud
+from tests.support.local_cloud import RunningCloud, cloud_running, start_cloud, stop_cloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 USER = "analyst-de"  # a demo analyst granted market DE
@@ -43,13 +43,9 @@ def cloud(local_cloud: RunningCloud) -> RunningCloud:
 def own_cloud(cloud: RunningCloud, tmp_path: Path) -> Iterator[RunningCloud]:
     """A cloud of this test's own, which it may kill -9 and restart on the same state folder (started only
     when the session's cloud has DynamoDB)."""
-    started = start_cloud(tmp_path / "state")
-    try:
+    with cloud_running(tmp_path / "state", unless_stopped=True) as started:
         needs_dynamodb(started)
         yield started
-    finally:
-        if started.process.poll() is None:
-            stop_cloud(started)
 
 
 def call(cloud: RunningCloud, method: str, path: str, token: str | None, body: Any = None) -> tuple[int, Any]:

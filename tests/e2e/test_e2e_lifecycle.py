@@ -17,10 +17,12 @@ import pytest
 import requests
 from aiohttp import web
 
+from tests.support.flaky_appsync import EventEndpoint
 from tests.support.local_cloud import (
     ROOT,
     VCN,
     RunningCloud,
+    cloud_running,
     free_ports,
     signal_group,
     start_cloud,
@@ -54,12 +56,8 @@ def local_up(state_dir: Path, ports: list[int]) -> subprocess.CompletedProcess[s
 
 @pytest.fixture
 def cloud(tmp_path: Path) -> Iterator[RunningCloud]:
-    running = start_cloud(tmp_path / "state")
-    try:
+    with cloud_running(tmp_path / "state", unless_stopped=True) as running:
         yield running
-    finally:
-        if running.process.poll() is None:
-            stop_cloud(running)
 
 
 def test_a_second_cloud_on_the_same_state_dir_is_refused_and_the_first_keeps_running(
@@ -119,16 +117,15 @@ def test_after_kill_9_commands_report_the_stale_local_json_and_a_restart_replace
     assert cloud.token("analyst-de").count(".") == 2
 
 
-class FlakySink:
+class FlakySink(EventEndpoint):
     """An HTTP target that answers 429 (Retry-After: 1) until the test closes the terminal, then 200."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.terminal_closed = False
         self.refused = 0
         self.delivered: list[dict[str, Any]] = []
         self.first_attempt = asyncio.Event()
-        self.runner: web.AppRunner | None = None
-        self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -138,18 +135,6 @@ class FlakySink:
             return web.Response(status=429, headers={"Retry-After": "1"})
         self.delivered.append(body)
         return web.json_response({})
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/sink", self.handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/sink"
-
-    async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
 
 
 def _route_to(cloud: RunningCloud, url: str) -> Any:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,22 +20,12 @@ import pytest
 from appsync_events_client import EventsClient, Subscription, TokenAuth
 
 from tests.support.flaky_appsync import FlakyAppSync, route_supply_rule_through
-from tests.support.local_cloud import ROOT, RawSubscriber, RunningCloud, start_cloud, stop_cloud
+from tests.support.local_cloud import ROOT, RawSubscriber, RunningCloud
 from vcn.eventbridge.dlq import DeadLetterStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ARCHIVE = "VehicleConfigArchive"
 OUTAGE_EVENTS = 3
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]:
-    # The template's RetryPolicy (8 retries) stays; only the backoff base shrinks from 1 s to 10 ms.
-    running = start_cloud(tmp_path_factory.mktemp("replay") / "state", "--retry-base-seconds", "0.01")
-    try:
-        yield running
-    finally:
-        stop_cloud(running, signal.SIGTERM)
 
 
 def supply_events(*names: str) -> list[dict[str, Any]]:
@@ -63,7 +51,8 @@ async def drain(subscription: Subscription, seconds: float) -> list[Any]:
     return received
 
 
-def test_a_replay_after_an_outage_delivers_every_notification_once(cloud: RunningCloud) -> None:
+def test_a_replay_after_an_outage_delivers_every_notification_once(fast_retry_cloud: RunningCloud) -> None:
+    cloud = fast_retry_cloud
     store = DeadLetterStore(cloud.state_dir)
     token = cloud.token("supply-lead")
     appsync = cloud.info["appsync"]

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.eventbridge import EVENT_MEMBERS, LoopThread, Sink
-from tests.support.local_cloud import RunningCloud, start_cloud, stop_cloud
+from tests.support.eventbridge import EVENT_MEMBERS, LoopThread, Sink, sink_on_own_loop
+from tests.support.local_cloud import RunningCloud, cloud_running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 TEMPLATE = Path(__file__).parent / "schedules" / "template.yaml"
@@ -34,27 +34,20 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory, record: Path) -> Iterator[RunningCloud]:
-    running = start_cloud(
+    with cloud_running(
         tmp_path_factory.mktemp("schedules") / "state",
         "--template", str(TEMPLATE),
         "--time-scale", "60",
         "--parameter-overrides", f"RecordTo={record}",
-    )  # fmt: skip
-    try:
+        stop_with=signal.SIGTERM,
+    ) as running:  # fmt: skip
         yield running
-    finally:
-        stop_cloud(running, signal.SIGTERM)
 
 
 @pytest.fixture(scope="module")
 def sink() -> Iterator[tuple[LoopThread, Sink]]:
-    loop, sink = LoopThread(), Sink()
-    loop.run(sink.start())
-    try:
-        yield loop, sink
-    finally:
-        loop.run(sink.stop())
-        loop.close()
+    with sink_on_own_loop() as running:
+        yield running
 
 
 def recorded(record: Path, count: int, matching: Any, timeout: float = 30) -> list[dict[str, Any]]:

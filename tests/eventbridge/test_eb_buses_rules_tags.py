@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.aws_errors import error_of
-from tests.support.eventbridge import Cloud, cloud_factory, events_client
+from tests.support.eventbridge import module_cloud
 
 ACCOUNT = "000000000000"
 LAMBDA = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:Worker"
@@ -18,15 +17,7 @@ OTHER_LAMBDA = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:Other"
 PATTERN = '{"source": ["a"]}'
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    for factory in cloud_factory():
-        yield factory(tmp_path_factory.mktemp("eb-buses"))
-
-
-@pytest.fixture(scope="module")
-def events(cloud: Cloud) -> Any:
-    return events_client(cloud.url)
+cloud = module_cloud("eb-buses")
 
 
 def test_create_event_bus_echoes_what_was_given(events: Any) -> None:

@@ -4,12 +4,11 @@ delete for each resource kind, as a user scripts them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.support.eventbridge import Cloud, aws_cli, cloud_factory
+from tests.support.eventbridge import Cloud, aws_cli, module_cloud
 
 pytestmark = pytest.mark.slow
 
@@ -17,10 +16,7 @@ ACCOUNT = "000000000000"
 LAMBDA = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:Worker"
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    for factory in cloud_factory():
-        yield factory(tmp_path_factory.mktemp("eb-cli"))
+cloud = module_cloud("eb-cli")
 
 
 def cli(cloud: Cloud, *args: str) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.support.aws_errors import error_of
-from tests.support.eventbridge import Cloud, aws_cli, cloud_factory, events_client
+from tests.support.eventbridge import Cloud, aws_cli, module_cloud
 from vcn.eventbridge.model import LambdaTarget
 
 LAMBDA = "arn:aws:lambda:us-east-1:000000000000:function:Worker"
@@ -29,15 +28,7 @@ EVENT = {
 }
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    for factory in cloud_factory():
-        yield factory(tmp_path_factory.mktemp("eb-control"))
-
-
-@pytest.fixture(scope="module")
-def events(cloud: Cloud) -> Any:
-    return events_client(cloud.url)
+cloud = module_cloud("eb-control")
 
 
 def raw(cloud: Cloud, target: str | None, body: bytes) -> requests.Response:

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests.support.eventbridge import (
+    DLQ_ARN,
     Cloud,
     CloudFactory,
     Reply,
@@ -27,7 +28,6 @@ from tests.support.eventbridge import (
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.redrive import REDRIVE_CONCURRENCY
 
-DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 SHAPE = 'send {"queue": "<queue name>", "messageIds": ["<message id>", ...]}, both optional'
 
 

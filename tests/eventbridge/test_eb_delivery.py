@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.support.eventbridge import (
+    DLQ_ARN,
     FAST,
     Cloud,
     CloudFactory,
@@ -26,8 +27,6 @@ from tests.support.eventbridge import (
 from tests.support.invokers import CallableInvoker
 from vcn.eventbridge.dlq import DeadLetterMessage
 from vcn.eventbridge.settings import EventBridgeSettings
-
-DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 
 
 def target(destination: str, **extra: Any) -> dict[str, Any]:

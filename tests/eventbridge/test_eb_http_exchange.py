@@ -14,6 +14,7 @@ import pytest
 import uvloop
 from aiohttp import web
 
+from tests.support.loopback_http import serve_on_loopback
 from vcn.appsync.tls import ensure_tls_files
 from vcn.eventbridge.api_destination import ApiDestinationClient
 from vcn.eventbridge.connection_auth import ConnectionAuthorizer
@@ -163,31 +164,30 @@ def test_status_and_headers_of_a_complete_response(run: RunOnLoop) -> None:
     assert b"\r\nx-api-key: k\r\n" in seen[0] and seen[0].endswith(b"\r\n\r\n{}")
 
 
-def test_chunked_response_is_read_to_its_end(run: RunOnLoop) -> None:
-    response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
-
+@pytest.mark.parametrize(
+    ("response", "close", "status"),
+    [
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+            False,
+            200,
+        ),
+        (b"HTTP/1.1 202 Accepted\r\n\r\nno length, the close ends it", True, 202),
+        (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n", False, 201),
+    ],
+    ids=[
+        "chunked-body-read-to-its-end",
+        "body-delimited-by-the-end-of-the-connection",
+        "interim-100-continue-skipped",
+    ],
+)
+def test_a_response_is_read_however_its_body_is_framed(
+    run: RunOnLoop, response: bytes, close: bool, status: int
+) -> None:
     async def client(url: str) -> HttpReply:
         return await exchange("POST", url, body=b"x")
 
-    assert run(_with_raw_server(_answering(response, close=False), client)).status == 200
-
-
-def test_body_delimited_by_the_end_of_the_connection(run: RunOnLoop) -> None:
-    response = b"HTTP/1.1 202 Accepted\r\n\r\nno length, the close ends it"
-
-    async def client(url: str) -> HttpReply:
-        return await exchange("POST", url, body=b"x")
-
-    assert run(_with_raw_server(_answering(response), client)).status == 202
-
-
-def test_interim_100_continue_is_skipped(run: RunOnLoop) -> None:
-    response = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
-
-    async def client(url: str) -> HttpReply:
-        return await exchange("POST", url, body=b"x")
-
-    assert run(_with_raw_server(_answering(response, close=False), client)).status == 201
+    assert run(_with_raw_server(_answering(response, close=close), client)).status == status
 
 
 def test_head_response_ends_with_its_headers(run: RunOnLoop) -> None:
@@ -260,11 +260,7 @@ def test_https_endpoint_with_a_trusted_certificate(run: RunOnLoop, tmp_path: Pat
 
         app = web.Application()
         app.router.add_post("/in", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls.server_context())
-        await site.start()
-        port = runner.addresses[0][1]
+        runner, port = await serve_on_loopback(app, ssl_context=tls.server_context())
         try:
             reply = await exchange("POST", f"https://localhost:{port}/in", body=b"{}", ssl_context=trust)
             with pytest.raises(ExchangeFailed, match="cannot connect"):

@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.eventbridge import (
+    DLQ_ARN,
     FAST,
     Cloud,
     CloudFactory,
@@ -35,7 +37,6 @@ from vcn.eventbridge.resource_store import RESOURCES_FILE
 from vcn.eventbridge.service import EventBridgeService
 from vcn.eventbridge.settings import EventBridgeSettings
 
-DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:eb-dlq"
 LATER = 31.0  # past the Retry-After of the first attempt
 
 
@@ -61,6 +62,25 @@ def wait_for_journal(
 def first_attempt_failed_for_30_seconds(cloud: Cloud, count: int = 1) -> list[PendingDelivery]:
     """Deliveries whose first attempt got 503 + Retry-After: 30, as the journal records them."""
     return wait_for_journal(cloud, lambda rows: len(rows) == count and all(r.attempts == 1 for r in rows))
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A cloud whose one event's first attempt got 503 + Retry-After: 30, and that delivery's journal row."""
+
+    cloud: Cloud
+    rule_arn: str
+    event_id: str
+    row: PendingDelivery
+
+
+def waiting_30_seconds(clouds: CloudFactory, tmp_path: Path, **target: Any) -> Waiting:
+    cloud = clouds(tmp_path)
+    rule_arn = configure(cloud, **target)
+    cloud.sink.script(Reply(503, {"Retry-After": "30"}))
+    event_id = put_event(cloud)
+    [row] = first_attempt_failed_for_30_seconds(cloud)
+    return Waiting(cloud, rule_arn, event_id, row)
 
 
 def restarted(
@@ -112,11 +132,8 @@ def test_accepted_events_survive_a_crash_and_are_delivered_once_after_the_restar
 
 
 def test_a_resumed_delivery_keeps_its_attempt_count(clouds: CloudFactory, tmp_path: Path) -> None:
-    first = clouds(tmp_path)
-    configure(first, RetryPolicy={"MaximumRetryAttempts": 1})
-    first.sink.script(Reply(503, {"Retry-After": "30"}))
-    event_id = put_event(first)
-    first_attempt_failed_for_30_seconds(first)
+    waiting = waiting_30_seconds(clouds, tmp_path, RetryPolicy={"MaximumRetryAttempts": 1})
+    first, event_id = waiting.cloud, waiting.event_id
     first.crash()
 
     second = restarted(
@@ -134,11 +151,8 @@ def test_a_resumed_delivery_keeps_its_attempt_count(clouds: CloudFactory, tmp_pa
 def test_event_age_counts_from_the_original_put_events_across_a_restart(
     clouds: CloudFactory, tmp_path: Path
 ) -> None:
-    first = clouds(tmp_path)
-    configure(first, RetryPolicy={"MaximumEventAgeInSeconds": 60})
-    first.sink.script(Reply(503, {"Retry-After": "30"}))
-    event_id = put_event(first)
-    [row] = first_attempt_failed_for_30_seconds(first)
+    waiting = waiting_30_seconds(clouds, tmp_path, RetryPolicy={"MaximumEventAgeInSeconds": 60})
+    first, event_id, row = waiting.cloud, waiting.event_id, waiting.row
     first.crash()
 
     # Two minutes later: the event is older than its 60 s, so it is not tried again.
@@ -153,11 +167,8 @@ def test_event_age_counts_from_the_original_put_events_across_a_restart(
 
 
 def test_a_resumed_delivery_waits_for_its_planned_next_attempt(clouds: CloudFactory, tmp_path: Path) -> None:
-    first = clouds(tmp_path)
-    configure(first)
-    first.sink.script(Reply(503, {"Retry-After": "30"}))
-    put_event(first)
-    [row] = first_attempt_failed_for_30_seconds(first)
+    waiting = waiting_30_seconds(clouds, tmp_path)
+    first, row = waiting.cloud, waiting.row
     assert row.next_attempt_at - row.accepted_at >= 30
     first.crash()
 
@@ -180,11 +191,8 @@ def test_completed_deliveries_leave_the_journal(clouds: CloudFactory, tmp_path: 
 def test_a_delivery_already_in_its_dead_letter_queue_is_not_resumed(
     clouds: CloudFactory, tmp_path: Path
 ) -> None:
-    first = clouds(tmp_path)
-    configure(first)
-    first.sink.script(Reply(503, {"Retry-After": "30"}))
-    put_event(first)
-    [row] = first_attempt_failed_for_30_seconds(first)
+    waiting = waiting_30_seconds(clouds, tmp_path)
+    first, row = waiting.cloud, waiting.row
     # The process died after writing the dead-letter message and before the journal forgot the delivery.
     first.service.dead_letters.send(
         "eb-dlq",
@@ -207,16 +215,12 @@ def test_a_delivery_already_in_its_dead_letter_queue_is_not_resumed(
 def test_dead_lettered_delivery_takes_its_journal_id_and_leaves_the_journal(
     clouds: CloudFactory, tmp_path: Path
 ) -> None:
-    cloud = clouds(tmp_path)
-    configure(cloud)
-    cloud.sink.script(Reply(503, {"Retry-After": "30"}))
-    put_event(cloud)
-    [row] = first_attempt_failed_for_30_seconds(cloud)
-    cloud.crash()
+    waiting = waiting_30_seconds(clouds, tmp_path)
+    waiting.cloud.crash()
 
-    second = restarted(clouds, cloud, shift=LATER, replies=(Reply(400),))
+    second = restarted(clouds, waiting.cloud, shift=LATER, replies=(Reply(400),))
     [message] = _dead_letters(second)
-    assert message.message_id == row.delivery_id
+    assert message.message_id == waiting.row.delivery_id
     assert wait_for_journal(second, lambda rows: rows == []) == []
 
 
@@ -269,12 +273,9 @@ def test_without_a_journal_shutdown_dead_letters_what_the_grace_period_does_not_
 def test_resumed_delivery_for_a_rule_that_is_gone_waits_in_its_dead_letter_queue_for_a_redrive(
     clouds: CloudFactory, tmp_path: Path
 ) -> None:
-    first = clouds(tmp_path)
-    rule_arn = configure(first)
-    first.sink.script(Reply(503, {"Retry-After": "30"}))
-    event_id = put_event(first)
-    first_attempt_failed_for_30_seconds(first)
-    first.crash()
+    waiting = waiting_30_seconds(clouds, tmp_path)
+    rule_arn, event_id = waiting.rule_arn, waiting.event_id
+    waiting.cloud.crash()
 
     # The rule was not declared again: the resources the first cloud made are forgotten, as when a template
     # no longer declares them.
@@ -417,10 +418,6 @@ def test_damaged_journal_stops_the_start_with_what_to_do(tmp_path: Path) -> None
 def test_resume_runs_before_put_events_is_served_so_it_never_takes_this_runs_deliveries(
     clouds: CloudFactory, tmp_path: Path
 ) -> None:
-    cloud = clouds(tmp_path)
-    configure(cloud)
-    cloud.sink.script(Reply(503, {"Retry-After": "30"}))
-    put_event(cloud)
-    first_attempt_failed_for_30_seconds(cloud)
+    cloud = waiting_30_seconds(clouds, tmp_path).cloud
     # The service resumed the journal as it started; a second resume finds nothing of an earlier run to take.
     assert cloud.loop.run(_resume(cloud)) == 0

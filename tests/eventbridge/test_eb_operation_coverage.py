@@ -4,14 +4,13 @@ UnsupportedOperation naming it — never UnknownOperationException, which AWS cl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import requests
 from botocore.exceptions import ClientError
 from botocore.session import get_session
 
-from tests.support.eventbridge import Cloud, cloud_factory, events_client
+from tests.support.eventbridge import Cloud, events_client, module_cloud
 
 MODEL = get_session().get_service_model("events")
 NOT_EMULATED = {
@@ -21,10 +20,7 @@ NOT_EMULATED = {
 }
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    for factory in cloud_factory():
-        yield factory(tmp_path_factory.mktemp("eb-coverage"))
+cloud = module_cloud("eb-coverage")
 
 
 def post(cloud: Cloud, operation: str, body: object) -> requests.Response:

@@ -3,14 +3,12 @@ pattern, by PutRule and by TestEventPattern, with InvalidEventPatternException a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.eventbridge import Cloud, CloudFactory, cloud_factory, events_client
+from tests.support.eventbridge import module_cloud
 from vcn.eventbridge.patterns import InvalidEventPattern, compile_pattern
 
 EVENT = '{"id": "1", "account": "1", "source": "s", "time": "t", "region": "r", "detail-type": "d"}'
@@ -26,16 +24,7 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    factory: CloudFactory
-    for factory in cloud_factory():
-        yield factory(Path(tmp_path_factory.mktemp("eb-pattern-numbers")))
-
-
-@pytest.fixture(scope="module")
-def events(cloud: Cloud) -> Any:
-    return events_client(cloud.url)
+cloud = module_cloud("eb-pattern-numbers")
 
 
 @pytest.mark.parametrize(("pattern", "shown"), CASES)

@@ -86,11 +86,6 @@ def cloud(clouds: CloudFactory, tmp_path_factory: pytest.TempPathFactory) -> Clo
     return clouds(tmp_path_factory.mktemp("eb-put-events"))
 
 
-@pytest.fixture(scope="module")
-def events(cloud: Cloud) -> Any:
-    return events_client(cloud.url)
-
-
 @pytest.mark.parametrize(
     ("entry", "code", "message"), [row[1:] for row in ERROR_ROWS], ids=[r[0] for r in ERROR_ROWS]
 )

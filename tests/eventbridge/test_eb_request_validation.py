@@ -4,13 +4,12 @@ changed by a request that fails."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support.eventbridge import Cloud, cloud_factory
+from tests.support.eventbridge import Cloud, module_cloud
 from vcn.eventbridge.errors import EventBridgeError
 
 NAME_PATTERN = "[\\.\\-_A-Za-z0-9]+"
@@ -18,10 +17,7 @@ LAMBDA = "arn:aws:lambda:us-east-1:000000000000:function:Worker"
 API_KEY_AUTH = {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "secret-value"}}
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
-    for factory in cloud_factory():
-        yield factory(tmp_path_factory.mktemp("eb-validation"))
+cloud = module_cloud("eb-validation")
 
 
 def refused(cloud: Cloud, operation: str, request: dict[str, Any]) -> EventBridgeError:

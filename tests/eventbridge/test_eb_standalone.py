@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.eventbridge import LoopThread, Reply, Sink, events_client
+from tests.support.eventbridge import LoopThread, Reply, Sink, events_client, sink_on_own_loop
 from tests.support.local_cloud import free_ports
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.journal import read_pending
@@ -33,14 +33,8 @@ DLQ = {"Arn": "arn:aws:sqs:us-east-1:000000000000:standalone-dlq"}
 
 @pytest.fixture
 def sink() -> Iterator[tuple[LoopThread, Sink]]:
-    loop = LoopThread()
-    sink = Sink()
-    loop.run(sink.start())
-    try:
-        yield loop, sink
-    finally:
-        loop.run(sink.stop())
-        loop.close()
+    with sink_on_own_loop() as running:
+        yield running
 
 
 class Standalone:

@@ -37,16 +37,30 @@ def transform(template: str, paths: dict[str, str] | None = None) -> RenderedInp
     return render(parse_target_input("t", target), EVENT, CONTEXT)
 
 
-def test_string_template_stays_a_string_with_its_quotes() -> None:
-    assert transform('"Market <m> validated"', {"m": "$.detail.market"}).body == '"Market DE validated"'
+# (what the row says, template, InputPathsMap, the body delivered)
+SUBSTITUTIONS: list[tuple[str, str, dict[str, str], str]] = [
+    ("string template stays a string with its quotes", '"Market <m> validated"', {"m": "$.detail.market"},
+     '"Market DE validated"'),
+    ("unquoted string value in JSON template gets quoted", '{"a": <m>}', {"m": "$.detail.market"},
+     '{"a": "DE"}'),
+    ("quoted string value in JSON template is spliced once", '{"a": "<m>"}', {"m": "$.detail.market"},
+     '{"a": "DE"}'),
+    ("object inside a string renders without quotes or spaces", '"x <o>"', {"o": "$.detail.obj"},
+     '"x {k1:v1,k2:v2}"'),
+    ("list inside a string renders as bracketed values", '"x <l>"', {"l": "$.detail.list"}, '"x [A,B]"'),
+    ("boolean inside a string is true", '"flag is <f>"', {"f": "$.detail.flag"}, '"flag is true"'),
+    ("boolean inside a string in JSON is true", '{"a": "flag <f>"}', {"f": "$.detail.flag"},
+     '{"a": "flag true"}'),
+    ("missing path becomes empty string", '"[<missing>]"', {"missing": "$.detail.nothing.here"}, '"[]"'),
+    ("array indexes select elements", '{"id": <i>}', {"i": "$.detail.items[1].id"}, '{"id": "second"}'),
+]  # fmt: skip
 
 
-def test_unquoted_string_value_in_json_template_gets_quoted() -> None:
-    assert transform('{"a": <m>}', {"m": "$.detail.market"}).body == '{"a": "DE"}'
-
-
-def test_quoted_string_value_in_json_template_is_spliced_once() -> None:
-    assert transform('{"a": "<m>"}', {"m": "$.detail.market"}).body == '{"a": "DE"}'
+@pytest.mark.parametrize(
+    ("template", "paths", "body"), [row[1:] for row in SUBSTITUTIONS], ids=[row[0] for row in SUBSTITUTIONS]
+)
+def test_substitution_row(template: str, paths: dict[str, str], body: str) -> None:
+    assert transform(template, paths).body == body
 
 
 def test_unquoted_object_value_is_embedded_as_json() -> None:
@@ -54,26 +68,9 @@ def test_unquoted_object_value_is_embedded_as_json() -> None:
     assert body is not None and json.loads(body) == {"a": {"k1": "v1", "k2": "v2"}}
 
 
-def test_object_inside_a_string_renders_without_quotes_or_spaces() -> None:
-    assert transform('"x <o>"', {"o": "$.detail.obj"}).body == '"x {k1:v1,k2:v2}"'
-
-
-def test_list_inside_a_string_renders_as_bracketed_values() -> None:
-    assert transform('"x <l>"', {"l": "$.detail.list"}).body == '"x [A,B]"'
-
-
 def test_unquoted_list_value_is_a_json_list() -> None:
     body = transform('{"a": <l>}', {"l": "$.detail.list"}).body
     assert body is not None and json.loads(body) == {"a": ["A", "B"]}
-
-
-def test_boolean_inside_a_string_is_true() -> None:
-    assert transform('"flag is <f>"', {"f": "$.detail.flag"}).body == '"flag is true"'
-    assert transform('{"a": "flag <f>"}', {"f": "$.detail.flag"}).body == '{"a": "flag true"}'
-
-
-def test_missing_path_becomes_empty_string() -> None:
-    assert transform('"[<missing>]"', {"missing": "$.detail.nothing.here"}).body == '"[]"'
 
 
 def test_result_that_is_not_valid_json_delivers_nothing() -> None:
@@ -97,10 +94,6 @@ def test_scalars_inside_an_escaped_json_string_build_a_publish_body() -> None:
     published = json.loads(body)
     assert published["channel"] == "/markets/DE"
     assert json.loads(published["events"][0]) == {"market": "DE", "count": 3}
-
-
-def test_array_indexes_select_elements() -> None:
-    assert transform('{"id": <i>}', {"i": "$.detail.items[1].id"}).body == '{"id": "second"}'
 
 
 def test_predefined_variables_are_available() -> None:

@@ -15,9 +15,9 @@ from handlers.settings import (
 )
 
 from tests.support.function_environment import FUNCTION_ENVIRONMENT
-from vcn.aws_account import LOCAL_ACCOUNT
+from tests.support.function_specs import local_function
 from vcn.invoker import FunctionError
-from vcn.lambda_runtime import FunctionSpec, LambdaRuntime
+from vcn.lambda_runtime import LambdaRuntime
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
@@ -72,12 +72,10 @@ def test_fault_injection_refuses_anything_but_enabled_or_disabled(raw: str) -> N
 
 
 def test_on_the_local_runtime_a_missing_variable_is_the_functions_init_error() -> None:
-    worker = FunctionSpec(
-        name="ValidationWorkerFunction",
-        code_dir=FUNCTIONS,
-        handler="handlers.validation_worker.handler",
-        region=LOCAL_ACCOUNT.region,
-        account=LOCAL_ACCOUNT.account_id,
+    worker = local_function(
+        "ValidationWorkerFunction",
+        FUNCTIONS,
+        "handlers.validation_worker.handler",
         timeout=10,
         environment={"POWERTOOLS_SERVICE_NAME": "vehicle-config-notifications"},
     )

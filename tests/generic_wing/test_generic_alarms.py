@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 import requests
 
+from tests.generic_wing.shop import shop_config
 from tests.support.clock import ManualClock
 from tests.support.local_cloud import free_ports
 from vcn.cloudwatch import ALARM, OK
-from vcn.local.cloud import LocalCloudConfig, RunningCloud, running_cloud
-from vcn.local.ports import LocalPorts
+from vcn.local.cloud import RunningCloud, running_cloud
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
@@ -203,9 +203,7 @@ def test_failed_deliveries_raise_the_alarms_and_a_redrive_brings_them_back(
     project: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = ManualClock()
-    config = LocalCloudConfig(
-        project, ports=LocalPorts(0, 0, 0, None), state_dir=tmp_path / "state", clock=clock
-    )
+    config = shop_config(project, tmp_path, clock)
 
     async def scenario() -> None:
         async with running_cloud(config) as cloud:
@@ -290,9 +288,7 @@ def test_failed_deliveries_raise_the_alarms_and_a_redrive_brings_them_back(
 
 def test_a_functions_embedded_metric_drives_a_custom_metric_alarm(project: Path, tmp_path: Path) -> None:
     clock = ManualClock()
-    config = LocalCloudConfig(
-        project, ports=LocalPorts(0, 0, 0, None), state_dir=tmp_path / "state", clock=clock
-    )
+    config = shop_config(project, tmp_path, clock)
 
     async def scenario() -> None:
         async with running_cloud(config) as cloud:

@@ -8,14 +8,10 @@ and a WebSocket subscriber with the API key receives it.
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
-import boto3
-from appsync_events_client import ApiKeyAuth, EventsClient
-
-from vcn.local.cloud import LocalCloudConfig, running_cloud
-from vcn.local.ports import LocalPorts
+from tests.generic_wing.shop import local_json, order_delivered, shop_config
+from vcn.local.cloud import running_cloud
 from vcn.local.profile import NO_PROFILE, find_profile
 
 TEMPLATE = Path(__file__).with_name("template.yaml")
@@ -26,35 +22,14 @@ def test_the_template_folder_names_no_profile() -> None:
 
 
 def test_an_order_event_reaches_a_subscriber_without_any_app_profile(tmp_path: Path) -> None:
-    config = LocalCloudConfig(TEMPLATE, ports=LocalPorts(0, 0, 0, None), state_dir=tmp_path / "state")
+    config = shop_config(TEMPLATE, tmp_path)
 
     async def scenario() -> tuple[dict[str, object], str, dict[str, object]]:
         async with running_cloud(config) as cloud:
-            local = json.loads((config.state_dir / "local.json").read_text())
-            appsync = local["appsync"]
-            client = EventsClient(appsync["http"], appsync["realtime"], ApiKeyAuth(appsync["apiKey"]))
-            events = boto3.client(
-                "events",
-                endpoint_url=local["eventbridge"],
-                region_name=local["region"],
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-            )
-            async with client.connect() as connection:
-                subscription = await connection.subscribe("/orders/*")
-                response = await asyncio.to_thread(
-                    events.put_events,
-                    Entries=[
-                        {
-                            "EventBusName": cloud.bus_name,
-                            "Source": "shop.orders",
-                            "DetailType": "OrderShipped",
-                            "Detail": json.dumps({"region": "eu", "orderId": "o-42"}),
-                        }
-                    ],
-                )
-                received = await asyncio.wait_for(anext(aiter(subscription)), timeout=10)
-            return local, response["Entries"][0]["EventId"], received
+            local = local_json(config)
+            order = {"region": "eu", "orderId": "o-42"}
+            event_id, received = await order_delivered(local, cloud.bus_name, "OrderShipped", order)
+            return local, event_id, received
 
     local, event_id, received = asyncio.run(scenario())
     assert local["eventBusName"] == "orders"

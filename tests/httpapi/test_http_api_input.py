@@ -16,11 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.eventbridge import LoopThread
+from tests.support.function_specs import local_function
+from tests.support.json_strategies import json_ish_texts
 from tests.support.raw_http import RawResponse, exchange, request_bytes
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.httpapi import ApiServer, HttpRoute, JwtAuthorizerConfig
 from vcn.identity import DevIdentityProvider, load_or_create_signing_key
-from vcn.lambda_runtime import FunctionSpec, LambdaRuntime
+from vcn.lambda_runtime import LambdaRuntime
 
 ISSUER = "http://127.0.0.1:4999"
 AUTHORIZER = JwtAuthorizerConfig("Tokens", ISSUER, ("vcn-local",))
@@ -91,14 +93,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     web_root.mkdir()
     (web_root / "index.html").write_text("<h1>console</h1>")
     specs = [
-        FunctionSpec(
-            name=name,
-            code_dir=code,
-            handler=f"app.{handler}",
-            region=LOCAL_ACCOUNT.region,
-            account=LOCAL_ACCOUNT.account_id,
-            timeout=10,
-        )
+        local_function(name, code, f"app.{handler}", timeout=10)
         for name, handler in [
             ("Echo", "echo"),
             ("BrokenHeader", "broken_header"),
@@ -254,15 +249,8 @@ headers = st.lists(
         for name, _ in pairs
     )
 )
-json_ish = st.recursive(
-    st.sampled_from(["1", "NaN", "-Infinity", "1e400", '"\\ud800"', "null", '"x"', "[", "{"]),
-    lambda inner: (
-        st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]")
-        | st.dictionaries(st.text(max_size=3), inner, max_size=3).map(
-            lambda d: "{" + ",".join(json.dumps(k) + ":" + v for k, v in d.items()) + "}"
-        )
-    ),
-    max_leaves=10,
+json_ish = json_ish_texts(
+    ["1", "NaN", "-Infinity", "1e400", '"\\ud800"', "null", '"x"', "[", "{"], max_leaves=10
 )
 bodies = st.one_of(
     st.binary(max_size=300),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vcn.aws_account import LOCAL_ACCOUNT
+from tests.support.function_specs import local_function
 from vcn.invoker import FunctionError
 from vcn.lambda_runtime import FunctionSpec, InvocationCounts, LambdaRuntime
 
@@ -40,14 +40,7 @@ def metric(event, context):
 
 
 def spec(code: Path, name: str, handler: str) -> FunctionSpec:
-    return FunctionSpec(
-        name=name,
-        code_dir=code,
-        handler=handler,
-        region=LOCAL_ACCOUNT.region,
-        account=LOCAL_ACCOUNT.account_id,
-        timeout=5,
-    )
+    return local_function(name, code, handler, timeout=5)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from vcn.aws_account import LOCAL_ACCOUNT
+from tests.support.function_specs import local_function
 from vcn.invoker import FunctionError, FunctionNotFound
 from vcn.lambda_runtime import (
     AsyncInvocationFailure,
@@ -120,15 +120,7 @@ def code_dir(tmp_path: Path) -> Path:
 
 
 def spec(code_dir: Path, name: str, handler: str, **kwargs: Any) -> FunctionSpec:
-    return FunctionSpec(
-        name=name,
-        code_dir=code_dir,
-        handler=handler,
-        region=LOCAL_ACCOUNT.region,
-        account=LOCAL_ACCOUNT.account_id,
-        timeout=kwargs.pop("timeout", 1),
-        **kwargs,
-    )
+    return local_function(name, code_dir, handler, timeout=kwargs.pop("timeout", 1), **kwargs)
 
 
 def with_runtime(

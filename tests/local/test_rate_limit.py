@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.support.clock import ManualReading
 from vcn.rate_limit import TokenBucket
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_try_acquire_refuses_beyond_the_burst_and_refills_at_the_rate() -> None:
-    clock = Clock()
+    clock = ManualReading()
     bucket = TokenBucket(2.0, clock=clock)
     assert [bucket.try_acquire() for _ in range(3)] == [True, True, False]
-    clock.now += 0.5  # one token back at 2 per second
+    clock.value += 0.5  # one token back at 2 per second
     assert [bucket.try_acquire() for _ in range(2)] == [True, False]
-    clock.now += 60  # refilling stops at the burst
+    clock.value += 60  # refilling stops at the burst
     assert [bucket.try_acquire() for _ in range(3)] == [True, True, False]
 
 
 def test_a_burst_below_one_token_refuses_everything() -> None:
-    bucket = TokenBucket(0.5, capacity=0.5, clock=Clock())
+    bucket = TokenBucket(0.5, capacity=0.5, clock=ManualReading())
     assert not bucket.try_acquire()
 
 

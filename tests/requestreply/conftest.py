@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.function_environment import use_function_environment
-from tests.support.local_cloud import RunningCloud, start_cloud, stop_cloud
+from tests.support.local_cloud import RunningCloud, cloud_running
 
 # test_rr_handler imports the configuration API in this process; it reads its settings at import.
 use_function_environment()
@@ -26,11 +26,8 @@ def rr_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCloud]
     folder = tmp_path_factory.mktemp("rr-cloud")
     env_vars = folder / "env.json"
     env_vars.write_text(json.dumps(FAULT_INJECTION_ENV_VARS))
-    cloud = start_cloud(folder / "state", "--env-vars", str(env_vars))
-    try:
+    with cloud_running(folder / "state", "--env-vars", str(env_vars)) as cloud:
         yield cloud
-    finally:
-        stop_cloud(cloud)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
@@ -122,6 +123,25 @@ async def raw_client(
         **kwargs,
     ) as ws:
         yield RawClient(ws)
+
+
+async def slow_subscriber(
+    server: AppSyncEventsServer, sub_id: str, channel: str, **options: Any
+) -> ClientConnection:
+    """A client that subscribes, then stops reading (a tiny receive buffer and a one-frame queue); `options`
+    go to `websockets.connect`."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", server.port or 0))
+    ws = await websockets.connect(
+        server.realtime_url,
+        sock=sock,
+        max_queue=1,
+        subprotocols=["aws-appsync-event-ws", header_subprotocol(KEY_AUTH)],  # type: ignore[list-item]
+        **options,
+    )
+    assert (await RawClient(ws).subscribe(sub_id, channel))["type"] == "subscribe_success"
+    return ws
 
 
 def fast_limits(**overrides: Any) -> AppSyncLimits:

@@ -1,7 +1,8 @@
 """`ManualClock`: a clock that moves only when a test advances it (implements `vcn.clock.Clock`).
 
 Cloud time stands still until `advance()`; sleepers wake (on their own loops) once it has passed their moment.
-`advance` may be called from any thread."""
+`advance` may be called from any thread. `ManualReading`: a bare seconds counter (in place of
+`time.monotonic`) that moves only when a test adds to it."""
 
 from __future__ import annotations
 
@@ -50,6 +51,16 @@ class ManualClock:
         for future in ready:
             future.get_loop().call_soon_threadsafe(_wake, future)
         return self._now
+
+
+class ManualReading:
+    """Seconds as `time.monotonic` gives them, standing at `value` until a test changes it."""
+
+    def __init__(self, value: float = 100.0) -> None:
+        self.value = value
+
+    def __call__(self) -> float:
+        return self.value
 
 
 def _wake(future: asyncio.Future[None]) -> None:

@@ -12,14 +12,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
+import pytest
 from aiohttp import web
 from botocore.config import Config
 
+from tests.support.loopback_http import serve_on_loopback
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.eventbridge.server import EventBridgeServer
 from vcn.eventbridge.service import EventBridgeService
@@ -29,6 +32,8 @@ from vcn.timetable import Clock
 
 T = TypeVar("T")
 AWS_CLI = str(Path(sys.executable).parent / "aws")
+# The dead-letter queue (SQS queue "eb-dlq") the tests' targets name in their DeadLetterConfig.
+DLQ_ARN = f"arn:aws:sqs:{LOCAL_ACCOUNT.region}:{LOCAL_ACCOUNT.account_id}:eb-dlq"
 FAST = EventBridgeSettings(retry_base_seconds=0.01, retry_max_backoff_seconds=0.05, http_timeout_seconds=2.0)
 
 
@@ -99,11 +104,8 @@ class Sink:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         # A short shutdown timeout: tests leave slow replies in flight on purpose.
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self._runner, port = await serve_on_loopback(app, access_log=None, shutdown_timeout=0.2)
+        self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -185,6 +187,18 @@ class Cloud:
 _ABANDONED: list[asyncio.Task[Any]] = []
 
 
+@contextmanager
+def sink_on_own_loop() -> Iterator[tuple[LoopThread, Sink]]:
+    """A started `Sink` on a loop thread of its own (for an EventBridge in another process), stopped after."""
+    loop, sink = LoopThread(), Sink()
+    loop.run(sink.start())
+    try:
+        yield loop, sink
+    finally:
+        loop.run(sink.stop())
+        loop.close()
+
+
 @dataclass
 class CloudFactory:
     clouds: list[Cloud] = field(default_factory=list)
@@ -248,6 +262,18 @@ def cloud_factory() -> Iterator[CloudFactory]:
         yield factory
     finally:
         factory.close()
+
+
+def module_cloud(folder: str) -> Any:
+    """A module-scoped `cloud` fixture (a module assigns it: `cloud = module_cloud("eb-x")`): one local
+    EventBridge on a state folder named after `folder`, shared by all of the module's tests."""
+
+    @pytest.fixture(scope="module")
+    def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+        for factory in cloud_factory():
+            yield factory(tmp_path_factory.mktemp(folder))
+
+    return cloud
 
 
 def events_client(url: str) -> Any:

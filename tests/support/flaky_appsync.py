@@ -8,10 +8,12 @@ import aiohttp
 from aiohttp import web
 
 from tests.support.local_cloud import RunningCloud
+from tests.support.loopback_http import serve_on_loopback
 
 
 class EventEndpoint:
-    """An HTTP endpoint for AppSync's `POST /event` on a free port of this loop; `handle` answers."""
+    """An HTTP endpoint taking `POST /event` (AppSync's, or any API destination's target) on a free port of
+    this loop; `handle` answers, `requests` counts."""
 
     def __init__(self) -> None:
         self.requests = 0
@@ -28,11 +30,8 @@ class EventEndpoint:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/event", self._count_and_handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/event"
+        self.runner, port = await serve_on_loopback(app)
+        self.url = f"http://127.0.0.1:{port}/event"
 
     async def stop(self) -> None:
         if self.runner is not None:

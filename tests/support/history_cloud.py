@@ -18,6 +18,7 @@ from pathlib import Path
 from vehicle_config.notifications import CONFIGURATION_VALIDATED, VALIDATION_SOURCE
 
 from tests.support.dynamodb import HISTORY_TABLE, create_table_request, local_dynamodb, template_table
+from tests.support.history_rig import validated_configuration
 from tests.support.local_cloud import AWS, RunningCloud, start_cloud, stop_cloud
 
 HISTORY_FUNCTIONS = ("HistoryRecorderFunction", "HistoryApiFunction")
@@ -61,19 +62,7 @@ def put_validations(
                 "Source": VALIDATION_SOURCE,
                 "DetailType": CONFIGURATION_VALIDATED,
                 "EventBusName": cloud.info["eventBusName"],
-                "Detail": json.dumps(
-                    {
-                        "configurationId": f"cfg-{uuid.uuid4().hex[:12]}",
-                        "market": market,
-                        "modelLine": model_line,
-                        "plant": "ZWI",
-                        "outcome": "VALID",
-                        "violationCount": 0,
-                        "warningCount": 0,
-                        "submittedBy": user,
-                        "priority": "NORMAL",
-                    }
-                ),
+                "Detail": json.dumps(validated_configuration(market, model_line, user)),
             }
             for _ in range(first, min(count, first + 10))
         ]

@@ -59,13 +59,11 @@ USERS = {
 }
 
 
-def notification(market: str = "DE", model_line: str = "VELA", **fields: Any) -> dict[str, Any]:
-    """A ConfigurationValidated notification as the rules deliver it, with a fresh eventId."""
+def validated_configuration(
+    market: str = "DE", model_line: str = "VELA", submitted_by: str = "analyst-de"
+) -> dict[str, Any]:
+    """A fresh configuration's ConfigurationValidated detail: valid, built at ZWI, normal priority."""
     return {
-        "type": "ConfigurationValidated",
-        "eventId": str(uuid.uuid4()),
-        "time": "2026-11-30T09:00:00Z",
-        "priority": "NORMAL",
         "configurationId": f"cfg-{uuid.uuid4().hex[:10]}",
         "market": market,
         "modelLine": model_line,
@@ -73,7 +71,18 @@ def notification(market: str = "DE", model_line: str = "VELA", **fields: Any) ->
         "outcome": "VALID",
         "violationCount": 0,
         "warningCount": 0,
-        "submittedBy": "analyst-de",
+        "submittedBy": submitted_by,
+        "priority": "NORMAL",
+    }
+
+
+def notification(market: str = "DE", model_line: str = "VELA", **fields: Any) -> dict[str, Any]:
+    """A ConfigurationValidated notification as the rules deliver it, with a fresh eventId."""
+    return {
+        "type": "ConfigurationValidated",
+        "eventId": str(uuid.uuid4()),
+        "time": "2026-11-30T09:00:00Z",
+        **validated_configuration(market, model_line),
         **fields,
     }
 

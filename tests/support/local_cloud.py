@@ -17,6 +17,8 @@ import termios
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,6 +244,24 @@ def stop_cloud(cloud: RunningCloud, how: signal.Signals = signal.SIGINT) -> None
         raise AssertionError(f"vcn local up did not stop on {how.name}:\n{cloud.log_tail()}") from None
     assert code == 0, cloud.log_tail()
     assert not (cloud.state_dir / "local.json").exists(), "local.json must be removed on exit"
+
+
+@contextmanager
+def cloud_running(
+    state_dir: Path,
+    *extra: str,
+    stop_with: signal.Signals = signal.SIGINT,
+    unless_stopped: bool = False,
+) -> Iterator[RunningCloud]:
+    """`start_cloud(state_dir, *extra)` for the length of a block, stopped at its end with
+    `stop_with` (and checked to stop cleanly). `unless_stopped`: the block may stop or kill the cloud itself
+    (a restart test); one whose process has ended is then left as it is."""
+    cloud = start_cloud(state_dir, *extra)
+    try:
+        yield cloud
+    finally:
+        if not (unless_stopped and cloud.process.poll() is not None):
+            stop_cloud(cloud, stop_with)
 
 
 class RawSubscriber:

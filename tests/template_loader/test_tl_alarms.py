@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.templates import write_template
 from vcn.cloudwatch import MetricKey
 from vcn.template import LocalStack, TemplateError, load_stack
 
@@ -35,9 +36,7 @@ Resources:
 
 
 def stack_of(tmp_path: Path, alarms: str) -> LocalStack:
-    path = tmp_path / "template.yaml"
-    path.write_text(RESOURCES + textwrap.indent(textwrap.dedent(alarms), "  "))
-    return load_stack(path)
+    return load_stack(write_template(tmp_path, RESOURCES + textwrap.indent(textwrap.dedent(alarms), "  ")))
 
 
 def test_a_single_metric_alarm_with_resolved_dimensions(tmp_path: Path) -> None:

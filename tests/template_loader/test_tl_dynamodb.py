@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.templates import write_template
 from vcn.dynamodb.config import KeyElement, Projection, SecondaryIndex, Throughput
 from vcn.template import LocalStack, TemplateError, load_stack
 
@@ -55,9 +56,7 @@ Writer:
 
 def load(tmp_path: Path, resources: str) -> LocalStack:
     (tmp_path / "code").mkdir(exist_ok=True)
-    path = tmp_path / "template.yaml"
-    path.write_text(HEADER + textwrap.indent(textwrap.dedent(resources), "  "))
-    return load_stack(path)
+    return load_stack(write_template(tmp_path, HEADER + textwrap.indent(textwrap.dedent(resources), "  ")))
 
 
 def test_a_table_keeps_its_keys_indexes_ttl_recovery_and_tags(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.templates import write_template
 from vcn.template import LocalEndpoints, TemplateError, load_stack
 from vcn.template.yaml_loader import parse_template
 
@@ -44,8 +45,9 @@ def outputs(
     tmp_path: Path, body: str, overrides: dict[str, str] | None = None, resources: str = ""
 ) -> dict[str, str]:
     """Load HEADER + extra resources (indented under Resources) + body (Outputs) and return the outputs."""
-    path = tmp_path / "template.yaml"
-    path.write_text(HEADER + textwrap.indent(textwrap.dedent(resources), "  ") + textwrap.dedent(body))
+    path = write_template(
+        tmp_path, HEADER + textwrap.indent(textwrap.dedent(resources), "  ") + textwrap.dedent(body)
+    )
     return load_stack(path, parameter_overrides=overrides or {}).outputs
 
 
@@ -240,33 +242,31 @@ def test_to_json_string_and_length(tmp_path: Path) -> None:
 
 
 def test_local_endpoints_replace_aws_only_values(tmp_path: Path) -> None:
-    path = tmp_path / "template.yaml"
-    path.write_text(
-        textwrap.dedent(
-            """
-            Resources:
-              EventsApi:
-                Type: AWS::AppSync::Api
-                Properties: {Name: events, EventConfig: {AuthProviders: [{AuthType: API_KEY}]}}
-              Key:
-                Type: AWS::AppSync::ApiKey
-                Properties: {ApiId: !GetAtt EventsApi.ApiId}
-              HttpApi:
-                Type: AWS::ApiGatewayV2::Api
-                Properties: {Name: api, ProtocolType: HTTP}
-            Outputs:
-              Http: {Value: !GetAtt EventsApi.Dns.Http}
-              Realtime: {Value: !Sub "wss://${EventsApi.Dns.Realtime}/event/realtime"}
-              Publish: {Value: !Sub "https://${EventsApi.Dns.Http}/event"}
-              Joined: {Value: !Join ["", ["https://", !GetAtt EventsApi.Dns.Http, "/event"]]}
-              Key: {Value: !GetAtt Key.ApiKey}
-              ApiRef: {Value: !Ref EventsApi}
-              ApiId: {Value: !GetAtt EventsApi.ApiId}
-              ApiUrl: {Value: !Sub "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"}
-              ApiEndpoint: {Value: !GetAtt HttpApi.ApiEndpoint}
-              Remote: {Value: "https://example.com:4020/x"}
-            """
-        )
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          EventsApi:
+            Type: AWS::AppSync::Api
+            Properties: {Name: events, EventConfig: {AuthProviders: [{AuthType: API_KEY}]}}
+          Key:
+            Type: AWS::AppSync::ApiKey
+            Properties: {ApiId: !GetAtt EventsApi.ApiId}
+          HttpApi:
+            Type: AWS::ApiGatewayV2::Api
+            Properties: {Name: api, ProtocolType: HTTP}
+        Outputs:
+          Http: {Value: !GetAtt EventsApi.Dns.Http}
+          Realtime: {Value: !Sub "wss://${EventsApi.Dns.Realtime}/event/realtime"}
+          Publish: {Value: !Sub "https://${EventsApi.Dns.Http}/event"}
+          Joined: {Value: !Join ["", ["https://", !GetAtt EventsApi.Dns.Http, "/event"]]}
+          Key: {Value: !GetAtt Key.ApiKey}
+          ApiRef: {Value: !Ref EventsApi}
+          ApiId: {Value: !GetAtt EventsApi.ApiId}
+          ApiUrl: {Value: !Sub "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"}
+          ApiEndpoint: {Value: !GetAtt HttpApi.ApiEndpoint}
+          Remote: {Value: "https://example.com:4020/x"}
+        """,
     )
     endpoints = LocalEndpoints(
         appsync_port=5120, api_port=5100, eventbridge_port=5110, api_key_value="da2-test"
@@ -322,17 +322,15 @@ def test_unresolvable_values_name_the_place_and_the_problem(tmp_path: Path, body
 
 
 def test_conditions_that_refer_to_each_other_in_a_cycle_are_reported(tmp_path: Path) -> None:
-    path = tmp_path / "template.yaml"
-    path.write_text(
-        textwrap.dedent(
-            """
-            Conditions:
-              A: !Condition B
-              B: !Not [!Condition A]
-            Resources:
-              Queue: {Type: AWS::SQS::Queue, Condition: A}
-            """
-        )
+    path = write_template(
+        tmp_path,
+        """
+        Conditions:
+          A: !Condition B
+          B: !Not [!Condition A]
+        Resources:
+          Queue: {Type: AWS::SQS::Queue, Condition: A}
+        """,
     )
     with pytest.raises(TemplateError, match="cycle: A -> B -> A"):
         load_stack(path)

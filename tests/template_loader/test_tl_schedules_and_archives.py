@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.support.templates import write_template
 from vcn.scheduler import EventBridgeParameters, RetryPolicy, ScheduleConfig, ScheduleTarget
 from vcn.template import LocalStack, TemplateError, load_stack
 
@@ -60,9 +60,7 @@ Outputs:
 
 
 def load(tmp_path: Path, text: str = TEMPLATE) -> LocalStack:
-    path = tmp_path / "template.yaml"
-    path.write_text(textwrap.dedent(text))
-    return load_stack(path)
+    return load_stack(write_template(tmp_path, text))
 
 
 def test_schedules_become_scheduler_configs(tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.templates import write_template
 from vcn.template import (
     LocalEndpoints,
     LocalStack,
@@ -252,17 +252,15 @@ def test_missing_code_folder_names_the_function(app_dir: Path) -> None:
 
 
 def test_sam_transform_errors_are_reported(tmp_path: Path) -> None:
-    path = tmp_path / "template.yaml"
-    path.write_text(
-        textwrap.dedent(
-            """
-            Transform: AWS::Serverless-2016-10-31
-            Resources:
-              Fn:
-                Type: AWS::Serverless::Function
-                Properties: {CodeUri: ., Runtime: python3.13, Handler: app.handler, Events: {E: {Type: Nope}}}
-            """
-        )
+    path = write_template(
+        tmp_path,
+        """
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: ., Runtime: python3.13, Handler: app.handler, Events: {E: {Type: Nope}}}
+        """,
     )
     with pytest.raises(TemplateError, match=r"the SAM transform rejected the template: .*\[Fn\]"):
         load_stack(path)
@@ -284,10 +282,10 @@ def test_sam_transform_errors_are_reported(tmp_path: Path) -> None:
     ],
 )
 def test_functions_the_local_cloud_cannot_run(tmp_path: Path, properties: str, expected: str) -> None:
-    path = tmp_path / "template.yaml"
-    path.write_text(
+    path = write_template(
+        tmp_path,
         "Transform: AWS::Serverless-2016-10-31\nResources:\n"
-        f"  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {properties}\n"
+        f"  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {properties}\n",
     )
     with pytest.raises(TemplateError) as info:
         load_stack(path)
@@ -296,20 +294,18 @@ def test_functions_the_local_cloud_cannot_run(tmp_path: Path, properties: str, e
 
 
 def test_appsync_code_handlers_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "template.yaml"
-    path.write_text(
-        textwrap.dedent(
-            """
-            Resources:
-              Api:
-                Type: AWS::AppSync::Api
-                Properties: {Name: a, EventConfig: {AuthProviders: [{AuthType: API_KEY}]}}
-              Ns:
-                Type: AWS::AppSync::ChannelNamespace
-                Properties:
-                  {ApiId: !GetAtt Api.ApiId, Name: ns, CodeHandlers: "export function onPublish(ctx) {}"}
-            """
-        )
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Api:
+            Type: AWS::AppSync::Api
+            Properties: {Name: a, EventConfig: {AuthProviders: [{AuthType: API_KEY}]}}
+          Ns:
+            Type: AWS::AppSync::ChannelNamespace
+            Properties:
+              {ApiId: !GetAtt Api.ApiId, Name: ns, CodeHandlers: "export function onPublish(ctx) {}"}
+        """,
     )
     with pytest.raises(TemplateError, match="resource Ns, property CodeHandlers: APPSYNC_JS code handlers"):
         load_stack(path)
@@ -317,33 +313,31 @@ def test_appsync_code_handlers_are_refused(tmp_path: Path) -> None:
 
 def test_hand_written_http_api_routes_and_authorizer(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
-    path = tmp_path / "template.yaml"
-    path.write_text(
-        textwrap.dedent(
-            """
-            Resources:
-              Fn:
-                Type: AWS::Lambda::Function
-                Properties: {Code: src, Runtime: python3.12, Handler: a.b, Role: r}
-              Api:
-                Type: AWS::ApiGatewayV2::Api
-                Properties: {Name: api, ProtocolType: HTTP}
-              Integration:
-                Type: AWS::ApiGatewayV2::Integration
-                Properties: {ApiId: !Ref Api, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn,
-                             PayloadFormatVersion: "2.0"}
-              Auth:
-                Type: AWS::ApiGatewayV2::Authorizer
-                Properties: {ApiId: !Ref Api, AuthorizerType: JWT, Name: jwt,
-                             IdentitySource: [$request.header.Authorization],
-                             JwtConfiguration: {Issuer: "https://issuer", Audience: [aud]}}
-              Route:
-                Type: AWS::ApiGatewayV2::Route
-                Properties: {ApiId: !Ref Api, RouteKey: "GET /items/{id}",
-                             Target: !Sub "integrations/${Integration}",
-                             AuthorizationType: JWT, AuthorizerId: !Ref Auth}
-            """
-        )
+    path = write_template(
+        tmp_path,
+        """
+        Resources:
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src, Runtime: python3.12, Handler: a.b, Role: r}
+          Api:
+            Type: AWS::ApiGatewayV2::Api
+            Properties: {Name: api, ProtocolType: HTTP}
+          Integration:
+            Type: AWS::ApiGatewayV2::Integration
+            Properties: {ApiId: !Ref Api, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn,
+                         PayloadFormatVersion: "2.0"}
+          Auth:
+            Type: AWS::ApiGatewayV2::Authorizer
+            Properties: {ApiId: !Ref Api, AuthorizerType: JWT, Name: jwt,
+                         IdentitySource: [$request.header.Authorization],
+                         JwtConfiguration: {Issuer: "https://issuer", Audience: [aud]}}
+          Route:
+            Type: AWS::ApiGatewayV2::Route
+            Properties: {ApiId: !Ref Api, RouteKey: "GET /items/{id}",
+                         Target: !Sub "integrations/${Integration}",
+                         AuthorizationType: JWT, AuthorizerId: !Ref Auth}
+        """,
     )
     stack = load_stack(path)
     assert stack.functions[0].code_dir == (tmp_path / "src").resolve()
@@ -391,30 +385,28 @@ def test_replay_substitutes_the_arns_the_service_mints(stack: LocalStack) -> Non
 
 def test_sam_api_and_catch_all_http_api_events_and_rule_ids(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
-    path = tmp_path / "template.yaml"
-    path.write_text(
-        textwrap.dedent(
-            """
-            Transform: AWS::Serverless-2016-10-31
-            Resources:
-              Fn:
-                Type: AWS::Serverless::Function
-                Properties:
-                  CodeUri: src
-                  Runtime: python3.13
-                  Handler: app.handler
-                  Events:
-                    Get: {Type: Api, Properties: {Path: "/items/{id}", Method: get}}
-                    Any: {Type: HttpApi}
-              Rule:
-                Type: AWS::Events::Rule
-                Properties: {EventBusName: custom, EventPattern: {source: [a]}, State: DISABLED}
-            Outputs:
-              RuleRef: {Value: !Ref Rule}
-              RuleArn: {Value: !GetAtt Rule.Arn}
-              Rest: {Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/"}
-            """
-        )
+    path = write_template(
+        tmp_path,
+        """
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Runtime: python3.13
+              Handler: app.handler
+              Events:
+                Get: {Type: Api, Properties: {Path: "/items/{id}", Method: get}}
+                Any: {Type: HttpApi}
+          Rule:
+            Type: AWS::Events::Rule
+            Properties: {EventBusName: custom, EventPattern: {source: [a]}, State: DISABLED}
+        Outputs:
+          RuleRef: {Value: !Ref Rule}
+          RuleArn: {Value: !GetAtt Rule.Arn}
+          Rest: {Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/"}
+        """,
     )
     stack = load_stack(path)
     apis = {api.kind: api for api in stack.http_apis}
