@@ -30,7 +30,10 @@ from vehicle_config.notifications import (
     SUPPLY_SOURCE,
 )
 
-BUILDERS = {SUPPLY_CONSTRAINT_RAISED: supply_constraint_raised, SUPPLY_CONSTRAINT_CLEARED: supply_constraint_cleared}
+BUILDERS = {
+    SUPPLY_CONSTRAINT_RAISED: supply_constraint_raised,
+    SUPPLY_CONSTRAINT_CLEARED: supply_constraint_cleared,
+}
 # The detail-types the ingress takes from supply systems (its rule's pattern names them).
 ADMITTED_DETAIL_TYPES = tuple(BUILDERS)
 

@@ -111,7 +111,9 @@ def routing(resources: dict[str, Any], event: dict[str, Any]) -> tuple[list[str]
             compiled(json.dumps(resources[name]["Properties"]["EventPattern"])).matches(event)
             for name in (*NOTIFICATION_RULES, *REJECTING_RULES)
         ), "no notification or rejecting rule may read what a supply system put"
-        assert compiled(json.dumps(resources["SupplyIngressRule"]["Properties"]["EventPattern"])).matches(event)
+        assert compiled(json.dumps(resources["SupplyIngressRule"]["Properties"]["EventPattern"])).matches(
+            event
+        )
         outcome = admit(event["source"], event["detail-type"], event["detail"])
         if isinstance(outcome, Refused):
             return [], [INGRESS]

@@ -276,7 +276,7 @@ def test_the_sample_entries_files_render_valid_bodies_on_every_matching_target(
             channel, notifications = publish_body(target, event)
             declared = declared_channel(target, source, detail_type)
             assert channel == declared.format_map(event["detail"]), (rule, target["Id"])
-            assert notifications == [expected_notification(event, declared)], (rule, target["Id"], entry)
+            assert notifications == [expected_notification(event, declared)], (rule, target["Id"], detail)
             rendered.add(detail_type)
     assert rendered == set(NOTIFICATIONS), "events/put-events lacks an entries file for some detail-type"
 

@@ -44,7 +44,8 @@ def handle(store: DeadLetterStore, target: str, body: bytes) -> tuple[int, bytes
         if operation != "SendMessage":
             raise SqsError(
                 "UnsupportedOperation",
-                f"{operation or 'this operation'} is not served by the local cloud's queues; only SendMessage is.",
+                f"{operation or 'this operation'} is not served by the local cloud's queues; "
+                "only SendMessage is.",
             )
         result = _send_message(store, _request(body))
     except SqsError as error:
@@ -56,7 +57,9 @@ def _request(body: bytes) -> dict[str, Any]:
     try:
         request = strict_json.parse(body) if body.strip() else {}
     except strict_json.JsonRefused as exc:
-        raise SqsError("InvalidParameterValue", f"The request body is not valid JSON: {exc.reason}.") from None
+        raise SqsError(
+            "InvalidParameterValue", f"The request body is not valid JSON: {exc.reason}."
+        ) from None
     if not isinstance(request, dict):
         raise SqsError("InvalidParameterValue", "The request body must be a JSON object.")
     return request
