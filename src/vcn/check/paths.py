@@ -188,6 +188,8 @@ class PathCheck:
         self._groups: dict[GroupKey, _Group] = {}
         self._refusals: dict[tuple[str, str], Refusals] = {}  # (source, detail-type) -> refused events
         self.not_sendable = 0  # details of trusted sources outside the contract: nobody else may put them
+        # (open source, detail-type) -> the sources its ingress puts back
+        self._put_back: dict[tuple[str, str], set[str]] = {}
 
     # --- one event ----------------------------------------------------------------------------------------
 
@@ -257,6 +259,7 @@ class PathCheck:
             return
         assert admission.source is not None and admission.detail_type is not None
         assert admission.detail is not None
+        self._put_back.setdefault((kind.source, kind.detail_type), set()).add(admission.source)
         canonical_kind = replace(kind, source=admission.source, detail_type=admission.detail_type)
         canonical = self.event(canonical_kind, admission.detail)
         if canonical is None:
@@ -461,6 +464,17 @@ class PathCheck:
         for index, kind in enumerate(kinds):
             self.explore_examples(kind)
             self.explore_random(kind, index)
+        # What an ingress puts back, when its source is not proven trusted, anyone may put directly.
+        untrusted = [
+            replace(kind, source=source)
+            for kind in kinds
+            for source in sorted(self._put_back.get((kind.source, kind.detail_type), ()))
+            if source not in self.trusted_sources
+        ]
+        for index, kind in enumerate(untrusted, start=len(kinds)):
+            self.explore_examples(kind)
+            self.explore_random(kind, index)
+        kinds = (*kinds, *untrusted)
         index_of = {id(kind): index for index, kind in enumerate(kinds)}
         for key in sorted(self._groups):
             group = self._groups[key]
