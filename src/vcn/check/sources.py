@@ -28,7 +28,8 @@ from vcn.template.errors import TemplateError
 from vcn.template.view import TemplateView
 
 PRINCIPAL_CONDITIONS = ("ArnNotEquals", "ArnNotLike", "StringNotEquals", "StringNotLike")
-SOURCE_CONDITIONS = ("StringEquals", "ForAnyValue:StringEquals", "ForAllValues:StringEquals")
+# (ForAllValues would let a batch that mixes in another source through the deny.)
+SOURCE_CONDITIONS = ("StringEquals", "ForAnyValue:StringEquals")
 
 
 @dataclass(frozen=True)
