@@ -129,3 +129,12 @@ def test_other_queue_operations_and_bad_queue_urls_are_refused_by_name(cloud: Cl
         client.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/000000000000/a b", MessageBody="x")
     assert bad_url.value.response["Error"]["Code"] == "QueueDoesNotExist"
     assert cloud.service.dead_letters.list() == []
+
+
+def test_a_sent_message_has_no_rule_to_be_redriven_through_and_says_so(cloud: Cloud) -> None:
+    url = "https://sqs.us-east-1.amazonaws.com/000000000000/refused-events"
+    sqs_client(cloud).send_message(QueueUrl=url, MessageBody="{}")
+    (message,) = cloud.service.dead_letters.list("refused-events")
+    outcome = cloud.loop.run(cloud.service.redeliver(message))
+    assert not outcome.delivered
+    assert "SendMessage" in outcome.error

@@ -21,6 +21,7 @@ from handlers import (
     history_api,
     history_recorder,
     subscribe_guard,
+    supply_ingress,
     validation_worker,
 )
 from vehicle_config.events import VALIDATION_REQUESTED, VALIDATION_SOURCE, parse_validation_requested
@@ -82,6 +83,13 @@ def test_invoke_sample_runs_through_its_function(
     elif name.startswith("history-api-"):
         response = history_api.handler(event, lambda_context)
         assert response["statusCode"] == 200, response["body"]
+    elif name.startswith("supply-ingress-"):
+        # what SupplyIngressRule delivers: a supply system's event, admitted as the checked one
+        monkeypatch.setattr(supply_ingress, "event_publisher", lambda: publisher)
+        answer = supply_ingress.handler(event, lambda_context)
+        assert answer["admitted"] is True, answer
+        (checked,) = publisher.published
+        assert (checked.source, checked.detail) == ("vehicle-config.supply.checked", event["detail"])
     else:
         pytest.fail(f"{name}: no function claims this sample; name it after its function")
 
