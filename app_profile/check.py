@@ -58,7 +58,13 @@ from vehicle_config.rules import (
 from vehicle_config.supply_ingress import Admitted, admit
 
 from app_profile.analysts import DEMO_ANALYSTS
-from vcn.check.adversarial import Strategy, boundary_integers, hostile_replacements, producer_details
+from vcn.check.adversarial import (
+    Strategy,
+    boundary_integers,
+    contract_details,
+    hostile_replacements,
+    producer_details,
+)
 from vcn.check.contribution import (
     Admission,
     CheckContribution,
@@ -169,6 +175,7 @@ def _notified_kind(notification: Notification, catalog: Catalog) -> EventKind:
         source=source,
         detail_type=notification.detail_type,
         details=producer_details(fields, optional=(REQUEST_ID,)),
+        contract_details=contract_details(fields, optional=(REQUEST_ID,)),
         examples=examples,
         fields_read=_fields_read(notification),
         replacements=hostile_replacements,
@@ -282,6 +289,7 @@ def _validation_requested_kind(catalog: Catalog) -> EventKind:
         source=VALIDATION_SOURCE,
         detail_type=VALIDATION_REQUESTED,
         details=producer_details(fields, optional=(REQUEST_ID,)),
+        contract_details=contract_details(fields, optional=(REQUEST_ID,)),
         examples=(event.detail, {**event.detail, REQUEST_ID: "req-0001"}),
         replacements=hostile_replacements,
         conforms=_requests_validation,

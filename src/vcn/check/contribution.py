@@ -47,6 +47,9 @@ class EventKind:
     # event fails the check; a hostile one AppSync refuses into a watched dead-letter queue is only reported
     # as kept. None: only the ordinary examples keep it.
     conforms: Callable[[Mapping[str, Any]], bool] | None = None
+    # Details within the contract only (`adversarial.contract_details`): what is drawn for a trusted source.
+    # None: `details` filtered by `conforms`, slower (most of what it draws is hostile).
+    contract_details: SearchStrategy[dict[str, Any]] | None = None
 
     @property
     def typical(self) -> Mapping[str, Any]:

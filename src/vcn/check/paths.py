@@ -375,7 +375,8 @@ class PathCheck:
 
         drawn = kind
         if kind.source in self.trusted_sources:  # only the application may put it: draw what it can send
-            drawn = replace(kind, details=kind.details.filter(lambda detail: conforms(kind, detail)))
+            within = kind.contract_details if kind.contract_details is not None else kind.details
+            drawn = replace(kind, details=within.filter(lambda detail: conforms(kind, detail)))
         self._search(drawn, observe, index)
 
     def _keep(
