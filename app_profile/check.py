@@ -6,6 +6,12 @@ enums and the field rules of `vehicle_config.fields`. An outside producer (`aws 
 held to those rules, so every field may also hold any of the hostile values of `vcn.check.adversarial`. The
 fields clients read come from `Notification.keys_on`, who may subscribe from
 `vehicle_config.channels.may_subscribe`.
+
+Who may put what: `vehicle-config.validation` and `vehicle-config.supply.checked` are trusted (only the
+functions named here emit them, through the builders; the template's bus policy denies them to everyone
+else), so only contract-keeping details are drawn for them. `vehicle-config.supply` is open: supply systems
+put it, and the supply ingress (`vehicle_config.supply_ingress.admit`, the function the Lambda runs) decides
+what of it reaches the notification rule.
 """
 
 from __future__ import annotations
@@ -32,7 +38,14 @@ from vehicle_config.fields import (
     is_client_scalar,
 )
 from vehicle_config.model import PRIORITIES, Configuration
-from vehicle_config.notifications import NOTIFICATIONS, REQUEST_ID, VALIDATION_SOURCE, Notification
+from vehicle_config.notifications import (
+    CHECKED_SUPPLY_SOURCE,
+    NOTIFICATIONS,
+    REQUEST_ID,
+    SUPPLY_SOURCE,
+    VALIDATION_SOURCE,
+    Notification,
+)
 from vehicle_config.rules import (
     ADD_OPTION,
     INVALID,
@@ -42,10 +55,24 @@ from vehicle_config.rules import (
     VALID,
     VALID_WITH_WARNINGS,
 )
+from vehicle_config.supply_ingress import Admitted, admit
 
 from app_profile.analysts import DEMO_ANALYSTS
-from vcn.check.adversarial import Strategy, boundary_integers, hostile_replacements, producer_details
-from vcn.check.contribution import CheckContribution, EventKind, FieldsRead
+from vcn.check.adversarial import (
+    Strategy,
+    boundary_integers,
+    contract_details,
+    hostile_replacements,
+    producer_details,
+)
+from vcn.check.contribution import (
+    Admission,
+    CheckContribution,
+    EventKind,
+    FieldsRead,
+    OpenSource,
+    TrustedSource,
+)
 
 COUNTS = ("violationCount", "warningCount")
 ENUMS: Mapping[str, tuple[str, ...]] = {
@@ -61,7 +88,29 @@ def check_contribution() -> CheckContribution:
     catalog = default_catalog()
     kinds = [_notified_kind(notification, catalog) for notification in NOTIFICATIONS.values()]
     kinds.append(_validation_requested_kind(catalog))
-    return CheckContribution(event_kinds=tuple(kinds), may_subscribe=some_token_may_subscribe)
+    return CheckContribution(
+        event_kinds=tuple(kinds),
+        may_subscribe=some_token_may_subscribe,
+        trusted_sources=(
+            TrustedSource(VALIDATION_SOURCE, ("ConfigurationApiFunction", "ValidationWorkerFunction")),
+            TrustedSource(CHECKED_SUPPLY_SOURCE, (SUPPLY_INGRESS_FUNCTION,)),
+        ),
+        open_sources=(
+            OpenSource(SUPPLY_SOURCE, supply_admission, SUPPLY_INGRESS_FUNCTION, "RejectedNotificationQueue"),
+        ),
+    )
+
+
+SUPPLY_INGRESS_FUNCTION = "SupplyIngressFunction"
+
+
+def supply_admission(source: str, detail_type: str, detail: Mapping[str, Any]) -> Admission:
+    """What the supply ingress makes of an event a supply system put (`vehicle_config.supply_ingress`)."""
+    outcome = admit(source, detail_type, detail)
+    if isinstance(outcome, Admitted):
+        event = outcome.event
+        return Admission(event.source, event.detail_type, event.detail)
+    return Admission(reasons=outcome.reasons)
 
 
 def some_token_may_subscribe(channel: str) -> bool:
@@ -120,10 +169,13 @@ def _notified_kind(notification: Notification, catalog: Catalog) -> EventKind:
     if notification.reply_channel is not None:
         fields[REQUEST_ID] = valid[REQUEST_ID]
         examples = (typical, {**typical, REQUEST_ID: "req-0001"})
+    # supply systems put supply events; only the supply ingress puts the checked source the rule matches
+    source = SUPPLY_SOURCE if notification.source == CHECKED_SUPPLY_SOURCE else notification.source
     return EventKind(
-        source=notification.source,
+        source=source,
         detail_type=notification.detail_type,
         details=producer_details(fields, optional=(REQUEST_ID,)),
+        contract_details=contract_details(fields, optional=(REQUEST_ID,)),
         examples=examples,
         fields_read=_fields_read(notification),
         replacements=hostile_replacements,
@@ -237,6 +289,7 @@ def _validation_requested_kind(catalog: Catalog) -> EventKind:
         source=VALIDATION_SOURCE,
         detail_type=VALIDATION_REQUESTED,
         details=producer_details(fields, optional=(REQUEST_ID,)),
+        contract_details=contract_details(fields, optional=(REQUEST_ID,)),
         examples=(event.detail, {**event.detail, REQUEST_ID: "req-0001"}),
         replacements=hostile_replacements,
         conforms=_requests_validation,

@@ -46,6 +46,12 @@ def put_events_entry(bus_name: str, event: DomainEvent) -> dict[str, Any]:
     }
 
 
+def as_put_by_a_supply_system(event: DomainEvent) -> DomainEvent:
+    """The demo stands in for a supply system: it puts `vehicle-config.supply`, and the supply ingress puts
+    the checked event the notification rule reads (only the ingress may put that source)."""
+    return replace(event, source=SUPPLY_SOURCE)
+
+
 class VehicleConfigDemo:
     """Produces batches of PutEvents entries; a batch is one business fact and its consequences."""
 
@@ -107,11 +113,11 @@ class VehicleConfigDemo:
             priority=PRIORITY_BY_SEVERITY[severity],
         )
         self.open_constraints[constraint.constraint_id] = constraint
-        return supply_constraint_raised(constraint)
+        return as_put_by_a_supply_system(supply_constraint_raised(constraint))
 
     def constraint_cleared(self) -> DomainEvent:
         raised = self.open_constraints.pop(self.rng.choice(sorted(self.open_constraints)))
-        return supply_constraint_cleared(replace(raised, priority="NORMAL"))
+        return as_put_by_a_supply_system(supply_constraint_cleared(replace(raised, priority="NORMAL")))
 
     def describe(self, entries: list[dict[str, Any]]) -> str:
         """One readable line per business fact: what happened and on which channels it shows up."""

@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from app_profile import PROFILE
+from vcn.check.alarms import watched_queues
 from vcn.check.api_keys import check_api_keys
 from vcn.check.iam import check_breadth
 from vcn.check.paths import PathCheck, PathSettings
 from vcn.check.routes import build_routes
 from vcn.check.secrets import check_secrets
+from vcn.check.sources import check_sources
 from vcn.local.invoke import local_identity_at
 from vcn.template import LocalEndpoints, load_stack
 
@@ -48,8 +50,22 @@ def one_round() -> dict[str, float]:
     )
     seconds["replay EventBridge resources"], routes = timed(lambda: build_routes(stack, stack.view))
     assert PROFILE.check is not None
-    kinds = PROFILE.check().event_kinds
-    paths = PathCheck(routes.on_bus(stack.event_bus_name), "VehicleConfigBus", PathSettings())
+    contribution = PROFILE.check()
+    kinds = contribution.event_kinds
+    view = stack.view
+    assert view is not None
+    watched = watched_queues(stack.alarms)
+    seconds["trusted and open sources (bus policy)"], sources = timed(
+        lambda: check_sources(view, contribution, "VehicleConfigBus", watched)
+    )
+    paths = PathCheck(
+        routes.on_bus(stack.event_bus_name),
+        "VehicleConfigBus",
+        PathSettings(),
+        watched,
+        sources.trusted,
+        sources.gates,
+    )
 
     def explicit() -> None:
         for kind in kinds:
@@ -61,8 +77,6 @@ def one_round() -> dict[str, float]:
 
     seconds["explicit examples"], _ = timed(explicit)
     seconds["drawn events (100 per kind)"], _ = timed(drawn)
-    view = stack.view
-    assert view is not None
     seconds["api keys, secrets, IAM"], _ = timed(
         lambda: (check_api_keys(view), check_secrets(stack, view), check_breadth(view))
     )

@@ -123,6 +123,16 @@ class ValidationWorkerSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SupplyIngressSettings:
+    """The supply ingress puts checked supply events on the bus and refused ones in the rejected queue."""
+
+    event_bus_name: str = _event_bus_name()
+    rejected_queue_url: str = variable(
+        "REJECTED_QUEUE_URL", "the URL of the SQS queue that keeps refused supply events, with the reasons"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuthorizerSettings:
     """The authorizer trusts tokens of one issuer and audience, signed by a key from one JWKS."""
 

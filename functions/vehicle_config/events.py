@@ -7,7 +7,7 @@ this module can always be turned into a notification by an InputTransformer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,22 +157,84 @@ def supply_constraint_cleared(constraint: SupplyConstraint) -> DomainEvent:
 
 
 def _supply_values(constraint: SupplyConstraint) -> dict[str, Any]:
-    affected = constraint.affected_configurations
-    if isinstance(affected, str) or len(affected) > MAX_AFFECTED_CONFIGURATIONS:
+    values = {
+        "constraintId": constraint.constraint_id,
+        "plant": constraint.plant,
+        "partNumber": constraint.part_number,
+        "severity": constraint.severity,
+        "affectedConfigurations": constraint.affected_configurations,
+        "priority": constraint.priority,
+    }
+    return _checked_supply_fields(values)
+
+
+def _affected_configurations(value: Any) -> list[str]:
+    if not isinstance(value, list | tuple) or len(value) > MAX_AFFECTED_CONFIGURATIONS:
         raise InvalidFields.single(
             "affectedConfigurations",
-            f"must be a list of at most {MAX_AFFECTED_CONFIGURATIONS} configuration ids",
+            f"must be a list of at most {MAX_AFFECTED_CONFIGURATIONS} configuration ids, got {value!r}",
         )
-    return {
-        "constraintId": client_scalar("constraintId", constraint.constraint_id),
-        "plant": channel_segment("plant", constraint.plant),
-        "partNumber": client_scalar("partNumber", constraint.part_number),
-        "severity": one_of("severity", constraint.severity, SEVERITIES),
-        "affectedConfigurations": [
-            client_scalar(f"affectedConfigurations[{i}]", c) for i, c in enumerate(affected)
-        ],
-        "priority": one_of("priority", constraint.priority, PRIORITIES),
-    }
+    errors: list[FieldError] = []
+    for index, item in enumerate(value):
+        try:
+            client_scalar(f"affectedConfigurations[{index}]", item)
+        except InvalidFields as invalid:
+            errors.extend(invalid.errors)
+    if errors:
+        raise InvalidFields(errors)
+    return list(value)
+
+
+# The field rules of a supply constraint event, in detail order: what the builders and the supply ingress
+# hold every value to (the notified ones are spliced into publish bodies unescaped).
+SUPPLY_FIELD_RULES: Mapping[str, Callable[[Any], Any]] = {
+    "constraintId": lambda value: client_scalar("constraintId", value),
+    "plant": lambda value: channel_segment("plant", value),
+    "partNumber": lambda value: client_scalar("partNumber", value),
+    "severity": lambda value: one_of("severity", value, SEVERITIES),
+    "affectedConfigurations": _affected_configurations,
+    "priority": lambda value: one_of("priority", value, PRIORITIES),
+}
+
+
+def _checked_supply_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every rule applied to its field (a missing one is required); raises `InvalidFields` naming all."""
+    errors: list[FieldError] = []
+    checked: dict[str, Any] = {}
+    for name, rule in SUPPLY_FIELD_RULES.items():
+        try:
+            checked[name] = rule(values[name]) if name in values else _missing(name)
+        except InvalidFields as invalid:
+            errors.extend(invalid.errors)
+    if errors:
+        raise InvalidFields(errors)
+    return checked
+
+
+def parse_supply_constraint(detail: Any) -> SupplyConstraint:
+    """Read the detail of a SupplyConstraintRaised or -Cleared an outside system put; raise `InvalidFields`
+    naming every field that is missing, unknown, or breaks its rule (`detail.<field>`)."""
+    if not isinstance(detail, Mapping):
+        raise InvalidFields.single("detail", "must be a JSON object")
+    errors = [
+        FieldError(f"detail.{name}", "is not a field of a supply constraint event")
+        for name in detail
+        if name not in SUPPLY_FIELD_RULES
+    ]
+    try:
+        values = _checked_supply_fields(detail)
+    except InvalidFields as invalid:
+        errors.extend(e.nested("detail") for e in invalid.errors)
+    if errors:
+        raise InvalidFields(errors)
+    return SupplyConstraint(
+        constraint_id=values["constraintId"],
+        plant=values["plant"],
+        part_number=values["partNumber"],
+        severity=values["severity"],
+        affected_configurations=tuple(values["affectedConfigurations"]),
+        priority=values["priority"],
+    )
 
 
 def _notified(detail_type: str, values: dict[str, Any], request_id: str | None = None) -> DomainEvent:

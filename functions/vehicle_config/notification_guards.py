@@ -7,12 +7,15 @@ moves the notification to another channel. Each notification rule's EventPattern
 whose spliced fields exist with the right kind of value and carry none of those characters; a second rule
 per notification group matches exactly the events of the same detail-types that fail such a guard and sends
 them to the rejected-notifications queue, so nothing is half delivered and nothing is dropped in silence.
+Supply events need no rejecting rule: their notification rule reads only what the supply ingress
+(`supply_ingress`) admitted and rebuilt, and the ingress sends what it refuses to that queue itself; their
+guard stays as defence in depth.
 
 Both patterns are derived here from the notification contract (`notifications`) and the channel-segment
 fields (`fields`); template.yaml holds them as YAML, and a test holds the template to this module
 (`python -m vehicle_config.notification_guards` prints them). Not guarded: control characters (a pattern of
-one wildcard per character would exceed EventBridge's pattern-size quota); the builders in `events` never
-produce them.
+one wildcard per character would exceed EventBridge's pattern-size quota), and a list of values that each
+pass; the builders in `events` never produce either, and only builders' events reach these rules.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS
-from vehicle_config.notifications import NOTIFICATIONS, PRIORITY, REQUEST_ID, Notification
+from vehicle_config.notifications import (
+    CHECKED_SUPPLY_SOURCE,
+    NOTIFICATIONS,
+    PRIORITY,
+    REQUEST_ID,
+    Notification,
+)
 
 # Fields spliced outside quotes: they must be JSON numbers.
 COUNT_FIELDS = frozenset({"violationCount", "warningCount"})
@@ -98,6 +107,13 @@ def notification_groups() -> list[tuple[str, ...]]:
     return [tuple(group) for group in groups.values()]
 
 
+def rejected_groups() -> list[tuple[str, ...]]:
+    """The groups that get a rejecting rule: all but those whose events an ingress already checked."""
+    return [
+        group for group in notification_groups() if NOTIFICATIONS[group[0]].source != CHECKED_SUPPLY_SOURCE
+    ]
+
+
 def _one_shape(detail_types: Sequence[str]) -> Notification:
     """The notification all `detail_types` share; a rule can only route detail-types of one shape."""
     notifications = [NOTIFICATIONS[detail_type] for detail_type in detail_types]
@@ -116,9 +132,10 @@ def main() -> None:
             label = "+".join(detail_types) + (" (reply)" if with_request_id else "")
             pattern = guarded_pattern(detail_types, with_request_id=with_request_id)
             sys.stdout.write(f"{label}: {json.dumps(pattern)}\n")
-        sys.stdout.write(
-            f"{'+'.join(detail_types)} (rejected): {json.dumps(rejected_pattern(detail_types))}\n"
-        )
+        if detail_types in rejected_groups():
+            sys.stdout.write(
+                f"{'+'.join(detail_types)} (rejected): {json.dumps(rejected_pattern(detail_types))}\n"
+            )
 
 
 if __name__ == "__main__":

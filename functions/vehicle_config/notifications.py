@@ -16,8 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Emitted only by this project's functions, through the event builders of `events`.
 VALIDATION_SOURCE = "vehicle-config.validation"
+# Put by outside supply systems (`aws events put-events`): held to nothing until the supply ingress checks it.
 SUPPLY_SOURCE = "vehicle-config.supply"
+# What the supply ingress puts back once a supply event keeps the contract: the notification rules' source.
+CHECKED_SUPPLY_SOURCE = "vehicle-config.supply.checked"
+# Sources whose every event was built by this package's builders (by a function of the project, or by an
+# ingress from what an outside system put); the bus policy lets nobody else put them.
+TRUSTED_SOURCES = (VALIDATION_SOURCE, CHECKED_SUPPLY_SOURCE)
 
 CONFIGURATION_VALIDATED = "ConfigurationValidated"
 SPEC_ADJUSTMENT_RECOMMENDED = "SpecAdjustmentRecommended"
@@ -72,9 +79,10 @@ class Notification:
 
 
 def _supply_constraint(detail_type: str) -> Notification:
-    """Raised and cleared carry the same fields: they are two facts about one constraint."""
+    """Raised and cleared carry the same fields: they are two facts about one constraint. Notified from the
+    supply ingress's canonical event, never from what a supply system put."""
     return Notification(
-        SUPPLY_SOURCE,
+        CHECKED_SUPPLY_SOURCE,
         detail_type,
         fields=("constraintId", "plant", "partNumber", "severity"),
         channels=(PLANT_CHANNEL,),

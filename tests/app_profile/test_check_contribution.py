@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, is_channel_segment, is_client_scalar
-from vehicle_config.notifications import NOTIFICATIONS
+from vehicle_config.notifications import (
+    CHECKED_SUPPLY_SOURCE,
+    NOTIFICATIONS,
+    SUPPLY_SOURCE,
+    TRUSTED_SOURCES,
+)
+from vehicle_config.supply_ingress import ADMITTED_DETAIL_TYPES
 
 from app_profile.check import check_contribution, some_token_may_subscribe
 
@@ -12,10 +18,25 @@ CONTRIBUTION = check_contribution()
 KINDS = {kind.detail_type: kind for kind in CONTRIBUTION.event_kinds}
 
 
-def test_every_notification_and_the_work_item_are_event_kinds_with_the_domains_sources() -> None:
+def test_every_notification_and_the_work_item_are_event_kinds_with_the_sources_producers_put() -> None:
     assert set(KINDS) == {*NOTIFICATIONS, "ValidationRequested"}
     for detail_type, notification in NOTIFICATIONS.items():
-        assert KINDS[detail_type].source == notification.source
+        # supply systems put vehicle-config.supply; the checked source is only what the ingress puts back
+        expected = SUPPLY_SOURCE if notification.source == CHECKED_SUPPLY_SOURCE else notification.source
+        assert KINDS[detail_type].source == expected
+
+
+def test_the_trusted_sources_are_the_domains_and_the_supply_source_goes_through_its_ingress() -> None:
+    assert {source.source for source in CONTRIBUTION.trusted_sources} == set(TRUSTED_SOURCES)
+    (open_source,) = CONTRIBUTION.open_sources
+    assert open_source.source == SUPPLY_SOURCE
+    for detail_type in ADMITTED_DETAIL_TYPES:
+        kind = KINDS[detail_type]
+        admitted = open_source.ingress(kind.source, detail_type, kind.typical)
+        assert (admitted.source, admitted.detail_type) == (CHECKED_SUPPLY_SOURCE, detail_type)
+        assert admitted.detail == kind.typical
+        refused = open_source.ingress(kind.source, detail_type, {**kind.typical, "plant": ["ZWI"]})
+        assert not refused.admitted and refused.reasons[0].startswith("detail.plant: ")
 
 
 @pytest.mark.parametrize("detail_type", sorted(NOTIFICATIONS))

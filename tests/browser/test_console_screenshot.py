@@ -26,24 +26,28 @@ def test_console_screenshot_with_a_populated_feed(
     console = open_console(cloud).sign_in_as("admin")
     page = console.page
     # one PutEvents call with six entries of three types, then one more: the newest is on top
+    raised, cleared = unique("sc"), unique("sc")
     batch = combined(
         tmp_path,
         entries_file(tmp_path, "configuration-validated", configurationId=unique("cfg-terra-us")),
         entries_file(tmp_path, "spec-adjustment-recommended", configurationId=unique("cfg-terra-us")),
-        entries_file(tmp_path, "supply-constraint-raised", constraintId=unique("sc")),
+        entries_file(tmp_path, "supply-constraint-raised", constraintId=raised),
     )
     batch_ids = console.put_events(batch)
     assert len(batch_ids) == 6
     expect(console.notes).to_have_count(6)
     expect(page.locator("#toasts .toast.priority-urgent")).to_contain_text("BAT-MOD-86KWH-7731")
-    [latest] = console.put_events(
-        entries_file(tmp_path, "supply-constraint-cleared", constraintId=unique("sc"))
-    )
-    expect(console.notes.first).to_have_attribute("data-event-id", latest)
+    console.put_events(entries_file(tmp_path, "supply-constraint-cleared", constraintId=cleared))
+    expect(console.notes.first).to_contain_text(cleared)
     shown = 7
     expect(console.notes).to_have_count(shown)
-    for event_id in [*batch_ids, latest]:
-        expect(page.locator(f"#feed > li[data-event-id='{event_id}']")).to_have_count(1)
+    # Validation notifications carry the put events' ids; supply ones the supply ingress's checked events'.
+    sources = [entry["Source"] for entry in json.loads(batch.read_text())]
+    for event_id, source in zip(batch_ids, sources, strict=True):
+        expected = 0 if source == "vehicle-config.supply" else 1
+        expect(page.locator(f"#feed > li[data-event-id='{event_id}']")).to_have_count(expected)
+    expect(page.locator("#feed > li", has_text=raised)).to_have_count(2)
+    expect(page.locator("#feed > li", has_text=cleared)).to_have_count(1)
 
     expect(page.locator("#unread")).to_have_text(str(shown))
     urgent = page.locator("#feed > li[data-priority='URGENT']")

@@ -20,6 +20,9 @@ pytestmark = pytest.mark.slow
 SUPPLY = "SupplyConstraintRule"
 VALIDATED = "ConfigurationValidatedRule"
 SUPPLY_ALARM = "SupplyConstraintRuleFailedInvocationsAlarm"
+BUS = "VehicleConfigBus"
+VALIDATION_POLICY = "ValidationSourcePolicy"
+CHECKED_SUPPLY_POLICY = "CheckedSupplySourcePolicy"
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +50,80 @@ def plant_target(document: dict[str, Any]) -> dict[str, Any]:
     return target
 
 
+def untrusted_validation(document: dict[str, Any]) -> None:
+    """Anyone may put vehicle-config.validation: the check draws hostile events for it, as for anyone's."""
+    del resources(document)[VALIDATION_POLICY]
+    del resources(document)[CHECKED_SUPPLY_POLICY]["DependsOn"]
+
+
 def new_failures(report: CheckReport, today: CheckReport) -> set[tuple[str, str, str | None, str | None]]:
     return keys(report) - keys(today)
 
 
-def test_the_template_passes_every_check_but_the_paths(today: CheckReport) -> None:
-    for name in ("template", "dead-end", "targets", "alarms", "api-key", "secrets", "iam"):
+def test_the_template_passes_every_check(today: CheckReport) -> None:
+    for name in ("template", "sources", "path", "dead-end", "targets", "alarms", "api-key", "secrets", "iam"):
         assert today.results.failures(name) == [], name
+    assert today.passed
+    # What supply systems put that the ingress refuses is kept (in the alarmed rejected queue), per type.
+    refused = {f.problem.split(":")[0] for f in today.results.kept if f.kind == "refused-by-ingress"}
+    assert refused == {"SupplyConstraintRaised", "SupplyConstraintCleared"}
+
+
+def test_a_notification_rule_reading_the_open_source_directly_fails_with_a_counterexample(
+    tmp_path: Path, today: CheckReport
+) -> None:
+    def bypass(document: dict[str, Any]) -> None:
+        resources(document)[SUPPLY]["Properties"]["EventPattern"]["source"] = ["vehicle-config.supply"]
+
+    report = seeded(tmp_path, bypass)
+    found = failure(report, "path", SUPPLY, target="PlantChannel", kind="open-source-unchecked")
+    assert found.counterexample == ordinary("SupplyConstraintRaised")
+    assert found.counterexample["source"] == "vehicle-config.supply"
+    assert "without its ingress SupplyIngressFunction" in found.problem
+    assert found.outcome is not None and "drops without a trace" in found.outcome
+    assert not report.passed and today.passed
+
+
+def test_a_trusted_source_no_bus_policy_denies_to_others_fails_naming_the_bus(tmp_path: Path) -> None:
+    def no_deny(document: dict[str, Any]) -> None:
+        del resources(document)[CHECKED_SUPPLY_POLICY]
+
+    report = seeded(tmp_path, no_deny)
+    found = failure(report, "sources", BUS)
+    assert found.problem.startswith("trusted source vehicle-config.supply.checked: no bus policy denies")
+    assert found.hint is not None and "SupplyIngressFunction" in found.hint
+    # Untrusted now, the source is drawn hostile too: a control character breaks the plant notification.
+    broken = failure(report, "path", SUPPLY, target="PlantChannel", kind="body-not-json")
+    assert broken.counterexample is not None
+    assert broken.counterexample["source"] == "vehicle-config.supply.checked"
+
+
+def test_a_bus_policy_exempting_more_or_fewer_than_the_emitters_fails_naming_the_policy(
+    tmp_path: Path,
+) -> None:
+    def exempt_the_authorizer(document: dict[str, Any]) -> None:
+        condition = resources(document)[CHECKED_SUPPLY_POLICY]["Properties"]["Statement"]["Condition"]
+        condition["ArnNotEquals"]["aws:PrincipalArn"].append(
+            {"Fn::GetAtt": ["TokenAuthorizerFunctionRole", "Arn"]}
+        )
+
+    def deny_the_worker(document: dict[str, Any]) -> None:
+        condition = resources(document)[VALIDATION_POLICY]["Properties"]["Statement"]["Condition"]
+        condition["ArnNotEquals"]["aws:PrincipalArn"].pop()  # ValidationWorkerFunctionRole
+
+    wider = failure(seeded(tmp_path / "wider", exempt_the_authorizer), "sources", CHECKED_SUPPLY_POLICY)
+    assert "also lets" in wider.problem and "TokenAuthorizerFunctionRole" in wider.problem
+    narrower = failure(seeded(tmp_path / "narrower", deny_the_worker), "sources", VALIDATION_POLICY)
+    assert "denies it to ValidationWorkerFunction, which emits it" in narrower.problem
+
+
+def test_a_deny_narrowed_by_another_condition_proves_nothing(tmp_path: Path) -> None:
+    def narrowed(document: dict[str, Any]) -> None:
+        condition = resources(document)[VALIDATION_POLICY]["Properties"]["Statement"]["Condition"]
+        condition["Bool"] = {"aws:SecureTransport": "false"}
+
+    found = failure(seeded(tmp_path, narrowed), "sources", BUS)
+    assert found.problem.startswith("trusted source vehicle-config.validation: no bus policy denies")
 
 
 def test_events_within_the_producers_contract_reach_every_target_intact(today: CheckReport) -> None:
@@ -98,7 +168,8 @@ def test_a_field_missing_from_a_rule_pattern_guard_lets_events_without_it_throug
     def unguard(document: dict[str, Any]) -> None:
         del resources(document)[VALIDATED]["Properties"]["EventPattern"]["detail"]["configurationId"]
 
-    report = seeded(tmp_path, unguard)
+    # The guard is defence in depth: it matters once anyone may put the source.
+    report = seeded(tmp_path, untrusted_validation, unguard)
     found = failure(report, "path", VALIDATED, target="MarketChannel", kind="fields-missing")
     assert found.culprit == "detail.configurationId left out"
     assert found.outcome == "delivered, but clients miss what they read"
@@ -111,7 +182,7 @@ def test_a_count_missing_from_a_guard_breaks_the_notification_even_if_the_refusa
     def unguard(document: dict[str, Any]) -> None:
         del resources(document)[VALIDATED]["Properties"]["EventPattern"]["detail"]["violationCount"]
 
-    report = seeded(tmp_path, unguard)
+    report = seeded(tmp_path, untrusted_validation, unguard)
     found = failure(report, "path", VALIDATED, target="UserChannel", kind="event-not-json")
     assert found.culprit == "detail.violationCount left out"
     assert '"violationCount":,' in found.problem
@@ -132,18 +203,20 @@ def test_an_alarm_without_event_bus_name_is_reported_with_the_dimension_to_add(t
 
 
 def test_a_target_without_dead_letter_queue_is_reported_and_what_appsync_refuses_is_lost(
-    tmp_path: Path, today: CheckReport
+    tmp_path: Path,
 ) -> None:
     def no_dlq(document: dict[str, Any]) -> None:
-        del plant_target(document)["DeadLetterConfig"]
+        del resources(document)[VALIDATED]["Properties"]["Targets"][0]["DeadLetterConfig"]
 
-    report = seeded(tmp_path, no_dlq)
-    found = failure(report, "targets", SUPPLY, target="PlantChannel")
+    # Hostile validation events (anyone may put the source here) that AppSync refuses are kept in the
+    # watched dead-letter queue; without it they are lost, so they fail.
+    untrusted = seeded(tmp_path / "untrusted", untrusted_validation)
+    assert any(k.resource == VALIDATED and k.kind == "channel-invalid" for k in untrusted.results.kept)
+    report = seeded(tmp_path / "no-dlq", untrusted_validation, no_dlq)
+    found = failure(report, "targets", VALIDATED, target="MarketChannel")
     assert found.problem.startswith("no DeadLetterConfig")
-    # The hostile events AppSync refuses were kept in the watched queue; now they are lost, so they fail.
-    refused = failure(report, "path", SUPPLY, target="PlantChannel", kind="channel-invalid")
+    refused = failure(report, "path", VALIDATED, target="MarketChannel", kind="channel-invalid")
     assert refused.outcome is not None and refused.outcome.endswith("with no dead-letter queue it is lost")
-    assert any(k.resource == SUPPLY and k.kind == "channel-invalid" for k in today.results.kept)
 
 
 def test_a_namespace_whose_publish_modes_exclude_the_connections_mode_fails_the_ordinary_event(

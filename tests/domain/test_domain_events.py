@@ -20,7 +20,7 @@ from vehicle_config.events import (
     validation_requested,
 )
 from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, InvalidFields, is_channel_segment, is_client_scalar
-from vehicle_config.notifications import NOTIFICATIONS, SUPPLY_SOURCE
+from vehicle_config.notifications import CHECKED_SUPPLY_SOURCE, NOTIFICATIONS
 from vehicle_config.rules import validate
 
 from tests.support.configurations import configuration
@@ -97,7 +97,7 @@ def test_malformed_validation_requested_names_every_bad_field() -> None:
 def test_supply_events(builder: Callable[[SupplyConstraint], DomainEvent]) -> None:
     constraint = SupplyConstraint("sc-1", "ZWI", "BAT-MOD-86KWH", "CRITICAL", ["cfg-1", "cfg-2"], "URGENT")
     event = builder(constraint)
-    assert event.source == SUPPLY_SOURCE
+    assert event.source == CHECKED_SUPPLY_SOURCE
     assert set(event.detail) == REQUIRED_FIELDS[event.detail_type]
     assert event.detail["affectedConfigurations"] == ["cfg-1", "cfg-2"]
     assert_travels_safely(event)

@@ -78,7 +78,8 @@ def put_supply_event(cloud: RunningCloud, constraint_id: str, tmp_path: Path) ->
     return str(json.loads(sent.stdout)["Entries"][0]["EventId"])
 
 
-def dead_letters_of(cloud: RunningCloud, event_id: str, timeout: float = 30) -> list[dict[str, Any]]:
+def dead_letters_of(cloud: RunningCloud, constraint_id: str, timeout: float = 30) -> list[dict[str, Any]]:
+    """The dead letters of a supply constraint's notification (the supply ingress's checked event)."""
     deadline = time.monotonic() + timeout
     while True:
         listed = cloud.vcn("dlq", "list", "--queue", DLQ).stdout.splitlines()
@@ -87,7 +88,11 @@ def dead_letters_of(cloud: RunningCloud, event_id: str, timeout: float = 30) -> 
             for line in listed
             if line.strip() != "no dead-letter messages"
         ]
-        found = [message for message in shown if message["Redrive"]["Event"]["id"] == event_id]
+        found = [
+            message
+            for message in shown
+            if message["Redrive"]["Event"].get("detail", {}).get("constraintId") == constraint_id
+        ]
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
@@ -119,7 +124,7 @@ def test_a_lapsed_key_dead_letters_every_notification_until_the_keeper_extends_i
             assert reply["type"] == "subscribe_success", reply
             lost = await asyncio.to_thread(put_supply_event, cloud, "sc-key-lapsed", tmp_path)
             while_lapsed = await subscriber.notifications(1, timeout=3)
-            dead = await asyncio.to_thread(dead_letters_of, cloud, lost)
+            dead = await asyncio.to_thread(dead_letters_of, cloud, "sc-key-lapsed")
             assert dead, f"no dead letter for {lost}:\n{cloud.log_tail()}"
             kept = await asyncio.to_thread(
                 cloud.vcn, "local", "invoke", "ApiKeyKeeperFunction", "-e", str(KEEPER_EVENT), timeout=120
@@ -140,6 +145,10 @@ def test_a_lapsed_key_dead_letters_every_notification_until_the_keeper_extends_i
     attributes = {name: value["StringValue"] for name, value in dead["MessageAttributes"].items()}
     assert attributes["ERROR_CODE"] == "HTTP_401", attributes  # AppSync refused the lapsed key
     assert int(attributes["RETRY_ATTEMPTS"]) == 8  # 401 is retried, as EventBridge does, then given up
-    assert [n["eventId"] for n in received] == [delivered, lost]
+    assert [n["constraintId"] for n in received] == ["sc-key-kept", "sc-key-lapsed"]
+    # the redriven notification is the dead-lettered checked event, not what the supply system put
+    assert received[1]["eventId"] == dead["Redrive"]["Event"]["id"]
+    assert dead["Redrive"]["Event"]["source"] == "vehicle-config.supply.checked"
+    assert not {n["eventId"] for n in received} & {delivered, lost}
     (key,) = appsync_client(cloud).list_api_keys(apiId=api)["apiKeys"]
     assert key["expires"] > time.time() + 364 * DAY

@@ -55,9 +55,14 @@ def test_subscribe_prints_emitted_events_as_json_lines(local_cloud: RunningCloud
     subscriber = _start_subscriber(local_cloud, "/plants/*", "supply-lead", 2)
     emitted = local_cloud.vcn("emit", str(ROOT / "events" / "put-events" / "supply-constraint-raised.json"))
     assert emitted.returncode == 0, emitted.stderr
-    event_ids = {entry["EventId"] for entry in json.loads(emitted.stdout)["Entries"]}
+    put_ids = {entry["EventId"] for entry in json.loads(emitted.stdout)["Entries"]}
     notifications = _finish(subscriber)
-    assert {n["eventId"] for n in notifications} == event_ids
+    # Notified from the supply ingress's checked events: one each, with new event ids.
+    assert {n["constraintId"] for n in notifications} == {"sc-2026-11-0193", "sc-2026-11-0194"}
+    assert (
+        len({n["eventId"] for n in notifications}) == 2
+        and not {n["eventId"] for n in notifications} & put_ids
+    )
     assert {n["plant"] for n in notifications} == {"ZWI", "WOB"}
     assert all(n["type"] == "SupplyConstraintRaised" for n in notifications)
 

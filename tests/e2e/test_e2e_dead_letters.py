@@ -49,14 +49,19 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
                 events = cloud.events_client()
                 sent = await asyncio.to_thread(events.put_events, Entries=_supply_entries())
                 assert sent["FailedEntryCount"] == 0
-                event_ids = {entry["EventId"] for entry in sent["Entries"]}
+                put_ids = {entry["EventId"] for entry in sent["Entries"]}
 
                 for _ in range(600):
                     if len(store.list()) >= EVENTS:
                         break
                     await asyncio.sleep(0.1)
                 dead = store.list()
-                assert {message.event["id"] for message in dead} == event_ids, cloud.log_tail()
+                # What failed is the supply ingress's checked event of each, a new event on the bus.
+                constraint_ids = {f"sc-e2e-dlq-{i}" for i in range(EVENTS)}
+                assert {m.event["detail"]["constraintId"] for m in dead} == constraint_ids, cloud.log_tail()
+                assert {m.event["source"] for m in dead} == {"vehicle-config.supply.checked"}
+                event_ids = {message.event["id"] for message in dead}
+                assert len(event_ids) == EVENTS and not event_ids & put_ids
                 assert all(m.attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts" for m in dead)
                 assert proxy.requests == EVENTS * (1 + 8)  # first attempt + the template's 8 retries, each
                 assert await subscriber.notifications(1, timeout=0.5) == []
@@ -75,7 +80,7 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
                 received = await subscriber.notifications(EVENTS, timeout=20)
                 received += await subscriber.notifications(1, timeout=2)  # a duplicate would show up here
                 assert sorted(n["eventId"] for n in received) == sorted(event_ids)
-                assert {n["constraintId"] for n in received} == {f"sc-e2e-dlq-{i}" for i in range(EVENTS)}
+                assert {n["constraintId"] for n in received} == constraint_ids
                 assert store.list() == []
                 again = json.loads((await asyncio.to_thread(cloud.vcn, "dlq", "redrive", "--wait")).stdout)
                 assert again["Redriven"] == []

@@ -3,7 +3,12 @@ as its body and no EventBridge attributes, counted as an invocation; `$or` expla
 
 from __future__ import annotations
 
+import hashlib
 import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
 
 from tests.support.eventbridge import Cloud, put_event, rule_to
 from vcn.eventbridge.pattern_explain import matched_conditions
@@ -88,3 +93,48 @@ def test_nested_choices_are_explained_where_they_stand() -> None:
         ]
     }
     assert matched_conditions(pattern, EVENT) == ['source "shop.orders"', 'detail.total "12"']
+
+
+# ---- SendMessage from a function's SQS client (real boto3 against the local port)
+
+
+def sqs_client(cloud: Cloud) -> Any:
+    import boto3
+
+    return boto3.client(
+        "sqs",
+        endpoint_url=cloud.url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def test_send_message_puts_the_body_in_the_queue_the_url_names(cloud: Cloud) -> None:
+    url = "https://sqs.us-east-1.amazonaws.com/000000000000/refused-events"
+    body = json.dumps({"reasons": ["detail.plant: must be a string"], "event": {"id": "e1"}})
+    sent = sqs_client(cloud).send_message(QueueUrl=url, MessageBody=body)
+    (message,) = cloud.service.dead_letters.list("refused-events")
+    assert message.message_id == sent["MessageId"] and message.body == body
+    assert sent["MD5OfMessageBody"] == hashlib.md5(body.encode()).hexdigest()
+
+
+def test_other_queue_operations_and_bad_queue_urls_are_refused_by_name(cloud: Cloud) -> None:
+    client = sqs_client(cloud)
+    with pytest.raises(ClientError) as unsupported:
+        client.receive_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/000000000000/q")
+    assert unsupported.value.response["Error"]["Code"] == "UnsupportedOperation"
+    assert "ReceiveMessage" in unsupported.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as bad_url:
+        client.send_message(QueueUrl="https://sqs.us-east-1.amazonaws.com/000000000000/a b", MessageBody="x")
+    assert bad_url.value.response["Error"]["Code"] == "QueueDoesNotExist"
+    assert cloud.service.dead_letters.list() == []
+
+
+def test_a_sent_message_has_no_rule_to_be_redriven_through_and_says_so(cloud: Cloud) -> None:
+    url = "https://sqs.us-east-1.amazonaws.com/000000000000/refused-events"
+    sqs_client(cloud).send_message(QueueUrl=url, MessageBody="{}")
+    (message,) = cloud.service.dead_letters.list("refused-events")
+    outcome = cloud.loop.run(cloud.service.redeliver(message))
+    assert not outcome.delivered
+    assert "SendMessage" in outcome.error

@@ -21,20 +21,22 @@ from handlers import (
     history_api,
     history_recorder,
     subscribe_guard,
+    supply_ingress,
     validation_worker,
 )
 from vehicle_config.events import VALIDATION_REQUESTED, VALIDATION_SOURCE, parse_validation_requested
 from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS, is_channel_segment, is_client_scalar
-from vehicle_config.notifications import NOTIFICATIONS
+from vehicle_config.notifications import CHECKED_SUPPLY_SOURCE, NOTIFICATIONS, SUPPLY_SOURCE
 
 from tests.support.fakes import InMemoryEventPublisher
 from tests.support.lambda_functions import EVENTS_DIR, FakeLambdaContext
 
 INVOKE_FILES = sorted((EVENTS_DIR / "invoke").glob("*.json"))
 ENTRIES_FILES = sorted((EVENTS_DIR / "put-events").glob("*.json"))
-SOURCE_OF_DETAIL_TYPE = {t: n.source for t, n in NOTIFICATIONS.items()} | {
-    VALIDATION_REQUESTED: VALIDATION_SOURCE
-}
+# What producers put: supply systems put supply events (the supply ingress puts the checked source).
+SOURCE_OF_DETAIL_TYPE = {
+    t: SUPPLY_SOURCE if n.source == CHECKED_SUPPLY_SOURCE else n.source for t, n in NOTIFICATIONS.items()
+} | {VALIDATION_REQUESTED: VALIDATION_SOURCE}
 CATALOG_DETAIL_TYPES = set(SOURCE_OF_DETAIL_TYPE)
 
 
@@ -81,6 +83,13 @@ def test_invoke_sample_runs_through_its_function(
     elif name.startswith("history-api-"):
         response = history_api.handler(event, lambda_context)
         assert response["statusCode"] == 200, response["body"]
+    elif name.startswith("supply-ingress-"):
+        # what SupplyIngressRule delivers: a supply system's event, admitted as the checked one
+        monkeypatch.setattr(supply_ingress, "event_publisher", lambda: publisher)
+        answer = supply_ingress.handler(event, lambda_context)
+        assert answer["admitted"] is True, answer
+        (checked,) = publisher.published
+        assert (checked.source, checked.detail) == ("vehicle-config.supply.checked", event["detail"])
     else:
         pytest.fail(f"{name}: no function claims this sample; name it after its function")
 

@@ -24,6 +24,7 @@ FUNCTION_ENVIRONMENT = {
     "HISTORY_TABLE_NAME": "notification-history",
     "HISTORY_RETENTION_DAYS": "30",
     "EVENTS_API_ID": "testapi123",
+    "REJECTED_QUEUE_URL": f"http://{UNREACHABLE}/000000000000/rejected",
 }
 
 

@@ -35,6 +35,7 @@ HANDLER_MODULES = {
     "HistoryRecorderFunction": "handlers/history_recorder.py",
     "HistoryApiFunction": "handlers/history_api.py",
     "ApiKeyKeeperFunction": "handlers/api_key_keeper.py",
+    "SupplyIngressFunction": "handlers/supply_ingress.py",
 }
 # What each package must and must not hold (importable top-level names).
 EXPECTED_PACKAGES = {
@@ -60,6 +61,10 @@ EXPECTED_PACKAGES = {
     ),
     "HistoryApiFunction": (
         {"aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore"},
+        {"aiohttp", "jwt", "cryptography", "appsync_events_client"},
+    ),
+    "SupplyIngressFunction": (
+        {"aws_lambda_powertools", "aws_xray_sdk", "boto3", "botocore", "vehicle_config", "adapters"},
         {"aiohttp", "jwt", "cryptography", "appsync_events_client"},
     ),
 }

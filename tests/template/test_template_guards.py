@@ -20,9 +20,11 @@ from vehicle_config.notification_guards import (
     COUNT_FIELDS,
     guarded_pattern,
     notification_groups,
+    rejected_groups,
     rejected_pattern,
 )
-from vehicle_config.notifications import NOTIFICATIONS, REQUEST_ID
+from vehicle_config.notifications import CHECKED_SUPPLY_SOURCE, NOTIFICATIONS, REQUEST_ID, SUPPLY_SOURCE
+from vehicle_config.supply_ingress import Refused, admit
 
 from tests.template.test_template_input_transformers import SAMPLE_DETAILS, envelope, publish_body
 from tests.template.test_template_structure import NOTIFICATION_RULES, REJECTING_RULES
@@ -48,7 +50,12 @@ def spliced_detail_fields(rule: dict[str, Any]) -> set[str]:
     }
 
 
+INGRESS = "SupplyIngressFunction"  # refuses what supply systems put, into the same rejected queue
+
+
 def rejecting_rule_for(resources: dict[str, Any], detail_types: tuple[str, ...]) -> str:
+    if detail_types not in rejected_groups():
+        return INGRESS
     (name,) = [
         name
         for name in REJECTING_RULES
@@ -69,8 +76,9 @@ def test_each_notification_rule_guards_exactly_the_fields_it_splices(resources: 
 def test_one_rejecting_rule_per_notification_group_sends_to_the_rejected_queue(
     resources: dict[str, Any],
 ) -> None:
-    groups = notification_groups()
+    groups = rejected_groups()
     assert len(groups) == len(REJECTING_RULES)
+    assert len(notification_groups()) == len(groups) + 1  # the supply group: its ingress refuses
     for detail_types in groups:
         rule = resources[rejecting_rule_for(resources, detail_types)]["Properties"]
         assert rule["EventPattern"] == rejected_pattern(detail_types)
@@ -96,7 +104,20 @@ def compiled(text: str) -> EventPattern:
 
 
 def routing(resources: dict[str, Any], event: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(notification rules, rejecting rules) whose pattern matches the event."""
+    """(notification rules, rejecting rules) whose pattern matches the event; what a supply system put
+    goes through the supply ingress first (a refusal is its rejection, the admitted event is routed)."""
+    if event["source"] == SUPPLY_SOURCE:
+        assert not any(
+            compiled(json.dumps(resources[name]["Properties"]["EventPattern"])).matches(event)
+            for name in (*NOTIFICATION_RULES, *REJECTING_RULES)
+        ), "no notification or rejecting rule may read what a supply system put"
+        assert compiled(json.dumps(resources["SupplyIngressRule"]["Properties"]["EventPattern"])).matches(
+            event
+        )
+        outcome = admit(event["source"], event["detail-type"], event["detail"])
+        if isinstance(outcome, Refused):
+            return [], [INGRESS]
+        event = envelope(outcome.event.source, outcome.event.detail_type, dict(outcome.event.detail))
     matched = [
         name
         for name in (*NOTIFICATION_RULES, *REJECTING_RULES)
@@ -112,7 +133,9 @@ def sample_event(detail_type: str, **changes: Any) -> dict[str, Any]:
             detail.pop(field)
         else:
             detail[field] = value
-    return envelope(NOTIFICATIONS[detail_type].source, detail_type, detail)
+    source = NOTIFICATIONS[detail_type].source
+    # a supply system puts supply events; only the supply ingress puts the checked source
+    return envelope(SUPPLY_SOURCE if source == CHECKED_SUPPLY_SOURCE else source, detail_type, detail)
 
 
 MISSING = object()
@@ -141,6 +164,9 @@ def test_catalog_events_reach_their_rules_and_are_not_rejected(
         ("SupplyConstraintRaised", {"partNumber": "BAT\\7731"}),
         ("SupplyConstraintCleared", {"plant": MISSING}),
         ("SupplyConstraintCleared", {"priority": MISSING}),
+        ("SupplyConstraintRaised", {"constraintId": "sc\u0000"}),
+        ("SupplyConstraintRaised", {"constraintId": ["sc-1"]}),
+        ("SupplyConstraintRaised", {"severity": ["HIGH", "LOW"]}),
     ],
 )
 def test_events_that_would_break_the_body_are_rejected_not_half_delivered(

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from vehicle_config.fields import CHANNEL_SEGMENT_FIELDS
-from vehicle_config.notifications import NOTIFICATIONS, REQUEST_ID
+from vehicle_config.notifications import NOTIFICATIONS, REQUEST_ID, SUPPLY_SOURCE
+from vehicle_config.supply_ingress import Admitted, admit
 
 REPO = Path(__file__).resolve().parents[2]
 NOTIFICATION_RULES = (
@@ -255,29 +256,40 @@ def test_a_quote_in_a_value_breaks_the_body_which_is_why_the_catalog_restricts_s
     (target,) = resources["SupplyConstraintRule"]["Properties"]["Targets"]
     detail = {**SAMPLE_DETAILS["SupplyConstraintRaised"], "partNumber": 'BAT"7731'}
     with pytest.raises(json.JSONDecodeError):
-        publish_body(target, envelope("vehicle-config.supply", "SupplyConstraintRaised", detail))
+        publish_body(target, envelope("vehicle-config.supply.checked", "SupplyConstraintRaised", detail))
 
 
 def test_the_sample_entries_files_render_valid_bodies_on_every_matching_target(
     resources: dict[str, Any],
 ) -> None:
     entries = [
-        entry
+        as_the_rules_see_it(entry)
         for path in sorted((REPO / "events" / "put-events").glob("*.json"))
         for entry in json.loads(path.read_text(encoding="utf-8"))
     ]
     rendered = set()
     for rule, source, target, detail_type in cases(resources):
-        for entry in entries:
-            if (entry["Source"], entry["DetailType"]) != (source, detail_type):
+        for entry_source, entry_detail_type, detail in entries:
+            if (entry_source, entry_detail_type) != (source, detail_type):
                 continue
-            event = envelope(source, detail_type, json.loads(entry["Detail"]))
+            event = envelope(source, detail_type, detail)
             channel, notifications = publish_body(target, event)
             declared = declared_channel(target, source, detail_type)
             assert channel == declared.format_map(event["detail"]), (rule, target["Id"])
-            assert notifications == [expected_notification(event, declared)], (rule, target["Id"], entry)
+            assert notifications == [expected_notification(event, declared)], (rule, target["Id"], detail)
             rendered.add(detail_type)
     assert rendered == set(NOTIFICATIONS), "events/put-events lacks an entries file for some detail-type"
+
+
+def as_the_rules_see_it(entry: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """(source, detail-type, detail) of the event the notification rules get for an entry: a supply
+    system's entry goes through the supply ingress first, which must admit the sample."""
+    detail = json.loads(entry["Detail"])
+    if entry["Source"] != SUPPLY_SOURCE:
+        return entry["Source"], entry["DetailType"], detail
+    admitted = admit(entry["Source"], entry["DetailType"], detail)
+    assert isinstance(admitted, Admitted), (entry, admitted)
+    return admitted.event.source, admitted.event.detail_type, dict(admitted.event.detail)
 
 
 CLIENT_SCALAR = st.from_regex(r"[A-Za-z0-9._:-]{1,40}", fullmatch=True)

@@ -13,6 +13,7 @@ from handlers.settings import (
     ConfigurationApiSettings,
     HistoryApiSettings,
     HistoryRecorderSettings,
+    SupplyIngressSettings,
     ValidationWorkerSettings,
     read_settings,
 )
@@ -26,8 +27,8 @@ NOTIFICATION_RULES = (
 REJECTING_RULES = (
     "ConfigurationValidatedRejectedRule",
     "SpecAdjustmentRecommendedRejectedRule",
-    "SupplyConstraintRejectedRule",
 )
+INGRESS_RULE = "SupplyIngressRule"
 
 FUNCTIONS = {
     "ConfigurationApiFunction": (
@@ -47,6 +48,7 @@ FUNCTIONS = {
     ),
     "HistoryApiFunction": ("handlers.history_api.handler", {"HISTORY_TABLE_NAME", "HISTORY_RETENTION_DAYS"}),
     "ApiKeyKeeperFunction": ("handlers.api_key_keeper.handler", {"EVENTS_API_ID"}),
+    "SupplyIngressFunction": ("handlers.supply_ingress.handler", {"EVENT_BUS_NAME", "REJECTED_QUEUE_URL"}),
 }
 
 GLOBAL_ENVIRONMENT = {
@@ -259,7 +261,8 @@ def test_each_data_source_role_may_invoke_only_its_function(
 
 def test_appsync_may_invoke_the_authorizer_for_this_api_only(resources: dict[str, Any]) -> None:
     permissions = of_type(resources, "AWS::Lambda::Permission").values()
-    assert [p["Properties"] for p in permissions] == [
+    by_appsync = [p for p in permissions if p["Properties"]["Principal"] == "appsync.amazonaws.com"]
+    assert [p["Properties"] for p in by_appsync] == [
         {
             "Action": "lambda:InvokeFunction",
             "FunctionName": {"Fn::GetAtt": ["TokenAuthorizerFunction", "Arn"]},
@@ -311,7 +314,7 @@ def test_every_rule_target_on_the_bus_has_a_retry_policy_and_a_dead_letter_queue
     schedule = rules.pop("ApiKeyKeeperFunctionDaily")
     assert "EventBusName" not in schedule["Properties"]  # schedules run on the default bus
     worker_rule = "ValidationWorkerFunctionValidationRequested"
-    assert set(rules) == {*NOTIFICATION_RULES, *REJECTING_RULES, worker_rule}
+    assert set(rules) == {*NOTIFICATION_RULES, *REJECTING_RULES, INGRESS_RULE, worker_rule}
     for name, rule in rules.items():
         assert rule["Properties"]["EventBusName"] == {"Ref": "VehicleConfigBus"}, name
         for target in rule["Properties"]["Targets"]:
@@ -338,6 +341,49 @@ def test_the_worker_rule_routes_validation_requests_to_the_worker(expanded: dict
         "detail-type": ["ValidationRequested"],
     }
     assert [t["Arn"] for t in worker_rule["Targets"]] == [{"Fn::GetAtt": ["ValidationWorkerFunction", "Arn"]}]
+
+
+def test_what_supply_systems_put_goes_to_the_ingress_and_only_its_checked_events_are_notified(
+    resources: dict[str, Any],
+) -> None:
+    ingress_rule = resources[INGRESS_RULE]["Properties"]
+    assert ingress_rule["EventPattern"] == {
+        "source": ["vehicle-config.supply"],
+        "detail-type": ["SupplyConstraintRaised", "SupplyConstraintCleared"],
+    }
+    assert [t["Arn"] for t in ingress_rule["Targets"]] == [{"Fn::GetAtt": ["SupplyIngressFunction", "Arn"]}]
+    permission = resources["SupplyIngressInvokePermission"]["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": [INGRESS_RULE, "Arn"]}
+    for name in (*NOTIFICATION_RULES, *REJECTING_RULES):
+        assert "vehicle-config.supply" not in resources[name]["Properties"]["EventPattern"]["source"], name
+    assert resources["SupplyConstraintRule"]["Properties"]["EventPattern"]["source"] == [
+        "vehicle-config.supply.checked"
+    ]
+    # The archive keeps the checked events, not their raw form (a replay must not run the ingress again).
+    archived = resources["VehicleConfigArchive"]["Properties"]["EventPattern"]
+    assert archived == {"source": [{"anything-but": ["vehicle-config.supply"]}]}
+
+
+def test_only_the_functions_that_emit_a_trusted_source_may_put_it(expanded: dict[str, Any]) -> None:
+    policies = of_type(expanded["Resources"], "AWS::Events::EventBusPolicy")
+    denied = {}
+    for policy in policies.values():
+        properties = policy["Properties"]
+        assert properties["EventBusName"] == {"Ref": "VehicleConfigBus"}
+        statement = properties["Statement"]
+        assert (statement["Effect"], statement["Principal"], statement["Action"]) == (
+            "Deny",
+            "*",
+            "events:PutEvents",
+        )
+        source = statement["Condition"]["StringEquals"]["events:source"]
+        exempt = statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]
+        denied[source] = sorted(arn["Fn::GetAtt"][0] for arn in exempt)
+    assert denied == {
+        "vehicle-config.validation": ["ConfigurationApiFunctionRole", "ValidationWorkerFunctionRole"],
+        "vehicle-config.supply.checked": ["SupplyIngressFunctionRole"],
+    }
 
 
 def test_queues_are_encrypted_kept_on_deletion_and_admit_only_the_rules_that_use_them(
@@ -405,6 +451,15 @@ def test_producers_may_put_events_only_on_the_bus(expanded: dict[str, Any]) -> N
                 "Resource": {"Fn::GetAtt": ["VehicleConfigBus", "Arn"]},
             }
         ], function
+    ingress = [s for _, s in policy_statements({"i": resources["SupplyIngressFunctionRole"]})]
+    assert [s for s in ingress if "events:PutEvents" in as_list(s["Action"])] == [
+        {
+            "Effect": "Allow",
+            "Action": "events:PutEvents",
+            "Resource": {"Fn::GetAtt": ["VehicleConfigBus", "Arn"]},
+            "Condition": {"StringEquals": {"events:source": "vehicle-config.supply.checked"}},
+        }
+    ]
     for function in ("TokenAuthorizerFunction", "SubscribeGuardFunction"):
         assert "Policies" not in resources[f"{function}Role"]["Properties"], function
 
@@ -474,6 +529,7 @@ def test_the_configuration_api_reaches_the_events_api_endpoints_and_outlives_the
         ("HistoryRecorderFunction", HistoryRecorderSettings),
         ("HistoryApiFunction", HistoryApiSettings),
         ("ApiKeyKeeperFunction", ApiKeyKeeperSettings),
+        ("SupplyIngressFunction", SupplyIngressSettings),
     ],
 )
 def test_the_template_sets_every_variable_the_functions_settings_require(

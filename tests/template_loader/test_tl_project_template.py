@@ -46,6 +46,7 @@ def test_the_functions_with_their_handlers_and_environment(stack: LocalStack) ->
         "HistoryRecorderFunction": "handlers.history_recorder.handler",
         "HistoryApiFunction": "handlers.history_api.handler",
         "ApiKeyKeeperFunction": "handlers.api_key_keeper.handler",
+        "SupplyIngressFunction": "handlers.supply_ingress.handler",
     }
     for name in ("HistoryRecorderFunction", "HistoryApiFunction"):
         assert functions[name].environment["HISTORY_RETENTION_DAYS"] == "30", name
@@ -60,6 +61,10 @@ def test_the_functions_with_their_handlers_and_environment(stack: LocalStack) ->
     assert authorizer_env["TOKEN_ISSUER"] == ISSUER
     worker_dlq = str(functions["ValidationWorkerFunction"].dead_letter_arn)
     assert worker_dlq.startswith("arn:aws:sqs:us-east-1:000000000000:")
+    ingress_env = functions["SupplyIngressFunction"].environment
+    assert ingress_env["EVENT_BUS_NAME"] == "vehicle-config"
+    assert ingress_env["REJECTED_QUEUE_URL"].endswith("/000000000000/RejectedNotificationQueue")
+    assert str(functions["SupplyIngressFunction"].dead_letter_arn).endswith(":NotificationDeadLetterQueue")
     for function in functions.values():
         assert function.environment["POWERTOOLS_SERVICE_NAME"] == "vehicle-config-notifications"
         assert function.environment["POWERTOOLS_LOG_LEVEL"] == "INFO"

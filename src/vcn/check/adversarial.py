@@ -116,10 +116,22 @@ def producer_details(
         return detail({name: hostile(valid[name]) if name == chosen else ordinary(name) for name in names})
 
     return st.one_of(
-        detail({name: ordinary(name) for name in names}),
+        contract_details(valid, optional),
         st.sampled_from(names).flatmap(one_hostile),
         detail({name: produced(valid[name]) for name in names}),
     )
+
+
+def contract_details(
+    valid: Mapping[str, Strategy], optional: Collection[str] = ()
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Details whose every field is valid (optional ones possibly absent): what a producer that keeps the
+    contract sends, and all that is drawn for a source only such producers may put."""
+
+    def ordinary(name: str) -> Strategy:
+        return st.one_of(st.just(MISSING), valid[name]) if name in optional else valid[name]
+
+    return detail({name: ordinary(name) for name in valid})
 
 
 def hostile_replacements(value: Any) -> Iterator[Any]:

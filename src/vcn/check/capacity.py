@@ -112,7 +112,7 @@ class CostModel:
         traffic, prices = self.traffic, self.prices
         chunk = prices.sizes["eventbridge_event_chunk_bytes"]
         message = prices.sizes["appsync_message_bytes"]
-        billed_events = invocations_day = 0.0
+        billed_events = invocations_day = put_back_day = 0.0
         for detail_type, per_day in traffic.events_per_day.items():
             kind = self.kinds.get(detail_type)
             if kind is None:
@@ -128,6 +128,16 @@ class CostModel:
             if event is None:
                 continue
             for delivery in self.paths.deliveries(kind, event):
+                admission = delivery.admission
+                if admission is not None and admission.admitted:
+                    # the ingress puts the canonical event back on the bus: a custom event of its own
+                    put_back = {
+                        "Source": admission.source,
+                        "DetailType": admission.detail_type,
+                        "Detail": json.dumps(admission.detail),
+                    }
+                    billed_events += per_day * math.ceil(entry_size(put_back) / chunk)
+                    put_back_day += per_day
                 invocations_day += per_day
                 target = delivery.target
                 if target.is_api_destination and target.destination is not None:
@@ -158,7 +168,7 @@ class CostModel:
         self.operations["outbound messages (5 KB each)"] += sum(self.outbound_day.values()) * days
         seconds = traffic.active_hours_per_day * 3600
         peak = traffic.peak_factor / seconds
-        events_day = sum(traffic.events_per_day.values())
+        events_day = sum(traffic.events_per_day.values()) + put_back_day
         self._quota("eventbridge_put_events_per_second", ACCOUNT, events_day * peak)
         self._quota("eventbridge_invocations_per_second", ACCOUNT, invocations_day * peak)
         for destination, per_day in self.destinations_day.items():

@@ -12,6 +12,7 @@ from typing import Any
 
 # Checks, in report order.
 PATH = "path"
+SOURCES = "sources"
 DEAD_END = "dead-end"
 TARGETS = "targets"
 ALARMS = "alarms"
@@ -22,6 +23,7 @@ TEMPLATE = "template"
 CAPACITY = "capacity"
 CHECKS: Mapping[str, str] = {
     TEMPLATE: "the local EventBridge accepts the template's buses, connections, API destinations and rules",
+    SOURCES: "only the application's functions may put a trusted source; open ones go through an ingress",
     PATH: "every event the producers can emit, through every rule and target, reaches AppSync intact",
     DEAD_END: "every event type is routed, every rule can match, every channel has possible subscribers",
     TARGETS: "every API-destination target has a retry policy and a dead-letter queue EventBridge may use",

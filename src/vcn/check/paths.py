@@ -14,15 +14,24 @@ patterns cannot keep out every hostile value (a list passes an `anything-but` gu
 does), so such a rule is how a template keeps what its guards let through. Only events outside the
 producers' contract that no guard could keep out (a list in place of a single value) may be kept that way,
 and only when no broken notification reached clients.
+
+Who may put a source decides what is drawn for it. For a *trusted* source (the bus policy denies it to all
+but the application's functions, `sources.check_sources`) only details within the producers' contract are
+sent: nobody else can put a hostile one. An *open* source's events go to its ingress first, as the template
+routes them: the ingress (the application's own pure function) refuses an event, which is then kept in the
+queue it sends refusals to, or admits it, and the canonical event it puts on the bus goes through the rules
+like any other, where every failure fails the check. A rule that publishes an open source's event to AppSync
+without its ingress in between fails the check: values no pattern can refuse would reach the body.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +40,7 @@ from hypothesis.errors import HypothesisWarning, NoSuchExample
 
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
 from vcn.check.adversarial import MISSING
-from vcn.check.contribution import EventKind
+from vcn.check.contribution import Admission, EventKind, OpenSource
 from vcn.check.findings import PATH, CheckResults, Finding, counted
 from vcn.check.publish import (
     AUTH_MODE,
@@ -64,6 +73,9 @@ KEPT = "kept"
 # wildcard) can keep out, or it is lost silently.
 UNGUARDABLE = frozenset({CHANNEL, EVENT_SIZE, REQUEST_SIZE})
 
+# An open source's event reaching AppSync without its ingress (`PathCheck.deliveries`).
+UNCHECKED = "open-source-unchecked"
+
 # Every event gets the same id and time, so reports do not change from run to run.
 EVENT_ID = "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 EVENT_TIME = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -86,6 +98,17 @@ class Delivery:
     target: TargetRoute
     breakages: tuple[Breakage, ...]
     publish: Publish | None = None
+    admission: Admission | None = None  # for the target that runs an open source's ingress
+    via_ingress: bool = False  # a delivery of the canonical event an ingress put back on the bus
+
+
+@dataclass(frozen=True)
+class IngressGate:
+    """An open source's ingress as the template runs it: the function a rule targets, where refusals go."""
+
+    open_source: OpenSource
+    function_arn: str
+    queue: str  # name of the queue refused events are sent to
 
 
 @dataclass
@@ -108,6 +131,18 @@ GroupKey = tuple[str, str, str]  # (rule logical id or bus logical id, target id
 class _Example:
     detail: Mapping[str, Any]
     minimal: bool  # an explicit example: an ordinary detail, or one with one field changed
+
+
+@dataclass
+class Refusals:
+    """The events of one kind an ingress refused: how many, the fields named, the first (smallest) one."""
+
+    kind: EventKind
+    gate: IngressGate
+    count: int = 0
+    fields: set[str] = field(default_factory=set)
+    first: _Example | None = None
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,13 +175,21 @@ class PathCheck:
         bus_resource: str,
         options: PathSettings = PathSettings(),
         watched_queues: frozenset[str] = frozenset(),
+        trusted_sources: frozenset[str] = frozenset(),
+        ingresses: Mapping[str, IngressGate] | None = None,
     ) -> None:
         self.rules = rules
         self.bus_resource = bus_resource
         self.options = options
         self.watched_queues = watched_queues  # queues an alarm watches: what lands there is not silent
+        self.trusted_sources = trusted_sources  # proven: only the application's functions may put them
+        self.ingresses = dict(ingresses or {})  # open source -> its ingress
         self.observations = Observations()
         self._groups: dict[GroupKey, _Group] = {}
+        self._refusals: dict[tuple[str, str], Refusals] = {}  # (source, detail-type) -> refused events
+        self.not_sendable = 0  # details of trusted sources outside the contract: nobody else may put them
+        # (open source, detail-type) -> the sources its ingress puts back
+        self._put_back: dict[tuple[str, str], set[str]] = {}
 
     # --- one event ----------------------------------------------------------------------------------------
 
@@ -169,12 +212,23 @@ class PathCheck:
         self, kind: EventKind, event: Mapping[str, Any], rules: list[RuleRoute] | None = None
     ) -> Iterator[Delivery]:
         ingestion = format_time(EVENT_TIME)
+        gate = self.ingresses.get(kind.source)
         for route in self.rules if rules is None else rules:
             pattern = route.rule.pattern
             if pattern is None or not pattern.matches(event):
                 continue
             context = DeliveryContext(route.rule.arn, route.rule.name, ingestion)
             for target in route.targets:
+                if gate is not None and target.target.arn == gate.function_arn:
+                    yield from self._through_ingress(kind, event, gate, route, target)
+                    continue
+                if gate is not None and target.appsync is not None:
+                    unchecked = (
+                        f"{kind.source} is put by outside producers, and this rule publishes it without its "
+                        f"ingress {gate.open_source.function} in between"
+                    )
+                    yield Delivery(route, target, (Breakage(UNCHECKED, unchecked),))
+                    continue
                 rendered = render(target.target.input, event, context)
                 if rendered.body is None:
                     attempted = rendered.attempted
@@ -189,6 +243,35 @@ class PathCheck:
                     yield Delivery(route, target, tuple(broken), publish)
                 else:
                     yield Delivery(route, target, ())
+
+    def _through_ingress(
+        self,
+        kind: EventKind,
+        event: Mapping[str, Any],
+        gate: IngressGate,
+        route: RuleRoute,
+        target: TargetRoute,
+    ) -> Iterator[Delivery]:
+        """The ingress's verdict on the event, then (admitted) the deliveries of the event it puts back."""
+        admission = gate.open_source.ingress(event["source"], event["detail-type"], event["detail"])
+        yield Delivery(route, target, (), admission=admission)
+        if not admission.admitted:
+            return
+        assert admission.source is not None and admission.detail_type is not None
+        assert admission.detail is not None
+        self._put_back.setdefault((kind.source, kind.detail_type), set()).add(admission.source)
+        canonical_kind = replace(kind, source=admission.source, detail_type=admission.detail_type)
+        canonical = self.event(canonical_kind, admission.detail)
+        if canonical is None:
+            problem = f"PutEvents refuses the event the ingress {gate.open_source.function} puts back"
+            yield Delivery(route, target, (Breakage(UNCHECKED, problem),))
+            return
+        if canonical_kind.source in self.ingresses:
+            problem = f"the ingress {gate.open_source.function} puts back an event of an open source"
+            yield Delivery(route, target, (Breakage(UNCHECKED, problem),))
+            return
+        for delivery in self.deliveries(canonical_kind, canonical):
+            yield replace(delivery, via_ingress=True)
 
     def kept_by(self, deliveries: list[Delivery]) -> KeptBy | None:
         """The first rule that sends this event, intact, to a queue an alarm watches."""
@@ -230,13 +313,37 @@ class PathCheck:
             routed = True
             self.observations.matched_rules.add(delivery.rule.logical_id)
             where = (delivery.rule.logical_id, delivery.target.target.id)
+            if delivery.admission is not None and not delivery.admission.admitted:
+                self._refused(kind, delivery.admission, _Example(detail, minimal))
+            # what an ingress admitted must arrive intact, whatever the producer sent
+            checked = conforming or delivery.via_ingress
             for breakage in delivery.breakages:
-                self._keep((*where, breakage.kind), kind, _Example(detail, minimal), conforming, kept)
+                self._keep(
+                    (*where, breakage.kind),
+                    kind,
+                    _Example(detail, minimal),
+                    checked,
+                    None if delivery.via_ingress else kept,
+                )
             if delivery.publish is not None:
                 channels = self.observations.channels.setdefault(where, {})
                 channels.setdefault(delivery.publish.channel, (kind, detail))
         if not routed:
             self._keep((self.bus_resource, "", UNROUTED), kind, _Example(detail, minimal), conforming)
+
+    def _refused(self, kind: EventKind, admission: Admission, example: _Example) -> None:
+        gate = self.ingresses[kind.source]
+        refusals = self._refusals.setdefault((kind.source, kind.detail_type), Refusals(kind, gate))
+        refusals.count += 1
+        # `detail.affectedConfigurations[2]` is the field `detail.affectedConfigurations`
+        refusals.fields.update(re.sub(r"\[\d+\]", "", r.split(":", 1)[0]) for r in admission.reasons)
+        if refusals.first is None or (example.minimal and not refusals.first.minimal):
+            refusals.first, refusals.reasons = example, admission.reasons
+
+    def sendable(self, kind: EventKind, detail: Mapping[str, Any]) -> bool:
+        """Whether some principal may put this detail: any, unless the source is trusted (then only the
+        application's functions, whose builders keep the contract)."""
+        return kind.source not in self.trusted_sources or conforms(kind, detail)
 
     def explore_examples(self, kind: EventKind) -> None:
         """The kind's ordinary details, then each with every field in turn replaced by what a producer could
@@ -254,6 +361,9 @@ class PathCheck:
                         del changed[name]
                     else:
                         changed[name] = replacement
+                    if not self.sendable(kind, changed):
+                        self.not_sendable += 1
+                        continue
                     self.observe(kind, changed, minimal=True, conforming=conforms(kind, changed))
 
     def explore_random(self, kind: EventKind, index: int) -> None:
@@ -263,7 +373,11 @@ class PathCheck:
             self.observe(kind, detail, minimal=False, conforming=conforms(kind, detail))
             return False
 
-        self._search(kind, observe, index)
+        drawn = kind
+        if kind.source in self.trusted_sources:  # only the application may put it: draw what it can send
+            within = kind.contract_details if kind.contract_details is not None else kind.details
+            drawn = replace(kind, details=within.filter(lambda detail: conforms(kind, detail)))
+        self._search(drawn, observe, index)
 
     def _keep(
         self, key: GroupKey, kind: EventKind, example: _Example, conforming: bool, kept: KeptBy | None = None
@@ -351,6 +465,17 @@ class PathCheck:
         for index, kind in enumerate(kinds):
             self.explore_examples(kind)
             self.explore_random(kind, index)
+        # What an ingress puts back, when its source is not proven trusted, anyone may put directly.
+        untrusted = [
+            replace(kind, source=source)
+            for kind in kinds
+            for source in sorted(self._put_back.get((kind.source, kind.detail_type), ()))
+            if source not in self.trusted_sources
+        ]
+        for index, kind in enumerate(untrusted, start=len(kinds)):
+            self.explore_examples(kind)
+            self.explore_random(kind, index)
+        kinds = (*kinds, *untrusted)
         index_of = {id(kind): index for index, kind in enumerate(kinds)}
         for key in sorted(self._groups):
             group = self._groups[key]
@@ -370,14 +495,52 @@ class PathCheck:
                 results.keep(finding)
             else:
                 results.note(PATH, f"{finding.resource}/{finding.target}: {finding.problem} ({verdict})")
+        refused = 0
+        for refusals in self._refusals.values():
+            refused += refusals.count
+            finding = self._refusal_finding(refusals)
+            if refusals.gate.queue in self.watched_queues:
+                results.keep(finding)
+            else:
+                results.fail(finding)
         routes = sum(len(route.targets) for route in self.rules)
         seen = self.observations
         results.examined[PATH] = (
             f"{counted(seen.events, 'event')} of {counted(len(kinds), 'kind')} through "
             f"{counted(len(self.rules), 'rule')} and {counted(routes, 'target')} "
-            f"({seen.refused_by_put_events:,} refused by PutEvents, as their producer would be told)"
+            f"({seen.refused_by_put_events:,} refused by PutEvents, as their producer would be told"
+            + (f"; {refused:,} refused by an ingress" if self.ingresses else "")
+            + (
+                f"; {self.not_sendable:,} outside the contract not sent, as only the application may put "
+                "their source"
+                if self.trusted_sources
+                else ""
+            )
+            + ")"
         )
         return results
+
+    def _refusal_finding(self, refusals: Refusals) -> Finding:
+        kind, gate = refusals.kind, refusals.gate
+        example = refusals.first
+        assert example is not None  # made with its first refusal
+        watched = gate.queue in self.watched_queues
+        return Finding(
+            PATH,
+            gate.open_source.function,
+            f"{kind.detail_type}: {refusals.count:,} events of {kind.source} refused by the ingress "
+            f"(fields: {', '.join(sorted(refusals.fields))}); e.g. {'; '.join(refusals.reasons)}",
+            outcome=f"the ingress sends each, with its reasons, to queue {gate.queue} "
+            + ("(an alarm watches it)" if watched else "(no alarm watches it: nobody is told)"),
+            hint=None if watched else f"add an alarm on the depth of queue {gate.queue}",
+            counterexample={
+                "source": kind.source,
+                "detail-type": kind.detail_type,
+                "detail": abbreviated(example.detail),
+            },
+            culprit=unlike_ordinary(example.detail, kind.examples),
+            kind="refused-by-ingress",
+        )
 
     def _verdict(self, key: GroupKey, conforming: bool) -> str:
         """FAILS, KEPT, or (for what AWS does UNCONFIRMED) why it is only noted.
@@ -446,6 +609,7 @@ class PathCheck:
 
 
 _HINTS = {
+    UNCHECKED: "route the open source only to its ingress, and notify from the events the ingress puts back",
     NOT_JSON: "guard the rule's pattern so only values that splice safely match, or quote the placeholder",
     FIELDS: "guard the rule's pattern so the field exists and is not empty (clients get a missing path as "
     '""), or stop reading it in clients',
@@ -454,6 +618,11 @@ _HINTS = {
 
 
 def _outcome(breakage: str, target: TargetRoute, watched: bool) -> str:
+    if breakage == UNCHECKED:
+        return (
+            "a value no event pattern can refuse (a control character, a list) makes the publish body "
+            "invalid JSON, which EventBridge drops without a trace"
+        )
     if breakage == NOT_JSON:
         return SILENT_DROP
     if breakage in (FIELDS, UNDECLARED_CHANNEL):

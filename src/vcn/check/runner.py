@@ -3,8 +3,8 @@
 The template is loaded as the local cloud loads it (the app profile's parameter values, then the user's
 overrides); its EventBridge resources are replayed into a local control plane; then the path check, the
 dead ends, the operational wiring, the secrets and IAM checks, and (with a traffic profile) the cost model
-run over it. Only the application's part (event kinds, fields clients read, who may subscribe) comes from
-the app profile.
+run over it. Only the application's part (event kinds, fields clients read, who may subscribe, which sources
+are trusted and which go through an ingress) comes from the app profile.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from vcn.check.api_keys import check_api_keys
 from vcn.check.capacity import CostReport, cost_of
 from vcn.check.contribution import CheckContribution
 from vcn.check.dead_ends import check_dead_ends
-from vcn.check.findings import DEAD_END, PATH, TEMPLATE, CheckResults, Finding, counted
+from vcn.check.findings import DEAD_END, PATH, SOURCES, TEMPLATE, CheckResults, Finding, counted
 from vcn.check.iam import check_breadth
 from vcn.check.paths import PathCheck, PathSettings
 from vcn.check.pricing import load_prices
 from vcn.check.routes import Routes, TemplateRefused, build_routes
 from vcn.check.secrets import check_secrets
+from vcn.check.sources import check_sources
 from vcn.check.targets import check_targets
 from vcn.check.traffic import TrafficError, TrafficProfile, read_traffic
 from vcn.local.invoke import local_identity_at
@@ -94,7 +95,7 @@ def _delivery_checks(
 ) -> None:
     """The path check, the dead ends and the cost model: they need the application's event kinds."""
     if contribution is None:
-        for check in (PATH, DEAD_END):
+        for check in (SOURCES, PATH, DEAD_END):
             results.note(check, "not run: the app profile gives no event kinds (AppProfile.check)")
         return
     view = stack.view
@@ -102,7 +103,10 @@ def _delivery_checks(
     bus = contribution.bus_name or stack.event_bus_name
     bus_resource = routes.bus_resources.get(bus, bus)
     settings = PathSettings(options.examples, options.seed)
-    paths = PathCheck(routes.on_bus(bus), bus_resource, settings, watched_queues(stack.alarms))
+    watched = watched_queues(stack.alarms)
+    sources = check_sources(view, contribution, bus_resource, watched)
+    results.merge(sources.results)
+    paths = PathCheck(routes.on_bus(bus), bus_resource, settings, watched, sources.trusted, sources.gates)
     results.merge(paths.run(contribution.event_kinds))
     results.merge(check_dead_ends(paths, contribution, view, bus))
     if traffic is not None:

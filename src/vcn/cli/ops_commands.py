@@ -171,6 +171,8 @@ def run_list(args: argparse.Namespace) -> int:
             if isinstance(context, dict)
             else message.event.get("detail-type", "?")
         )
+        if not message.rule_arn and not message.event:
+            kind, why = "SendMessage", "(sent by a function)"
         print(f"{message.message_id}  {message.queue}  {sent}  {kind}  {why}".rstrip())
     if not messages:
         print("no dead-letter messages")

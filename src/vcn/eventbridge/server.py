@@ -1,4 +1,5 @@
-"""The HTTP front of the local EventBridge (aiohttp): the AWS JSON 1.1 API on `POST /`, counters at
+"""The HTTP front of the local EventBridge (aiohttp): the AWS JSON 1.1 API on `POST /` (and SQS's SendMessage
+to the local queues, `sqs_api`), counters at
 `GET /_vcn/metrics`, dead-letter queues at `/_vcn/dlq` (list, one message, background redrives and their
 progress), and a stop that lets deliveries finish or keeps them in the journal. The local cloud may mount
 more operator routes beside these (`extra_routes`).
@@ -14,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from vcn.eventbridge import protocol, strict_json
+from vcn.eventbridge import protocol, sqs_api, strict_json
 from vcn.eventbridge.delivery import DrainReport
 from vcn.eventbridge.dlq import InvalidName, check_message_id
 from vcn.eventbridge.errors import EventBridgeError
@@ -74,6 +75,10 @@ class EventBridgeServer:
 
     async def _api(self, request: web.Request) -> web.Response:
         request_id = str(uuid.uuid4())
+        target = request.headers.get("X-Amz-Target")
+        if sqs_api.is_sqs_target(target):
+            assert target is not None
+            return await self._sqs(request, target, request_id)
         try:
             body = await self._read_body(request)
             operation = protocol.operation_from_target(request.headers.get("X-Amz-Target"))
@@ -91,6 +96,21 @@ class EventBridgeServer:
             body=payload,
             status=status,
             content_type=protocol.CONTENT_TYPE,
+            headers={"x-amzn-RequestId": request_id},
+        )
+
+    async def _sqs(self, request: web.Request, target: str, request_id: str) -> web.Response:
+        """SendMessage to a local queue (a function's SQS client reaches this port: `sqs_api`)."""
+        try:
+            body = await self._read_body(request)
+        except EventBridgeError as error:
+            status, payload = error.status, sqs_api.SqsError("RequestTooLarge", error.message, 413).body()
+        else:
+            status, payload = sqs_api.handle(self.service.dead_letters, target, body)
+        return web.Response(
+            body=payload,
+            status=status,
+            content_type=sqs_api.CONTENT_TYPE,
             headers={"x-amzn-RequestId": request_id},
         )
 

@@ -238,6 +238,12 @@ class EventBridgeService:
 
     async def redeliver(self, message: DeadLetterMessage) -> RedriveOutcome:
         """One attempt to send a dead-lettered event through its rule's target (as it is configured now)."""
+        if not message.rule_arn and not message.event:
+            return RedriveOutcome(
+                False,
+                "a function sent this message with SQS SendMessage: no rule or invocation to send it through "
+                "again; read it with `vcn dlq show` and act on what it says",
+            )
         if not message.rule_arn:
             return RedriveOutcome(
                 False,
