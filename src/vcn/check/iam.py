@@ -77,7 +77,9 @@ def arn_matches(pattern: str, arn: str) -> bool:
     return fnmatch.fnmatchcase(arn, pattern)
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def policy_strings(value: Any) -> tuple[str, ...]:
+    """A policy element that may be one string or a list of them (Action, Resource, a principal, a condition
+    value), as a tuple; anything else is empty."""
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list):
@@ -111,15 +113,15 @@ def statements_of(view: TemplateView, logical_id: str) -> list[Statement]:
             if not isinstance(statement, Mapping):
                 continue
             principal = statement.get("Principal")
-            services = _strings(principal.get("Service")) if isinstance(principal, Mapping) else ()
+            services = policy_strings(principal.get("Service")) if isinstance(principal, Mapping) else ()
             condition = statement.get("Condition")
             found.append(
                 Statement(
                     resource=logical_id,
                     effect=str(statement.get("Effect", "")),
-                    actions=_strings(statement.get("Action", statement.get("NotAction"))),
+                    actions=policy_strings(statement.get("Action", statement.get("NotAction"))),
                     not_action="NotAction" in statement,
-                    resources=_strings(statement.get("Resource", "*")),
+                    resources=policy_strings(statement.get("Resource", "*")),
                     services=services,
                     conditions=condition if isinstance(condition, Mapping) else {},
                 )

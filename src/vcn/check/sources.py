@@ -22,7 +22,7 @@ from typing import Any
 from vcn import arns
 from vcn.check.contribution import CheckContribution, OpenSource, TrustedSource
 from vcn.check.findings import SOURCES, CheckResults, Finding, counted
-from vcn.check.iam import action_matches, arn_matches, function_role, principals_allowed
+from vcn.check.iam import action_matches, arn_matches, function_role, policy_strings, principals_allowed
 from vcn.check.paths import IngressGate
 from vcn.template.errors import TemplateError
 from vcn.template.view import TemplateView
@@ -155,11 +155,17 @@ def _denial(resource: str, statement: Mapping[str, Any], bus_arn: str) -> Denial
     if statement.get("Effect") != "Deny" or "NotAction" in statement or "NotPrincipal" in statement:
         return None
     principal = statement.get("Principal")
-    if principal != "*" and not (isinstance(principal, Mapping) and _strings(principal.get("AWS")) == ("*",)):
+    if principal != "*" and not (
+        isinstance(principal, Mapping) and policy_strings(principal.get("AWS")) == ("*",)
+    ):
         return None
-    if not any(action_matches(action, "events:PutEvents") for action in _strings(statement.get("Action"))):
+    if not any(
+        action_matches(action, "events:PutEvents") for action in policy_strings(statement.get("Action"))
+    ):
         return None
-    if not any(arn_matches(pattern, bus_arn) for pattern in _strings(statement.get("Resource", bus_arn))):
+    if not any(
+        arn_matches(pattern, bus_arn) for pattern in policy_strings(statement.get("Resource", bus_arn))
+    ):
         return None
     conditions = statement.get("Condition")
     if not isinstance(conditions, Mapping):
@@ -171,9 +177,9 @@ def _denial(resource: str, statement: Mapping[str, Any], bus_arn: str) -> Denial
             return None
         for key, values in keys.items():
             if operator in SOURCE_CONDITIONS and key == "events:source":
-                sources.update(_strings(values))
+                sources.update(policy_strings(values))
             elif operator in PRINCIPAL_CONDITIONS and key.lower() == "aws:principalarn":
-                exempt.update(_strings(values))
+                exempt.update(policy_strings(values))
             else:
                 return None  # any other condition narrows the deny: it no longer covers every event
     if not sources:
@@ -197,11 +203,3 @@ def _gate(view: TemplateView, open_source: OpenSource, bus_arn: str) -> tuple[In
             problems.append(f"{function} may not {action} on {arn}")
     gate = IngressGate(open_source, function_arn, arns.Arn.parse(queue_arn).resource)
     return gate, problems
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list):
-        return tuple(str(item) for item in value)
-    return ()
