@@ -17,7 +17,7 @@ import termios
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +132,27 @@ class RunningCloud:
         result = self.vcn("token", "--user", user, *extra)
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
+
+    def queued_messages(
+        self, queue: str, key: Callable[[dict[str, Any]], Any], wanted: set[str], *, timeout: float = 60
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """The messages of a local queue whose `key(vcn dlq show's document)` is in `wanted`, by that key, as
+        (their `vcn dlq list` line, that document): read as a user reads them, once all arrived or the
+        timeout passed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            listed = self.vcn("dlq", "list", "--queue", queue)
+            assert listed.returncode == 0, listed.stderr
+            found = {}
+            for line in listed.stdout.splitlines():
+                if line.strip() == "no dead-letter messages":
+                    continue
+                shown = json.loads(self.vcn("dlq", "show", line.split()[0]).stdout)
+                if (found_key := key(shown)) in wanted:
+                    found[found_key] = (line, shown)
+            if len(found) >= len(wanted) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.3)
 
     def aws_env(self) -> dict[str, str]:
         return {
