@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 # The fields clients read from a notification published on a channel (a concrete channel such as
-# `/markets/DE/VELA`), or None when no client of this event reads that channel.
+# `/orders/eu/42`), or None when no client of this event reads that channel.
 FieldsRead = Callable[[str], tuple[str, ...] | None]
 
 
