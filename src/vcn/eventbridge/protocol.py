@@ -23,20 +23,31 @@ def operation_from_target(target: str | None) -> str:
     return target[len(TARGET_PREFIX) :]
 
 
-def parse_request(body: bytes) -> dict[str, Any]:
-    """The request document; SerializationException for anything that is not strict JSON within limits
-    (nesting depth, NaN/Infinity, out-of-range numbers, text that is not Unicode)."""
+class BodyRefused(ValueError):
+    """A JSON 1.0 request body that is not one strict JSON object; the message says why, as AWS words it."""
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """A JSON 1.0 request's document (an empty body is `{}`); BodyRefused for anything that is not a strict
+    JSON object within limits (nesting depth, NaN/Infinity, out-of-range numbers, text that is not Unicode).
+    Each service answers the refusal with its own error code."""
     if not body.strip():
         return {}
     try:
         request = strict_json.parse(body)
     except strict_json.JsonRefused as exc:
-        raise EventBridgeError(
-            "SerializationException", f"The request body is not valid JSON: {exc.reason}."
-        ) from None
+        raise BodyRefused(f"The request body is not valid JSON: {exc.reason}.") from None
     if not isinstance(request, dict):
-        raise EventBridgeError("SerializationException", "The request body must be a JSON object.")
+        raise BodyRefused("The request body must be a JSON object.")
     return request
+
+
+def parse_request(body: bytes) -> dict[str, Any]:
+    """The request document; SerializationException for a body that is not a strict JSON object."""
+    try:
+        return json_object(body)
+    except BodyRefused as refused:
+        raise EventBridgeError("SerializationException", str(refused)) from None
 
 
 def too_large(size: int | None, limit: int, entries_limit: int) -> EventBridgeError:

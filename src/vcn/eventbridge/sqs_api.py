@@ -14,8 +14,8 @@ import hashlib
 import json
 from typing import Any
 
-from vcn.eventbridge import strict_json
 from vcn.eventbridge.dlq import DeadLetterStore, InvalidName
+from vcn.eventbridge.protocol import BodyRefused, json_object
 
 TARGET_PREFIX = "AmazonSQS."
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -55,14 +55,9 @@ def handle(store: DeadLetterStore, target: str, body: bytes) -> tuple[int, bytes
 
 def _request(body: bytes) -> dict[str, Any]:
     try:
-        request = strict_json.parse(body) if body.strip() else {}
-    except strict_json.JsonRefused as exc:
-        raise SqsError(
-            "InvalidParameterValue", f"The request body is not valid JSON: {exc.reason}."
-        ) from None
-    if not isinstance(request, dict):
-        raise SqsError("InvalidParameterValue", "The request body must be a JSON object.")
-    return request
+        return json_object(body)
+    except BodyRefused as refused:
+        raise SqsError("InvalidParameterValue", str(refused)) from None
 
 
 def _send_message(store: DeadLetterStore, request: dict[str, Any]) -> dict[str, Any]:
