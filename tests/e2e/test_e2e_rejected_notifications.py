@@ -90,6 +90,33 @@ def put_events(cloud: RunningCloud, entries: list[dict[str, Any]], tmp_path: Pat
     return [item["EventId"] for item in response["Entries"]]
 
 
+def put_and_receive(
+    cloud: RunningCloud,
+    token: str,
+    channels: tuple[str, ...],
+    entries: list[dict[str, Any]],
+    tmp_path: Path,
+    *,
+    expected: int,
+    timeout: float,
+    quiet: float,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Subscribe to `channels`, put `entries` with the AWS CLI, and return the put event ids and the
+    `expected` notifications, plus whatever else arrives in the `quiet` seconds after (nothing should)."""
+
+    async def scenario() -> tuple[list[str], list[dict[str, Any]]]:
+        async with RawSubscriber(cloud.info["appsync"]["realtime"], token) as subscriber:
+            for channel in channels:
+                reply = await subscriber.subscribe(channel)
+                assert reply["type"] == "subscribe_success", reply
+            ids = await asyncio.to_thread(put_events, cloud, entries, tmp_path)
+            received = await subscriber.notifications(expected, timeout=timeout)
+            received += await subscriber.notifications(1, timeout=quiet)  # nothing else may arrive
+            return ids, received
+
+    return asyncio.run(scenario())
+
+
 def event_id_of(shown: dict[str, Any]) -> Any:
     """The id of the event a rejected rule kept; None for what a function sent (the supply ingress's refusals
     share the queue, and other tests of this cloud may have left some there)."""
@@ -106,17 +133,9 @@ def test_unsafe_events_are_rejected_with_the_reason_and_good_ones_delivered(
         *(entry(detail_type, detail) for detail_type, detail, _ in BAD),
     ]
 
-    async def scenario() -> tuple[list[str], list[dict[str, Any]]]:
-        async with RawSubscriber(local_cloud.info["appsync"]["realtime"], token) as subscriber:
-            for channel in ("/plants/*", "/markets/US/*"):
-                reply = await subscriber.subscribe(channel)
-                assert reply["type"] == "subscribe_success", reply
-            ids = await asyncio.to_thread(put_events, local_cloud, entries, tmp_path)
-            received = await subscriber.notifications(2, timeout=20)
-            received += await subscriber.notifications(1, timeout=2)  # nothing else may arrive
-            return ids, received
-
-    event_ids, received = asyncio.run(scenario())
+    event_ids, received = put_and_receive(
+        local_cloud, token, ("/plants/*", "/markets/US/*"), entries, tmp_path, expected=2, timeout=20, quiet=2
+    )
     good_ids, bad_ids = event_ids[:2], event_ids[2:]
     # The supply constraint is notified from the supply ingress's checked event, a new event on the bus.
     assert [n["eventId"] for n in received if "configurationId" in n] == [good_ids[1]]

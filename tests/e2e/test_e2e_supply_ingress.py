@@ -9,15 +9,14 @@ the dead-letter queue half built.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_e2e_rejected_notifications import GOOD_SUPPLY, REJECTED_QUEUE, entry, put_events
-from tests.support.local_cloud import RawSubscriber, RunningCloud
+from tests.e2e.test_e2e_rejected_notifications import GOOD_SUPPLY, REJECTED_QUEUE, entry, put_and_receive
+from tests.support.local_cloud import RunningCloud
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -56,16 +55,9 @@ def test_the_ingress_refuses_what_no_pattern_can_and_admits_the_rest(
         *(entry("SupplyConstraintRaised", refused_detail(cid, changes)) for cid, changes, _ in REFUSED),
     ]
 
-    async def scenario() -> tuple[list[str], list[dict[str, Any]]]:
-        async with RawSubscriber(local_cloud.info["appsync"]["realtime"], token) as subscriber:
-            reply = await subscriber.subscribe("/plants/ZWI")
-            assert reply["type"] == "subscribe_success", reply
-            ids = await asyncio.to_thread(put_events, local_cloud, entries, tmp_path)
-            received = await subscriber.notifications(1, timeout=30)
-            received += await subscriber.notifications(1, timeout=3)  # nothing else may arrive
-            return ids, received
-
-    put_ids, received = asyncio.run(scenario())
+    put_ids, received = put_and_receive(
+        local_cloud, token, ("/plants/ZWI",), entries, tmp_path, expected=1, timeout=30, quiet=3
+    )
     assert [n["constraintId"] for n in received] == ["sc-e2e-admitted"], local_cloud.log_tail()
     (notification,) = received
     assert notification["type"] == "SupplyConstraintRaised"
