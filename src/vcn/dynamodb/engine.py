@@ -24,7 +24,8 @@ from .errors import DynamoDbError
 from .fast_replies import install_fast_replies
 from .journal import Journal, JournalEntry
 from .operations import ITEM_OPERATIONS, TABLE_OPERATIONS, TARGET_PREFIX, changes_state, compactable
-from .query_window import engine_request, install_query_window, note_write
+from .query_window import engine_request, in_engine, install_query_window, note_write
+from .transaction_undo import install_transaction_undo
 
 log = logging.getLogger("vcn.dynamodb")
 
@@ -104,6 +105,7 @@ class DynamoDbEngine:
         self._compaction_refused = False
         install_query_window()
         install_fast_replies()
+        install_transaction_undo(in_engine)
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 

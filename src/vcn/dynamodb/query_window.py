@@ -42,6 +42,11 @@ def engine_request() -> Iterator[None]:
         _in_engine.reset(token)
 
 
+def in_engine() -> bool:
+    """Whether the request being applied is the engine's."""
+    return _in_engine.get()
+
+
 def note_write() -> None:
     """Called by the engine after every request that changed state."""
     global _generation
