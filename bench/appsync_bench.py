@@ -16,8 +16,11 @@ per-connection publish quota (25/s, an AWS limit emulation) lifted so the publis
 
 `--event-handler` measures instead what an `EVENT`-mode OnPublish handler costs the publish-to-receive
 latency: our server alone, with a DIRECT EVENT handler (a real Lambda worker running a function that does
-nothing), and with one that records every event in the local DynamoDB (a `python -m vcn.dynamodb` child,
-PutItem per event, journaled and fsync'd), all three side by side with the same subscribers.
+nothing), and with the application's own history recorder (`handlers.history_recorder`, as template.yaml
+declares it) recording every event in the template's history table on the local DynamoDB (a `python -m
+vcn.dynamodb` child: one TransactWriteItems per event, journaled and fsync'd), all three side by side with
+the same subscribers. The channel is in the recorded `markets` namespace and every event is a notification
+with its own eventId, so the recorder records each one.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -41,8 +45,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "da2-bench-key"
-NAMESPACE = "bench"
+NAMESPACE = "markets"  # one the history recorder records
 CHANNEL = f"/{NAMESPACE}/fan"
 SUB_ID = "bench-subscription"
 PROTOCOL = "aws-appsync-event-ws"
@@ -100,44 +105,39 @@ async def _start_ours(
     return server.realtime_url, server.stop
 
 
-RECORDER = """
-import json, os
-TABLE = os.environ.get("TABLE")
-if TABLE:
-    import boto3
-    dynamodb = boto3.client("dynamodb")
-
+NO_OP = """
 def handler(event, context):
-    for item in event["events"] if TABLE else []:
-        dynamodb.put_item(
-            TableName=TABLE,
-            Item={
-                "pk": {"S": event["info"]["channel"]["path"]},
-                "sk": {"S": item["id"]},
-                "notification": {"S": json.dumps(item["payload"])},
-            },
-        )
+    return None
 """
+RECORDER = "HistoryRecorderFunction"
 
 
 async def _start_with_handler(recording: bool) -> tuple[str, Callable[[], Any], Callable[[], Any]]:
-    """Our server with a DIRECT OnPublish handler in EVENT mode: a real Lambda worker, and optionally the
-    local DynamoDB it records every event in."""
+    """Our server with a DIRECT OnPublish handler in EVENT mode, in a real Lambda worker: a function that
+    does nothing, or the application's history recorder with the template's table on the local DynamoDB."""
+    import dataclasses
+    import socket
+
     from tests.support.function_specs import local_function
     from vcn.appsync.config import DataSource, HandlerConfig, Namespace
     from vcn.aws_account import LOCAL_ACCOUNT
-    from vcn.dynamodb import DynamoDbClient, LocalDynamoDb, TableConfig, ensure_tables
-    from vcn.dynamodb.config import AttributeDefinition, KeyElement
+    from vcn.dynamodb import DynamoDbClient, LocalDynamoDb, ensure_tables
     from vcn.lambda_runtime import LambdaRuntime
+    from vcn.lambda_runtime.config import AsyncInvokeConfig
     from vcn.local.aws_env import function_environment
 
     folder = Path(tempfile.mkdtemp(prefix="vcn-bench-handler-"))
-    (folder / "recorder.py").write_text(RECORDER)
-    dynamodb = None
-    environment = function_environment("http://127.0.0.1:9")  # nothing else is called
-    if recording:
-        import socket
-
+    if not recording:
+        (folder / "no_op.py").write_text(NO_OP)
+        spec = local_function("NoOp", folder, "no_op.handler", timeout=30)
+        environment = function_environment("http://127.0.0.1:9")  # nothing else is called
+        dynamodb = client = table = None
+    else:
+        stack = _application_stack()
+        # no on-failure queue here: a failed recording shows in the failure count the run prints
+        recorder = next(f for f in stack.functions if f.name == RECORDER)
+        spec = dataclasses.replace(recorder, async_invoke=AsyncInvokeConfig(), timeout=30)
+        (table,) = stack.dynamodb_tables
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -149,40 +149,59 @@ async def _start_with_handler(recording: bool) -> tuple[str, Callable[[], Any], 
             region=LOCAL_ACCOUNT.region,
         )
         await dynamodb.start()
-        table = TableConfig(
-            name="History",
-            key_schema=(KeyElement("pk", "HASH"), KeyElement("sk", "RANGE")),
-            attribute_definitions=(AttributeDefinition("pk", "S"), AttributeDefinition("sk", "S")),
-            billing_mode="PAY_PER_REQUEST",
-        )
         client = DynamoDbClient(dynamodb.url, LOCAL_ACCOUNT.region)
         await ensure_tables(client, [table])
         environment = function_environment("http://127.0.0.1:9", dynamodb_url=dynamodb.url)
-    recorder_env = {"TABLE": "History"} if recording else {}
-    spec = local_function("Recorder", folder, "recorder.handler", timeout=30, environment=recorder_env)
     runtime = LambdaRuntime([spec], extra_env=environment)
     await runtime.start(prewarm=True)
-    handler = HandlerConfig("DIRECT", data_source="RecorderSource", invoke_type="EVENT")
+    handler = HandlerConfig("DIRECT", data_source="HandlerSource", invoke_type="EVENT")
     url, stop_server = await _start_ours(
-        Namespace(NAMESPACE, on_publish=handler), runtime, (DataSource("RecorderSource", spec.arn),)
+        Namespace(NAMESPACE, on_publish=handler), runtime, (DataSource("HandlerSource", spec.arn),)
     )
 
     async def counts() -> dict[str, Any]:
         await runtime.drain(timeout=60)
         recorded = None
-        if dynamodb is not None:
-            reply = await client.call("Scan", {"TableName": "History", "Select": "COUNT"})
-            recorded = reply["Count"]
+        if client is not None and table is not None:
+            recorded = await _recorded_notifications(client, table.name)
         return {"failures": runtime.async_failures, "recorded": recorded}
 
     async def stop() -> None:
         await stop_server()
         await runtime.stop()
-        if dynamodb is not None:
+        if client is not None and dynamodb is not None:
             await client.close()
             await dynamodb.stop()
 
     return url, stop, counts
+
+
+def _application_stack() -> Any:
+    """template.yaml as `vcn local up` resolves it, with the app profile's local parameters."""
+    from app_profile import PROFILE
+    from vcn.local.invoke import local_identity_at
+    from vcn.template import LocalEndpoints, load_stack
+
+    endpoints = LocalEndpoints()
+    parameters = dict(PROFILE.local_parameters(local_identity_at(endpoints)))
+    return load_stack(ROOT / "template.yaml", endpoints=endpoints, parameter_overrides=parameters)
+
+
+async def _recorded_notifications(client: Any, table: str) -> int:
+    """Notification items in the history table (each also has a guard item, not counted)."""
+    request: dict[str, Any] = {
+        "TableName": table,
+        "Select": "COUNT",
+        "FilterExpression": "begins_with(pk, :channel)",
+        "ExpressionAttributeValues": {":channel": {"S": "CHANNEL#"}},
+    }
+    count = 0
+    while True:
+        reply = await client.call("Scan", request)
+        count += reply["Count"]
+        if "LastEvaluatedKey" not in reply:
+            return count
+        request["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
 
 
 async def _start_baseline() -> tuple[str, Callable[[], Any]]:
@@ -441,6 +460,9 @@ class Bench:
         self.auth: dict[str, str] = {}
         self.cpu_per_message_us = 0.0  # of the last fan-out run
         self.delivered_per_second = 0.0  # of the last latency run
+        self.last_samples: list[float] = []  # seconds, sorted: the last latency run's
+        self.run_id = uuid.uuid4().hex[:12]
+        self.event_ids = itertools.count()  # every latency event is a notification of its own
 
     async def ask(self, pipe: Connection, message: dict[str, Any] | str) -> Any:
         loop = asyncio.get_running_loop()
@@ -569,7 +591,8 @@ class Bench:
                 delay = start + i / rate - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                event = json.dumps({"t": time.monotonic(), "i": i, "payload": "x" * 64})
+                event_id = f"{self.run_id}-{next(self.event_ids)}"
+                event = json.dumps({"t": time.monotonic(), "i": i, "eventId": event_id, "payload": "x" * 64})
                 await ws.send(self._publish_frame([event]))
             await reader
         result = await asyncio.get_running_loop().run_in_executor(None, self.clients_pipe.recv)
@@ -580,8 +603,8 @@ class Bench:
                 f"{self.kind}: received {result['received']} of {subscribers * publishes} frames"
             )
         self.delivered_per_second = result["received"] / max(result["last"] - start, 1e-9)
-        p50 = samples[len(samples) // 2] * 1000
-        p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000
+        self.last_samples = samples
+        p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
         return p50, p99, len(samples)
 
 
@@ -694,13 +717,19 @@ def render(ours: Results, baseline: Results, idle: int) -> str:
 HANDLER_KINDS = ("ours", "ours+event", "ours+recording")
 
 
+def percentile(samples: list[float], fraction: float) -> float:
+    """Of sorted samples, in milliseconds."""
+    return samples[min(len(samples) - 1, int(len(samples) * fraction))] * 1000
+
+
 async def measure_event_handler(
-    context: multiprocessing.context.SpawnContext, quick: bool
+    context: multiprocessing.context.SpawnContext, quick: bool, rates: tuple[int, ...], rounds: int
 ) -> tuple[dict[str, dict[int, tuple[float, float, int]]], dict[str, Any]]:
     """Latency with no handler, an EVENT handler, and an EVENT handler that records in DynamoDB; the three
-    servers run side by side and each rate is measured for all three in turn, twice, in alternating order."""
+    servers run side by side and each rate is measured for all three in turn, `rounds` times in each of the
+    two orders; p50 and p99 are over the samples of all those runs together."""
     benches = {kind: Bench(kind, context) for kind in HANDLER_KINDS}
-    latency: dict[str, dict[int, list[tuple[float, float, int]]]] = {kind: {} for kind in benches}
+    samples: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
     delivered: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
     # the AppSync server process's CPU per publish: unlike latency on a shared machine, load-independent
     cpu_us: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
@@ -710,16 +739,16 @@ async def measure_event_handler(
         for bench in benches.values():
             await bench.connect(idle)
         for bench in benches.values():  # warm-up at the highest rate: the workers a steady load needs start
-            await bench.latency(idle, rate=max(LATENCY_RATES), seconds=3)
-        for rate in LATENCY_RATES:
-            for order in (HANDLER_KINDS, tuple(reversed(HANDLER_KINDS))):
+            await bench.latency(idle, rate=max(rates), seconds=3)
+        for rate in rates:
+            for order in (HANDLER_KINDS, tuple(reversed(HANDLER_KINDS))) * rounds:
                 for kind in order:
-                    runs = latency[kind].setdefault(rate, [])
                     seconds = 2 if quick else 5
                     cpu_before = benches[kind].cpu_seconds()
-                    runs.append(await benches[kind].latency(idle, rate=rate, seconds=seconds))
-                    cpu = (benches[kind].cpu_seconds() - cpu_before) / (rate * seconds) * 1e6
-                    cpu_us[kind].setdefault(rate, []).append(cpu)
+                    await benches[kind].latency(idle, rate=rate, seconds=seconds)
+                    samples[kind].setdefault(rate, []).extend(benches[kind].last_samples)
+                    used = (benches[kind].cpu_seconds() - cpu_before) / (rate * seconds) * 1e6
+                    cpu_us[kind].setdefault(rate, []).append(used)
                     delivered[kind].setdefault(rate, []).append(benches[kind].delivered_per_second)
         counts = {
             kind: await benches[kind].ask(benches[kind].server_pipe, "counts") for kind in HANDLER_KINDS[1:]
@@ -728,21 +757,17 @@ async def measure_event_handler(
         await asyncio.gather(*(bench.stop() for bench in benches.values()))
     merged = {
         kind: {
-            rate: (
-                statistics.median(run[0] for run in runs),
-                statistics.median(run[1] for run in runs),
-                sum(run[2] for run in runs),
-            )
-            for rate, runs in by_rate.items()
+            rate: (percentile(pooled, 0.5), percentile(pooled, 0.99), len(pooled))
+            for rate, pooled in ((rate, sorted(values)) for rate, values in by_rate.items())
         }
-        for kind, by_rate in latency.items()
+        for kind, by_rate in samples.items()
     }
     # A server that delivered below the offered rate only shows its queueing delay.
     saturated = {
         (kind, rate)
         for kind, by_rate in delivered.items()
-        for rate, rates in by_rate.items()
-        if min(rates) < 0.9 * idle * rate
+        for rate, rates_seen in by_rate.items()
+        if min(rates_seen) < 0.9 * idle * rate
     }
     cpu = {
         kind: {rate: statistics.median(values) for rate, values in by_rate.items()}
@@ -751,15 +776,15 @@ async def measure_event_handler(
     return merged, {**counts, "saturated": saturated, "cpu_us": cpu}
 
 
-async def main_event_handler(quick: bool) -> None:
+async def main_event_handler(quick: bool, rates: tuple[int, ...], rounds: int) -> None:
     context = multiprocessing.get_context("spawn")
     started = time.monotonic()
-    results, counts = await measure_event_handler(context, quick)
+    results, counts = await measure_event_handler(context, quick, rates, rounds)
     idle = 200 if quick else 1000
     print(
         f"AppSync Events with an EVENT-mode OnPublish handler ({os.cpu_count()} CPUs, Python "
-        f"{sys.version.split()[0]}, {'quick' if quick else 'full'} run, {idle} subscribers, load average "
-        f"{os.getloadavg()[0]:.1f})"
+        f"{sys.version.split()[0]}, {'quick' if quick else 'full'} run, {idle} subscribers, "
+        f"{rounds * 2} runs a rate, load average {os.getloadavg()[0]:.1f})"
     )
     rows = [
         (
@@ -772,7 +797,7 @@ async def main_event_handler(quick: bool) -> None:
             "server CPU us/publish",
         )
     ]
-    for rate in LATENCY_RATES:
+    for rate in rates:
         base = results["ours"][rate]
         for kind, label in zip(
             HANDLER_KINDS, ("no handler", "EVENT handler (no-op)", "EVENT handler recording"), strict=True
@@ -831,8 +856,24 @@ def main() -> None:
     parser.add_argument(
         "--event-handler", action="store_true", help="latency with an EVENT-mode OnPublish handler instead"
     )
+    parser.add_argument(
+        "--rates",
+        type=lambda text: tuple(int(rate) for rate in text.split(",")),
+        default=LATENCY_RATES,
+        help="with --event-handler: publishes per second to measure, comma-separated (default 100,10)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --event-handler: runs of each variant per rate, in each of the two orders (default 1)",
+    )
     args = parser.parse_args()
-    asyncio.run(main_event_handler(args.quick) if args.event_handler else main_async(args.quick))
+    asyncio.run(
+        main_event_handler(args.quick, args.rates, args.rounds)
+        if args.event_handler
+        else main_async(args.quick)
+    )
 
 
 if __name__ == "__main__":
