@@ -12,15 +12,7 @@ import pytest
 from aws_lambda_powertools.event_handler import AppSyncEventsResolver
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
 
-from tests.support.appsync_server import (
-    API_KEY,
-    RawClient,
-    api_config,
-    raw_client,
-    run,
-    run_with_raw_client,
-    running_server,
-)
+from tests.support.appsync_server import API_KEY, RawClient, api_config, run_with_raw_client
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import DataSource, HandlerConfig, Namespace
 from vcn.appsync.server import AppSyncEventsServer
@@ -220,13 +212,11 @@ def test_crashing_on_subscribe_function_is_a_subscription_processing_error() -> 
     def crash(event: dict[str, Any]) -> None:
         raise RuntimeError("handler crashed")
 
-    async def scenario() -> None:
-        crashing = CallableInvoker({"ChatResolver": crash})
-        async with running_server(handler_config(), crashing) as server, raw_client(server) as client:
-            reply = await client.subscribe("s1", "/chat/room")
-            assert reply["errors"][0]["errorType"] == "SubscriptionProcessingError"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        reply = await client.subscribe("s1", "/chat/room")
+        assert reply["errors"][0]["errorType"] == "SubscriptionProcessingError"
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), CallableInvoker({"ChatResolver": crash}))
 
 
 def test_event_invoke_type_broadcasts_unchanged_and_calls_the_function() -> None:
@@ -236,22 +226,17 @@ def test_event_invoke_type_broadcasts_unchanged_and_calls_the_function() -> None
         calls.append(event)
         return {"events": []}  # ignored: EVENT invocations do not shape the broadcast
 
-    async def scenario() -> None:
-        fire_and_forget = CallableInvoker({"ChatResolver": record})
-        async with (
-            running_server(handler_config("EVENT"), fire_and_forget) as server,
-            raw_client(server) as client,
-        ):
-            await client.subscribe("s1", "/chat/room")
-            await client.publish("p1", "/chat/room", ['{"a":1}'])
-            frames = [await client.recv(), await client.recv()]
-            assert {"type": "data", "id": "s1", "event": '{"a":1}'} in frames
-            for _ in range(100):
-                if len(calls) == 2:
-                    break
-                await asyncio.sleep(0.01)
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/chat/room")
+        await client.publish("p1", "/chat/room", ['{"a":1}'])
+        frames = [await client.recv(), await client.recv()]
+        assert {"type": "data", "id": "s1", "event": '{"a":1}'} in frames
+        for _ in range(100):
+            if len(calls) == 2:
+                break
+            await asyncio.sleep(0.01)
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config("EVENT"), CallableInvoker({"ChatResolver": record}))
     assert [c["info"]["operation"] for c in calls] == ["SUBSCRIBE", "PUBLISH"]
     assert calls[1]["events"][0]["payload"] == {"a": 1}
 

@@ -83,13 +83,12 @@ async def subscribed(server: AppSyncEventsServer, client: RawClient, channel: st
 
 
 def test_a_10_mb_publish_body_is_413_not_500() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as watcher:
-            await subscribed(server, watcher)
-            assert await post(server, b"x" * (10 * 1024 * 1024)) == (413, TOO_LARGE)
-            assert await watcher.silent()
+    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+        await subscribed(server, watcher)
+        assert await post(server, b"x" * (10 * 1024 * 1024)) == (413, TOO_LARGE)
+        assert await watcher.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_a_publish_body_of_exactly_1_2_mb_is_delivered_and_one_byte_more_is_413() -> None:
@@ -118,20 +117,19 @@ def test_a_chunked_publish_body_over_the_limit_is_413() -> None:
 
 
 def test_an_event_of_exactly_240_kb_is_delivered_and_one_byte_more_is_refused() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as watcher:
-            await subscribed(server, watcher)
-            largest = json_string_of_size(EVENT_LIMIT)
-            status, _ = await post(server, publish_body("/default/a", [largest]))
-            assert status == 200
-            assert await watcher.recv() == {"type": "data", "id": "watch", "event": largest}
-            assert await post(server, publish_body("/default/a", [json_string_of_size(EVENT_LIMIT + 1)])) == (
-                400,
-                bad_request("event 0 exceeds the 240 KB event size limit"),
-            )
-            assert await watcher.silent()
+    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+        await subscribed(server, watcher)
+        largest = json_string_of_size(EVENT_LIMIT)
+        status, _ = await post(server, publish_body("/default/a", [largest]))
+        assert status == 200
+        assert await watcher.recv() == {"type": "data", "id": "watch", "event": largest}
+        assert await post(server, publish_body("/default/a", [json_string_of_size(EVENT_LIMIT + 1)])) == (
+            400,
+            bad_request("event 0 exceeds the 240 KB event size limit"),
+        )
+        assert await watcher.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 # ---- HTTP publish: what is not JSON
@@ -189,13 +187,12 @@ NAN_REFUSED = "NaN is not a JSON value; send a finite number or null"
     ],
 )
 def test_publish_of_what_is_not_json_is_400_and_nothing_is_delivered(body: bytes, message: str) -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as watcher:
-            await subscribed(server, watcher)
-            assert await post(server, body) == (400, bad_request(message))
-            assert await watcher.silent()
+    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+        await subscribed(server, watcher)
+        assert await post(server, body) == (400, bad_request(message))
+        assert await watcher.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_an_error_that_quotes_a_lone_surrogate_is_still_valid_json() -> None:
