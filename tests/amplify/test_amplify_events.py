@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.appsync_server import api_config
 from vcn.appsync.config import ApiKey, AuthProvider, EventApiConfig, Namespace
 from vcn.appsync.server import AppSyncEventsServer
-from vcn.aws_account import LOCAL_ACCOUNT
 
 HERE = Path(__file__).parent
 API_KEY = "da2-amplify-interop-key"
@@ -38,13 +38,11 @@ def _node_modules() -> None:
 
 
 def _config() -> EventApiConfig:
-    return EventApiConfig(
+    return api_config(
+        Namespace(NAMESPACE),
         name="amplify-interop",
         api_id="amplifyinteropapi",
-        account=LOCAL_ACCOUNT.account_id,
-        region=LOCAL_ACCOUNT.region,
         auth_providers=(AuthProvider("API_KEY"),),
-        namespaces=(Namespace(NAMESPACE),),
         api_keys=(ApiKey("InteropKey", API_KEY, int(time.time()) + 3600),),
     )
 

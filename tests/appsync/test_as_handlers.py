@@ -12,7 +12,7 @@ import pytest
 from aws_lambda_powertools.event_handler import AppSyncEventsResolver
 from aws_lambda_powertools.event_handler.events_appsync.exceptions import UnauthorizedException
 
-from tests.support.appsync_server import API_KEY, api_config, raw_client, run, running_server
+from tests.support.appsync_server import API_KEY, RawClient, api_config, run_with_raw_client
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import DataSource, HandlerConfig, Namespace
 from vcn.appsync.server import AppSyncEventsServer
@@ -94,90 +94,83 @@ def invoker() -> CallableInvoker:
 
 
 def test_on_publish_transforms_events_and_reports_handler_errors_as_failed() -> None:
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            await client.subscribe("s1", "/chat/room1")
-            events = [json.dumps({"n": 1}), json.dumps({"reject": True}), json.dumps("hi")]
-            await client.publish("p1", "/chat/room1", events)
-            frames = [await client.recv() for _ in range(3)]
-            data = [json.loads(f["event"]) for f in frames if f["type"] == "data"]
-            assert data == [{"n": 1, "stamped": True}, {"text": "hi", "stamped": True}]
-            (reply,) = [f for f in frames if f["type"] == "publish_success"]
-            assert [s["index"] for s in reply["successful"]] == [0, 2]
-            (failed,) = reply["failed"]
-            assert failed["index"] == 1
-            assert failed["message"] == "ValueError - messages with reject are not allowed"
-            assert await client.silent()
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/chat/room1")
+        events = [json.dumps({"n": 1}), json.dumps({"reject": True}), json.dumps("hi")]
+        await client.publish("p1", "/chat/room1", events)
+        frames = [await client.recv() for _ in range(3)]
+        data = [json.loads(f["event"]) for f in frames if f["type"] == "data"]
+        assert data == [{"n": 1, "stamped": True}, {"text": "hi", "stamped": True}]
+        (reply,) = [f for f in frames if f["type"] == "publish_success"]
+        assert [s["index"] for s in reply["successful"]] == [0, 2]
+        (failed,) = reply["failed"]
+        assert failed["index"] == 1
+        assert failed["message"] == "ValueError - messages with reject are not allowed"
+        assert await client.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
 
 
 def test_on_publish_error_reply_or_unauthorized_exception_fails_the_whole_publish() -> None:
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            await client.subscribe("s1", "/locked/*")
-            for channel, message in [
-                ("/locked/a", "ValueError - channel is locked"),
-                ("/locked/vault", "vault is sealed"),
-            ]:
-                await client.publish("p1", channel, ['"x"'])
-                assert await client.recv() == {
-                    "type": "publish_error",
-                    "id": "p1",
-                    "errors": [{"errorType": "Unauthorized", "message": message}],
-                }
-                assert await client.silent()
-                async with aiohttp.ClientSession() as http:
-                    body = {"channel": channel, "events": ['"x"']}
-                    async with http.post(
-                        server.http_url, json=body, headers={"x-api-key": API_KEY}
-                    ) as response:
-                        assert response.status == 403
-                        assert (await response.json())["errors"][0]["message"] == message
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/locked/*")
+        for channel, message in [
+            ("/locked/a", "ValueError - channel is locked"),
+            ("/locked/vault", "vault is sealed"),
+        ]:
+            await client.publish("p1", channel, ['"x"'])
+            assert await client.recv() == {
+                "type": "publish_error",
+                "id": "p1",
+                "errors": [{"errorType": "Unauthorized", "message": message}],
+            }
+            assert await client.silent()
+            async with aiohttp.ClientSession() as http:
+                body = {"channel": channel, "events": ['"x"']}
+                async with http.post(server.http_url, json=body, headers={"x-api-key": API_KEY}) as response:
+                    assert response.status == 403
+                    assert (await response.json())["errors"][0]["message"] == message
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
 
 
 def test_aggregate_on_publish_filters_events() -> None:
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            await client.subscribe("s1", "/filtered/*")
-            events = [json.dumps({"n": 1, "drop": True}), json.dumps({"n": 2})]
-            await client.publish("p1", "/filtered/a", events)
-            frames = [await client.recv(), await client.recv()]
-            assert {"type": "data", "id": "s1", "event": '{"n":2}'} in frames
-            (reply,) = [f for f in frames if f["type"] == "publish_success"]
-            assert reply["failed"] == []
-            assert await client.silent()
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/filtered/*")
+        events = [json.dumps({"n": 1, "drop": True}), json.dumps({"n": 2})]
+        await client.publish("p1", "/filtered/a", events)
+        frames = [await client.recv(), await client.recv()]
+        assert {"type": "data", "id": "s1", "event": '{"n":2}'} in frames
+        (reply,) = [f for f in frames if f["type"] == "publish_success"]
+        assert reply["failed"] == []
+        assert await client.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
 
 
 def test_http_publish_reports_handler_failures_per_event() -> None:
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            await client.subscribe("s1", "/chat/*")
-            body = {"channel": "/chat/a/b", "events": [json.dumps({"reject": 1}), json.dumps({"ok": 1})]}
-            async with (
-                aiohttp.ClientSession() as http,
-                http.post(server.http_url, json=body, headers={"x-api-key": API_KEY}) as response,
-            ):
-                result = await response.json()
-            assert [s["index"] for s in result["successful"]] == [1]
-            assert [f["index"] for f in result["failed"]] == [0]
-            assert json.loads((await client.recv())["event"]) == {"ok": 1, "stamped": True}
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/chat/*")
+        body = {"channel": "/chat/a/b", "events": [json.dumps({"reject": 1}), json.dumps({"ok": 1})]}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(server.http_url, json=body, headers={"x-api-key": API_KEY}) as response,
+        ):
+            result = await response.json()
+        assert [s["index"] for s in result["successful"]] == [1]
+        assert [f["index"] for f in result["failed"]] == [0]
+        assert json.loads((await client.recv())["event"]) == {"ok": 1, "stamped": True}
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
 
 
 def test_on_subscribe_receives_the_documented_request_and_null_allows() -> None:
     received.clear()
 
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            assert (await client.subscribe("s1", "/chat/lobby"))["type"] == "subscribe_success"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        assert (await client.subscribe("s1", "/chat/lobby"))["type"] == "subscribe_success"
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
     (event,) = received
     assert event["info"] == {
         "channel": {"path": "/chat/lobby", "segments": ["chat", "lobby"]},
@@ -191,43 +184,39 @@ def test_on_subscribe_receives_the_documented_request_and_null_allows() -> None:
 
 
 def test_unauthorized_exception_from_on_subscribe_denies_with_unauthorized() -> None:
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            reply = await client.subscribe("s1", "/chat/private/room")
-            assert reply["type"] == "subscribe_error"
-            assert reply["errors"][0]["errorType"] == "Unauthorized"
-            # The denied subscription receives nothing.
-            await client.publish("p1", "/chat/private/room", ['"secret"'])
-            assert (await client.recv())["type"] == "publish_success"
-            assert await client.silent()
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        reply = await client.subscribe("s1", "/chat/private/room")
+        assert reply["type"] == "subscribe_error"
+        assert reply["errors"][0]["errorType"] == "Unauthorized"
+        # The denied subscription receives nothing.
+        await client.publish("p1", "/chat/private/room", ['"secret"'])
+        assert (await client.recv())["type"] == "publish_success"
+        assert await client.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
 
 
 def test_error_reply_from_on_subscribe_denies() -> None:
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            reply = await client.subscribe("s1", "/chat/broken")
-            assert reply == {
-                "type": "subscribe_error",
-                "id": "s1",
-                "errors": [{"errorType": "Unauthorized", "message": "KeyError - 'boom'"}],
-            }
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        reply = await client.subscribe("s1", "/chat/broken")
+        assert reply == {
+            "type": "subscribe_error",
+            "id": "s1",
+            "errors": [{"errorType": "Unauthorized", "message": "KeyError - 'boom'"}],
+        }
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
 
 
 def test_crashing_on_subscribe_function_is_a_subscription_processing_error() -> None:
     def crash(event: dict[str, Any]) -> None:
         raise RuntimeError("handler crashed")
 
-    async def scenario() -> None:
-        crashing = CallableInvoker({"ChatResolver": crash})
-        async with running_server(handler_config(), crashing) as server, raw_client(server) as client:
-            reply = await client.subscribe("s1", "/chat/room")
-            assert reply["errors"][0]["errorType"] == "SubscriptionProcessingError"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        reply = await client.subscribe("s1", "/chat/room")
+        assert reply["errors"][0]["errorType"] == "SubscriptionProcessingError"
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), CallableInvoker({"ChatResolver": crash}))
 
 
 def test_event_invoke_type_broadcasts_unchanged_and_calls_the_function() -> None:
@@ -237,57 +226,50 @@ def test_event_invoke_type_broadcasts_unchanged_and_calls_the_function() -> None
         calls.append(event)
         return {"events": []}  # ignored: EVENT invocations do not shape the broadcast
 
-    async def scenario() -> None:
-        fire_and_forget = CallableInvoker({"ChatResolver": record})
-        async with (
-            running_server(handler_config("EVENT"), fire_and_forget) as server,
-            raw_client(server) as client,
-        ):
-            await client.subscribe("s1", "/chat/room")
-            await client.publish("p1", "/chat/room", ['{"a":1}'])
-            frames = [await client.recv(), await client.recv()]
-            assert {"type": "data", "id": "s1", "event": '{"a":1}'} in frames
-            for _ in range(100):
-                if len(calls) == 2:
-                    break
-                await asyncio.sleep(0.01)
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/chat/room")
+        await client.publish("p1", "/chat/room", ['{"a":1}'])
+        frames = [await client.recv(), await client.recv()]
+        assert {"type": "data", "id": "s1", "event": '{"a":1}'} in frames
+        for _ in range(100):
+            if len(calls) == 2:
+                break
+            await asyncio.sleep(0.01)
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config("EVENT"), CallableInvoker({"ChatResolver": record}))
     assert [c["info"]["operation"] for c in calls] == ["SUBSCRIBE", "PUBLISH"]
     assert calls[1]["events"][0]["payload"] == {"a": 1}
 
 
 def test_namespace_without_handlers_passes_events_through() -> None:
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            await client.subscribe("s1", "/plain/a")
-            await client.publish("p1", "/plain/a", ['{"raw" : true}'])
-            frames = [await client.recv(), await client.recv()]
-            assert {"type": "data", "id": "s1", "event": '{"raw" : true}'} in frames
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/plain/a")
+        await client.publish("p1", "/plain/a", ['{"raw" : true}'])
+        frames = [await client.recv(), await client.recv()]
+        assert {"type": "data", "id": "s1", "event": '{"raw" : true}'} in frames
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
 
 
 def test_event_too_large_after_on_publish_is_a_broadcast_error_and_a_failed_entry() -> None:
-    async def scenario() -> None:
-        async with running_server(handler_config(), invoker()) as server, raw_client(server) as client:
-            await client.subscribe("s1", "/chat/room")
-            await client.publish("p1", "/chat/room", ['"inflate"'])
-            frames = [await client.recv(), await client.recv()]
-            assert {
-                "type": "broadcast_error",
-                "id": "s1",
-                "errors": [
-                    {
-                        "errorType": "MessageProcessingError",
-                        "message": "There was an error processing the message",
-                    }
-                ],
-            } in frames
-            (reply,) = [f for f in frames if f["type"] == "publish_success"]
-            assert reply["successful"] == [] and [f["index"] for f in reply["failed"]] == [0]
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/chat/room")
+        await client.publish("p1", "/chat/room", ['"inflate"'])
+        frames = [await client.recv(), await client.recv()]
+        assert {
+            "type": "broadcast_error",
+            "id": "s1",
+            "errors": [
+                {
+                    "errorType": "MessageProcessingError",
+                    "message": "There was an error processing the message",
+                }
+            ],
+        } in frames
+        (reply,) = [f for f in frames if f["type"] == "publish_success"]
+        assert reply["successful"] == [] and [f["index"] for f in reply["failed"]] == [0]
 
-    run(scenario())
+    run_with_raw_client(scenario, handler_config(), invoker())
 
 
 def test_direct_handler_without_an_invoker_is_refused_at_construction(tmp_path: Path) -> None:

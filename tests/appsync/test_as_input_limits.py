@@ -20,6 +20,7 @@ from tests.support.appsync_server import (
     api_config,
     raw_client,
     run,
+    run_with_raw_client,
     running_server,
 )
 from tests.support.invokers import CallableInvoker
@@ -82,13 +83,12 @@ async def subscribed(server: AppSyncEventsServer, client: RawClient, channel: st
 
 
 def test_a_10_mb_publish_body_is_413_not_500() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as watcher:
-            await subscribed(server, watcher)
-            assert await post(server, b"x" * (10 * 1024 * 1024)) == (413, TOO_LARGE)
-            assert await watcher.silent()
+    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+        await subscribed(server, watcher)
+        assert await post(server, b"x" * (10 * 1024 * 1024)) == (413, TOO_LARGE)
+        assert await watcher.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_a_publish_body_of_exactly_1_2_mb_is_delivered_and_one_byte_more_is_413() -> None:
@@ -117,20 +117,19 @@ def test_a_chunked_publish_body_over_the_limit_is_413() -> None:
 
 
 def test_an_event_of_exactly_240_kb_is_delivered_and_one_byte_more_is_refused() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as watcher:
-            await subscribed(server, watcher)
-            largest = json_string_of_size(EVENT_LIMIT)
-            status, _ = await post(server, publish_body("/default/a", [largest]))
-            assert status == 200
-            assert await watcher.recv() == {"type": "data", "id": "watch", "event": largest}
-            assert await post(server, publish_body("/default/a", [json_string_of_size(EVENT_LIMIT + 1)])) == (
-                400,
-                bad_request("event 0 exceeds the 240 KB event size limit"),
-            )
-            assert await watcher.silent()
+    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+        await subscribed(server, watcher)
+        largest = json_string_of_size(EVENT_LIMIT)
+        status, _ = await post(server, publish_body("/default/a", [largest]))
+        assert status == 200
+        assert await watcher.recv() == {"type": "data", "id": "watch", "event": largest}
+        assert await post(server, publish_body("/default/a", [json_string_of_size(EVENT_LIMIT + 1)])) == (
+            400,
+            bad_request("event 0 exceeds the 240 KB event size limit"),
+        )
+        assert await watcher.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 # ---- HTTP publish: what is not JSON
@@ -188,13 +187,12 @@ NAN_REFUSED = "NaN is not a JSON value; send a finite number or null"
     ],
 )
 def test_publish_of_what_is_not_json_is_400_and_nothing_is_delivered(body: bytes, message: str) -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as watcher:
-            await subscribed(server, watcher)
-            assert await post(server, body) == (400, bad_request(message))
-            assert await watcher.silent()
+    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+        await subscribed(server, watcher)
+        assert await post(server, body) == (400, bad_request(message))
+        assert await watcher.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_an_error_that_quotes_a_lone_surrogate_is_still_valid_json() -> None:
@@ -211,34 +209,33 @@ def test_an_error_that_quotes_a_lone_surrogate_is_still_valid_json() -> None:
 
 
 def test_an_api_key_that_is_not_ascii_is_unauthorized_over_http_and_websocket() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            reply = await client.subscribe("s1", "/default/a", {"x-api-key": "clé-\udc80"})
-            assert reply == {
-                "type": "subscribe_error",
-                "id": "s1",
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        reply = await client.subscribe("s1", "/default/a", {"x-api-key": "clé-\udc80"})
+        assert reply == {
+            "type": "subscribe_error",
+            "id": "s1",
+            "errors": [
+                {
+                    "errorType": "UnauthorizedException",
+                    "message": "You are not authorized to make this call.",
+                }
+            ],
+        }
+        headers = {"x-api-key": "da2-\xe9\xff", "content-type": "application/json"}
+        status, reply = await post(server, publish_body("/default/a", ["1"]), headers=headers)
+        assert (status, reply) == (
+            401,
+            {
                 "errors": [
                     {
                         "errorType": "UnauthorizedException",
                         "message": "You are not authorized to make this call.",
                     }
-                ],
-            }
-            headers = {"x-api-key": "da2-\xe9\xff", "content-type": "application/json"}
-            status, reply = await post(server, publish_body("/default/a", ["1"]), headers=headers)
-            assert (status, reply) == (
-                401,
-                {
-                    "errors": [
-                        {
-                            "errorType": "UnauthorizedException",
-                            "message": "You are not authorized to make this call.",
-                        }
-                    ]
-                },
-            )
+                ]
+            },
+        )
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 # ---- WebSocket
@@ -262,21 +259,20 @@ def test_websocket_publish_of_nan_is_refused_and_not_delivered() -> None:
 
 
 def test_websocket_message_nested_100k_deep_gets_an_error_frame_and_the_connection_stays() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            await client.ws.send(DEEP)
-            assert await client.recv() == {
-                "type": "error",
-                "errors": [
-                    {
-                        "errorType": "BadRequestException",
-                        "message": "Message is not valid JSON: JSON nests deeper than 500 levels; flatten it",
-                    }
-                ],
-            }
-            assert (await client.subscribe("s1", "/default/a"))["type"] == "subscribe_success"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.ws.send(DEEP)
+        assert await client.recv() == {
+            "type": "error",
+            "errors": [
+                {
+                    "errorType": "BadRequestException",
+                    "message": "Message is not valid JSON: JSON nests deeper than 500 levels; flatten it",
+                }
+            ],
+        }
+        assert (await client.subscribe("s1", "/default/a"))["type"] == "subscribe_success"
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def websocket_publish_frame(size: int) -> str:
@@ -324,22 +320,17 @@ def test_websocket_frame_far_over_the_limit_closes_with_1009() -> None:
 
 
 def test_binary_frame_closes_the_connection_with_1003_and_a_reason() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            assert (await client.subscribe("s1", "/default/a"))["type"] == "subscribe_success"
-            # Valid JSON in a binary frame: still not treated as text.
-            await client.ws.send(
-                json.dumps({"type": "subscribe", "id": "s2", "channel": "/default/b"}).encode()
-            )
-            with pytest.raises(websockets.ConnectionClosed):
-                await client.ws.recv()
-            assert client.ws.close_code == 1003
-            assert (
-                client.ws.close_reason == "binary frames are not supported; send JSON messages as text frames"
-            )
-            assert len(server.api.index) == 0
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        assert (await client.subscribe("s1", "/default/a"))["type"] == "subscribe_success"
+        # Valid JSON in a binary frame: still not treated as text.
+        await client.ws.send(json.dumps({"type": "subscribe", "id": "s2", "channel": "/default/b"}).encode())
+        with pytest.raises(websockets.ConnectionClosed):
+            await client.ws.recv()
+        assert client.ws.close_code == 1003
+        assert client.ws.close_reason == "binary frames are not supported; send JSON messages as text frames"
+        assert len(server.api.index) == 0
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_duplicate_subscription_id_is_refused_and_the_first_subscription_keeps_working() -> None:

@@ -10,27 +10,35 @@ import aiohttp
 import pytest
 import websockets
 
-from tests.support.appsync_server import API_KEY, KEY_AUTH, api_config, raw_client, run, running_server
+from tests.support.appsync_server import (
+    API_KEY,
+    KEY_AUTH,
+    RawClient,
+    api_config,
+    raw_client,
+    run,
+    run_with_raw_client,
+    running_server,
+)
 from vcn.appsync.config import ApiKey
 from vcn.appsync.protocol import AppSyncLimits
+from vcn.appsync.server import AppSyncEventsServer
 
 
 def test_connection_init_is_acknowledged_with_the_documented_timeout() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            assert client.ws.subprotocol == "aws-appsync-event-ws"
-            await client.send({"type": "connection_init"})
-            assert await client.recv() == {"type": "connection_ack", "connectionTimeoutMs": 300000}
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        assert client.ws.subprotocol == "aws-appsync-event-ws"
+        await client.send({"type": "connection_init"})
+        assert await client.recv() == {"type": "connection_ack", "connectionTimeoutMs": 300000}
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_connection_init_is_optional() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            assert await client.subscribe("s1", "/default/a") == {"type": "subscribe_success", "id": "s1"}
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        assert await client.subscribe("s1", "/default/a") == {"type": "subscribe_success", "id": "s1"}
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_connect_accepts_auth_as_plain_upgrade_headers() -> None:
@@ -74,11 +82,10 @@ def test_failed_connect_sends_connection_error_then_closes_1000(auth: dict[str, 
 def test_expired_api_key_is_rejected() -> None:
     config = api_config(api_keys=(ApiKey("Old", API_KEY, int(time.time()) - 1),))
 
-    async def scenario() -> None:
-        async with running_server(config) as server, raw_client(server) as client:
-            assert json.loads(await client.ws.recv())["type"] == "connection_error"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        assert json.loads(await client.ws.recv())["type"] == "connection_error"
 
-    run(scenario())
+    run_with_raw_client(scenario, config)
 
 
 def test_api_key_header_is_matched_in_any_case_and_unknown_keys_are_ignored() -> None:
@@ -117,33 +124,32 @@ def test_publish_delivers_one_data_frame_per_event_then_publish_success() -> Non
 
 
 def test_amplify_payload_object_and_channel_without_leading_slash_are_tolerated() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            await client.send(
-                {
-                    "type": "subscribe",
-                    "id": "amp-1",
-                    "channel": "default/room",
-                    "payload": {"channel": "default/room"},
-                    "authorization": KEY_AUTH,
-                }
-            )
-            assert await client.recv() == {"type": "subscribe_success", "id": "amp-1"}
-            await client.send(
-                {
-                    "type": "publish",
-                    "id": "amp-2",
-                    "channel": "default/room",
-                    "events": ['{"hi":1}'],
-                    "payload": {"events": ['{"hi":1}']},
-                    "authorization": KEY_AUTH,
-                }
-            )
-            frames = [await client.recv(), await client.recv()]
-            assert {"type": "data", "id": "amp-1", "event": '{"hi":1}'} in frames
-            assert any(f["type"] == "publish_success" for f in frames)
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.send(
+            {
+                "type": "subscribe",
+                "id": "amp-1",
+                "channel": "default/room",
+                "payload": {"channel": "default/room"},
+                "authorization": KEY_AUTH,
+            }
+        )
+        assert await client.recv() == {"type": "subscribe_success", "id": "amp-1"}
+        await client.send(
+            {
+                "type": "publish",
+                "id": "amp-2",
+                "channel": "default/room",
+                "events": ['{"hi":1}'],
+                "payload": {"events": ['{"hi":1}']},
+                "authorization": KEY_AUTH,
+            }
+        )
+        frames = [await client.recv(), await client.recv()]
+        assert {"type": "data", "id": "amp-1", "event": '{"hi":1}'} in frames
+        assert any(f["type"] == "publish_success" for f in frames)
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_wildcard_subscription_matches_every_depth_below_its_prefix_only() -> None:
@@ -171,53 +177,50 @@ def test_wildcard_subscription_matches_every_depth_below_its_prefix_only() -> No
 
 
 def test_unsubscribe_stops_delivery_and_unknown_id_is_an_error() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            await client.subscribe("s1", "/default/a")
-            await client.send({"type": "unsubscribe", "id": "s1"})
-            assert await client.recv() == {"type": "unsubscribe_success", "id": "s1"}
-            await client.publish("p", "/default/a", ["1"])
-            assert (await client.recv())["type"] == "publish_success"
-            assert await client.silent()
-            await client.send({"type": "unsubscribe", "id": "s1"})
-            assert await client.recv() == {
-                "type": "unsubscribe_error",
-                "id": "s1",
-                "errors": [{"errorType": "UnknownOperationError", "message": "Unknown operation id s1"}],
-            }
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/default/a")
+        await client.send({"type": "unsubscribe", "id": "s1"})
+        assert await client.recv() == {"type": "unsubscribe_success", "id": "s1"}
+        await client.publish("p", "/default/a", ["1"])
+        assert (await client.recv())["type"] == "publish_success"
+        assert await client.silent()
+        await client.send({"type": "unsubscribe", "id": "s1"})
+        assert await client.recv() == {
+            "type": "unsubscribe_error",
+            "id": "s1",
+            "errors": [{"errorType": "UnknownOperationError", "message": "Unknown operation id s1"}],
+        }
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_subscription_id_of_128_allowed_characters_is_accepted() -> None:
     sub_id = ("Ab0-_+" * 22)[:128]
 
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            assert await client.subscribe(sub_id, "/default/a") == {"type": "subscribe_success", "id": sub_id}
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        assert await client.subscribe(sub_id, "/default/a") == {"type": "subscribe_success", "id": sub_id}
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_more_than_200_subscriptions_on_one_connection_is_refused() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            for n in range(200):
-                await client.send(
-                    {
-                        "type": "subscribe",
-                        "id": f"s{n}",
-                        "channel": f"/default/c{n}",
-                        "authorization": KEY_AUTH,
-                    }
-                )
-            replies = [await client.recv() for _ in range(200)]
-            assert all(r["type"] == "subscribe_success" for r in replies)
-            reply = await client.subscribe("s200", "/default/over")
-            assert reply["type"] == "subscribe_error"
-            assert reply["errors"][0]["errorType"] == "MaxSubscriptionsReachedError"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        for n in range(200):
+            await client.send(
+                {
+                    "type": "subscribe",
+                    "id": f"s{n}",
+                    "channel": f"/default/c{n}",
+                    "authorization": KEY_AUTH,
+                }
+            )
+        replies = [await client.recv() for _ in range(200)]
+        assert all(r["type"] == "subscribe_success" for r in replies)
+        reply = await client.subscribe("s200", "/default/over")
+        assert reply["type"] == "subscribe_error"
+        assert reply["errors"][0]["errorType"] == "MaxSubscriptionsReachedError"
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 @pytest.mark.parametrize(
@@ -238,59 +241,55 @@ def test_more_than_200_subscriptions_on_one_connection_is_refused() -> None:
     ],
 )
 def test_a_malformed_subscription_id_or_channel_is_a_bad_request(sub_id: str, channel: str) -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            reply = await client.subscribe(sub_id, channel)
-            assert reply["type"] == "subscribe_error"
-            assert reply["errors"][0]["errorType"] == "BadRequestException"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        reply = await client.subscribe(sub_id, channel)
+        assert reply["type"] == "subscribe_error"
+        assert reply["errors"][0]["errorType"] == "BadRequestException"
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_channel_in_unknown_namespace_is_unauthorized_without_message() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            assert await client.subscribe("s1", "/nowhere/a") == {
-                "type": "subscribe_error",
-                "id": "s1",
-                "errors": [{"errorType": "UnauthorizedException"}],
-            }
-            await client.publish("p1", "/nowhere/a", ["1"])
-            reply = await client.recv()
-            assert reply["type"] == "publish_error" and reply["errors"] == [
-                {"errorType": "UnauthorizedException"}
-            ]
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        assert await client.subscribe("s1", "/nowhere/a") == {
+            "type": "subscribe_error",
+            "id": "s1",
+            "errors": [{"errorType": "UnauthorizedException"}],
+        }
+        await client.publish("p1", "/nowhere/a", ["1"])
+        reply = await client.recv()
+        assert reply["type"] == "publish_error" and reply["errors"] == [
+            {"errorType": "UnauthorizedException"}
+        ]
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_each_operation_is_authorized_on_its_own_authorization_object() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            reply = await client.subscribe("s1", "/default/a", {"x-api-key": "da2-wrong"})
-            assert reply["type"] == "subscribe_error"
-            assert reply["errors"][0]["errorType"] == "UnauthorizedException"
-            await client.send({"type": "publish", "id": "p1", "channel": "/default/a", "events": ["1"]})
-            reply = await client.recv()
-            assert reply["type"] == "publish_error"
-            assert reply["errors"][0]["errorType"] == "UnauthorizedException"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        reply = await client.subscribe("s1", "/default/a", {"x-api-key": "da2-wrong"})
+        assert reply["type"] == "subscribe_error"
+        assert reply["errors"][0]["errorType"] == "UnauthorizedException"
+        await client.send({"type": "publish", "id": "p1", "channel": "/default/a", "events": ["1"]})
+        reply = await client.recv()
+        assert reply["type"] == "publish_error"
+        assert reply["errors"][0]["errorType"] == "UnauthorizedException"
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_more_than_five_events_is_invalid_input_over_websocket() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            await client.subscribe("s1", "/default/a")
-            await client.publish("p1", "/default/a", ["1"] * 6)
-            assert await client.recv() == {
-                "type": "publish_error",
-                "id": "p1",
-                "errors": [{"errorType": "InvalidInputError", "message": "input exceeded 5 event limit"}],
-            }
-            assert await client.silent()
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/default/a")
+        await client.publish("p1", "/default/a", ["1"] * 6)
+        assert await client.recv() == {
+            "type": "publish_error",
+            "id": "p1",
+            "errors": [{"errorType": "InvalidInputError", "message": "input exceeded 5 event limit"}],
+        }
+        assert await client.silent()
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 @pytest.mark.parametrize(
@@ -307,27 +306,25 @@ def test_more_than_five_events_is_invalid_input_over_websocket() -> None:
 def test_a_refused_publish_gets_a_publish_error_saying_why(
     channel: str, events: list[object], error_type: str
 ) -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            await client.publish("p1", channel, events)
-            reply = await client.recv()
-            assert reply["type"] == "publish_error"
-            assert reply["errors"][0]["errorType"] == error_type
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.publish("p1", channel, events)
+        reply = await client.recv()
+        assert reply["type"] == "publish_error"
+        assert reply["errors"][0]["errorType"] == error_type
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_event_of_just_under_240_kb_is_delivered() -> None:
     event = json.dumps("y" * (240 * 1024 - 10))
 
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            await client.subscribe("s1", "/default/a")
-            await client.publish("p1", "/default/a", [event])
-            frames = [await client.recv(), await client.recv()]
-            assert {"type": "data", "id": "s1", "event": event} in frames
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.subscribe("s1", "/default/a")
+        await client.publish("p1", "/default/a", [event])
+        frames = [await client.recv(), await client.recv()]
+        assert {"type": "data", "id": "s1", "event": event} in frames
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_publish_request_over_1_2_mb_is_rejected() -> None:
@@ -349,37 +346,34 @@ def test_publish_request_over_1_2_mb_is_rejected() -> None:
 
 
 def test_publishes_beyond_the_per_connection_rate_are_refused() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            for n in range(60):
-                await client.publish(f"p{n}", "/default/a", ["1"])
-            replies = [await client.recv() for _ in range(60)]
-            refused = [r for r in replies if r["type"] == "publish_error"]
-            assert 0 < len(refused) <= 35
-            assert {r["errors"][0]["errorType"] for r in refused} == {"TooManyRequestsException"}
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        for n in range(60):
+            await client.publish(f"p{n}", "/default/a", ["1"])
+        replies = [await client.recv() for _ in range(60)]
+        refused = [r for r in replies if r["type"] == "publish_error"]
+        assert 0 < len(refused) <= 35
+        assert {r["errors"][0]["errorType"] for r in refused} == {"TooManyRequestsException"}
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_unknown_message_type_and_invalid_json_get_error_frames() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client:
-            await client.send({"type": "start", "id": "x1"})
-            reply = await client.recv()
-            assert reply["type"] == "error" and reply["id"] == "x1"
-            await client.ws.send("{not json")
-            assert (await client.recv())["type"] == "error"
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        await client.send({"type": "start", "id": "x1"})
+        reply = await client.recv()
+        assert reply["type"] == "error" and reply["id"] == "x1"
+        await client.ws.send("{not json")
+        assert (await client.recv())["type"] == "error"
 
-    run(scenario())
+    run_with_raw_client(scenario)
 
 
 def test_keep_alive_frames_arrive_at_the_configured_interval() -> None:
-    async def scenario() -> None:
-        async with running_server(keepalive_seconds=0.05) as server, raw_client(server) as client:
-            frames = [json.loads(await asyncio.wait_for(client.ws.recv(), 5)) for _ in range(3)]
-            assert frames == [{"type": "ka"}] * 3
+    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+        frames = [json.loads(await asyncio.wait_for(client.ws.recv(), 5)) for _ in range(3)]
+        assert frames == [{"type": "ka"}] * 3
 
-    run(scenario())
+    run_with_raw_client(scenario, keepalive_seconds=0.05)
 
 
 def test_connection_is_closed_at_its_maximum_lifetime() -> None:

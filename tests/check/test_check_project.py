@@ -56,6 +56,15 @@ def untrusted_validation(document: dict[str, Any]) -> None:
     del resources(document)[CHECKED_SUPPLY_POLICY]["DependsOn"]
 
 
+def unguarded(field: str) -> Change:
+    """Drops one field from the validated rule's pattern guard."""
+
+    def change(document: dict[str, Any]) -> None:
+        del resources(document)[VALIDATED]["Properties"]["EventPattern"]["detail"][field]
+
+    return change
+
+
 def new_failures(report: CheckReport, today: CheckReport) -> set[tuple[str, str, str | None, str | None]]:
     return keys(report) - keys(today)
 
@@ -165,11 +174,8 @@ def test_a_channel_with_too_many_segments_fails_the_ordinary_event(tmp_path: Pat
 def test_a_field_missing_from_a_rule_pattern_guard_lets_events_without_it_through(
     tmp_path: Path, today: CheckReport
 ) -> None:
-    def unguard(document: dict[str, Any]) -> None:
-        del resources(document)[VALIDATED]["Properties"]["EventPattern"]["detail"]["configurationId"]
-
     # The guard is defence in depth: it matters once anyone may put the source.
-    report = seeded(tmp_path, untrusted_validation, unguard)
+    report = seeded(tmp_path, untrusted_validation, unguarded("configurationId"))
     found = failure(report, "path", VALIDATED, target="MarketChannel", kind="fields-missing")
     assert found.culprit == "detail.configurationId left out"
     assert found.outcome == "delivered, but clients miss what they read"
@@ -179,10 +185,7 @@ def test_a_field_missing_from_a_rule_pattern_guard_lets_events_without_it_throug
 def test_a_count_missing_from_a_guard_breaks_the_notification_even_if_the_refusal_is_kept(
     tmp_path: Path, today: CheckReport
 ) -> None:
-    def unguard(document: dict[str, Any]) -> None:
-        del resources(document)[VALIDATED]["Properties"]["EventPattern"]["detail"]["violationCount"]
-
-    report = seeded(tmp_path, untrusted_validation, unguard)
+    report = seeded(tmp_path, untrusted_validation, unguarded("violationCount"))
     found = failure(report, "path", VALIDATED, target="UserChannel", kind="event-not-json")
     assert found.culprit == "detail.violationCount left out"
     assert '"violationCount":,' in found.problem

@@ -118,14 +118,16 @@ def test_hostile_producers_break_an_unguarded_transformer_and_the_counterexample
     assert found.outcome is not None and "without a trace" in found.outcome
 
 
-def test_a_guard_that_keeps_breaking_values_out_removes_what_it_guards(tmp_path: Path) -> None:
-    def guarded(document: dict[str, Any]) -> None:
-        resources(document)[RULE]["Properties"]["EventPattern"]["detail"] = {
-            "region": ["DE", "FR", "US"],
-            "orderId": [{"anything-but": {"wildcard": ['*"*', "*\\\\*"]}}],
-        }
+def guard_region_and_order_id(document: dict[str, Any]) -> None:
+    """The rule lets through known regions only, and order ids without a quote or a backslash."""
+    resources(document)[RULE]["Properties"]["EventPattern"]["detail"] = {
+        "region": ["DE", "FR", "US"],
+        "orderId": [{"anything-but": {"wildcard": ['*"*', "*\\\\*"]}}],
+    }
 
-    report = seeded(tmp_path, guarded, hostile=True)
+
+def test_a_guard_that_keeps_breaking_values_out_removes_what_it_guards(tmp_path: Path) -> None:
+    report = seeded(tmp_path, guard_region_and_order_id, hostile=True)
     culprits = {f.culprit for f in report.results.failures("path")}
     assert 'detail.region = "\\""' not in culprits
     assert 'detail.orderId = "\\""' not in culprits
@@ -268,13 +270,7 @@ def test_the_local_eventbridge_refusing_a_pattern_is_reported_on_the_rule(tmp_pa
 
 
 def test_hostile_events_appsync_refuses_into_a_watched_queue_are_kept_not_failed(tmp_path: Path) -> None:
-    def guarded(document: dict[str, Any]) -> None:
-        resources(document)[RULE]["Properties"]["EventPattern"]["detail"] = {
-            "region": ["DE", "FR", "US"],
-            "orderId": [{"anything-but": {"wildcard": ['*"*', "*\\\\*"]}}],
-        }
-
-    report = seeded(tmp_path, guarded, hostile=True)
+    report = seeded(tmp_path, guard_region_and_order_id, hostile=True)
     kept = [k for k in report.results.kept if k.kind == "event-too-large"]
     assert kept and kept[0].resource == RULE and kept[0].target == TARGET
     assert kept[0].outcome is not None and "UndeliveredQueue at once (an alarm watches it)" in kept[0].outcome

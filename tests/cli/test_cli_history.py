@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.support.dynamodb import LocalDynamoDb
-from tests.support.event_api import eventually, run
+from tests.support.event_api import run
 from tests.support.history_rig import API_KEY, HistoryRig, history_rig, notification
 from tests.support.local_cloud import ROOT
 from vcn.aws_account import LOCAL_ACCOUNT
@@ -141,11 +141,12 @@ def test_subscribe_since_prints_the_history_then_what_a_reconnect_missed_then_li
         assert [n["eventId"] for n in printed] == earlier
         await asyncio.sleep(3.5)  # the settle read after subscribing is done: the cursor is positioned
 
-        rig.proxy.cut()
-        await eventually(lambda: rig.proxy.refused > 0, what="the subscriber to try reconnecting")
-        missed = await rig.publish("/markets/DE/NOVA", [notification(model_line="NOVA") for _ in range(3)])
-        await rig.wait_recorded("/markets/DE/NOVA", missed)
-        rig.proxy.restore()
+        missed = await rig.publish_while_cut_off(
+            "/markets/DE/NOVA",
+            [notification(model_line="NOVA") for _ in range(3)],
+            cut_noticed=lambda: rig.proxy.refused > 0,
+            what="the subscriber to try reconnecting",
+        )
         printed += [json.loads(await asyncio.wait_for(subscriber.stdout.readline(), 30)) for _ in range(3)]
         live = await rig.publish("/markets/DE/VELA", [notification() for _ in range(2)])
         out, err = await asyncio.wait_for(subscriber.communicate(), 30)

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 import pytest
-from appsync_events_client import ConnectionLost, ReconnectPolicy, SubscribeError
+from appsync_events_client import ConnectionLost, EventsConnection, ReconnectPolicy, SubscribeError
 
 from tests.support.event_api import LocalEventApi
 from vcn.appsync.config import Namespace
@@ -60,29 +60,23 @@ def test_publish_waits_for_the_reconnect_instead_of_failing(local_api: LocalEven
 
 
 def test_keepalive_watchdog_reconnects_a_silent_connection(local_api: LocalEventApi) -> None:
-    async def scenario() -> None:
-        # the server stays up but sends no `ka` within the client's 0.3 s keep-alive timeout
-        async with local_api.server(keepalive_seconds=30) as server:
-            conn = local_api.client(server, keepalive_timeout=0.3).connect()
-            async with conn:
-                sub = await conn.subscribe("/ns/silent")
-                await local_api.eventually(lambda: conn.reconnects >= 1 and conn.connected, what="reconnect")
-                await conn.publish("/ns/silent", ["still subscribed"])
-                assert await sub.get(5) == "still subscribed"
+    async def scenario(conn: EventsConnection) -> None:
+        sub = await conn.subscribe("/ns/silent")
+        await local_api.eventually(lambda: conn.reconnects >= 1 and conn.connected, what="reconnect")
+        await conn.publish("/ns/silent", ["still subscribed"])
+        assert await sub.get(5) == "still subscribed"
 
-    local_api.run(scenario())
+    # the server stays up but sends no `ka` within the client's 0.3 s keep-alive timeout
+    local_api.run_connected(scenario, keepalive_seconds=30, keepalive_timeout=0.3)
 
 
 def test_keepalive_frames_keep_the_connection(local_api: LocalEventApi) -> None:
-    async def scenario() -> None:
-        async with local_api.server(keepalive_seconds=0.05) as server:
-            conn = local_api.client(server, keepalive_timeout=0.5).connect()
-            async with conn:
-                await conn.subscribe("/ns/chatty")
-                await asyncio.sleep(1.5)  # three keep-alive timeouts' worth of `ka` frames
-                assert conn.reconnects == 0 and conn.connected
+    async def scenario(conn: EventsConnection) -> None:
+        await conn.subscribe("/ns/chatty")
+        await asyncio.sleep(1.5)  # three keep-alive timeouts' worth of `ka` frames
+        assert conn.reconnects == 0 and conn.connected
 
-    local_api.run(scenario())
+    local_api.run_connected(scenario, keepalive_seconds=0.05, keepalive_timeout=0.5)
 
 
 def test_subscription_raises_once_reconnect_attempts_are_exhausted(local_api: LocalEventApi) -> None:

@@ -69,13 +69,11 @@ def test_a_subscriber_cut_off_gets_what_it_missed_in_order_then_live_ones_each_o
             before = await rig.publish("/markets/DE/VELA", [notification() for _ in range(3)])
             assert ids(await receive(events, 3)) == before
 
-            rig.proxy.cut()
-            await eventually(lambda: not connection.connected, what="the cut to be noticed")
-            missed = await rig.publish(
-                "/markets/DE/NOVA", [notification(model_line="NOVA") for _ in range(20)]
+            missed = await rig.publish_while_cut_off(
+                "/markets/DE/NOVA",
+                [notification(model_line="NOVA") for _ in range(20)],
+                cut_noticed=lambda: not connection.connected,
             )
-            await rig.wait_recorded("/markets/DE/NOVA", missed)
-            rig.proxy.restore()
             await eventually(lambda: connection.reconnects >= 1 and connection.connected, what="reconnect")
             live = await rig.publish("/markets/DE/VELA", [notification() for _ in range(3)])
 
@@ -165,11 +163,11 @@ def test_a_quiet_channel_recovers_from_where_the_empty_history_was_seen(
             )
             await eventually(lambda: len(events.reports) == 1, timeout=15, what="the settle read")
             assert events.cursor is None
-            rig.proxy.cut()
-            await eventually(lambda: not connection.connected, what="the cut to be noticed")
-            missed = await rig.publish("/users/analyst-de", [notification() for _ in range(2)])
-            await rig.wait_recorded("/users/analyst-de", missed)
-            rig.proxy.restore()
+            missed = await rig.publish_while_cut_off(
+                "/users/analyst-de",
+                [notification() for _ in range(2)],
+                cut_noticed=lambda: not connection.connected,
+            )
             assert ids(await receive(events, 2)) == missed
 
     with_rig(scenario)
@@ -188,11 +186,11 @@ def test_a_long_live_session_checkpoints_so_a_later_gap_stays_exact(
                 live += await rig.publish("/markets/DE/VELA", [notification()])
                 await asyncio.sleep(0.4)
             assert ids(await receive(events, 9)) == live
-            rig.proxy.cut()
-            await eventually(lambda: not connection.connected, what="the cut to be noticed")
-            missed = await rig.publish("/markets/DE/VELA", [notification() for _ in range(4)])
-            await rig.wait_recorded("/markets/DE/VELA", missed)
-            rig.proxy.restore()
+            missed = await rig.publish_while_cut_off(
+                "/markets/DE/VELA",
+                [notification() for _ in range(4)],
+                cut_noticed=lambda: not connection.connected,
+            )
             assert ids(await receive(events, 4)) == missed
             await nothing_more(events, wait=events._settle_delay + 0.5)
             assert events.live == 9 and events.recovered == 4

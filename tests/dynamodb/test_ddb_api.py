@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from tests.support.boto_clients import local_client
 from tests.support.dynamodb_process import DynamoDbProcess
 
 KEYS = [{"AttributeName": "topic", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}]
@@ -167,13 +167,7 @@ def test_tables_belong_to_the_local_account_and_to_the_region_signed_for(
 
 
 def test_another_services_call_is_refused_loudly(service: DynamoDbProcess) -> None:
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=service.url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    sqs = local_client("sqs", service.url)
     with pytest.raises(ClientError) as refused:
         sqs.list_queues()
     assert refused.value.response["Error"]["Code"] == "UnknownOperationException"

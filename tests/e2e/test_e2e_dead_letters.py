@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.flaky_appsync import FlakyAppSync, route_supply_rule_through
+from tests.support.flaky_appsync import FlakyAppSync, route_supply_rule_through, supply_dead_letters
 from tests.support.local_cloud import ROOT, RawSubscriber, RunningCloud
 from vcn.eventbridge.dlq import DeadLetterStore
 
@@ -51,15 +51,8 @@ def test_failed_deliveries_are_dead_lettered_then_redriven_exactly_once(
                 assert sent["FailedEntryCount"] == 0
                 put_ids = {entry["EventId"] for entry in sent["Entries"]}
 
-                for _ in range(600):
-                    if len(store.list()) >= EVENTS:
-                        break
-                    await asyncio.sleep(0.1)
-                dead = store.list()
-                # What failed is the supply ingress's checked event of each, a new event on the bus.
                 constraint_ids = {f"sc-e2e-dlq-{i}" for i in range(EVENTS)}
-                assert {m.event["detail"]["constraintId"] for m in dead} == constraint_ids, cloud.log_tail()
-                assert {m.event["source"] for m in dead} == {"vehicle-config.supply.checked"}
+                dead = await supply_dead_letters(cloud, store, constraint_ids)
                 event_ids = {message.event["id"] for message in dead}
                 assert len(event_ids) == EVENTS and not event_ids & put_ids
                 assert all(m.attributes["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts" for m in dead)

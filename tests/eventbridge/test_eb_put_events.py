@@ -26,6 +26,15 @@ from tests.support.eventbridge import (
 from vcn.eventbridge.put_events import entry_size
 from vcn.eventbridge.settings import EventBridgeSettings
 
+# Detail values that are not a JSON object: each is refused with the same code and message.
+MALFORMED_DETAILS = {
+    "detail-not-json": "NotJSON",
+    "detail-array": "[]",
+    "detail-broken": "{{}",
+    "detail-string": '"text"',
+    "detail-nan": '{"a": NaN}',
+}
+MALFORMED = "Detail is malformed."
 REQUIRED = "Parameter {0} is not valid. Reason: {0} is a required argument."
 ERROR_ROWS: list[tuple[str, dict[str, Any], str, str]] = [
     ("source-missing", {"DetailType": "t", "Detail": "{}"}, "InvalidArgument", REQUIRED.format("Source")),
@@ -42,35 +51,9 @@ ERROR_ROWS: list[tuple[str, dict[str, Any], str, str]] = [
         REQUIRED.format("DetailType"),
     ),
     ("detail-missing", {"Source": "s", "DetailType": "t"}, "InvalidArgument", REQUIRED.format("Detail")),
-    (
-        "detail-not-json",
-        {"Source": "s", "DetailType": "t", "Detail": "NotJSON"},
-        "MalformedDetail",
-        "Detail is malformed.",
-    ),
-    (
-        "detail-array",
-        {"Source": "s", "DetailType": "t", "Detail": "[]"},
-        "MalformedDetail",
-        "Detail is malformed.",
-    ),
-    (
-        "detail-broken",
-        {"Source": "s", "DetailType": "t", "Detail": "{{}"},
-        "MalformedDetail",
-        "Detail is malformed.",
-    ),
-    (
-        "detail-string",
-        {"Source": "s", "DetailType": "t", "Detail": '"text"'},
-        "MalformedDetail",
-        "Detail is malformed.",
-    ),
-    (
-        "detail-nan",
-        {"Source": "s", "DetailType": "t", "Detail": '{"a": NaN}'},
-        "MalformedDetail",
-        "Detail is malformed.",
+    *(
+        (name, {"Source": "s", "DetailType": "t", "Detail": detail}, "MalformedDetail", MALFORMED)
+        for name, detail in MALFORMED_DETAILS.items()
     ),
 ]
 VALID = {"Source": "test.app", "DetailType": "Tested", "Detail": '{"n": 1}'}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.boto_clients import local_client
 from tests.support.eventbridge import Cloud, put_event, rule_to
 from vcn.eventbridge.pattern_explain import matched_conditions
 
@@ -99,15 +100,7 @@ def test_nested_choices_are_explained_where_they_stand() -> None:
 
 
 def sqs_client(cloud: Cloud) -> Any:
-    import boto3
-
-    return boto3.client(
-        "sqs",
-        endpoint_url=cloud.url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    return local_client("sqs", cloud.url)
 
 
 def test_send_message_puts_the_body_in_the_queue_the_url_names(cloud: Cloud) -> None:

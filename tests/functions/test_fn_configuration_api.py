@@ -266,18 +266,47 @@ def with_markets(event: dict[str, Any], markets: Any, subject: str | None = None
     return event
 
 
-def test_validate_for_a_market_not_granted_is_403_naming_it_and_emits_nothing(
-    publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
+@pytest.mark.parametrize(
+    ("sample", "markets", "subject", "refusal"),
+    [
+        pytest.param(
+            VALIDATE,  # the sample is DE
+            "[FR]",
+            "analyst-fr",
+            {
+                "message": "Not granted market DE: the token of analyst-fr grants FR only. Submit "
+                "configurations only for your markets, or ask for access to DE",
+                "markets": ["DE"],
+                "granted": ["FR"],
+            },
+            id="validate-names-the-market",
+        ),
+        pytest.param(
+            BATCH,  # the sample's second item is US
+            "[DE FR]",
+            None,
+            {
+                "message": "Not granted market US (configuration 1 of 3): the token of analyst-de grants DE, "
+                "FR only. Submit configurations only for your markets, or ask for access to US",
+                "markets": ["US"],
+                "granted": ["DE", "FR"],
+                "items": [1],
+            },
+            id="batch-names-the-market-and-items",
+        ),
+    ],
+)
+def test_a_market_not_granted_is_403_naming_it_and_nothing_is_emitted_or_queued(
+    sample: str,
+    markets: str,
+    subject: str | None,
+    refusal: dict[str, Any],
+    publisher: InMemoryEventPublisher,
+    lambda_context: FakeLambdaContext,
 ) -> None:
-    event = with_markets(load_invoke_event(VALIDATE), "[FR]", subject="analyst-fr")  # the sample is DE
-    status, body = call(event, lambda_context)
+    status, body = call(with_markets(load_invoke_event(sample), markets, subject=subject), lambda_context)
     assert status == 403
-    assert body == {
-        "message": "Not granted market DE: the token of analyst-fr grants FR only. Submit configurations "
-        "only for your markets, or ask for access to DE",
-        "markets": ["DE"],
-        "granted": ["FR"],
-    }
+    assert body == refusal
     assert publisher.published == []
 
 
@@ -293,19 +322,3 @@ def test_validate_reads_the_market_grants_as_the_http_api_renders_them(
     assert bool(publisher.published) == (status == 200)
     if status == 403:
         assert body["granted"] == [] and "grants no market" in body["message"]
-
-
-def test_batch_with_a_market_not_granted_is_403_naming_items_and_queues_nothing(
-    publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
-) -> None:
-    event = with_markets(load_invoke_event(BATCH), "[DE FR]")  # the sample's second item is US
-    status, body = call(event, lambda_context)
-    assert status == 403
-    assert body == {
-        "message": "Not granted market US (configuration 1 of 3): the token of analyst-de grants DE, FR "
-        "only. Submit configurations only for your markets, or ask for access to US",
-        "markets": ["US"],
-        "granted": ["DE", "FR"],
-        "items": [1],
-    }
-    assert publisher.published == []

@@ -6,9 +6,8 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from vehicle_config.notifications import CHECKED_SUPPLY_SOURCE, NOTIFICATIONS, S
 
 from tests.support.fakes import InMemoryEventPublisher
 from tests.support.lambda_functions import EVENTS_DIR, FakeLambdaContext
+from tests.support.threaded_http import ThreadedHttp
 
 INVOKE_FILES = sorted((EVENTS_DIR / "invoke").glob("*.json"))
 ENTRIES_FILES = sorted((EVENTS_DIR / "put-events").glob("*.json"))
@@ -123,26 +123,15 @@ def put_events_endpoint() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A loopback endpoint that answers PutEvents like EventBridge and records the requests."""
     received: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            received.append({"target": self.headers.get("X-Amz-Target"), "body": body})
-            entries = [{"EventId": f"00000000-0000-0000-0000-{i:012d}"} for i in range(len(body["Entries"]))]
-            answer = json.dumps({"FailedEntryCount": 0, "Entries": entries}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+    def put_events(request: BaseHTTPRequestHandler, raw: bytes) -> bytes:
+        body = json.loads(raw)
+        received.append({"target": request.headers.get("X-Amz-Target"), "body": body})
+        entries = [{"EventId": f"00000000-0000-0000-0000-{i:012d}"} for i in range(len(body["Entries"]))]
+        return json.dumps({"FailedEntryCount": 0, "Entries": entries}).encode()
 
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", received
-    server.shutdown()
-    server.server_close()
+    server = ThreadedHttp(put_events, content_type="application/x-amz-json-1.1")
+    yield server.url, received
+    server.close()
 
 
 @pytest.mark.slow

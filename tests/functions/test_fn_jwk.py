@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from tests.support.lambda_functions import SigningKey, b64url
+from tests.support.threaded_http import ThreadedHttp
 
 MESSAGE = b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0"
 
@@ -109,22 +109,12 @@ class JwksServer:
     def __init__(self) -> None:
         self.body = b"{}"
         self.fetches = 0
-        server = self
+        self.http = ThreadedHttp(self._answer)
+        self.url = f"{self.http.url}/jwks.json"
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.fetches += 1
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(server.body)))
-                self.end_headers()
-                self.wfile.write(server.body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/jwks.json"
+    def _answer(self, _request: http.server.BaseHTTPRequestHandler, _body: bytes) -> bytes:
+        self.fetches += 1
+        return self.body
 
     def serve(self, *jwks: Any) -> None:
         self.body = json.dumps({"keys": list(jwks)}).encode()
@@ -134,8 +124,7 @@ class JwksServer:
 def jwks_server() -> Iterator[JwksServer]:
     server = JwksServer()
     yield server
-    server.http.shutdown()
-    server.http.server_close()
+    server.http.close()
 
 
 class Clock:
@@ -207,8 +196,7 @@ def test_a_jwks_that_cannot_be_read_makes_every_key_unavailable(
 
 def test_an_unreachable_jwks_is_unavailable(jwks_server: JwksServer) -> None:
     url = jwks_server.url
-    jwks_server.http.shutdown()
-    jwks_server.http.server_close()
+    jwks_server.http.close()
     with pytest.raises(JwksUnavailable, match=r"fetching .* failed"):
         JwksCache(url, fetch_timeout_seconds=2).key("rsa-1")
 

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from adapters.event_publisher import EventBridgePublisher, PublishError
 from handlers import supply_ingress
 
+from tests.support.boto_clients import local_client
 from tests.support.eventbridge import Cloud, CloudFactory, events_client, rule_to
 from tests.support.lambda_functions import FakeLambdaContext
 
@@ -57,13 +57,7 @@ def cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         pattern={"source": ["vehicle-config.supply.checked"]},
     )
     publisher = EventBridgePublisher("default", events_client(local.url))
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=local.url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    sqs = local_client("sqs", local.url)
     monkeypatch.setattr(supply_ingress, "event_publisher", lambda: publisher)
     monkeypatch.setattr(supply_ingress, "rejected_queue", lambda: sqs)
     try:

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import boto3
 from appsync_events_client import ApiKeyAuth, EventsClient
 
+from tests.support.boto_clients import local_client
 from vcn.clock import Clock
 from vcn.local.cloud import LocalCloudConfig
 from vcn.local.ports import LocalPorts
@@ -30,13 +30,7 @@ def local_json(config: LocalCloudConfig) -> dict[str, Any]:
 
 def events_client(local: dict[str, Any]) -> Any:
     """boto3 EventBridge on the cloud's endpoint, with dummy credentials."""
-    return boto3.client(
-        "events",
-        endpoint_url=local["eventbridge"],
-        region_name=local["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    return local_client("events", local["eventbridge"], local["region"])
 
 
 async def order_delivered(

@@ -23,9 +23,9 @@ from adapters.request_reply import ReplyChannelUnavailable, ReplyOutcome, reques
 from requests_aws4auth import AWS4Auth
 from vehicle_config.replies import is_validation_reply, reply_channel
 
+from tests.support.appsync_server import api_config
 from vcn.appsync.config import AuthProvider, EventApiConfig, Namespace
 from vcn.appsync.server import AppSyncEventsServer
-from vcn.aws_account import LOCAL_ACCOUNT
 
 ACCESS_KEY = "AKIARRBRIDGETEST0001"
 SECRET = "rr-bridge-test-secret"
@@ -34,16 +34,15 @@ CONFIGURATION_ID = "cfg-rr-bridge-0001"
 
 def requests_api() -> EventApiConfig:
     """The template's Event API as far as the requests namespace goes: IAM subscribes, IAM publishes."""
-    return EventApiConfig(
+    return api_config(
+        Namespace("requests", ("AWS_IAM",), ("AWS_IAM",)),
         name="rr-test",
         api_id="rrtestapi",
-        account=LOCAL_ACCOUNT.account_id,
-        region=LOCAL_ACCOUNT.region,
         auth_providers=(AuthProvider("AWS_IAM"),),
         connection_auth_modes=("AWS_IAM",),
         default_publish_auth_modes=("AWS_IAM",),
         default_subscribe_auth_modes=("AWS_IAM",),
-        namespaces=(Namespace("requests", ("AWS_IAM",), ("AWS_IAM",)),),
+        api_keys=(),  # IAM only: no API key at all
     )
 
 

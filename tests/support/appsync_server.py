@@ -8,7 +8,7 @@ import json
 import socket
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -123,6 +123,22 @@ async def raw_client(
         **kwargs,
     ) as ws:
         yield RawClient(ws)
+
+
+def run_with_raw_client(
+    scenario: Callable[[AppSyncEventsServer, RawClient], Awaitable[None]],
+    config: EventApiConfig | None = None,
+    invoker: LambdaInvoker | None = None,
+    **server_options: Any,
+) -> None:
+    """Run `scenario` within `run`'s bound on a server of its own (started as `running_server` starts it,
+    with `server_options`) and one raw client connected to it with the API key."""
+
+    async def connected() -> None:
+        async with running_server(config, invoker, **server_options) as server, raw_client(server) as client:
+            await scenario(server, client)
+
+    run(connected())
 
 
 async def slow_subscriber(

@@ -8,17 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import boto3
+from tests.support.boto_clients import local_client
 
 
 def dynamodb_client(url: str, region: str = "us-east-1") -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=url,
-        region_name=region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    return local_client("dynamodb", url, region)
 
 
 class DynamoDbProcess:

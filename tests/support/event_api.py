@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from appsync_events_client import ApiKeyAuth, Auth, EventsClient, ReconnectPolicy
+from appsync_events_client import ApiKeyAuth, Auth, EventsClient, EventsConnection, ReconnectPolicy
 
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import (
@@ -104,3 +104,22 @@ class LocalEventApi:
         options.setdefault("reconnect", FAST_RECONNECT)
         options.setdefault("operation_timeout", 5.0)
         return EventsClient(server.http_url, server.realtime_url, auth or ApiKeyAuth(API_KEY), **options)
+
+    def run_connected(
+        self,
+        scenario: Callable[[EventsConnection], Awaitable[None]],
+        *,
+        keepalive_seconds: float = 60.0,
+        **client_options: Any,
+    ) -> None:
+        """Run `scenario` on one API-key connection (`client_options` as for `client`) to a server of its own
+        (sending `ka` every `keepalive_seconds`), within `run`'s bound."""
+
+        async def connected() -> None:
+            async with (
+                self.server(keepalive_seconds=keepalive_seconds) as server,
+                self.client(server, **client_options).connect() as conn,
+            ):
+                await scenario(conn)
+
+        self.run(connected())

@@ -1,14 +1,17 @@
 """A flaky AppSync Events API for end-to-end tests: an HTTP proxy in front of the local AppSync endpoint that
 answers 500 until the test makes it healthy, and the supply rule's target re-pointed at it (with the ordinary
-EventBridge API, as on AWS), so the fault is real HTTP."""
+EventBridge API, as on AWS), so the fault is real HTTP; and the wait until what failed is dead-lettered."""
 
 from __future__ import annotations
+
+import asyncio
 
 import aiohttp
 from aiohttp import web
 
 from tests.support.local_cloud import RunningCloud
 from tests.support.loopback_http import serve_on_loopback
+from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore
 
 
 class EventEndpoint:
@@ -83,3 +86,18 @@ def route_supply_rule_through(cloud: RunningCloud, endpoint: str) -> str:
     reply = events.put_targets(Rule=rule, EventBusName=bus, Targets=[{**t, "Arn": flaky} for t in targets])
     assert reply["FailedEntryCount"] == 0, reply
     return str(rule)
+
+
+async def supply_dead_letters(
+    cloud: RunningCloud, store: DeadLetterStore, constraint_ids: set[str]
+) -> list[DeadLetterMessage]:
+    """Waits (up to a minute) until the dead-letter queue holds one message per constraint id, and checks that
+    what failed is the supply ingress's checked event of each (a new event on the bus), not what was put."""
+    for _ in range(600):
+        if len(store.list()) >= len(constraint_ids):
+            break
+        await asyncio.sleep(0.1)
+    dead = store.list()
+    assert {m.event["detail"]["constraintId"] for m in dead} == constraint_ids, cloud.log_tail()
+    assert {m.event["source"] for m in dead} == {"vehicle-config.supply.checked"}
+    return dead

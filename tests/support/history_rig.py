@@ -28,6 +28,7 @@ from aiohttp import web
 from appsync_events_client import ApiKeyAuth, EventsClient, HttpHistorySource, ReconnectPolicy
 
 from tests.support.dynamodb import LocalDynamoDb
+from tests.support.event_api import eventually
 from tests.support.function_environment import use_function_environment
 from tests.support.invokers import CallableInvoker
 from tests.support.lambda_functions import FakeLambdaContext
@@ -138,6 +139,24 @@ class HistoryRig:
             if time.monotonic() > deadline:
                 raise AssertionError(f"not all of {len(wanted)} notifications were recorded on {channel}")
             await asyncio.sleep(0.05)
+
+    async def publish_while_cut_off(
+        self,
+        channel: str,
+        notifications: Iterable[dict[str, Any]],
+        *,
+        cut_noticed: Callable[[], bool],
+        what: str = "the cut to be noticed",
+    ) -> list[str]:
+        """Cut the subscriber's realtime connection, publish once `cut_noticed()` holds, wait until the
+        history has recorded them all, restore the network; the eventIds published (what the subscriber
+        missed)."""
+        self.proxy.cut()
+        await eventually(cut_noticed, what=what)
+        missed = await self.publish(channel, notifications)
+        await self.wait_recorded(channel, missed)
+        self.proxy.restore()
+        return missed
 
 
 def event_api_config(issuer: str) -> EventApiConfig:

@@ -10,10 +10,9 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from tests.support.threaded_http import ThreadedHttp
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 ISSUER = "http://127.0.0.1/test-idp"
@@ -81,40 +82,24 @@ class IdentityProvider:
     fetches: int = 0
     issuer: str = ISSUER
     audience: str = AUDIENCE
-    _server: ThreadingHTTPServer | None = None
+    _server: ThreadedHttp | None = None
 
     @property
     def jwks_url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/.well-known/jwks.json"
+        return f"{self._server.url}/.well-known/jwks.json"
 
     def start(self) -> IdentityProvider:
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                provider.fetches += 1
-                body = json.dumps({"keys": [k.public_jwk() for k in provider.served]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
+        self._server = ThreadedHttp(self._jwks, content_type="application/json")
         return self
+
+    def _jwks(self, _request: BaseHTTPRequestHandler, _body: bytes) -> bytes:
+        self.fetches += 1
+        return json.dumps({"keys": [k.public_jwk() for k in self.served]}).encode()
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
 
     def claims(self, **overrides: Any) -> dict[str, Any]:
         now = int(time.time())

@@ -113,9 +113,9 @@ def test_invalid_yaml_and_missing_resources_are_reported() -> None:
         parse_template("Parameters: {}", "t.yaml")
 
 
-def test_ref_of_parameters_pseudo_parameters_and_resources(tmp_path: Path) -> None:
-    result = outputs(
-        tmp_path,
+# Each case: the Outputs section of a template on HEADER, and every output it resolves to.
+RESOLVED_OUTPUTS = {
+    "ref-of-parameters-pseudo-parameters-and-resources": (
         """
         Outputs:
           Env: {Value: !Ref Env}
@@ -128,53 +128,45 @@ def test_ref_of_parameters_pseudo_parameters_and_resources(tmp_path: Path) -> No
           QueueUrl: {Value: !Ref Queue}
           Subnets: {Value: !Join ["|", !Ref Subnets]}
         """,
-    )
-    assert result == {
-        "Env": "dev",
-        "Region": "us-east-1",
-        "Account": "000000000000",
-        "Stack": "vcn-local",
-        "Partition": "aws",
-        "Suffix": "amazonaws.com",
-        "BusName": "orders-dev",
-        "QueueUrl": "https://sqs.us-east-1.amazonaws.com/000000000000/dead-letters",
-        "Subnets": "a|b|c",
-    }
-
-
-def test_get_att_in_both_forms(tmp_path: Path) -> None:
-    result = outputs(
-        tmp_path,
+        {
+            "Env": "dev",
+            "Region": "us-east-1",
+            "Account": "000000000000",
+            "Stack": "vcn-local",
+            "Partition": "aws",
+            "Suffix": "amazonaws.com",
+            "BusName": "orders-dev",
+            "QueueUrl": "https://sqs.us-east-1.amazonaws.com/000000000000/dead-letters",
+            "Subnets": "a|b|c",
+        },
+    ),
+    "get-att-in-both-forms": (
         """
         Outputs:
           BusArn: {Value: !GetAtt Bus.Arn}
           QueueArn: {Value: !GetAtt [Queue, Arn]}
           QueueName: {Value: {"Fn::GetAtt": "Queue.QueueName"}}
         """,
-    )
-    assert result["BusArn"] == "arn:aws:events:us-east-1:000000000000:event-bus/orders-dev"
-    assert result["QueueArn"] == "arn:aws:sqs:us-east-1:000000000000:dead-letters"
-    assert result["QueueName"] == "dead-letters"
-
-
-def test_sub_with_references_attributes_variables_and_escapes(tmp_path: Path) -> None:
-    result = outputs(
-        tmp_path,
+        {
+            "BusArn": "arn:aws:events:us-east-1:000000000000:event-bus/orders-dev",
+            "QueueArn": "arn:aws:sqs:us-east-1:000000000000:dead-letters",
+            "QueueName": "dead-letters",
+        },
+    ),
+    "sub-with-references-attributes-variables-and-escapes": (
         """
         Outputs:
           Plain: {Value: !Sub "${AWS::Region}/${Env}/${Bus}/${Queue.Arn}"}
           WithVariables: {Value: !Sub ["${Name}-${Env}-${Count}", {Name: !GetAtt Queue.QueueName, Count: 3}]}
           Escaped: {Value: !Sub "${!Literal} and ${!Env}"}
         """,
-    )
-    assert result["Plain"] == "us-east-1/dev/orders-dev/arn:aws:sqs:us-east-1:000000000000:dead-letters"
-    assert result["WithVariables"] == "dead-letters-dev-3"
-    assert result["Escaped"] == "${Literal} and ${Env}"
-
-
-def test_join_select_split_base64_getazs_findinmap(tmp_path: Path) -> None:
-    result = outputs(
-        tmp_path,
+        {
+            "Plain": "us-east-1/dev/orders-dev/arn:aws:sqs:us-east-1:000000000000:dead-letters",
+            "WithVariables": "dead-letters-dev-3",
+            "Escaped": "${Literal} and ${Env}",
+        },
+    ),
+    "join-select-split-base64-getazs-findinmap": (
         """
         Outputs:
           Join: {Value: !Join ["-", [a, !Ref Env, 7]]}
@@ -187,18 +179,32 @@ def test_join_select_split_base64_getazs_findinmap(tmp_path: Path) -> None:
           Tier: {Value: !FindInMap [Sizes, prod, tier]}
           Default: {Value: !FindInMap [Sizes, test, tier, {DefaultValue: tiny}]}
         """,
-    )
-    assert result == {
-        "Join": "a-dev-7",
-        "Select": "b",
-        "SelectIndexFromString": "z",
-        "Split": "c",
-        "Base64": "aGVsbG8=",
-        "Azs": "us-east-1a",
-        "Memory": "128",
-        "Tier": "large",
-        "Default": "tiny",
-    }
+        {
+            "Join": "a-dev-7",
+            "Select": "b",
+            "SelectIndexFromString": "z",
+            "Split": "c",
+            "Base64": "aGVsbG8=",
+            "Azs": "us-east-1a",
+            "Memory": "128",
+            "Tier": "large",
+            "Default": "tiny",
+        },
+    ),
+    "to-json-string-and-length": (
+        """
+        Outputs:
+          Json: {Value: {"Fn::ToJsonString": {a: [1, !Ref Env]}}}
+          Length: {Value: {"Fn::Length": !Ref Subnets}}
+        """,
+        {"Json": '{"a":[1,"dev"]}', "Length": "3"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "expected"), RESOLVED_OUTPUTS.values(), ids=RESOLVED_OUTPUTS.keys())
+def test_intrinsics_resolve_as_on_aws(tmp_path: Path, body: str, expected: dict[str, str]) -> None:
+    assert outputs(tmp_path, body) == expected
 
 
 def test_conditions_if_and_no_value(tmp_path: Path) -> None:
@@ -227,18 +233,6 @@ def test_conditions_if_and_no_value(tmp_path: Path) -> None:
     assert prod["Chosen"] == "big" and prod["And"] == "no-and" and prod["Or"] == "yes-or"
     assert prod["List"] == "one,two,three"
     assert prod["ProdOnly"] == "arn:aws:sqs:us-east-1:000000000000:ProdOnlyQueue"
-
-
-def test_to_json_string_and_length(tmp_path: Path) -> None:
-    result = outputs(
-        tmp_path,
-        """
-        Outputs:
-          Json: {Value: {"Fn::ToJsonString": {a: [1, !Ref Env]}}}
-          Length: {Value: {"Fn::Length": !Ref Subnets}}
-        """,
-    )
-    assert result == {"Json": '{"a":[1,"dev"]}', "Length": "3"}
 
 
 def test_local_endpoints_replace_aws_only_values(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,20 +44,31 @@ async def advance(clock: ManualClock, seconds: float, step: float = 10) -> None:
         await settle()
 
 
-def test_each_tick_fires_once_in_order(tmp_path: Path) -> None:
+# key -> (schedule expression, what its ticks call)
+Plans = Mapping[str, tuple[str, Callable[[float], None]]]
+
+
+def run_for(clock: ManualClock, memory_file: Path | None, plans: Plans, seconds: float) -> None:
+    """Start a timetable remembering its ticks in `memory_file` (None: nowhere) with `plans` (key: expression,
+    callback), let `seconds` pass in ten-second steps, stop it."""
+
     async def scenario() -> None:
-        clock = ManualClock(START)
-        timetable = Timetable(clock, TickMemory(tmp_path / "ticks.json"), name="test")
-        every_minute, quarter = Recorder(), Recorder()
-        timetable.plan("a", parse_schedule("cron(* * * * ? *)"), every_minute)
-        timetable.plan("b", parse_schedule("cron(0/15 * * * ? *)"), quarter)
+        timetable = Timetable(clock, TickMemory(memory_file), name="test")
+        for key, (expression, fire) in plans.items():
+            timetable.plan(key, parse_schedule(expression), fire)
         timetable.start()
-        await advance(clock, 16 * 60)
+        await advance(clock, seconds)
         await timetable.stop()
-        assert every_minute.ticks == [f"13:{minute:02d}:00" for minute in range(1, 17)]
-        assert quarter.ticks == ["13:15:00"]
 
     run(scenario)
+
+
+def test_each_tick_fires_once_in_order(tmp_path: Path) -> None:
+    every_minute, quarter = Recorder(), Recorder()
+    plans: Plans = {"a": ("cron(* * * * ? *)", every_minute), "b": ("cron(0/15 * * * ? *)", quarter)}
+    run_for(ManualClock(START), tmp_path / "ticks.json", plans, 16 * 60)
+    assert every_minute.ticks == [f"13:{minute:02d}:00" for minute in range(1, 17)]
+    assert quarter.ticks == ["13:15:00"]
 
 
 def test_ticks_missed_by_a_busy_loop_fire_late_rather_than_never(tmp_path: Path) -> None:
@@ -80,25 +91,10 @@ def test_a_restart_keeps_the_rate_grid_and_does_not_fire_a_tick_twice(tmp_path: 
     memory_file = tmp_path / "ticks.json"
     clock = ManualClock(START)
     first, second = Recorder(), Recorder()
-
-    async def first_run() -> None:
-        timetable = Timetable(clock, TickMemory(memory_file), name="test")
-        timetable.plan("a", parse_schedule("rate(5 minutes)"), first)
-        timetable.start()
-        await advance(clock, 5 * 60)  # 13:05:20 fires
-        await timetable.stop()
-
-    async def second_run() -> None:
-        # Restarted at once, the clock a little behind the tick already fired (it was sped up, say).
-        clock.advance(-5)
-        timetable = Timetable(clock, TickMemory(memory_file), name="test")
-        timetable.plan("a", parse_schedule("rate(5 minutes)"), second)
-        timetable.start()
-        await advance(clock, 11 * 60)
-        await timetable.stop()
-
-    run(first_run)
-    run(second_run)
+    run_for(clock, memory_file, {"a": ("rate(5 minutes)", first)}, 5 * 60)  # 13:05:20 fires
+    # Restarted at once, the clock a little behind the tick already fired (it was sped up, say).
+    clock.advance(-5)
+    run_for(clock, memory_file, {"a": ("rate(5 minutes)", second)}, 11 * 60)
     assert first.ticks == ["13:05:20"]
     assert second.ticks == ["13:10:20", "13:15:20"]  # same grid; 13:05:20 not again
     assert json.loads(memory_file.read_text())["schedules"]["a"]["expression"] == "rate(5 minutes)"
@@ -108,17 +104,9 @@ def test_ticks_that_fell_while_stopped_are_skipped(tmp_path: Path) -> None:
     memory_file = tmp_path / "ticks.json"
     clock = ManualClock(START)
     fired = Recorder()
-
-    async def start_and_run(seconds: float) -> None:
-        timetable = Timetable(clock, TickMemory(memory_file), name="test")
-        timetable.plan("a", parse_schedule("rate(1 minute)"), fired)
-        timetable.start()
-        await advance(clock, seconds)
-        await timetable.stop()
-
-    run(lambda: start_and_run(60))
+    run_for(clock, memory_file, {"a": ("rate(1 minute)", fired)}, 60)
     clock.advance(10 * 60)  # stopped for ten minutes
-    run(lambda: start_and_run(60))
+    run_for(clock, memory_file, {"a": ("rate(1 minute)", fired)}, 60)
     assert fired.ticks == ["13:01:20", "13:12:20"]
 
 
@@ -165,22 +153,14 @@ def test_a_changed_expression_starts_afresh_and_cancel_stops_firing(tmp_path: Pa
 
 
 def test_a_failing_callback_does_not_stop_the_others(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        clock = ManualClock(START)
-        timetable = Timetable(clock, TickMemory(None), name="test")
-        fired = Recorder()
+    fired = Recorder()
 
-        def broken(_: float) -> None:
-            raise RuntimeError("boom")
+    def broken(_: float) -> None:
+        raise RuntimeError("boom")
 
-        timetable.plan("broken", parse_schedule("rate(1 minute)"), broken)
-        timetable.plan("fine", parse_schedule("rate(1 minute)"), fired)
-        timetable.start()
-        await advance(clock, 2 * 60)
-        await timetable.stop()
-        assert fired.ticks == ["13:01:20", "13:02:20"]
-
-    run(scenario)
+    plans: Plans = {"broken": ("rate(1 minute)", broken), "fine": ("rate(1 minute)", fired)}
+    run_for(ManualClock(START), None, plans, 2 * 60)
+    assert fired.ticks == ["13:01:20", "13:02:20"]
 
 
 def test_an_unreadable_memory_is_kept_aside(tmp_path: Path) -> None:
