@@ -6,7 +6,7 @@ Two ways to run moto's DynamoDB beside the local cloud are compared, each with t
 - child: `python -m vcn.dynamodb` in its own process (what `vcn local up` does);
 - in-process: the same engine and HTTP server in a thread of the measuring process (what
   `moto.server.ThreadedMotoServer` would do).
-Baselines in the same run: for latency, boto3 against a werkzeug server that answers every request with
+Baselines in the same run: for latency, boto3 against the same HTTP server answering every request with
 a canned `{}` (the HTTP + SDK floor any emulator pays); for start-up, a bare interpreter; for the event
 loop, the same loop with no DynamoDB in the process.
 
@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +36,6 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,18 +89,14 @@ class InProcess:
     """The same engine and server in a thread of this process (moto state is per process: one at a time)."""
 
     def __init__(self, state_dir: Path) -> None:
-        from werkzeug.serving import make_server
-
         from vcn.dynamodb.engine import DynamoDbEngine
+        from vcn.dynamodb.http_server import DynamoDbHttpServer, dynamodb_answer
         from vcn.dynamodb.journal import Journal
-        from vcn.dynamodb.wsgi import DynamoDbHttpApp
 
         self.journal = Journal.open(state_dir)
         engine = DynamoDbEngine(self.journal, account="000000000000", default_region="us-east-1")
         engine.open()
-        self.server = make_server(
-            "127.0.0.1", 0, DynamoDbHttpApp(engine), threaded=True, request_handler=_quiet_handler()
-        )
+        self.server = DynamoDbHttpServer(_loopback_listener(), dynamodb_answer(engine))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.port}"
@@ -110,31 +106,25 @@ class InProcess:
         self.journal.close()
 
 
-def _quiet_handler() -> Any:
-    from werkzeug.serving import WSGIRequestHandler
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *_: Any, **__: Any) -> None:
-            pass
-
-    return Quiet
+def _loopback_listener() -> socket.socket:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    return listener
 
 
 class Canned:
-    """The baseline: werkzeug answering `{}` to everything, so the SDK and HTTP costs alone are measured."""
+    """The baseline: the local DynamoDB's own HTTP server answering `{}` to everything, so the SDK and HTTP
+    costs alone are measured."""
 
     def __init__(self) -> None:
-        from werkzeug.serving import make_server
+        from vcn.dynamodb.engine import Reply
+        from vcn.dynamodb.http_server import DynamoDbHttpServer
 
-        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-            stream = environ["wsgi.input"]
-            stream.read(int(environ.get("CONTENT_LENGTH") or 0))
-            start_response(
-                "200 OK", [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", "2")]
-            )
-            return [b"{}"]
+        def canned(method: str, path: str, headers: Any, body: bytes) -> Reply:
+            return Reply(200, [("Content-Type", "application/x-amz-json-1.0")], b"{}")
 
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_quiet_handler())
+        self.server = DynamoDbHttpServer(_loopback_listener(), canned)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.port}"
 
@@ -194,14 +184,15 @@ def start_up(work: Path, rounds: int, items: int) -> list[tuple[str, float, floa
         f"""
         import time, threading
         started = time.perf_counter()
-        from werkzeug.serving import make_server
+        import socket
         from vcn.dynamodb.engine import DynamoDbEngine
+        from vcn.dynamodb.http_server import DynamoDbHttpServer, dynamodb_answer
         from vcn.dynamodb.journal import Journal
-        from vcn.dynamodb.wsgi import DynamoDbHttpApp
         journal = Journal.open({str(work / "inproc")!r})
         engine = DynamoDbEngine(journal, account="0", default_region="us-east-1")
         engine.open()
-        server = make_server("127.0.0.1", 0, DynamoDbHttpApp(engine), threaded=True)
+        listener = socket.create_server(("127.0.0.1", 0))
+        server = DynamoDbHttpServer(listener, dynamodb_answer(engine))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         print(time.perf_counter() - started)
         """

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,3 +206,61 @@ def test_a_request_moto_cannot_handle_fails_at_once_as_a_client_error(notes: Any
     assert (
         "the local DynamoDB (moto) cannot handle this ExecuteStatement request" in error["Error"]["Message"]
     )
+
+
+def _raw_post(
+    connection: http.client.HTTPConnection, body: bytes, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    connection.request(
+        "POST",
+        "/",
+        body=body,
+        headers={"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}
+        | headers,
+    )
+    response = connection.getresponse()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+def test_requests_share_one_connection_as_they_do_with_dynamodb(service: DynamoDbProcess) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    try:
+        for _ in range(3):
+            status, headers, body = _raw_post(connection, b"{}")
+            assert status == 200 and "TableNames" in json.loads(body)
+            assert headers.get("connection", "").lower() != "close"
+        local = connection.sock.getsockname()  # still the first connection: it was never closed
+        status, _, _ = _raw_post(connection, b"{}")
+        assert status == 200 and connection.sock.getsockname() == local
+    finally:
+        connection.close()
+
+
+def test_a_body_without_a_length_is_refused_and_the_connection_closed(service: DynamoDbProcess) -> None:
+    with socket.create_connection(("127.0.0.1", service.port), timeout=10) as raw:
+        raw.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+        )
+        reply = b""
+        while chunk := raw.recv(65536):  # the server closes: recv returns b"" at the end
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 411 ")
+    assert json.loads(body)["message"] == "send the request body with a Content-Length"
+    # and the service goes on serving
+    assert service.client().list_tables()["TableNames"] is not None
+
+
+def test_a_malformed_length_is_a_client_error(service: DynamoDbProcess) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/")
+        connection.putheader("X-Amz-Target", "DynamoDB_20120810.ListTables")
+        connection.putheader("Content-Length", "twelve")
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 400
+        assert "Content-Length" in json.loads(response.read())["message"]
+    finally:
+        connection.close()

@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket; werkzeug's own binding exits the process when the port is taken."""
+    """A listening socket, bound here so that a taken port is reported as such (`port_in_use`)."""
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -64,16 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Lines are `LEVEL|message`, so the local cloud re-logs them at their level.
     logging.basicConfig(level=args.log_level, format="%(levelname)s|%(message)s", stream=sys.stderr)
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
     from .engine import DynamoDbEngine
+    from .http_server import DynamoDbHttpServer, dynamodb_answer
     from .journal import Journal, JournalInUse
     from .maintenance import Maintenance
-    from .wsgi import DynamoDbHttpApp
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *_: Any, **__: Any) -> None:  # one line per request would drown the log
-            pass
 
     settings = DynamoDbSettings(
         ttl_sweep_seconds=args.ttl_sweep_seconds, compact_after_entries=args.compact_after_entries
@@ -93,14 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 _say(ready=False, error="port_in_use", message=f"port {args.port} is in use")
                 return 2
             raise
-        server = make_server(
-            args.host,
-            listener.getsockname()[1],
-            DynamoDbHttpApp(engine),
-            threaded=True,
-            request_handler=QuietHandler,
-            fd=listener.detach(),
-        )
+        server = DynamoDbHttpServer(listener, dynamodb_answer(engine))
         engine.open(compact_after_entries=settings.compact_after_entries)
         maintenance = Maintenance(engine, settings)
         maintenance.start()
