@@ -96,7 +96,7 @@ class InProcess:
         self.journal = Journal.open(state_dir)
         engine = DynamoDbEngine(self.journal, account="000000000000", default_region="us-east-1")
         engine.open()
-        self.server = DynamoDbHttpServer(_loopback_listener(), dynamodb_answer(engine))
+        self.server = DynamoDbHttpServer(socket.create_server(("127.0.0.1", 0)), dynamodb_answer(engine))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.port}"
@@ -104,13 +104,6 @@ class InProcess:
     def stop(self) -> None:
         self.server.shutdown()
         self.journal.close()
-
-
-def _loopback_listener() -> socket.socket:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
-    return listener
 
 
 class Canned:
@@ -124,7 +117,7 @@ class Canned:
         def canned(method: str, path: str, headers: Any, body: bytes) -> Reply:
             return Reply(200, [("Content-Type", "application/x-amz-json-1.0")], b"{}")
 
-        self.server = DynamoDbHttpServer(_loopback_listener(), canned)
+        self.server = DynamoDbHttpServer(socket.create_server(("127.0.0.1", 0)), canned)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.port}"
 

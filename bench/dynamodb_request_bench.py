@@ -27,7 +27,8 @@ from typing import Any
 
 import boto3
 
-TABLE = "History"
+from bench.transaction_bench import TABLE, notification_item, recording
+
 REQUESTS = 500
 
 
@@ -40,19 +41,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def recording(index: int) -> list[dict[str, Any]]:
-    guard = {"pk": {"S": f"EVENT#e{index}"}, "sk": {"S": "CHANNEL#/markets/DE/VELA"}}
-    notification = {
-        "pk": {"S": "CHANNEL#/markets/DE/VELA"},
-        "sk": {"S": f"{index:016d}#e{index}"},
-        "notification": {"S": "x" * 300},
-    }
-    return [
-        {"Put": {"TableName": TABLE, "Item": guard, "ConditionExpression": "attribute_not_exists(pk)"}},
-        {"Put": {"TableName": TABLE, "Item": notification}},
-    ]
 
 
 def per_request(pid: int, count: int, request: Callable[[int], Any]) -> tuple[float, float, float]:
@@ -111,11 +99,11 @@ def main() -> None:
         written = iter(range(10**9))
 
         def transact(_: int) -> None:
-            client.transact_write_items(TransactItems=recording(next(written)))
+            client.transact_write_items(**recording(f"{next(written):012d}"))
 
         def get(index: int) -> None:
-            key = {"pk": {"S": "CHANNEL#/markets/DE/VELA"}, "sk": {"S": f"{index:016d}#e{index}"}}
-            client.get_item(TableName=TABLE, Key=key)
+            item = notification_item(f"{index:012d}")
+            client.get_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
 
         print(f"local DynamoDB child from {args.src or 'this tree'}: per request, {REQUESTS} requests")
         print(f"{'request':<22} {'wall ms':>8} {'child CPU us':>13} {'client CPU us':>14}")
