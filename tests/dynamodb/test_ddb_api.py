@@ -264,3 +264,21 @@ def test_a_malformed_length_is_a_client_error(service: DynamoDbProcess) -> None:
         assert "Content-Length" in json.loads(response.read())["message"]
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"[1, 2]", b"\xff\xfe", b""], ids=["broken", "array", "bytes", "empty"]
+)
+def test_a_body_that_is_not_a_json_object_is_a_serialization_error(
+    service: DynamoDbProcess, body: bytes
+) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    try:
+        status, _, reply = _raw_post(connection, body, **{"X-Amz-Target": "DynamoDB_20120810.PutItem"})
+    finally:
+        connection.close()
+    assert status == 400
+    assert json.loads(reply) == {
+        "__type": "com.amazonaws.dynamodb.v20120810#SerializationException",
+        "message": "the request body is not a JSON object",
+    }

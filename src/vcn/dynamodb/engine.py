@@ -61,6 +61,13 @@ def region_of(authorization: str | None, default: str) -> str:
     return match.group(1) if match else default
 
 
+def _json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:  # also UnicodeDecodeError
+        return False
+
+
 def item_json(attributes: dict[str, Any]) -> dict[str, Any]:
     """moto's item attributes (`Item.to_json()`) with any raw binary value base64-encoded, as on the wire."""
     encoded: dict[str, Any] = json.loads(
@@ -198,6 +205,8 @@ class DynamoDbEngine:
         except Exception:
             # moto raised: a request it cannot handle. Answered as a client error, so SDKs fail at once
             # instead of retrying a request that can never succeed.
+            if not _json_object(body):  # DynamoDB refuses that too, in its own words; nothing to log
+                return error_reply(400, "SerializationException", "the request body is not a JSON object")
             log.exception("moto could not handle a %s request", operation)
             return error_reply(
                 400,
