@@ -20,7 +20,7 @@ import pytest
 
 from tests.support.dynamodb import LocalDynamoDb
 from tests.support.event_api import run
-from tests.support.history_rig import API_KEY, HistoryRig, history_rig, notification
+from tests.support.history_rig import API_KEY, HistoryRig, notification, run_in_history_rig
 from tests.support.local_cloud import ROOT
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.local.state import local_document, write_local_json
@@ -35,29 +35,29 @@ def with_cloud(
     tmp_path: Path, dynamodb: LocalDynamoDb, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[Scenario], None]:
     def go(scenario: Scenario) -> None:
-        async def main() -> None:
-            state = tmp_path / "state"
-            async with history_rig(state, dynamodb, monkeypatch) as rig:
-                with acquire_state_lock(state):
-                    appsync = {
-                        "http": rig.appsync.http_url,
-                        "realtime": rig.proxy.url_for(rig.appsync.realtime_url),
-                        "apiKey": API_KEY,
-                        "https": None,
-                        "wss": None,
-                    }
-                    document = local_document(
-                        region=LOCAL_ACCOUNT.region,
-                        account=LOCAL_ACCOUNT.account_id,
-                        eventbridge="http://127.0.0.1:9",
-                        bus_name="vehicle-config",
-                        appsync=appsync,
-                        api=rig.api.url,
-                    )
-                    write_local_json(state, document)
-                    await scenario(rig, state)
+        state = tmp_path / "state"
 
-        run(main(), timeout=110)
+        async def in_the_cloud_state_folder(rig: HistoryRig) -> None:
+            with acquire_state_lock(state):
+                appsync = {
+                    "http": rig.appsync.http_url,
+                    "realtime": rig.proxy.url_for(rig.appsync.realtime_url),
+                    "apiKey": API_KEY,
+                    "https": None,
+                    "wss": None,
+                }
+                document = local_document(
+                    region=LOCAL_ACCOUNT.region,
+                    account=LOCAL_ACCOUNT.account_id,
+                    eventbridge="http://127.0.0.1:9",
+                    bus_name="vehicle-config",
+                    appsync=appsync,
+                    api=rig.api.url,
+                )
+                write_local_json(state, document)
+                await scenario(rig, state)
+
+        run_in_history_rig(state, dynamodb, monkeypatch, in_the_cloud_state_folder, timeout=110)
 
     return go
 
@@ -77,8 +77,7 @@ def test_history_prints_a_channel_oldest_first_and_pages_to_the_end_with_all(
     with_cloud: Callable[[Scenario], None],
 ) -> None:
     async def scenario(rig: HistoryRig, state: Path) -> None:
-        sent = await rig.publish("/markets/DE/VELA", [notification() for _ in range(5)])
-        await rig.wait_recorded("/markets/DE/VELA", sent)
+        sent = await rig.publish_recorded("/markets/DE/VELA", [notification() for _ in range(5)])
         await asyncio.sleep(2.2)  # settled: the history serves positions at least 2 s old
 
         code, items, err = await vcn(
@@ -127,8 +126,7 @@ def test_subscribe_since_prints_the_history_then_what_a_reconnect_missed_then_li
     with_cloud: Callable[[Scenario], None],
 ) -> None:
     async def scenario(rig: HistoryRig, state: Path) -> None:
-        earlier = await rig.publish("/markets/DE/VELA", [notification() for _ in range(2)])
-        await rig.wait_recorded("/markets/DE/VELA", earlier)
+        earlier = await rig.publish_recorded("/markets/DE/VELA", [notification() for _ in range(2)])
         subscriber = await asyncio.create_subprocess_exec(
             *VCN, "subscribe", "/markets/DE/*", "--user", "analyst-de", "--since", "all", "--count", "7",
             "--state-dir", str(state),

@@ -25,8 +25,8 @@ from appsync_events_client import (
 )
 
 from tests.support.dynamodb import LocalDynamoDb
-from tests.support.event_api import eventually, run
-from tests.support.history_rig import HistoryRig, history_rig, notification
+from tests.support.event_api import eventually
+from tests.support.history_rig import HistoryRig, notification, run_in_history_rig
 
 CHANNEL = "/markets/DE/*"
 Scenario = Callable[[HistoryRig], Awaitable[None]]
@@ -37,11 +37,7 @@ def with_rig(
     tmp_path: Path, dynamodb: LocalDynamoDb, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[Scenario], None]:
     def go(scenario: Scenario) -> None:
-        async def main() -> None:
-            async with history_rig(tmp_path / "state", dynamodb, monkeypatch) as rig:
-                await scenario(rig)
-
-        run(main(), timeout=90)
+        run_in_history_rig(tmp_path / "state", dynamodb, monkeypatch, scenario, timeout=90)
 
     return go
 
@@ -122,8 +118,7 @@ def test_since_all_delivers_the_kept_history_before_live_events(with_rig: Callab
 
 def test_since_a_cursor_resumes_strictly_after_it(with_rig: Callable[[Scenario], None]) -> None:
     async def scenario(rig: HistoryRig) -> None:
-        sent = await rig.publish("/plants/ZWI", [notification() for _ in range(4)])
-        await rig.wait_recorded("/plants/ZWI", sent)
+        sent = await rig.publish_recorded("/plants/ZWI", [notification() for _ in range(4)])
         async with rig.client().connect() as connection, rig.history() as history:
             first = await subscribe_with_recovery(connection, "/plants/ZWI", history, Since.everything())
             assert ids(await receive(first, 4)) == sent
@@ -215,8 +210,7 @@ class Flaky:
 
 def test_a_history_outage_is_retried_and_the_gap_still_filled(with_rig: Callable[[Scenario], None]) -> None:
     async def scenario(rig: HistoryRig) -> None:
-        sent = await rig.publish("/plants/ZWI", [notification() for _ in range(3)])
-        await rig.wait_recorded("/plants/ZWI", sent)
+        sent = await rig.publish_recorded("/plants/ZWI", [notification() for _ in range(3)])
         async with rig.client().connect() as connection, rig.history() as real:
             flaky = Flaky(real, failures=2)
             events = await subscribe_with_recovery(connection, "/plants/ZWI", flaky, Since.everything())

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +28,7 @@ from aiohttp import web
 from appsync_events_client import ApiKeyAuth, EventsClient, HttpHistorySource, ReconnectPolicy
 
 from tests.support.dynamodb import LocalDynamoDb
-from tests.support.event_api import eventually
+from tests.support.event_api import eventually, run
 from tests.support.function_environment import use_function_environment
 from tests.support.invokers import CallableInvoker
 from tests.support.lambda_functions import FakeLambdaContext
@@ -140,6 +140,12 @@ class HistoryRig:
                 raise AssertionError(f"not all of {len(wanted)} notifications were recorded on {channel}")
             await asyncio.sleep(0.05)
 
+    async def publish_recorded(self, channel: str, notifications: Iterable[dict[str, Any]]) -> list[str]:
+        """Publish as `publish` does, then wait until the history has recorded them all; the eventIds."""
+        sent = await self.publish(channel, notifications)
+        await self.wait_recorded(channel, sent)
+        return sent
+
     async def publish_while_cut_off(
         self,
         channel: str,
@@ -153,8 +159,7 @@ class HistoryRig:
         missed)."""
         self.proxy.cut()
         await eventually(cut_noticed, what=what)
-        missed = await self.publish(channel, notifications)
-        await self.wait_recorded(channel, missed)
+        missed = await self.publish_recorded(channel, notifications)
         self.proxy.restore()
         return missed
 
@@ -253,3 +258,19 @@ async def history_rig(
         proxy.stop()
         await appsync.stop()
         await api.stop()
+
+
+def run_in_history_rig(
+    state_dir: Path,
+    dynamodb: LocalDynamoDb,
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: Callable[[HistoryRig], Awaitable[None]],
+    timeout: float,
+) -> None:
+    """Run one test's scenario against a history rig started for it; a hang fails after `timeout` seconds."""
+
+    async def main() -> None:
+        async with history_rig(state_dir, dynamodb, monkeypatch) as rig:
+            await scenario(rig)
+
+    run(main(), timeout=timeout)
