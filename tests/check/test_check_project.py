@@ -13,6 +13,7 @@ from vehicle_config.notifications import NOTIFICATIONS
 
 from app_profile import PROFILE
 from tests.check.conftest import PROJECT_TEMPLATE, Change, check, failure, keys, resources, seeded_copy
+from vcn.check.findings import Finding
 from vcn.check.runner import CheckReport
 
 pytestmark = pytest.mark.slow
@@ -63,6 +64,15 @@ def unguarded(field: str) -> Change:
         del resources(document)[VALIDATED]["Properties"]["EventPattern"]["detail"][field]
 
     return change
+
+
+def unguarded_failure(tmp_path: Path, field: str, target: str, kind: str) -> tuple[CheckReport, Finding]:
+    """Anyone may put the validated source and the guard lacks `field`: the report and its one path failure
+    of `kind` on `target`, which blames the field left out."""
+    report = seeded(tmp_path, untrusted_validation, unguarded(field))
+    found = failure(report, "path", VALIDATED, target=target, kind=kind)
+    assert found.culprit == f"detail.{field} left out"
+    return report, found
 
 
 def new_failures(report: CheckReport, today: CheckReport) -> set[tuple[str, str, str | None, str | None]]:
@@ -175,9 +185,7 @@ def test_a_field_missing_from_a_rule_pattern_guard_lets_events_without_it_throug
     tmp_path: Path, today: CheckReport
 ) -> None:
     # The guard is defence in depth: it matters once anyone may put the source.
-    report = seeded(tmp_path, untrusted_validation, unguarded("configurationId"))
-    found = failure(report, "path", VALIDATED, target="MarketChannel", kind="fields-missing")
-    assert found.culprit == "detail.configurationId left out"
+    _, found = unguarded_failure(tmp_path, "configurationId", "MarketChannel", "fields-missing")
     assert found.outcome == "delivered, but clients miss what they read"
     assert all(f.culprit != found.culprit for f in today.results.failures("path"))
 
@@ -185,9 +193,7 @@ def test_a_field_missing_from_a_rule_pattern_guard_lets_events_without_it_throug
 def test_a_count_missing_from_a_guard_breaks_the_notification_even_if_the_refusal_is_kept(
     tmp_path: Path, today: CheckReport
 ) -> None:
-    report = seeded(tmp_path, untrusted_validation, unguarded("violationCount"))
-    found = failure(report, "path", VALIDATED, target="UserChannel", kind="event-not-json")
-    assert found.culprit == "detail.violationCount left out"
+    report, found = unguarded_failure(tmp_path, "violationCount", "UserChannel", "event-not-json")
     assert '"violationCount":,' in found.problem
     # AppSync's refusal lands in the watched dead-letter queue, but a guard could have kept the event out.
     assert found.outcome is not None and "(an alarm watches it)" in found.outcome

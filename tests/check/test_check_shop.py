@@ -12,6 +12,7 @@ import pytest
 from tests.check.conftest import SHOP_TEMPLATE, Change, check, failure, resources, seeded_copy
 from tests.check.shop_profile import ORDINARY, order_shipped, shop_profile
 from vcn.check.contribution import CheckContribution
+from vcn.check.findings import Finding
 from vcn.check.runner import CheckReport
 from vcn.local.profile import AppProfile
 
@@ -42,6 +43,11 @@ def publishing(channel: str, events: str = EVENTS) -> Change:
     return set_template(f'{{"channel": "{channel}", "events": {events}}}')
 
 
+def publishing_failure(tmp_path: Path, kind: str, channel: str, events: str = EVENTS) -> Finding:
+    """The one path failure of `kind` on the shop's target once its transformer publishes `events` there."""
+    return failure(seeded(tmp_path, publishing(channel, events)), "path", RULE, target=TARGET, kind=kind)
+
+
 def test_the_shop_passes_every_check() -> None:
     report = check(SHOP_TEMPLATE, shop_profile())
     assert report.passed, report.results.findings
@@ -51,41 +57,28 @@ def test_the_shop_passes_every_check() -> None:
 def test_an_unquoted_string_placeholder_loses_every_event_and_names_the_rule_and_target(
     tmp_path: Path,
 ) -> None:
-    report = seeded(
-        tmp_path,
-        publishing("/orders/<region>", EVENTS.replace('\\"<orderId>\\"', "<orderId>")),
-    )
-    found = failure(report, "path", RULE, target=TARGET, kind="event-not-json")
+    unquoted = EVENTS.replace('\\"<orderId>\\"', "<orderId>")
+    found = publishing_failure(tmp_path, "event-not-json", "/orders/<region>", unquoted)
     assert "ord-0001" in found.problem
     assert found.counterexample == ORDINARY_EVENT
     assert found.culprit is None  # an ordinary event breaks it: nothing to blame on a field
 
 
 def test_a_channel_with_six_segments_is_refused(tmp_path: Path) -> None:
-    report = seeded(
-        tmp_path,
-        publishing("/orders/<region>/a/b/c/d"),
-    )
-    found = failure(report, "path", RULE, target=TARGET, kind="channel-invalid")
+    found = publishing_failure(tmp_path, "channel-invalid", "/orders/<region>/a/b/c/d")
     assert "/orders/DE/a/b/c/d" in found.problem and "at most 5 segments" in found.problem
     assert found.counterexample == ORDINARY_EVENT
 
 
 def test_a_channel_in_a_namespace_the_api_lacks_is_refused(tmp_path: Path) -> None:
-    report = seeded(
-        tmp_path,
-        publishing("/order/<region>"),
-    )
-    found = failure(report, "path", RULE, target=TARGET, kind="namespace-missing")
+    found = publishing_failure(tmp_path, "namespace-missing", "/order/<region>")
     assert "'order'" in found.problem and "orders" in found.problem
 
 
 def test_a_notification_without_a_field_clients_read_is_reported(tmp_path: Path) -> None:
-    report = seeded(
-        tmp_path,
-        publishing("/orders/<region>", '["{\\"eventId\\":\\"<eventId>\\"}"]'),
+    found = publishing_failure(
+        tmp_path, "fields-missing", "/orders/<region>", '["{\\"eventId\\":\\"<eventId>\\"}"]'
     )
-    found = failure(report, "path", RULE, target=TARGET, kind="fields-missing")
     assert "orderId" in found.problem
 
 
