@@ -107,18 +107,26 @@ async def closed_by_server(reader: asyncio.StreamReader, within: float = 10) -> 
     return await asyncio.wait_for(reader.read(), within)
 
 
-def scenario_on(listener: ListenerFactory, body: Callable[[Listener], Awaitable[None]]) -> None:
+OnConnection = Callable[[Listener, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+def on_a_connection(listener: ListenerFactory, body: OnConnection) -> None:
+    """Start the listener with the FAST deadlines and run `body` on one raw TCP connection to it."""
+
     async def main() -> None:
         async with listener(FAST) as server:
-            await body(server)
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            try:
+                await body(server, reader, writer)
+            finally:
+                writer.close()
 
     run(main())
 
 
 @LISTENERS
 def test_partial_headers_get_408_and_the_connection_closes(listener: ListenerFactory) -> None:
-    async def body(server: Listener) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    async def body(server: Listener, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"GET /slow HTTP/1.1\r\nHost: local\r\n")  # the blank line never comes
         answer = await closed_by_server(reader)
         assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
@@ -127,18 +135,15 @@ def test_partial_headers_get_408_and_the_connection_closes(listener: ListenerFac
             b"\r\n\r\nRequest headers were not complete within 0.3 s; send the whole request at once.\n"
         )
         assert server.counters.header_timeouts == 1
-        writer.close()
 
-    scenario_on(listener, body)
+    on_a_connection(listener, body)
 
 
 @LISTENERS
 def test_header_bytes_trickling_in_do_not_extend_the_deadline(listener: ListenerFactory) -> None:
     request = b"GET /slow HTTP/1.1\r\nHost: local\r\n" + b"X-Pad: a\r\n" * 200
 
-    async def body(server: Listener) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-
+    async def body(server: Listener, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         async def trickle() -> None:  # 2,000 bytes at 50 a second would take 40 s
             for offset in range(len(request)):
                 writer.write(request[offset : offset + 1])
@@ -149,28 +154,24 @@ def test_header_bytes_trickling_in_do_not_extend_the_deadline(listener: Listener
         assert not trickling.done()  # closed while the client was still sending its headers
         trickling.cancel()
         assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
-        writer.close()
 
-    scenario_on(listener, body)
+    on_a_connection(listener, body)
 
 
 @LISTENERS
 def test_a_connection_that_sends_nothing_is_closed_without_an_answer(listener: ListenerFactory) -> None:
-    async def body(server: Listener) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    async def body(server: Listener, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert await closed_by_server(reader) == b""
         assert server.counters.idle_closed == 1 and server.counters.header_timeouts == 0
-        writer.close()
 
-    scenario_on(listener, body)
+    on_a_connection(listener, body)
 
 
 @LISTENERS
 def test_kept_alive_connection_waits_the_idle_deadline_not_the_header_one(
     listener: ListenerFactory,
 ) -> None:
-    async def body(server: Listener) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    async def body(server: Listener, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(server.request)
         status, _ = await read_response(reader)
         assert status < 400
@@ -180,15 +181,13 @@ def test_kept_alive_connection_waits_the_idle_deadline_not_the_header_one(
         assert status < 400
         assert await closed_by_server(reader) == b""  # after the 3 s idle deadline
         assert server.counters.idle_closed == 1 and server.counters.header_timeouts == 0
-        writer.close()
 
-    scenario_on(listener, body)
+    on_a_connection(listener, body)
 
 
 @LISTENERS
 def test_a_body_that_stops_arriving_gets_408(listener: ListenerFactory) -> None:
-    async def body(server: Listener) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    async def body(server: Listener, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(
             b"POST /event HTTP/1.1\r\nHost: local\r\nContent-Type: application/json\r\n"
             b"Content-Length: 100\r\n\r\n" + b'{"channel":'
@@ -197,9 +196,8 @@ def test_a_body_that_stops_arriving_gets_408(listener: ListenerFactory) -> None:
         assert (status, json.loads(answer)) == server.stalled_body_answer
         assert server.counters.body_timeouts == 1
         assert await closed_by_server(reader) == b""
-        writer.close()
 
-    scenario_on(listener, body)
+    on_a_connection(listener, body)
 
 
 def test_an_upgraded_websocket_outlives_the_header_and_idle_deadlines() -> None:
