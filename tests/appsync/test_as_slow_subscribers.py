@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -26,18 +29,38 @@ from vcn.appsync.server import AppSyncEventsServer
 # ---- the budget on its own
 
 
-def paused_outbox(name: str, budget: OutboundBudget, reasons: dict[str, str]) -> tuple[Outbox, InMemorySink]:
-    sink = InMemorySink()
-    sink.pause()
-    outbox = Outbox(
-        name,
-        sink,
-        limit_bytes=1_000_000,
-        on_overflow=lambda reason: reasons.__setitem__(name, reason),
-        budget=budget,
-    )
-    outbox.start()
-    return outbox, sink
+@dataclass
+class PausedSubscribers:
+    """Outboxes sharing one budget, each writing to a sink that does not read; why each one was dropped."""
+
+    budget: OutboundBudget
+    reasons: dict[str, str] = field(default_factory=dict)
+    outboxes: list[Outbox] = field(default_factory=list)
+
+    def add(self, name: str) -> tuple[Outbox, InMemorySink]:
+        sink = InMemorySink()
+        sink.pause()
+        outbox = Outbox(
+            name,
+            sink,
+            limit_bytes=1_000_000,
+            on_overflow=lambda reason: self.reasons.__setitem__(name, reason),
+            budget=self.budget,
+        )
+        outbox.start()
+        self.outboxes.append(outbox)
+        return outbox, sink
+
+
+@asynccontextmanager
+async def paused_subscribers(limit: int) -> AsyncIterator[PausedSubscribers]:
+    """Subscribers under a total cap of `limit` bytes, every outbox closed on the way out."""
+    subscribers = PausedSubscribers(OutboundBudget(limit=limit))
+    try:
+        yield subscribers
+    finally:
+        for outbox in subscribers.outboxes:
+            await outbox.close()
 
 
 async def queue(outbox: Outbox, count: int, size: int = 10) -> None:
@@ -48,32 +71,30 @@ async def queue(outbox: Outbox, count: int, size: int = 10) -> None:
 
 def test_over_the_total_cap_the_subscriber_behind_the_longest_is_dropped_first() -> None:
     async def scenario() -> None:
-        budget = OutboundBudget(limit=100)
-        reasons: dict[str, str] = {}
-        first, _ = paused_outbox("first", budget, reasons)
-        second, _ = paused_outbox("second", budget, reasons)
-        third, _ = paused_outbox("third", budget, reasons)
-        await queue(first, 5)  # one frame held by the writer, four queued: 40 bytes
-        await queue(second, 5)
-        assert budget.queued == 80 and reasons == {}
-        await queue(third, 4)  # 30 more: 110 over a cap of 100
-        assert list(reasons) == ["first"]
-        assert reasons["first"].startswith(
-            "slow subscribers hold 110 bytes in all, over the server's cap of 100;"
-            " this connection has been behind the longest (40 bytes waiting for"
-        )
-        assert first.closed and not second.closed and not third.closed
-        assert budget.queued == 70
-        assert budget.snapshot() == {
-            "SlowSubscriberQueuedBytes": 70,
-            "SlowSubscriberQueuedBytesCap": 100,
-            "SlowSubscribersBehind": 2,
-            "SlowSubscribersDroppedOverConnectionCap": 0,
-            "SlowSubscribersDroppedOverTotalCap": 1,
-            "FramesDiscardedWithSlowSubscribers": 4,
-        }
-        for outbox in (first, second, third):
-            await outbox.close()
+        async with paused_subscribers(limit=100) as line:
+            budget, reasons = line.budget, line.reasons
+            first, _ = line.add("first")
+            second, _ = line.add("second")
+            third, _ = line.add("third")
+            await queue(first, 5)  # one frame held by the writer, four queued: 40 bytes
+            await queue(second, 5)
+            assert budget.queued == 80 and reasons == {}
+            await queue(third, 4)  # 30 more: 110 over a cap of 100
+            assert list(reasons) == ["first"]
+            assert reasons["first"].startswith(
+                "slow subscribers hold 110 bytes in all, over the server's cap of 100;"
+                " this connection has been behind the longest (40 bytes waiting for"
+            )
+            assert first.closed and not second.closed and not third.closed
+            assert budget.queued == 70
+            assert budget.snapshot() == {
+                "SlowSubscriberQueuedBytes": 70,
+                "SlowSubscriberQueuedBytesCap": 100,
+                "SlowSubscribersBehind": 2,
+                "SlowSubscribersDroppedOverConnectionCap": 0,
+                "SlowSubscribersDroppedOverTotalCap": 1,
+                "FramesDiscardedWithSlowSubscribers": 4,
+            }
         assert budget.queued == 0 and budget.snapshot()["SlowSubscribersBehind"] == 0
 
     run(scenario())
@@ -81,38 +102,33 @@ def test_over_the_total_cap_the_subscriber_behind_the_longest_is_dropped_first()
 
 def test_a_subscriber_that_caught_up_goes_to_the_back_of_the_line() -> None:
     async def scenario() -> None:
-        budget = OutboundBudget(limit=100)
-        reasons: dict[str, str] = {}
-        first, first_sink = paused_outbox("first", budget, reasons)
-        second, _ = paused_outbox("second", budget, reasons)
-        await queue(first, 3)
-        await queue(second, 3)
-        first_sink.resume()  # the first client reads again and empties its queue
-        for _ in range(20):
-            await asyncio.sleep(0)
-        assert first.queued_bytes == 0
-        first_sink.pause()
-        await queue(first, 8)  # behind again, now after the second: 70 + 20 = 90 bytes
-        await queue(second, 1)  # 100: at the cap, not over it
-        assert reasons == {}
-        assert not second.put(b"x" * 10)  # 110: the second has been behind the longest and goes
-        assert list(reasons) == ["second"]
-        assert not first.closed
-        for outbox in (first, second):
-            await outbox.close()
+        async with paused_subscribers(limit=100) as line:
+            first, first_sink = line.add("first")
+            second, _ = line.add("second")
+            await queue(first, 3)
+            await queue(second, 3)
+            first_sink.resume()  # the first client reads again and empties its queue
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert first.queued_bytes == 0
+            first_sink.pause()
+            await queue(first, 8)  # behind again, now after the second: 70 + 20 = 90 bytes
+            await queue(second, 1)  # 100: at the cap, not over it
+            assert line.reasons == {}
+            assert not second.put(b"x" * 10)  # 110: the second has been behind the longest and goes
+            assert list(line.reasons) == ["second"]
+            assert not first.closed
 
     run(scenario())
 
 
 def test_the_cap_may_drop_the_very_subscriber_that_is_being_written() -> None:
     async def scenario() -> None:
-        budget = OutboundBudget(limit=25)
-        reasons: dict[str, str] = {}
-        only, _ = paused_outbox("only", budget, reasons)
-        await queue(only, 3)  # 20 bytes queued
-        assert not only.put(b"x" * 10)  # 30 > 25 and it is the only one behind: dropped, frame refused
-        assert list(reasons) == ["only"] and only.closed and budget.queued == 0
-        await only.close()
+        async with paused_subscribers(limit=25) as line:
+            only, _ = line.add("only")
+            await queue(only, 3)  # 20 bytes queued
+            assert not only.put(b"x" * 10)  # 30 > 25 and it is the only one behind: dropped, frame refused
+            assert list(line.reasons) == ["only"] and only.closed and line.budget.queued == 0
 
     run(scenario())
 
