@@ -41,12 +41,7 @@ def test_subscription_keeps_yielding_after_the_server_restarts_on_the_same_port(
 
 def test_publish_waits_for_the_reconnect_instead_of_failing(local_api: LocalEventApi) -> None:
     async def scenario() -> None:
-        async with local_api.server() as first:
-            port = first.port
-            conn = local_api.client(first).connect()
-            await conn.open()
-            sub = await conn.subscribe("/ns/wait")
-        assert port is not None
+        port, conn, [sub] = await local_api.subscribed_then_stopped("/ns/wait")
         await local_api.eventually(lambda: not conn.connected, what="disconnect")
         publishing = asyncio.ensure_future(conn.publish("/ns/wait", ["queued"]))
         await asyncio.sleep(0.1)
@@ -82,10 +77,7 @@ def test_keepalive_frames_keep_the_connection(local_api: LocalEventApi) -> None:
 def test_subscription_raises_once_reconnect_attempts_are_exhausted(local_api: LocalEventApi) -> None:
     async def scenario() -> None:
         policy = ReconnectPolicy(initial_delay=0.02, max_delay=0.05, max_attempts=2)
-        async with local_api.server() as server:
-            conn = local_api.client(server, reconnect=policy).connect()
-            await conn.open()
-            sub = await conn.subscribe("/ns/gone")
+        _, conn, [sub] = await local_api.subscribed_then_stopped("/ns/gone", reconnect=policy)
         with pytest.raises(ConnectionLost) as caught:
             await sub.get(10)
         assert caught.value.error_type == "ReconnectFailed"
@@ -112,13 +104,7 @@ def test_backoff_stays_at_the_cap_however_long_the_outage_lasts() -> None:
 
 def test_a_subscription_denied_on_resubscribe_ends_with_the_error(local_api: LocalEventApi) -> None:
     async def scenario() -> None:
-        async with local_api.server() as first:
-            port = first.port
-            conn = local_api.client(first).connect()
-            await conn.open()
-            kept = await conn.subscribe("/other/kept")
-            dropped = await conn.subscribe("/ns/dropped")
-        assert port is not None
+        port, conn, [kept, dropped] = await local_api.subscribed_then_stopped("/other/kept", "/ns/dropped")
         # the restarted API no longer has the `ns` namespace
         local_api.config = dataclasses.replace(local_api.config, namespaces=(Namespace("other"),))
         async with local_api.server(port=port):

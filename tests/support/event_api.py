@@ -9,7 +9,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from appsync_events_client import ApiKeyAuth, Auth, EventsClient, EventsConnection, ReconnectPolicy
+from appsync_events_client import (
+    ApiKeyAuth,
+    Auth,
+    EventsClient,
+    EventsConnection,
+    ReconnectPolicy,
+    Subscription,
+)
 
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.config import (
@@ -104,6 +111,19 @@ class LocalEventApi:
         options.setdefault("reconnect", FAST_RECONNECT)
         options.setdefault("operation_timeout", 5.0)
         return EventsClient(server.http_url, server.realtime_url, auth or ApiKeyAuth(API_KEY), **options)
+
+    async def subscribed_then_stopped(
+        self, *channels: str, **client_options: Any
+    ) -> tuple[int, EventsConnection, list[Subscription]]:
+        """A connection (`client_options` as for `client`) that subscribed to `channels` on a server which
+        has stopped since: the port it listened on (for a server to take over), the connection, the
+        subscriptions."""
+        async with self.server() as server:
+            assert server.port is not None
+            conn = self.client(server, **client_options).connect()
+            await conn.open()
+            subscriptions = [await conn.subscribe(channel) for channel in channels]
+        return server.port, conn, subscriptions
 
     def run_connected(
         self,
