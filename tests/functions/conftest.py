@@ -10,7 +10,7 @@ from adapters.dynamodb_read_state import DynamoDbReadState
 from adapters.history_table import HistoryTable
 
 from tests.support.dynamodb import LocalDynamoDb, local_dynamodb
-from tests.support.fakes import InMemoryEventPublisher
+from tests.support.fakes import InMemoryEventPublisher, hand_out
 from tests.support.function_environment import use_function_environment
 from tests.support.lambda_functions import FakeLambdaContext, IdentityProvider, ec_key, rsa_key
 
@@ -28,10 +28,12 @@ def publisher(monkeypatch: pytest.MonkeyPatch) -> InMemoryEventPublisher:
     """An in-memory publisher injected into every handler that publishes."""
     from handlers import configuration_api, validation_worker
 
-    fake = InMemoryEventPublisher()
-    monkeypatch.setattr(configuration_api, "event_publisher", lambda: fake)
-    monkeypatch.setattr(validation_worker, "event_publisher", lambda: fake)
-    return fake
+    return hand_out(
+        monkeypatch,
+        InMemoryEventPublisher(),
+        (configuration_api, "event_publisher"),
+        (validation_worker, "event_publisher"),
+    )
 
 
 @pytest.fixture(scope="session")

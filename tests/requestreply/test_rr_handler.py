@@ -19,6 +19,7 @@ from handlers import configuration_api
 from vehicle_config.events import DomainEvent
 from vehicle_config.ports import PublishReceipt
 
+from tests.support.fakes import hand_out
 from tests.support.request_reply import configuration
 
 
@@ -93,10 +94,9 @@ class Bus:
 
 @pytest.fixture
 def bus(monkeypatch: pytest.MonkeyPatch) -> Bus:
-    fake = Bus()
-    monkeypatch.setattr(configuration_api, "event_publisher", lambda: fake)
-    monkeypatch.setattr(configuration_api, "reply_subscriber", lambda: fake)
-    return fake
+    return hand_out(
+        monkeypatch, Bus(), (configuration_api, "event_publisher"), (configuration_api, "reply_subscriber")
+    )
 
 
 def call(

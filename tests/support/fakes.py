@@ -1,14 +1,28 @@
-"""In-memory implementations of the functions' ports, for tests that must not reach AWS."""
+"""In-memory implementations of the functions' ports, for tests that must not reach AWS, and the way a test
+hands one to the handlers."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TypeVar
 
+import pytest
 from key_keeper.lifetime import ApiKeyState, KeyNotExtended
 from vehicle_config.events import DomainEvent
 from vehicle_config.ports import PublishReceipt
+
+Port = TypeVar("Port")
+
+
+def hand_out(monkeypatch: pytest.MonkeyPatch, port: Port, *factories: tuple[ModuleType, str]) -> Port:
+    """Make each of a handler module's port factories, `(module, name)`, return `port` for this test (the
+    handlers build their ports through such module-level functions); `port` again, for the test to inspect."""
+    for module, name in factories:
+        monkeypatch.setattr(module, name, lambda: port)
+    return port
 
 
 @dataclass
