@@ -103,6 +103,12 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def allow(action: str, resource: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The IAM statement allowing `action` on `resource`, under `condition` when one is given."""
+    statement = {"Effect": "Allow", "Action": action, "Resource": resource}
+    return statement if condition is None else {**statement, "Condition": condition}
+
+
 def policy_statements(resources: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(resource id, statement) for every IAM statement: roles, inline policies, resource policies."""
     for name, resource in resources.items():
@@ -250,13 +256,7 @@ def test_each_data_source_role_may_invoke_only_its_function(
     trust = role["AssumeRolePolicyDocument"]["Statement"]
     assert [s["Principal"] for s in trust] == [{"Service": "appsync.amazonaws.com"}]
     statements = [s for _, s in policy_statements({role_id: {"Properties": {"Policies": role["Policies"]}}})]
-    assert statements == [
-        {
-            "Effect": "Allow",
-            "Action": "lambda:InvokeFunction",
-            "Resource": {"Fn::GetAtt": [function, "Arn"]},
-        }
-    ]
+    assert statements == [allow("lambda:InvokeFunction", {"Fn::GetAtt": [function, "Arn"]})]
 
 
 def test_appsync_may_invoke_the_authorizer_for_this_api_only(resources: dict[str, Any]) -> None:
@@ -299,11 +299,7 @@ def test_api_destination_role_may_only_invoke_that_destination(resources: dict[s
     assert [s["Principal"] for s in trust] == [{"Service": "events.amazonaws.com"}]
     statements = [s for _, s in policy_statements({"role": {"Properties": {"Policies": role["Policies"]}}})]
     assert statements == [
-        {
-            "Effect": "Allow",
-            "Action": "events:InvokeApiDestination",
-            "Resource": {"Fn::GetAtt": ["AppSyncApiDestination", "ArnForPolicy"]},
-        }
+        allow("events:InvokeApiDestination", {"Fn::GetAtt": ["AppSyncApiDestination", "ArnForPolicy"]})
     ]
 
 
@@ -444,21 +440,15 @@ def test_producers_may_put_events_only_on_the_bus(expanded: dict[str, Any]) -> N
     for function in ("ConfigurationApiFunction", "ValidationWorkerFunction"):
         statements = [s for _, s in policy_statements({function: resources[f"{function}Role"]})]
         put_events = [s for s in statements if "events:PutEvents" in as_list(s["Action"])]
-        assert put_events == [
-            {
-                "Effect": "Allow",
-                "Action": "events:PutEvents",
-                "Resource": {"Fn::GetAtt": ["VehicleConfigBus", "Arn"]},
-            }
-        ], function
+        on_the_bus = allow("events:PutEvents", {"Fn::GetAtt": ["VehicleConfigBus", "Arn"]})
+        assert put_events == [on_the_bus], function
     ingress = [s for _, s in policy_statements({"i": resources["SupplyIngressFunctionRole"]})]
     assert [s for s in ingress if "events:PutEvents" in as_list(s["Action"])] == [
-        {
-            "Effect": "Allow",
-            "Action": "events:PutEvents",
-            "Resource": {"Fn::GetAtt": ["VehicleConfigBus", "Arn"]},
-            "Condition": {"StringEquals": {"events:source": "vehicle-config.supply.checked"}},
-        }
+        allow(
+            "events:PutEvents",
+            {"Fn::GetAtt": ["VehicleConfigBus", "Arn"]},
+            condition={"StringEquals": {"events:source": "vehicle-config.supply.checked"}},
+        )
     ]
     for function in ("TokenAuthorizerFunction", "SubscribeGuardFunction"):
         assert "Policies" not in resources[f"{function}Role"]["Properties"], function
@@ -475,36 +465,20 @@ def test_appsync_permissions_are_the_request_replies_and_the_key_keeper_only(
     assert appsync == [
         (
             "ConfigurationApiFunctionRole",
-            {
-                "Effect": "Allow",
-                "Action": "appsync:EventConnect",
-                "Resource": {"Fn::GetAtt": ["EventsApi", "ApiArn"]},
-            },
+            allow("appsync:EventConnect", {"Fn::GetAtt": ["EventsApi", "ApiArn"]}),
         ),
         (
             "ConfigurationApiFunctionRole",
-            {
-                "Effect": "Allow",
-                "Action": "appsync:EventSubscribe",
-                "Resource": {"Fn::Sub": "${EventsApi.ApiArn}/channelNamespace/requests"},
-            },
+            allow("appsync:EventSubscribe", {"Fn::Sub": "${EventsApi.ApiArn}/channelNamespace/requests"}),
         ),
         (
             "ApiKeyKeeperFunctionRole",
-            {
-                "Effect": "Allow",
-                "Action": "appsync:ListApiKeys",
-                "Resource": {"Fn::GetAtt": ["EventsApi", "ApiArn"]},
-            },
+            allow("appsync:ListApiKeys", {"Fn::GetAtt": ["EventsApi", "ApiArn"]}),
         ),
         (
             "ApiKeyKeeperFunctionRole",
-            {
-                "Effect": "Allow",
-                "Action": "appsync:UpdateApiKey",
-                # arn:aws:appsync:<region>:<account>:apis/<apiId>/apikeys/*: this API's keys, nothing else
-                "Resource": {"Fn::Sub": "${EventsApi.ApiArn}/apikeys/*"},
-            },
+            # arn:aws:appsync:<region>:<account>:apis/<apiId>/apikeys/*: this API's keys, nothing else
+            allow("appsync:UpdateApiKey", {"Fn::Sub": "${EventsApi.ApiArn}/apikeys/*"}),
         ),
     ]
 
