@@ -4,17 +4,13 @@ dead-letter queue that cannot be written."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.eventbridge import (
     Cloud,
-    CloudFactory,
     Reply,
-    cloud_factory,
     put_event,
     rule_to,
     sink_destination,
@@ -23,13 +19,6 @@ from vcn.eventbridge.journal import read_pending
 from vcn.eventbridge.metrics import RULE_METRICS, rule_dimensions
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:rule-dlq"
-
-
-@pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    factory: CloudFactory
-    for factory in cloud_factory():
-        yield factory(tmp_path)
 
 
 def target(destination: str, **extra: Any) -> dict[str, Any]:
