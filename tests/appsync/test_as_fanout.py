@@ -80,6 +80,22 @@ def test_index_forgets_removed_subscriptions() -> None:
     assert list(index.match(channel)) == [] and len(index) == 0
 
 
+def test_index_reaches_subscriptions_in_the_order_they_were_made_on_every_channel() -> None:
+    index = SubscriptionIndex()
+    made = [f"s{n}" for n in range(200)]
+    for sub_id in made:  # each "connection" subscribes to both channels, in the same order
+        subscribe(index, f"{sub_id}-a", "/ns/a")
+        subscribe(index, f"{sub_id}-b", "/ns/b")
+    removed = Subscription(
+        "gone", parse_channel("/ns/a", allow_wildcard=False), cast(Outbox, RecordingOutbox())
+    )
+    index.add(removed)
+    index.remove(removed)
+    for channel, suffix in (("/ns/a", "-a"), ("/ns/b", "-b")):
+        reached = [s.id for s in index.match(parse_channel(channel, allow_wildcard=False))]
+        assert reached == [sub_id + suffix for sub_id in made], channel
+
+
 def test_fan_out_builds_one_data_frame_per_event_per_subscription() -> None:
     index = SubscriptionIndex()
     first, second = subscribe(index, "a", "/ns/*"), subscribe(index, "b", "/ns/room")

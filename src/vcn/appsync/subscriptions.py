@@ -3,6 +3,10 @@
 Subscriptions are kept in two maps keyed by path: exact channels and `/*` prefixes. A publish to `/ns/a/b`
 looks up the exact path and each of its ancestors (`/ns`, `/ns/a`) as a wildcard prefix, so its cost is
 proportional to the matching subscriptions, never to the number of connections.
+
+Each path's subscriptions are kept in the order they were made (a dict used as an ordered set), so a publish
+reaches them in that order, the same for every channel and every run: with a set, the order would follow
+object addresses and differ from channel to channel, and so would which subscriber waits longest.
 """
 
 from __future__ import annotations
@@ -31,21 +35,22 @@ class Subscription:
 
 class SubscriptionIndex:
     def __init__(self) -> None:
-        self._exact: dict[str, set[Subscription]] = {}
-        self._below: dict[str, set[Subscription]] = {}
+        # path -> its subscriptions, oldest first (the values are unused)
+        self._exact: dict[str, dict[Subscription, None]] = {}
+        self._below: dict[str, dict[Subscription, None]] = {}
 
-    def _bucket(self, channel: Channel) -> dict[str, set[Subscription]]:
+    def _bucket(self, channel: Channel) -> dict[str, dict[Subscription, None]]:
         return self._below if channel.wildcard else self._exact
 
     def add(self, subscription: Subscription) -> None:
-        self._bucket(subscription.channel).setdefault(subscription.channel.path, set()).add(subscription)
+        self._bucket(subscription.channel).setdefault(subscription.channel.path, {})[subscription] = None
 
     def remove(self, subscription: Subscription) -> None:
         bucket = self._bucket(subscription.channel)
         subs = bucket.get(subscription.channel.path)
         if subs is None:
             return
-        subs.discard(subscription)
+        subs.pop(subscription, None)
         if not subs:
             del bucket[subscription.channel.path]
 
