@@ -192,6 +192,17 @@ def test_an_output_that_exposes_the_api_key_is_reported(tmp_path: Path, value: A
     assert "EventsApiKey" in found.problem
 
 
+def test_a_function_environment_variable_that_holds_the_api_key_is_reported(tmp_path: Path) -> None:
+    def leak(document: dict[str, Any]) -> None:
+        resources(document)["KeyKeeperFunction"]["Properties"]["Environment"] = {
+            "Variables": {"PUBLISH_KEY": {"Fn::GetAtt": ["EventsApiKey", "ApiKey"]}}
+        }
+
+    found = failure(seeded(tmp_path, leak), "secrets", "KeyKeeperFunction")
+    assert "environment variable PUBLISH_KEY" in found.problem and "EventsApiKey" in found.problem
+    assert "function's configuration" in found.problem
+
+
 def test_a_credential_written_in_the_template_is_reported(tmp_path: Path) -> None:
     def written(document: dict[str, Any]) -> None:
         auth = resources(document)["PublishConnection"]["Properties"]["AuthParameters"][
