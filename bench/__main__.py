@@ -12,6 +12,7 @@ BENCHES = [
     "request_validation_bench",
     "archive_bench",
     "appsync_bench",
+    "event_handler_bench",
     "request_reply_bench",
     "history_bench",
     "cloudwatch_bench",

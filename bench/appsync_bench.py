@@ -14,13 +14,7 @@ Every subscriber uses the same subscription id, so the baseline's frames are byt
 one `broadcast` call per event serves them all (what a bare server does at best). Our server runs with its
 per-connection publish quota (25/s, an AWS limit emulation) lifted so the publisher is not the bottleneck.
 
-`--event-handler` measures instead what an `EVENT`-mode OnPublish handler costs the publish-to-receive
-latency: our server alone, with a DIRECT EVENT handler (a real Lambda worker running a function that does
-nothing), and with the application's own history recorder (`handlers.history_recorder`, as template.yaml
-declares it) recording every event in the template's history table on the local DynamoDB (a `python -m
-vcn.dynamodb` child: one TransactWriteItems per event, journaled and fsync'd), all three side by side with
-the same subscribers. The channel is in the recorded `markets` namespace and every event is a notification
-with its own eventId, so the recorder records each one.
+What an `EVENT`-mode OnPublish handler costs the latency is `bench.event_handler_bench`'s question.
 """
 
 from __future__ import annotations
@@ -33,7 +27,6 @@ import itertools
 import json
 import multiprocessing
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -64,21 +57,17 @@ def serve(kind: str, pipe: Connection) -> None:
 
 async def _serve(kind: str, pipe: Connection) -> None:
     loop = asyncio.get_running_loop()
-    counts: Callable[[], Any] = lambda: {}  # noqa: E731
     if kind == "ours":
         url, stop = await _start_ours()
-    elif kind.startswith("ours+"):
-        url, stop, counts = await _start_with_handler(recording=kind == "ours+recording")
     else:
         url, stop = await _start_baseline()
     pipe.send(url)
-    while await loop.run_in_executor(None, pipe.recv) == "counts":
-        pipe.send(await counts())
+    await loop.run_in_executor(None, pipe.recv)
     await stop()
 
 
 async def _start_ours(
-    namespace: Any = None, invoker: Any = None, data_sources: tuple[Any, ...] = ()
+    namespaces: tuple[Any, ...] = (), invoker: Any = None, data_sources: tuple[Any, ...] = ()
 ) -> tuple[str, Callable[[], Any]]:
     from vcn.appsync.config import ApiKey, AuthProvider, EventApiConfig, Namespace
     from vcn.appsync.protocol import AppSyncLimits
@@ -91,7 +80,7 @@ async def _start_ours(
         account=LOCAL_ACCOUNT.account_id,
         region=LOCAL_ACCOUNT.region,
         auth_providers=(AuthProvider("API_KEY"),),
-        namespaces=(namespace or Namespace(NAMESPACE),),
+        namespaces=namespaces or (Namespace(NAMESPACE),),
         api_keys=(ApiKey("BenchKey", API_KEY, int(time.time()) + 3600),),
         data_sources=data_sources,
     )
@@ -103,105 +92,6 @@ async def _start_ours(
     )
     await server.start()
     return server.realtime_url, server.stop
-
-
-NO_OP = """
-def handler(event, context):
-    return None
-"""
-RECORDER = "HistoryRecorderFunction"
-
-
-async def _start_with_handler(recording: bool) -> tuple[str, Callable[[], Any], Callable[[], Any]]:
-    """Our server with a DIRECT OnPublish handler in EVENT mode, in a real Lambda worker: a function that
-    does nothing, or the application's history recorder with the template's table on the local DynamoDB."""
-    import dataclasses
-    import socket
-
-    from tests.support.function_specs import local_function
-    from vcn.appsync.config import DataSource, HandlerConfig, Namespace
-    from vcn.aws_account import LOCAL_ACCOUNT
-    from vcn.dynamodb import DynamoDbClient, LocalDynamoDb, ensure_tables
-    from vcn.lambda_runtime import LambdaRuntime
-    from vcn.lambda_runtime.config import AsyncInvokeConfig
-    from vcn.local.aws_env import function_environment
-
-    folder = Path(tempfile.mkdtemp(prefix="vcn-bench-handler-"))
-    if not recording:
-        (folder / "no_op.py").write_text(NO_OP)
-        spec = local_function("NoOp", folder, "no_op.handler", timeout=30)
-        environment = function_environment("http://127.0.0.1:9")  # nothing else is called
-        dynamodb = client = table = None
-    else:
-        stack = _application_stack()
-        # no on-failure queue here: a failed recording shows in the failure count the run prints
-        recorder = next(f for f in stack.functions if f.name == RECORDER)
-        spec = dataclasses.replace(recorder, async_invoke=AsyncInvokeConfig(), timeout=30)
-        (table,) = stack.dynamodb_tables
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        dynamodb = LocalDynamoDb(
-            state_dir=folder / "state",
-            host="127.0.0.1",
-            port=port,
-            account=LOCAL_ACCOUNT.account_id,
-            region=LOCAL_ACCOUNT.region,
-        )
-        await dynamodb.start()
-        client = DynamoDbClient(dynamodb.url, LOCAL_ACCOUNT.region)
-        await ensure_tables(client, [table])
-        environment = function_environment("http://127.0.0.1:9", dynamodb_url=dynamodb.url)
-    runtime = LambdaRuntime([spec], extra_env=environment)
-    await runtime.start(prewarm=True)
-    handler = HandlerConfig("DIRECT", data_source="HandlerSource", invoke_type="EVENT")
-    url, stop_server = await _start_ours(
-        Namespace(NAMESPACE, on_publish=handler), runtime, (DataSource("HandlerSource", spec.arn),)
-    )
-
-    async def counts() -> dict[str, Any]:
-        await runtime.drain(timeout=60)
-        recorded = None
-        if client is not None and table is not None:
-            recorded = await _recorded_notifications(client, table.name)
-        return {"failures": runtime.async_failures, "recorded": recorded}
-
-    async def stop() -> None:
-        await stop_server()
-        await runtime.stop()
-        if client is not None and dynamodb is not None:
-            await client.close()
-            await dynamodb.stop()
-
-    return url, stop, counts
-
-
-def _application_stack() -> Any:
-    """template.yaml as `vcn local up` resolves it, with the app profile's local parameters."""
-    from app_profile import PROFILE
-    from vcn.local.invoke import local_identity_at
-    from vcn.template import LocalEndpoints, load_stack
-
-    endpoints = LocalEndpoints()
-    parameters = dict(PROFILE.local_parameters(local_identity_at(endpoints)))
-    return load_stack(ROOT / "template.yaml", endpoints=endpoints, parameter_overrides=parameters)
-
-
-async def _recorded_notifications(client: Any, table: str) -> int:
-    """Notification items in the history table (each also has a guard item, not counted)."""
-    request: dict[str, Any] = {
-        "TableName": table,
-        "Select": "COUNT",
-        "FilterExpression": "begins_with(pk, :channel)",
-        "ExpressionAttributeValues": {":channel": {"S": "CHANNEL#"}},
-    }
-    count = 0
-    while True:
-        reply = await client.call("Scan", request)
-        count += reply["Count"]
-        if "LastEvaluatedKey" not in reply:
-            return count
-        request["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
 
 
 async def _start_baseline() -> tuple[str, Callable[[], Any]]:
@@ -355,13 +245,14 @@ class _Subscribers:
         self.target = 0
         self.first = 0.0
         self.last = 0.0
-        self.latencies: list[tuple[int, float]] = []
+        # (publish index, seconds from publish to receipt, variant) of the sampled connections' frames
+        self.latencies: list[tuple[int, float, str]] = []
         self.reached: asyncio.Event | None = None
 
     def on_data(self, payload: bytes, sampled: bool) -> None:
         if sampled:
             event = json.loads(json.loads(payload)["event"])
-            self.latencies.append((event["i"], time.monotonic() - event["t"]))
+            self.latencies.append((event["i"], time.monotonic() - event["t"], event.get("v", "")))
         self.on_frames(1)
 
     def on_frames(self, count: int) -> None:
@@ -407,6 +298,7 @@ class _Subscribers:
 
     async def connect(self, command: dict[str, Any]) -> dict[str, Any]:
         url, count, sample_every = command["url"], command["count"], command["sample_every"]
+        channels = command.get("channels", [CHANNEL])
         parts = urlsplit(url)
         loop = asyncio.get_running_loop()
 
@@ -419,14 +311,21 @@ class _Subscribers:
             await client.opened
             client.send('{"type":"connection_init"}')
             assert (await client.control.get())["type"] == "connection_ack"
-            client.send(
-                json.dumps(
-                    {"type": "subscribe", "id": SUB_ID, "channel": CHANNEL, "authorization": command["auth"]}
+            for number, channel in enumerate(channels):  # one id for one channel: the baseline's frames match
+                sub_id = SUB_ID if len(channels) == 1 else f"{SUB_ID}-{number}"
+                client.send(
+                    json.dumps(
+                        {
+                            "type": "subscribe",
+                            "id": sub_id,
+                            "channel": channel,
+                            "authorization": command["auth"],
+                        }
+                    )
                 )
-            )
-            reply = await client.control.get()
-            if reply["type"] != "subscribe_success":
-                raise RuntimeError(f"subscribe failed: {reply}")
+                reply = await client.control.get()
+                if reply["type"] != "subscribe_success":
+                    raise RuntimeError(f"subscribe failed: {reply}")
             client.raw_counting = not client.sampled
             self.clients.append(client)
 
@@ -446,6 +345,12 @@ class Results:
     # publishes per second -> frames per second actually delivered during that latency run
     latency_delivered: dict[int, float] = field(default_factory=dict)
     kb_per_connection: float = 0.0
+
+
+def subscription_protocols(auth: dict[str, str]) -> list[str]:
+    """The WebSocket subprotocols that authorize a connection with `auth` (its headers, base64url)."""
+    header = base64.urlsafe_b64encode(json.dumps(auth).encode()).decode().rstrip("=")
+    return [PROTOCOL, f"header-{header}"]
 
 
 class Bench:
@@ -491,8 +396,7 @@ class Bench:
 
     @property
     def subprotocols(self) -> list[str]:
-        header = base64.urlsafe_b64encode(json.dumps(self.auth).encode()).decode().rstrip("=")
-        return [PROTOCOL, f"header-{header}"]
+        return subscription_protocols(self.auth)
 
     async def connect(self, count: int, sample_every: int = 10) -> None:
         reply = await self.ask(
@@ -597,7 +501,7 @@ class Bench:
             await reader
         result = await asyncio.get_running_loop().run_in_executor(None, self.clients_pipe.recv)
         warmup = publishes // 10  # the first tenth warms caches and buffers
-        samples = sorted(latency for index, latency in result["latencies"] if index >= warmup)
+        samples = sorted(latency for index, latency, _ in result["latencies"] if index >= warmup)
         if result["received"] != subscribers * publishes or not samples:
             raise RuntimeError(
                 f"{self.kind}: received {result['received']} of {subscribers * publishes} frames"
@@ -714,116 +618,9 @@ def render(ours: Results, baseline: Results, idle: int) -> str:
     return "\n".join(lines)
 
 
-HANDLER_KINDS = ("ours", "ours+event", "ours+recording")
-
-
 def percentile(samples: list[float], fraction: float) -> float:
     """Of sorted samples, in milliseconds."""
     return samples[min(len(samples) - 1, int(len(samples) * fraction))] * 1000
-
-
-async def measure_event_handler(
-    context: multiprocessing.context.SpawnContext, quick: bool, rates: tuple[int, ...], rounds: int
-) -> tuple[dict[str, dict[int, tuple[float, float, int]]], dict[str, Any]]:
-    """Latency with no handler, an EVENT handler, and an EVENT handler that records in DynamoDB; the three
-    servers run side by side and each rate is measured for all three in turn, `rounds` times in each of the
-    two orders; p50 and p99 are over the samples of all those runs together."""
-    benches = {kind: Bench(kind, context) for kind in HANDLER_KINDS}
-    samples: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
-    delivered: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
-    # the AppSync server process's CPU per publish: unlike latency on a shared machine, load-independent
-    cpu_us: dict[str, dict[int, list[float]]] = {kind: {} for kind in benches}
-    idle = 200 if quick else 1000
-    await asyncio.gather(*(bench.start() for bench in benches.values()))
-    try:
-        for bench in benches.values():
-            await bench.connect(idle)
-        for bench in benches.values():  # warm-up at the highest rate: the workers a steady load needs start
-            await bench.latency(idle, rate=max(rates), seconds=3)
-        for rate in rates:
-            for order in (HANDLER_KINDS, tuple(reversed(HANDLER_KINDS))) * rounds:
-                for kind in order:
-                    seconds = 2 if quick else 5
-                    cpu_before = benches[kind].cpu_seconds()
-                    await benches[kind].latency(idle, rate=rate, seconds=seconds)
-                    samples[kind].setdefault(rate, []).extend(benches[kind].last_samples)
-                    used = (benches[kind].cpu_seconds() - cpu_before) / (rate * seconds) * 1e6
-                    cpu_us[kind].setdefault(rate, []).append(used)
-                    delivered[kind].setdefault(rate, []).append(benches[kind].delivered_per_second)
-        counts = {
-            kind: await benches[kind].ask(benches[kind].server_pipe, "counts") for kind in HANDLER_KINDS[1:]
-        }
-    finally:
-        await asyncio.gather(*(bench.stop() for bench in benches.values()))
-    merged = {
-        kind: {
-            rate: (percentile(pooled, 0.5), percentile(pooled, 0.99), len(pooled))
-            for rate, pooled in ((rate, sorted(values)) for rate, values in by_rate.items())
-        }
-        for kind, by_rate in samples.items()
-    }
-    # A server that delivered below the offered rate only shows its queueing delay.
-    saturated = {
-        (kind, rate)
-        for kind, by_rate in delivered.items()
-        for rate, rates_seen in by_rate.items()
-        if min(rates_seen) < 0.9 * idle * rate
-    }
-    cpu = {
-        kind: {rate: statistics.median(values) for rate, values in by_rate.items()}
-        for kind, by_rate in cpu_us.items()
-    }
-    return merged, {**counts, "saturated": saturated, "cpu_us": cpu}
-
-
-async def main_event_handler(quick: bool, rates: tuple[int, ...], rounds: int) -> None:
-    context = multiprocessing.get_context("spawn")
-    started = time.monotonic()
-    results, counts = await measure_event_handler(context, quick, rates, rounds)
-    idle = 200 if quick else 1000
-    print(
-        f"AppSync Events with an EVENT-mode OnPublish handler ({os.cpu_count()} CPUs, Python "
-        f"{sys.version.split()[0]}, {'quick' if quick else 'full'} run, {idle} subscribers, "
-        f"{rounds * 2} runs a rate, load average {os.getloadavg()[0]:.1f})"
-    )
-    rows = [
-        (
-            "publish -> receive",
-            "p50 ms",
-            "p99 ms",
-            "p99 vs no handler",
-            "goal",
-            "met",
-            "server CPU us/publish",
-        )
-    ]
-    for rate in rates:
-        base = results["ours"][rate]
-        for kind, label in zip(
-            HANDLER_KINDS, ("no handler", "EVENT handler (no-op)", "EVENT handler recording"), strict=True
-        ):
-            p50, p99, _ = results[kind][rate]
-            delta = p99 - base[1]
-            rows.append(
-                (
-                    f"{rate}/s, {label}" + (" (saturated)" if (kind, rate) in counts["saturated"] else ""),
-                    f"{p50:.2f}",
-                    f"{p99:.2f}",
-                    "" if kind == "ours" else f"{delta:+.2f} ms",
-                    "" if kind == "ours" else "<= +2 ms",
-                    "" if kind == "ours" else ("yes" if delta <= 2 else "NO"),
-                    f"{counts['cpu_us'][kind][rate]:.0f}",
-                )
-            )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |" for row in rows]
-    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print("\n".join(lines))
-    print(
-        f"handler failures: {counts['ours+event']['failures']} / {counts['ours+recording']['failures']}; "
-        f"events recorded in DynamoDB: {counts['ours+recording']['recorded']}; total run "
-        f"{time.monotonic() - started:.0f} s"
-    )
 
 
 async def main_async(quick: bool) -> None:
@@ -853,27 +650,7 @@ async def main_async(quick: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer connections and publishes (smoke run)")
-    parser.add_argument(
-        "--event-handler", action="store_true", help="latency with an EVENT-mode OnPublish handler instead"
-    )
-    parser.add_argument(
-        "--rates",
-        type=lambda text: tuple(int(rate) for rate in text.split(",")),
-        default=LATENCY_RATES,
-        help="with --event-handler: publishes per second to measure, comma-separated (default 100,10)",
-    )
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=1,
-        help="with --event-handler: runs of each variant per rate, in each of the two orders (default 1)",
-    )
-    args = parser.parse_args()
-    asyncio.run(
-        main_event_handler(args.quick, args.rates, args.rounds)
-        if args.event_handler
-        else main_async(args.quick)
-    )
+    asyncio.run(main_async(parser.parse_args().quick))
 
 
 if __name__ == "__main__":
