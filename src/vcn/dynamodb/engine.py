@@ -23,6 +23,7 @@ from typing import Any
 from .errors import DynamoDbError
 from .fast_replies import install_fast_replies
 from .journal import Journal, JournalEntry
+from .moto_dispatch import dispatch, install_method_name_cache
 from .operations import ITEM_OPERATIONS, TABLE_OPERATIONS, TARGET_PREFIX, changes_state, compactable
 from .query_window import engine_request, in_engine, install_query_window, note_write
 from .transaction_undo import install_transaction_undo
@@ -100,19 +101,18 @@ class DynamoDbEngine:
 
     def __init__(self, journal: Journal, *, account: str, default_region: str) -> None:
         from moto.dynamodb.models import dynamodb_backends
-        from moto.moto_server.werkzeug_app import create_backend_app
 
         self.journal = journal
         self.account = account
         self.default_region = default_region
         self.stats = EngineStats()
-        self._app = create_backend_app("dynamodb")
         self._backends = dynamodb_backends[account]
         self._lock = threading.Lock()
         self._compaction_refused = False
         install_query_window()
         install_fast_replies()
         install_transaction_undo(in_engine)
+        install_method_name_cache()
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -186,8 +186,6 @@ class DynamoDbEngine:
         return reply.json()
 
     def _apply(self, region: str, operation: str, body: bytes) -> Reply:
-        from werkzeug.test import EnvironBuilder, run_wsgi_app
-
         request_headers: dict[str, str] = {
             "Content-Type": _JSON,
             "X-Amz-Target": TARGET_PREFIX + operation,
@@ -196,12 +194,9 @@ class DynamoDbEngine:
             "aws4_request, SignedHeaders=host, Signature=local",
             "x-moto-account-id": self.account,
         }
-        builder = EnvironBuilder(method="POST", path="/", data=body, headers=list(request_headers.items()))
         try:
             with engine_request():
-                app_iter, status, reply_headers = run_wsgi_app(
-                    self._app, builder.get_environ(), buffered=True
-                )
+                code, reply_headers, payload = dispatch(request_headers, body)
         except Exception:
             # moto raised: a request it cannot handle. Answered as a client error, so SDKs fail at once
             # instead of retrying a request that can never succeed.
@@ -214,16 +209,9 @@ class DynamoDbEngine:
                 f"the local DynamoDB (moto) cannot handle this {operation} request; DynamoDB may accept it. "
                 "The local cloud's log has the details; rephrase the request or run it against AWS",
             )
-        finally:
-            builder.close()
-        try:
-            payload = b"".join(app_iter)
-        finally:
-            close = getattr(app_iter, "close", None)
-            if close is not None:
-                close()
-        code = int(status.split(" ", 1)[0])
-        kept = [(name, value) for name, value in reply_headers.items() if name.lower() not in _HOP_BY_HOP]
+        kept = [
+            (name, str(value)) for name, value in reply_headers.items() if name.lower() not in _HOP_BY_HOP
+        ]
         return Reply(code, kept, payload)
 
     # -- state, for the TTL sweeper and compaction ----------------------------------------------------------
