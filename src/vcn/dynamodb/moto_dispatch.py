@@ -38,5 +38,5 @@ def install_method_name_cache() -> None:
     from moto.core import responses
 
     listed = responses.method_names_from_class
-    if not isinstance(listed, functools._lru_cache_wrapper):
+    if not hasattr(listed, "cache_info"):  # not cached yet (another engine in this process may have)
         responses.method_names_from_class = functools.cache(listed)
