@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.process_cpu import cpu_seconds
+
 ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "da2-bench-key"
 NAMESPACE = "markets"  # one the history recorder records
@@ -389,10 +391,9 @@ class Bench:
         raise RuntimeError("no VmRSS")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process: unlike wall-clock rates, unaffected by other jobs."""
-        with open(f"/proc/{self.server.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the server process."""
+        assert self.server.pid is not None
+        return cpu_seconds(self.server.pid)
 
     @property
     def subprotocols(self) -> list[str]:

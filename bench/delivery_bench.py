@@ -37,6 +37,7 @@ from urllib.parse import quote, unquote
 import aiohttp
 import httptools
 
+from bench.process_cpu import cpu_seconds
 from vcn import event_loop
 from vcn.heap import freeze_startup_heap
 
@@ -275,12 +276,6 @@ class Row:
     max_ms: float
     eventbridge_cpu_ms: float | None
     sink_cpu_ms: float
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (load-independent cost, unlike latency on a shared machine)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def summarize(path: str, offered: str, phase: Phase, cpu: float | None, sink_cpu: float) -> Row:

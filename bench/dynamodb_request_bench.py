@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,20 +26,11 @@ from typing import Any
 
 import boto3
 
+from bench.process_cpu import cpu_seconds
 from bench.transaction_bench import TABLE, notification_item, recording
+from tests.support.local_cloud import free_ports
 
 REQUESTS = 500
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def per_request(pid: int, count: int, request: Callable[[int], Any]) -> tuple[float, float, float]:
@@ -59,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, help="run the child from this source tree's src folder")
     args = parser.parse_args()
-    port = free_port()
+    (port,) = free_ports(1)
     env = dict(os.environ)
     if args.src is not None:
         env["PYTHONPATH"] = str(args.src.resolve())

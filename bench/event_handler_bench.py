@@ -38,7 +38,6 @@ import json
 import multiprocessing
 import os
 import random
-import socket
 import sys
 import tempfile
 import time
@@ -50,6 +49,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.appsync_bench import API_KEY, ROOT, _start_ours, percentile, subscribers, subscription_protocols
+from bench.process_cpu import cpu_seconds
 
 # namespace -> what its OnPublish is; `plain` is the baseline every other row is compared with
 VARIANTS = {
@@ -90,6 +90,7 @@ async def _serve(pipe: Connection) -> None:
 
 async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
     from tests.support.function_specs import local_function
+    from tests.support.local_cloud import free_ports
     from vcn.appsync.config import DataSource, HandlerConfig, Namespace
     from vcn.aws_account import LOCAL_ACCOUNT
     from vcn.dynamodb import DynamoDbClient, LocalDynamoDb, ensure_tables
@@ -105,9 +106,7 @@ async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
     recorder = next(f for f in stack.functions if f.name == RECORDER)
     recorder = dataclasses.replace(recorder, async_invoke=AsyncInvokeConfig(), timeout=30)
     (table,) = stack.dynamodb_tables
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    (port,) = free_ports(1)
     dynamodb = LocalDynamoDb(
         state_dir=folder / "state",
         host="127.0.0.1",
@@ -180,13 +179,6 @@ async def _recorded_notifications(client: Any, table: str) -> int:
         if "LastEvaluatedKey" not in reply:
             return count
         request["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_of_children() -> dict[str, float]:
