@@ -1,22 +1,26 @@
 """What an EVENT-mode OnPublish handler costs the publish-to-receive latency, measured paired in one server.
 
-Run from the repository root:  .venv/bin/python -m bench.event_handler_bench   (about 3 minutes;
-`--quick`: 200 subscribers and fewer publishes, about 1 minute)
+Run from the repository root:  .venv/bin/python -m bench.event_handler_bench   (about 4 minutes;
+`--cycles 1600` about 17; `--quick`: 200 subscribers and 60 cycles, under a minute)
 
-One AppSync Events server (`AppSyncEventsServer`, in a child process) has four namespaces that differ only in
+One AppSync Events server (`AppSyncEventsServer`, in a child process) has six namespaces that differ only in
 their OnPublish handler:
 - `plain` and `control`: none. They are identical, so the difference between them is what this bench cannot
   resolve: an A/A measurement inside every run;
 - `noop`: a DIRECT handler in EVENT mode running a function that does nothing, in a real Lambda worker;
 - `markets`: the application's history recorder as template.yaml declares it (`handlers.history_recorder`),
   recording every event in the template's history table on the local DynamoDB child (one
-  TransactWriteItems per event, journaled and fsync'd).
+  TransactWriteItems per event, journaled and fsync'd);
+- `users` and `plants`: the same recorder again, each in its own worker with its own DynamoDB child, running
+  at idle CPU priority (`SCHED_IDLE`, Linux's lowest: they yield to every other process): for `users` the
+  worker only, for `plants` the worker and the DynamoDB child. They do the same work as `markets`, so what
+  they save is the part of recording's cost that is the recorder taking a CPU away from delivery.
 
 The same subscriber connections (a second child process, every 10th one sampled) each subscribe to one
 channel in every namespace. The publisher (this process) sends one event at a time, `--gap` apart (default
-100 ms: a publish's fan-out and its handler's work are over before the next), visiting the four channels in
-a fresh random order every cycle. So a change in the machine's load falls on all four alike, and the server
-process, its event loop, the subscribers and their sockets are the same for all four: the handler is the only
+100 ms: a publish's fan-out and its handler's work are over before the next), visiting the six channels in
+a fresh random order every cycle. So a change in the machine's load falls on all six alike, and the server
+process, its event loop, the subscribers and their sockets are the same for all six: the handler is the only
 difference. (The server reaches a channel's subscribers in the order they subscribed, so the sampled
 connections stand at the same places in every namespace's fan-out.) The earlier design, three servers
 measured in turn, differed by up to 3 ms at p99 between identical servers: more than the +2 ms goal.
@@ -25,7 +29,7 @@ Also printed: the CPU each process spent per publish (the AppSync server, the su
 and the DynamoDB child), which says what a handler competes with the fan-out for.
 
 p50 and p99 are over the pooled samples of each namespace. Each p99's difference from `plain` comes with a
-95% interval from a paired bootstrap over cycles: a cycle's four publishes are drawn together, because the
+95% interval from a paired bootstrap over cycles: a cycle's publishes are drawn together, because the
 samples of one publish (one fan-out) are not independent of each other.
 """
 
@@ -57,6 +61,8 @@ VARIANTS = {
     "control": "no handler (A/A control)",
     "noop": "EVENT handler (no-op)",
     "markets": "EVENT handler recording",
+    "users": "recording, worker at idle priority",
+    "plants": "recording, worker and DynamoDB idle",
 }
 BASELINE = "plain"
 RECORDING = "markets"  # a namespace the history recorder records
@@ -66,7 +72,27 @@ def handler(event, context):
     return None
 """
 RECORDER = "HistoryRecorderFunction"
-PER_NAMESPACE = {"no-op worker", "recorder worker", "DynamoDB child"}  # each works for one namespace only
+
+
+@dataclasses.dataclass(frozen=True)
+class Recorder:
+    """One copy of the history recorder: its namespace, function name, and which of its processes run idle."""
+
+    namespace: str
+    function: str
+    idle_worker: bool
+    idle_store: bool
+
+    @property
+    def label(self) -> str:
+        return f"recorder {self.namespace}"
+
+
+RECORDERS = (
+    Recorder(RECORDING, RECORDER, idle_worker=False, idle_store=False),
+    Recorder("users", "HistoryRecorderIdleWorker", idle_worker=True, idle_store=False),
+    Recorder("plants", "HistoryRecorderAllIdle", idle_worker=True, idle_store=True),
+)
 
 
 def channel_of(namespace: str) -> str:
@@ -90,10 +116,7 @@ async def _serve(pipe: Connection) -> None:
 
 async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
     from tests.support.function_specs import local_function
-    from tests.support.local_cloud import free_ports
     from vcn.appsync.config import DataSource, HandlerConfig, Namespace
-    from vcn.aws_account import LOCAL_ACCOUNT
-    from vcn.dynamodb import DynamoDbClient, LocalDynamoDb, ensure_tables
     from vcn.lambda_runtime import LambdaRuntime
     from vcn.lambda_runtime.config import AsyncInvokeConfig
     from vcn.local.aws_env import function_environment
@@ -106,22 +129,26 @@ async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
     recorder = next(f for f in stack.functions if f.name == RECORDER)
     recorder = dataclasses.replace(recorder, async_invoke=AsyncInvokeConfig(), timeout=30)
     (table,) = stack.dynamodb_tables
-    (port,) = free_ports(1)
-    dynamodb = LocalDynamoDb(
-        state_dir=folder / "state",
-        host="127.0.0.1",
-        port=port,
-        account=LOCAL_ACCOUNT.account_id,
-        region=LOCAL_ACCOUNT.region,
-    )
-    await dynamodb.start()
-    client = DynamoDbClient(dynamodb.url, LOCAL_ACCOUNT.region)
-    await ensure_tables(client, [table])
-    runtime = LambdaRuntime(
-        [no_op, recorder],
-        extra_env=function_environment("http://127.0.0.1:9", dynamodb_url=dynamodb.url),
-    )
+    stores = [await _history_store(folder / r.namespace, table) for r in RECORDERS]
+    # Each recorder reaches its own DynamoDB child: the endpoint goes in the function's own environment.
+    functions = [
+        dataclasses.replace(
+            recorder,
+            name=r.function,
+            environment={**recorder.environment, "AWS_ENDPOINT_URL_DYNAMODB": store.url},
+        )
+        for r, (store, _) in zip(RECORDERS, stores, strict=True)
+    ]
+    runtime = LambdaRuntime([no_op, *functions], extra_env=function_environment("http://127.0.0.1:9"))
     await runtime.start(prewarm=True)
+    for r, (store, _) in zip(RECORDERS, stores, strict=True):
+        assert store.pid is not None
+        if r.idle_store:
+            _run_idle(store.pid)
+        if r.idle_worker:
+            _run_idle(_worker_pid(r.function))
+        _ROLES[f"dynamodb:{store.port}"] = f"DynamoDB {r.namespace}"
+        _ROLES[r.function] = r.label
 
     def on_publish(source: str) -> HandlerConfig:
         return HandlerConfig("DIRECT", data_source=source, invoke_type="EVENT")
@@ -131,26 +158,79 @@ async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
             Namespace("plain"),
             Namespace("control"),
             Namespace("noop", on_publish=on_publish("NoOpSource")),
-            Namespace(RECORDING, on_publish=on_publish("RecorderSource")),
+            *(Namespace(r.namespace, on_publish=on_publish(r.function)) for r in RECORDERS),
         ),
         runtime,
-        (DataSource("NoOpSource", no_op.arn), DataSource("RecorderSource", recorder.arn)),
+        (
+            DataSource("NoOpSource", no_op.arn),
+            *(DataSource(f.name, f.arn) for f in functions),
+        ),
     )
 
     async def counts() -> dict[str, Any]:
         await runtime.drain(timeout=60)
         return {
             "failures": runtime.async_failures,
-            "recorded": await _recorded_notifications(client, table.name),
+            "recorded": {
+                r.namespace: await _recorded_notifications(client, table.name)
+                for r, (_, client) in zip(RECORDERS, stores, strict=True)
+            },
         }
 
     async def stop() -> None:
         await stop_server()
         await runtime.stop()
-        await client.close()
-        await dynamodb.stop()
+        for store, client in stores:
+            await client.close()
+            await store.stop()
 
     return url, counts, stop
+
+
+async def _history_store(state_dir: Path, table: Any) -> tuple[Any, Any]:
+    """A local DynamoDB child holding the template's history table, and a client of it."""
+    from tests.support.local_cloud import free_ports
+    from vcn.aws_account import LOCAL_ACCOUNT
+    from vcn.dynamodb import DynamoDbClient, LocalDynamoDb, ensure_tables
+
+    (port,) = free_ports(1)
+    store = LocalDynamoDb(
+        state_dir=state_dir,
+        host="127.0.0.1",
+        port=port,
+        account=LOCAL_ACCOUNT.account_id,
+        region=LOCAL_ACCOUNT.region,
+    )
+    await store.start()
+    client = DynamoDbClient(store.url, LOCAL_ACCOUNT.region)
+    await ensure_tables(client, [table])
+    return store, client
+
+
+def _run_idle(pid: int) -> None:
+    """Every thread of `pid` (and the threads it starts later) at SCHED_IDLE, Linux's lowest priority."""
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setscheduler(int(thread.name), os.SCHED_IDLE, os.sched_param(0))
+
+
+def _children() -> dict[int, str]:
+    """This process's children by role: a Lambda worker by its function's name, a DynamoDB child by port."""
+    roles = {}
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if b"vcn.dynamodb" in command:
+                roles[int(child)] = "dynamodb:" + command[command.index(b"--port") + 1].decode()
+                continue
+            environment = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+            names = [v for v in environment if v.startswith(b"AWS_LAMBDA_FUNCTION_NAME=")]
+            roles[int(child)] = names[0].split(b"=", 1)[1].decode() if names else "?"
+    return roles
+
+
+def _worker_pid(function: str) -> int:
+    (pid,) = [pid for pid, role in _children().items() if role == function]
+    return pid
 
 
 def _application_stack() -> Any:
@@ -181,19 +261,16 @@ async def _recorded_notifications(client: Any, table: str) -> int:
         request["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
 
 
+SHARED_PROCESSES = {"AppSync server", "subscribers"}  # they work for every namespace
+_ROLES = {"NoOp": "no-op worker"}  # a child's role (see `_children`) -> its name in the CPU figures
+
+
 def _cpu_of_children() -> dict[str, float]:
-    """The CPU time of this process and of each child: the Lambda workers (by their code folder's name:
-    the no-op's temporary folder, or `functions`) and the DynamoDB child."""
+    """The CPU time of this process and of each child: the Lambda workers and the DynamoDB children."""
     used = {"AppSync server": cpu_seconds(os.getpid())}
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            if b"vcn.dynamodb" in command:
-                name = "DynamoDB child"
-            else:
-                folder = Path(os.readlink(f"/proc/{child}/cwd")).name
-                name = "recorder worker" if folder == "functions" else "no-op worker"
-            used[name] = used.get(name, 0.0) + cpu_seconds(int(child))
+    for pid, role in _children().items():
+        name = _ROLES.get(role, role)
+        used[name] = used.get(name, 0.0) + cpu_seconds(pid)
     return used
 
 
@@ -444,8 +521,8 @@ def main() -> None:
     )
     print(render(rows))
 
-    def publishes_for(name: str) -> int:  # a worker and the DynamoDB child serve one namespace
-        return run.publishes // len(VARIANTS) if name in PER_NAMESPACE else run.publishes
+    def publishes_for(name: str) -> int:  # each worker and DynamoDB child serves one namespace
+        return run.publishes if name in SHARED_PROCESSES else run.publishes // len(VARIANTS)
 
     print(
         "CPU per publish, over the whole run: "
@@ -457,9 +534,13 @@ def main() -> None:
     )
     recorded_publishes = run.publishes // len(VARIANTS)
     print(
-        f"handler failures: {counts['failures']}; notifications recorded: {counts['recorded']} of "
-        f"{recorded_publishes} published to /{RECORDING}; samples per namespace: "
-        f"{', '.join(f'{row.namespace} {row.samples}' for row in rows)}; total run "
+        f"handler failures: {counts['failures']}; notifications recorded: "
+        + ", ".join(
+            f"{recorded} of {recorded_publishes} published to /{namespace}"
+            for namespace, recorded in counts["recorded"].items()
+        )
+        + "; samples per namespace: "
+        + f"{', '.join(f'{row.namespace} {row.samples}' for row in rows)}; total run "
         f"{time.monotonic() - started:.0f} s"
     )
 
