@@ -3,8 +3,9 @@
 Run from the repository root:  .venv/bin/python -m bench.recorder_cpu_bench   (about 30 seconds)
 
 The application's OnPublish handler (`handlers.history_recorder`, with template.yaml's environment) is
-imported into this process and called with AppSync's EVENT-mode request for a publish of one notification,
-as the local cloud's worker calls it. Its store writes to the template's history table on a local DynamoDB
+imported into this process and called with AppSync's EVENT-mode request for a publish of one notification
+(a ConfigurationValidated with every field it is delivered with, a fresh eventId each), as the local cloud's
+worker calls it. Its store writes to the template's history table on a local DynamoDB
 child (one TransactWriteItems per notification, journaled and fsync'd). Measured, in rounds that alternate:
 - the handler's CPU per recording, as it runs;
 - the same with the DynamoDB client replaced by a stub that answers at once: the handler's own work
@@ -23,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,26 +31,9 @@ from typing import Any
 from bench.appsync_bench import ROOT
 from bench.event_handler_bench import RECORDER, _application_stack, _history_store
 from bench.process_cpu import cpu_seconds
+from tests.support.history import notification, publish_request
 
 CHANNEL = "/markets/DE"
-
-
-def publish_request(channel: str) -> dict[str, Any]:
-    """AppSync's EVENT-mode OnPublish request for one notification with a fresh eventId."""
-    notification = {"type": "ConfigurationValidated", "eventId": uuid.uuid4().hex, "payload": "x" * 64}
-    segments = channel.strip("/").split("/")
-    return {
-        "identity": None,
-        "request": {"headers": {"host": "localhost"}, "domainName": None},
-        "info": {
-            "channel": {"path": channel, "segments": segments},
-            "channelNamespace": {"name": segments[0]},
-            "operation": "PUBLISH",
-        },
-        "stash": {},
-        "outErrors": [],
-        "events": [{"id": str(uuid.uuid4()), "payload": notification}],
-    }
 
 
 class Context:
@@ -111,7 +94,7 @@ def main() -> None:
         real = history.table.client
 
         def record() -> Any:
-            return module.handler(publish_request(CHANNEL), Context())
+            return module.handler(publish_request(CHANNEL, [notification()]), Context())
 
         for _ in range(50):  # warm: the client's connection, the first table pages
             record()
