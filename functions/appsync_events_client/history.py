@@ -101,8 +101,7 @@ class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySourc
         body = json_or_none(text)
         if status == 200:
             return _page(url, body)
-        message = body.get("message") if isinstance(body, dict) else None
-        raise HistoryError(f"HTTP{status}", str(message or text[:300] or "no reason given"), status=status)
+        raise HistoryError(f"HTTP{status}", refusal(body, text), status=status)
 
     async def _get(self, url: str) -> tuple[int, str]:
         if self._session is None:
@@ -132,6 +131,21 @@ class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySourc
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+def refusal(body: Any, text: str) -> str:
+    """Why the API refused a request: its message, then each field it names and what is wrong with it, as in
+    `Invalid request: fix after: after is not a cursor this service handed out; ...`."""
+    if not isinstance(body, dict):
+        return text[:300] or "no reason given"
+    message = str(body.get("message") or "no reason given")
+    errors = body.get("errors")
+    fields = [
+        f"{error.get('field')} {error.get('message')}"
+        for error in (errors if isinstance(errors, list) else [])
+        if isinstance(error, dict)
+    ]
+    return f"{message}: {'; '.join(fields)}" if fields else message
 
 
 def _page(url: str, body: Any) -> HistoryPage:

@@ -108,7 +108,14 @@ def test_history_errors_are_one_line_naming_what_to_fix(with_cloud: Callable[[Sc
     async def scenario(rig: HistoryRig, state: Path) -> None:
         cases = [
             (["/markets/US/*", "--user", "analyst-de"], "You may not read /markets/US/*"),
-            (["/markets/DE/*", "--user", "analyst-de", "--after", "garbage"], "fix after"),
+            (
+                ["/markets/DE/*", "--user", "analyst-de", "--after", "garbage"],
+                "fix after: after is not a cursor this service handed out",
+            ),
+            (
+                ["/markets/DE/*", "--user", "analyst-de", "--since", "99999d"],
+                "fix sinceSeconds: sinceSeconds must be a whole number of seconds from 1 to 999999999",
+            ),
             (["/markets/DE/*", "--token", "not-a-jwt"], "the token was refused"),
             (["/markets/DE/*", "--user", "analyst-de", "--limit", "500"], "--limit must be from 1 to 100"),
             (["/markets/DE/*", "--user", "analyst-de", "--since", "soon"], "--since: 'soon' is not a start"),
