@@ -7,15 +7,25 @@ export const MAX_PAGE = 100;
 export const MAX_MARK = 100; // eventIds per POST /notifications/read
 
 export class HistoryError extends Error {
-  constructor(status, message) {
+  constructor(status, message, fields = []) {
     super(message);
     this.status = status; // 0: no answer
+    this.fields = fields; // the request's parameters the service named as wrong (a 400's field errors)
   }
 
   /** Asking again may work (no answer, throttled, the service's own trouble); a 4xx means the request is wrong. */
   get transient() {
     return this.status === 0 || this.status === 429 || this.status >= 500;
   }
+}
+
+/** The service's refusal: its message, then each field it names and what is wrong with it
+ * ("Invalid request: fix after: after is not a cursor ..."), as the Python client words it. */
+function refusal(status, answer) {
+  const errors = (Array.isArray(answer.errors) ? answer.errors : []).filter((e) => e && typeof e === "object");
+  const message = answer.message || `HTTP ${status}`;
+  const detail = errors.map((e) => `${e.field} ${e.message}`).join("; ");
+  return new HistoryError(status, detail ? `${message}: ${detail}` : message, errors.map((e) => e.field));
 }
 
 export class HistoryApi {
@@ -41,7 +51,7 @@ export class HistoryApi {
       throw new HistoryError(0, `the history could not be reached (${err.message})`);
     }
     const answer = await response.json().catch(() => ({}));
-    if (!response.ok) throw new HistoryError(response.status, answer.message || `HTTP ${response.status}`);
+    if (!response.ok) throw refusal(response.status, answer);
     return answer;
   }
 

@@ -111,28 +111,40 @@ export class HistorySync {
   }
 
   // -- reading -------------------------------------------------------------------------------------------
+  /** Returns what the analyst should know once it is done ("" for nothing). */
   async load() {
     const at = Date.now();
-    await Promise.all(this.channels.map((channel) => this.loadChannel(channel)));
+    const notes = await Promise.all(this.channels.map((channel) => this.loadChannel(channel)));
     this.report();
     this.save();
     await this.refreshUnread();
     this.later("settle", this.timing.settleMs - (Date.now() - at), () => this.settleRead());
+    return notes.filter(Boolean).join(" ");
   }
 
   async loadChannel(channel) {
     const before = { cursor: this.previous.cursors[channel], coveredAt: this.previous.coveredAt[channel] };
     const recent = await this.recent(channel);
     for (const item of recent) this.add(item, "history");
-    if (!before.cursor && !before.coveredAt) return; // first visit on this device: nothing to count as missed
+    if (!before.cursor && !before.coveredAt) return ""; // first visit on this device: nothing to count as missed
     const query = before.cursor ? { after: before.cursor } : { sinceSeconds: (Date.now() - before.coveredAt) / 1000 + 1 };
-    const { items, complete, last } = await this.readAll(channel, query, Infinity, MAX_PAGES);
+    let read;
+    try {
+      read = await this.readAll(channel, query, Infinity, MAX_PAGES);
+    } catch (err) {
+      if (!(err instanceof HistoryError) || !err.fields.some((field) => field in query)) throw err;
+      // A saved position the service refuses (edited by hand, or written by another version) would fail
+      // every reload: the recent history read above stands in, and saving replaces the position.
+      return `The saved history position of ${channel} was refused (${err.message}); its recent history is shown, without counting what arrived while you were away.`;
+    }
+    const { items, complete, last } = read;
     for (const item of items) {
       this.count(item);
       this.add(item, "history");
     }
     if (!complete && this.episode) this.episode.more = true;
     else if (last) this.cursors.set(channel, last.cursor); // everything up to the newest was read
+    return "";
   }
 
   /** The newest RECENT of a channel: look back in growing windows (the API reads oldest first). A window
@@ -252,12 +264,11 @@ export class HistorySync {
     this.save();
   }
 
-  /** Run `work` now, retrying with backoff while the history does not answer. */
+  /** Run `work` now, retrying with backoff while the history does not answer; what it returns is shown. */
   async attempt(what, work, first = false, tries = 0) {
     if (this.closed) return;
     try {
-      await work();
-      this.onProblem("");
+      this.onProblem((await work()) || "");
     } catch (err) {
       const retry = this.timing.retryMs[tries];
       const transient = !(err instanceof HistoryError) || err.transient;

@@ -210,3 +210,46 @@ def test_after_its_connection_was_down_the_console_shows_what_it_missed_and_says
         expect(console.notes).to_have_count(6)
         expect(offline).to_have_attribute("data-count", "4")
         expect(console.notes.first).to_have_attribute("data-event-id", after[0])
+
+
+def test_a_saved_position_the_service_refuses_is_replaced_and_said_not_repeated_on_every_reload(
+    history_cloud: RunningCloud, open_console: Any, tmp_path: Path
+) -> None:
+    """An edited (or otherwise unusable) cursor in localStorage: the console shows the recent history and the
+    server's unread counts anyway, says which position was refused and why, and the next reload is clean."""
+    analyst = Analyst(history_cloud)
+    console = open_console(history_cloud)
+    sent = analyst.validations(console, tmp_path, 2)
+    analyst.wait_recorded(sent)
+    signed_in(console, analyst)
+    channel = f"/markets/{analyst.market}/*"
+    expect(server_unread(console, channel)).to_have_attribute("data-unread", "2", timeout=HISTORY_MS)
+    console.page.wait_for_function(  # the console saved its position in the channel
+        "([key, channel]) => (JSON.parse(localStorage.getItem(key) || '{}').cursors || {})[channel]",
+        arg=[f"vcn.history.{analyst.user}", channel],
+    )
+    console.page.evaluate(
+        """([key, channel]) => {
+            const saved = JSON.parse(localStorage.getItem(key));
+            saved.cursors[channel] = "edited-by-hand";
+            localStorage.setItem(key, JSON.stringify(saved));
+        }""",
+        [f"vcn.history.{analyst.user}", channel],
+    )
+
+    console.page.reload()
+    console.wait_connected(timeout=20_000)
+    problem = console.page.locator("#history-status")
+    refused = f"The saved history position of {channel} was refused"
+    expect(problem).to_contain_text(refused, timeout=HISTORY_MS)
+    expect(problem).to_contain_text("after is not a cursor this service handed out")
+    for event_id in sent:
+        expect(note(console, event_id)).to_be_visible()
+    expect(server_unread(console, channel)).to_have_attribute("data-unread", "2")
+
+    console.page.reload()
+    console.wait_connected(timeout=20_000)
+    for event_id in sent:
+        expect(note(console, event_id)).to_be_visible(timeout=HISTORY_MS)
+    expect(server_unread(console, channel)).to_have_attribute("data-unread", "2")
+    expect(problem).to_be_hidden()
