@@ -171,6 +171,19 @@ def test_subscribe_since_refuses_a_start_it_cannot_read(with_cloud: Callable[[Sc
         )
         assert code == 1 and "error: --since: '10x' is not a start" in err
 
+        # A cursor of the right shape whose check the service refuses: the refusal, and no advice to resume
+        # from that same cursor.
+        await rig.publish_recorded("/markets/DE/VELA", [notification()])
+        await asyncio.sleep(2.2)  # settled: the history serves positions at least 2 s old
+        code, items, err = await vcn(state, "history", "/markets/DE/*", "--user", "analyst-de")
+        assert code == 0 and len(items) == 1, err
+        edited = items[0]["cursor"][:-2] + ("AA" if not items[0]["cursor"].endswith("AA") else "BB")
+        code, _, err = await vcn(
+            state, "subscribe", "/markets/DE/*", "--user", "analyst-de", "--since", edited
+        )
+        assert code == 1 and "after is not a cursor this service handed out" in err, err
+        assert "--since" not in err, err
+
     with_cloud(scenario)
 
 

@@ -45,7 +45,7 @@ async def _subscribe(
     recovery: tuple[HttpHistorySource, Since] | None,
     dedupe_by: str | None = None,
 ) -> int:
-    from appsync_events_client import EventsClient, TokenAuth, subscribe_with_recovery
+    from appsync_events_client import EventsClient, HistoryError, TokenAuth, subscribe_with_recovery
 
     client = EventsClient(target.appsync_http, target.appsync_realtime, TokenAuth(token))
     received = 0
@@ -60,15 +60,21 @@ async def _subscribe(
                 connection, channel, history, since, dedupe_by=dedupe_by, on_recovery=_report(channel)
             )
         print(f"subscribed to {channel} on the {target.label}; waiting for notifications", file=sys.stderr)
+        # A 400: the history refused the read itself (the start cursor); resuming from it would fail alike.
+        # After a 401 or 403 (an expired token, a grant taken away) the position is still worth keeping.
+        refused = False
         try:
             async for event in events:
                 print(json.dumps(event, separators=(",", ":")), flush=True)
                 received += 1
                 if count is not None and received >= count:
                     break
+        except HistoryError as error:
+            refused = error.status == 400
+            raise
         finally:
             cursor = getattr(events, "cursor", None)
-            if cursor:
+            if cursor and not refused:
                 print(f"to go on from the history's last position: --since {cursor}", file=sys.stderr)
     return 0
 
