@@ -187,6 +187,42 @@ def test_subscribe_since_refuses_a_start_it_cannot_read(with_cloud: Callable[[Sc
     with_cloud(scenario)
 
 
+def test_commands_end_quietly_when_their_reader_stops_or_their_count_is_reached(
+    with_cloud: Callable[[Scenario], None],
+) -> None:
+    """`| head -1` closes the pipe while `vcn` still writes: no traceback, the status of a program ended by
+    SIGPIPE. `--count` ends a recovering subscription without a history read failing on the way out."""
+
+    async def scenario(rig: HistoryRig, state: Path) -> None:
+        # more than a page (100): the subscriber is still reading its history when it has printed two
+        await rig.publish_recorded("/markets/DE/VELA", [notification() for _ in range(120)])
+        await asyncio.sleep(2.2)  # settled: the history serves positions at least 2 s old
+        vcn_line = " ".join([*VCN, "{}", "/markets/DE/*", "--user", "analyst-de", "--state-dir", str(state)])
+        for command in ("history --all --limit 1", "subscribe --since all"):
+            shell = await asyncio.create_subprocess_exec(
+                "bash", "-c", f"set -o pipefail; {vcn_line.format(command)} | head -1",
+                cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            ended = asyncio.ensure_future(shell.communicate())
+            for _ in range(100):  # live ones too, so the subscriber writes again after `head` is gone
+                if ended.done():
+                    break
+                await rig.publish("/markets/DE/VELA", [notification()])
+                await asyncio.sleep(0.3)
+            out, err = await asyncio.wait_for(ended, 60)
+            assert len(out.decode().splitlines()) == 1, command
+            assert shell.returncode == 141, (command, err.decode())  # 128 + SIGPIPE, from vcn
+            assert "Traceback" not in err.decode() and "BrokenPipeError" not in err.decode(), err.decode()
+
+        code, events, err = await vcn(
+            state, "subscribe", "/markets/DE/*", "--user", "analyst-de", "--since", "all", "--count", "2"
+        )
+        assert code == 0 and len(events) == 2, err
+        assert "unavailable" not in err and "Traceback" not in err, err
+
+    with_cloud(scenario)
+
+
 def test_a_project_without_a_history_offers_neither_command_nor_flag(tmp_path: Path) -> None:
     env = {**os.environ, "VCN_PROFILE": "none"}
 

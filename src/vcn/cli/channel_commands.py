@@ -59,6 +59,9 @@ async def _subscribe(
             events = await subscribe_with_recovery(
                 connection, channel, history, since, dedupe_by=dedupe_by, on_recovery=_report(channel)
             )
+            # Stopped before the history source closes: its reads would otherwise fail on the closed
+            # session and log "history unavailable ... retrying" as the command ends.
+            stack.push_async_callback(_stop_quietly, events)
         print(f"subscribed to {channel} on the {target.label}; waiting for notifications", file=sys.stderr)
         # A 400: the history refused the read itself (the start cursor); resuming from it would fail alike.
         # After a 401 or 403 (an expired token, a grant taken away) the position is still worth keeping.
@@ -77,6 +80,14 @@ async def _subscribe(
             if cursor and not refused:
                 print(f"to go on from the history's last position: --since {cursor}", file=sys.stderr)
     return 0
+
+
+async def _stop_quietly(events: Any) -> None:
+    """Unsubscribe as the command ends; a connection already gone has nothing left to stop."""
+    from appsync_events_client import EventsError
+
+    with contextlib.suppress(EventsError):
+        await events.unsubscribe()
 
 
 def _report(channel: str) -> Any:

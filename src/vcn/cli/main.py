@@ -7,6 +7,7 @@ flags, stack output names and commands; without one, every generic command works
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,6 +62,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return reader_went_away()
+
+
+# What a shell reports for a program ended by SIGPIPE (128 + 13), which Python turns into BrokenPipeError.
+SIGPIPE_STATUS = 141
+
+
+def reader_went_away() -> int:
+    """stdout's reader closed early (`vcn history --all | head -1`): end quietly, as a program ended by
+    SIGPIPE does, instead of with a traceback; stdout goes to /dev/null so the flush at exit cannot fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return SIGPIPE_STATUS
 
 
 if __name__ == "__main__":
