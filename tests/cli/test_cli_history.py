@@ -209,10 +209,10 @@ def test_commands_end_quietly_when_their_reader_stops_or_their_count_is_reached(
                     break
                 await rig.publish("/markets/DE/VELA", [notification()])
                 await asyncio.sleep(0.3)
-            out, err = await asyncio.wait_for(ended, 60)
-            assert len(out.decode().splitlines()) == 1, command
-            assert shell.returncode == 141, (command, err.decode())  # 128 + SIGPIPE, from vcn
-            assert "Traceback" not in err.decode() and "BrokenPipeError" not in err.decode(), err.decode()
+            out, said = (stream.decode() for stream in await asyncio.wait_for(ended, 60))
+            assert len(out.splitlines()) == 1, command
+            assert shell.returncode == 141, (command, said)  # 128 + SIGPIPE, from vcn
+            assert "Traceback" not in said and "BrokenPipeError" not in said, said
 
         code, events, err = await vcn(
             state, "subscribe", "/markets/DE/*", "--user", "analyst-de", "--since", "all", "--count", "2"
