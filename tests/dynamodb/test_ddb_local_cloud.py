@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support.dynamodb_process import dynamodb_client
+from tests.support.local_cloud import free_ports
 from vcn.local.cloud import LocalCloudConfig, LocalCloudError, running_cloud
 from vcn.local.ports import LocalPorts, PortInUse
 
@@ -19,8 +20,11 @@ NOTES_APP = Path(__file__).parent / "notes_app"
 GENERIC = Path(__file__).parents[1] / "generic_wing" / "template.yaml"
 
 
-def config(template: Path, state_dir: Path, dynamodb_port: int = 0) -> LocalCloudConfig:
-    return LocalCloudConfig(template, ports=LocalPorts(0, 0, 0, None, dynamodb_port), state_dir=state_dir)
+def config(template: Path, state_dir: Path, dynamodb_port: int | None = None) -> LocalCloudConfig:
+    """Ports from the test support's slice, below the ephemeral range (see tests/generic_wing/shop.py)."""
+    api, eventbridge, appsync, dynamodb = free_ports(4)
+    ports = LocalPorts(api, eventbridge, appsync, None, dynamodb if dynamodb_port is None else dynamodb_port)
+    return LocalCloudConfig(template, ports=ports, state_dir=state_dir)
 
 
 def describe(url: str) -> dict[str, Any]:

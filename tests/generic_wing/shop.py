@@ -11,15 +11,24 @@ from typing import Any
 from appsync_events_client import ApiKeyAuth, EventsClient
 
 from tests.support.boto_clients import local_client
+from tests.support.local_cloud import free_ports
 from vcn.clock import Clock
 from vcn.local.cloud import LocalCloudConfig
 from vcn.local.ports import LocalPorts
 
 
 def shop_config(template: Path, tmp_path: Path, clock: Clock | None = None) -> LocalCloudConfig:
-    """The cloud of `template` on free ports (no TLS) with its state under `tmp_path`."""
+    """The cloud of `template` on free ports (no TLS) with its state under `tmp_path`.
+
+    The ports come from the test support's slice below the kernel's ephemeral range: with 0 the local cloud
+    would pick them from that range, and between its pick and its bind (the template is resolved in
+    between) an outgoing connection of a parallel test can take one (seen: "port 35475 is in use")."""
+    api, eventbridge, appsync, dynamodb = free_ports(4)
     return LocalCloudConfig(
-        template, ports=LocalPorts(0, 0, 0, None), state_dir=tmp_path / "state", clock=clock
+        template,
+        ports=LocalPorts(api, eventbridge, appsync, None, dynamodb),
+        state_dir=tmp_path / "state",
+        clock=clock,
     )
 
 
