@@ -101,7 +101,7 @@ class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySourc
         body = json_or_none(text)
         if status == 200:
             return _page(url, body)
-        raise HistoryError(f"HTTP{status}", refusal(body, text), status=status)
+        raise HistoryError(f"HTTP{status}", _refusal(body, text), status=status)
 
     async def _get(self, url: str) -> tuple[int, str]:
         if self._session is None:
@@ -133,7 +133,7 @@ class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySourc
         await self.close()
 
 
-def refusal(body: Any, text: str) -> str:
+def _refusal(body: Any, text: str) -> str:
     """Why the API refused a request: its message, then each field it names and what is wrong with it, as in
     `Invalid request: fix after: after is not a cursor this service handed out; ...`."""
     if not isinstance(body, dict):

@@ -55,8 +55,8 @@ class LocalPorts:
 def assign_free_ports(ports: LocalPorts, host: str) -> LocalPorts:
     """Replace every 0 with a free port now: the template needs the real ports before the servers start.
 
-    Each probe stays bound until all are chosen: probed one after another and closed at once, two of them
-    can get the same port from the kernel (3 runs in 3,000 here), and two services would share it."""
+    Each probe stays bound until all are chosen: a probe closed before the next one binds can be handed the
+    same port again by the kernel (3 runs of five in 3,000 here), and two services would then share it."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with contextlib.ExitStack() as probes:
 
