@@ -164,12 +164,21 @@ def test_local_up_refuses_a_time_scale_that_is_not_a_positive_number(tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
-def test_emit_rejects_a_file_that_is_not_entries(fake_cloud: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"Source": "x"}', "must hold a JSON list of PutEvents entries"),
+        ("[]", "holds no entries: nothing was sent"),
+        ('{"Entries": []}', "holds no entries: nothing was sent"),
+    ],
+    ids=["an object without Entries", "an empty list", "empty Entries"],
+)
+def test_emit_rejects_a_file_that_is_not_entries(fake_cloud: Path, content: str, message: str) -> None:
     tmp_path = fake_cloud
     bad = tmp_path / "bad.json"
-    bad.write_text('{"Source": "x"}')
+    bad.write_text(content)
     result = vcn("emit", str(bad), "--state-dir", str(tmp_path))
-    assert result.returncode == 1 and "must hold a JSON list of PutEvents entries" in result.stderr
+    assert result.returncode == 1 and message in result.stderr, result.stderr
 
 
 KILLED_CLOUD = """

@@ -25,6 +25,8 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
         raise CliError(
             f'entries file {path} must hold a JSON list of PutEvents entries (or {{"Entries": [...]}})'
         )
+    if not entries:  # PutEvents itself refuses an empty list; exiting 0 here would say all went well
+        raise CliError(f"entries file {path} holds no entries: nothing was sent")
     return entries
 
 
