@@ -124,12 +124,12 @@ async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
     folder = Path(tempfile.mkdtemp(prefix="vcn-bench-handlers-"))
     (folder / "no_op.py").write_text(NO_OP)
     no_op = local_function("NoOp", folder, "no_op.handler", timeout=30)
-    stack = _application_stack()
+    stack = application_stack()
     # no on-failure queue here: a failed recording shows in the failure count the run prints
     recorder = next(f for f in stack.functions if f.name == RECORDER)
     recorder = dataclasses.replace(recorder, async_invoke=AsyncInvokeConfig(), timeout=30)
     (table,) = stack.dynamodb_tables
-    stores = [await _history_store(folder / r.namespace, table) for r in RECORDERS]
+    stores = [await history_store(folder / r.namespace, table) for r in RECORDERS]
     # Each recorder reaches its own DynamoDB child: the endpoint goes in the function's own environment.
     functions = [
         dataclasses.replace(
@@ -187,7 +187,7 @@ async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
     return url, counts, stop
 
 
-async def _history_store(state_dir: Path, table: Any) -> tuple[Any, Any]:
+async def history_store(state_dir: Path, table: Any) -> tuple[Any, Any]:
     """A local DynamoDB child holding the template's history table, and a client of it."""
     from tests.support.local_cloud import free_ports
     from vcn.aws_account import LOCAL_ACCOUNT
@@ -233,7 +233,7 @@ def _worker_pid(function: str) -> int:
     return pid
 
 
-def _application_stack() -> Any:
+def application_stack() -> Any:
     """template.yaml as `vcn local up` resolves it, with the app profile's local parameters."""
     from app_profile import PROFILE
     from vcn.local.invoke import local_identity_at

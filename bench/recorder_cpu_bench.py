@@ -1,9 +1,9 @@
 """Where a recording's CPU goes: the history recorder's handler in one process, against the local DynamoDB.
 
-Run from the repository root:  .venv/bin/python -m bench.recorder_cpu_bench   (about 30 seconds)
+Run from the repository root:  .venv/bin/python -m bench.recorder_cpu_bench   (about 15 seconds)
 
-The application's OnPublish handler (`handlers.history_recorder`, with template.yaml's environment) is
-imported into this process and called with AppSync's EVENT-mode request for a publish of one notification
+The application's OnPublish handler (`handlers.history_recorder`, with the environment the local cloud's
+worker gives it: template.yaml's variables and the local endpoints) is imported into this process and called with AppSync's EVENT-mode request for a publish of one notification
 (a ConfigurationValidated with every field it is delivered with, a fresh eventId each), as the local cloud's
 worker calls it. Its store writes to the template's history table on a local DynamoDB
 child (one TransactWriteItems per notification, journaled and fsync'd). Measured, in rounds that alternate:
@@ -23,15 +23,15 @@ import os
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.appsync_bench import ROOT
-from bench.event_handler_bench import RECORDER, _application_stack, _history_store
-from bench.process_cpu import cpu_seconds
+from bench.dynamodb_request_bench import per_request
+from bench.event_handler_bench import RECORDER, application_stack, history_store
 from tests.support.history import notification, publish_request
+from vcn.lambda_runtime.environment import worker_environment
+from vcn.local.aws_env import function_environment
 
 CHANNEL = "/markets/DE"
 
@@ -55,14 +55,6 @@ class StubClient:
         return {}
 
 
-def cpu_per_call(call: Callable[[], Any], calls: int, child: int) -> tuple[float, float]:
-    """(this process's, the DynamoDB child's) CPU seconds per call."""
-    own, theirs = time.process_time(), cpu_seconds(child)
-    for _ in range(calls):
-        call()
-    return (time.process_time() - own) / calls, (cpu_seconds(child) - theirs) / calls
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=500, help="recordings per round (default 500)")
@@ -71,20 +63,14 @@ def main() -> None:
     if args.calls < 1 or args.rounds < 1:
         parser.error("--calls and --rounds must be at least 1")
 
-    stack = _application_stack()
+    stack = application_stack()
     recorder = next(f for f in stack.functions if f.name == RECORDER)
     (table,) = stack.dynamodb_tables
     loop = asyncio.new_event_loop()
-    store, client = loop.run_until_complete(_history_store(Path(tempfile.mkdtemp()) / "state", table))
-    os.environ.update(recorder.environment)
+    store, client = loop.run_until_complete(history_store(Path(tempfile.mkdtemp()) / "state", table))
+    # what the local cloud's worker for this function would be given
     os.environ.update(
-        AWS_ENDPOINT_URL_DYNAMODB=store.url,
-        AWS_DEFAULT_REGION=recorder.region,
-        AWS_REGION=recorder.region,
-        AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",
-        AWS_LAMBDA_FUNCTION_NAME=RECORDER,
-        POWERTOOLS_TRACE_DISABLED="true",
+        worker_environment(recorder, function_environment("http://127.0.0.1:9", dynamodb_url=store.url))
     )
     sys.path.insert(0, str(ROOT / "functions"))
     logs, sys.stdout = sys.stdout, open(os.devnull, "w")  # noqa: SIM115 - the handler's log lines
@@ -104,7 +90,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for variant in ("request", "stub"):
                 history.table.client = real if variant == "request" else StubClient()
-                own, theirs = cpu_per_call(record, args.calls, store.pid)
+                _, theirs, own = per_request(store.pid, args.calls, lambda _: record())
                 handler_cpu[variant].append(own)
                 if variant == "request":
                     child_cpu.append(theirs)
@@ -115,9 +101,9 @@ def main() -> None:
         loop.run_until_complete(client.close())
         loop.run_until_complete(store.stop())
 
-    with_request = statistics.median(handler_cpu["request"]) * 1e6
-    without = statistics.median(handler_cpu["stub"]) * 1e6
-    child = statistics.median(child_cpu) * 1e6
+    with_request = statistics.median(handler_cpu["request"])
+    without = statistics.median(handler_cpu["stub"])
+    child = statistics.median(child_cpu)
     print(
         f"History recorder in one process (Python {sys.version.split()[0]}, {args.rounds} rounds of "
         f"{args.calls} recordings per variant, medians; load average {os.getloadavg()[0]:.1f})"
