@@ -3,10 +3,11 @@
 Run from the repository root:  .venv/bin/python -m bench.recorder_cpu_bench   (about 15 seconds)
 
 The application's OnPublish handler (`handlers.history_recorder`, with the environment the local cloud's
-worker gives it: template.yaml's variables and the local endpoints) is imported into this process and called with AppSync's EVENT-mode request for a publish of one notification
-(a ConfigurationValidated with every field it is delivered with, a fresh eventId each), as the local cloud's
-worker calls it. Its store writes to the template's history table on a local DynamoDB
-child (one TransactWriteItems per notification, journaled and fsync'd). Measured, in rounds that alternate:
+worker gives it: template.yaml's variables and the local endpoints) is imported into this process and called
+with AppSync's EVENT-mode request for a publish of one notification (a ConfigurationValidated with every
+field it is delivered with, a fresh eventId each), as the local cloud's worker calls it. Its store writes to
+the template's history table on a local DynamoDB child (one TransactWriteItems per notification, journaled
+and fsync'd). Measured, in rounds that alternate:
 - the handler's CPU per recording, as it runs;
 - the same with the DynamoDB client replaced by a stub that answers at once: the handler's own work
   (Powertools' resolver, logger and metrics, the recording use case) without the request;
