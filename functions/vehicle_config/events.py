@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vehicle_config.fields import FieldError, InvalidFields, channel_segment, client_scalar, one_of
+from vehicle_config.fields import FieldError, InvalidFields, channel_segment, client_scalar, one_of, shown
 from vehicle_config.model import PRIORITIES, Configuration
 from vehicle_config.notifications import (
     CONFIGURATION_VALIDATED,
@@ -172,7 +172,7 @@ def _affected_configurations(value: Any) -> list[str]:
     if not isinstance(value, list | tuple) or len(value) > MAX_AFFECTED_CONFIGURATIONS:
         raise InvalidFields.single(
             "affectedConfigurations",
-            f"must be a list of at most {MAX_AFFECTED_CONFIGURATIONS} configuration ids, got {value!r}",
+            f"must be a list of at most {MAX_AFFECTED_CONFIGURATIONS} configuration ids, got {shown(value)}",
         )
     errors: list[FieldError] = []
     for index, item in enumerate(value):

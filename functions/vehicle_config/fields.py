@@ -14,6 +14,7 @@ from typing import Any
 CLIENT_SCALAR = re.compile(r"[A-Za-z0-9._:-]+")
 CHANNEL_SEGMENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?")
 CLIENT_SCALAR_MAX_LENGTH = 128
+SHOWN_MAX = 80  # characters of a refused value that an error message quotes back
 
 # Fields whose value becomes a channel segment (see the channel map in docs/ARCHITECTURE.md).
 CHANNEL_SEGMENT_FIELDS = frozenset({"market", "modelLine", "plant", "submittedBy", "requestId"})
@@ -45,6 +46,17 @@ class InvalidFields(ValueError):
         return cls([FieldError(field, problem)])
 
 
+def shown(value: object) -> str:
+    """`value` as an error message quotes it: its repr, cut to SHOWN_MAX characters with its full length said.
+
+    A refused value can be as large as the request (10 MB through the HTTP API); quoted whole, the 400 would
+    be as large, over a Lambda function's 6 MB response limit, and AWS would answer 502 instead."""
+    text = repr(value)
+    if len(text) <= SHOWN_MAX:
+        return text
+    return f"{text[:SHOWN_MAX]}... ({len(text):,} characters)"
+
+
 def is_client_scalar(value: object, max_length: int = CLIENT_SCALAR_MAX_LENGTH) -> bool:
     return isinstance(value, str) and len(value) <= max_length and CLIENT_SCALAR.fullmatch(value) is not None
 
@@ -60,7 +72,7 @@ def client_scalar(field: str, value: Any, max_length: int = CLIENT_SCALAR_MAX_LE
     if not is_client_scalar(value, max_length):
         raise InvalidFields.single(
             field,
-            f"must be 1-{max_length} characters of letters, digits, '.', '_', ':' or '-', got {value!r}",
+            f"must be 1-{max_length} characters of letters, digits, '.', '_', ':' or '-', got {shown(value)}",
         )
     return value
 
@@ -73,14 +85,14 @@ def channel_segment(field: str, value: Any) -> str:
         raise InvalidFields.single(
             field,
             "must be 1-50 letters, digits or '-' and must not start or end with '-' "
-            f"(it becomes a channel segment), got {value!r}",
+            f"(it becomes a channel segment), got {shown(value)}",
         )
     return value
 
 
 def one_of(field: str, value: Any, allowed: Collection[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
-        raise InvalidFields.single(field, f"must be one of {', '.join(sorted(allowed))}, got {value!r}")
+        raise InvalidFields.single(field, f"must be one of {', '.join(sorted(allowed))}, got {shown(value)}")
     return value
 
 

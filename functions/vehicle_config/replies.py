@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from vehicle_config.fields import InvalidFields, channel_segment
+from vehicle_config.fields import InvalidFields, channel_segment, shown
 from vehicle_config.notifications import CONFIGURATION_VALIDATED
 
 REQUESTS_NAMESPACE = "requests"
@@ -43,7 +43,9 @@ def parse_wait(raw: str | None) -> float:
 
 
 def _wait_problem(raw: str, wait: float) -> str:
-    limits = f"must be a number of seconds from {MIN_WAIT_SECONDS:g} to {MAX_WAIT_SECONDS:g}, got {raw!r}"
+    limits = (
+        f"must be a number of seconds from {MIN_WAIT_SECONDS:g} to {MAX_WAIT_SECONDS:g}, got {shown(raw)}"
+    )
     if 0 < wait < MIN_WAIT_SECONDS:
         return (
             f"{limits}: no reply can arrive in under {MIN_WAIT_SECONDS:g} s. Not to wait at all, "

@@ -23,7 +23,7 @@ from vehicle_config.events import (
     supply_constraint_cleared,
     supply_constraint_raised,
 )
-from vehicle_config.fields import InvalidFields
+from vehicle_config.fields import InvalidFields, shown
 from vehicle_config.notifications import (
     SUPPLY_CONSTRAINT_CLEARED,
     SUPPLY_CONSTRAINT_RAISED,
@@ -55,11 +55,11 @@ class Refused:
 def admit(source: Any, detail_type: Any, detail: Any) -> Admitted | Refused:
     """Check one event a supply system put; never raises for what the event holds."""
     if source != SUPPLY_SOURCE:
-        return Refused((f"source: must be {SUPPLY_SOURCE}, got {source!r}",))
+        return Refused((f"source: must be {SUPPLY_SOURCE}, got {shown(source)}",))
     builder = BUILDERS.get(detail_type) if isinstance(detail_type, str) else None
     if builder is None:
         allowed = " or ".join(ADMITTED_DETAIL_TYPES)
-        return Refused((f"detail-type: must be {allowed}, got {detail_type!r}",))
+        return Refused((f"detail-type: must be {allowed}, got {shown(detail_type)}",))
     try:
         return Admitted(builder(parse_supply_constraint(detail)))
     except InvalidFields as invalid:

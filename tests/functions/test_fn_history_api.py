@@ -348,6 +348,15 @@ def test_a_bad_read_request_is_400_naming_the_field(history: History, body: Any,
     assert answer["errors"][0]["field"] == field
 
 
+def test_a_huge_refused_value_is_quoted_back_cut_short(history: History) -> None:
+    """A 10 MB value quoted whole would make the 400 as large: over Lambda's 6 MB response limit, a 502."""
+    status, answer = history.mark({"eventIds": ["x" * 10_000_000]})
+    assert status == 400, str(answer)[:300]
+    problem = answer["errors"][0]["message"]
+    assert problem.startswith("is not an eventId, got 'xxx") and problem.endswith("(10,000,002 characters)")
+    assert len(problem) < 200, len(problem)
+
+
 def test_an_unreachable_table_is_503_not_500(
     history: History, dynamodb: LocalDynamoDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vehicle_config.channels import Grants
-from vehicle_config.fields import FieldError, InvalidFields
+from vehicle_config.fields import FieldError, InvalidFields, shown
 from vehicle_config.history.ports import NotificationHistory, ReadState
 from vehicle_config.history.positions import EVENT_ID, MICROS_PER_SECOND, Position, key_range, parse_cursor
 from vehicle_config.history.reading import authorize, retention_floor
@@ -118,7 +118,7 @@ def _event_ids(raw: Any) -> tuple[str, ...]:
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_EVENT_IDS:
         raise InvalidFields.single("eventIds", f"must be a list of 1 to {MAX_EVENT_IDS} eventIds")
     bad = [
-        FieldError(f"eventIds[{i}]", f"is not an eventId, got {value!r}")
+        FieldError(f"eventIds[{i}]", f"is not an eventId, got {shown(value)}")
         for i, value in enumerate(raw)
         if not isinstance(value, str) or EVENT_ID.fullmatch(value) is None
     ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vehicle_config.channels import Grants, may_subscribe
-from vehicle_config.fields import FieldError, InvalidFields
+from vehicle_config.fields import FieldError, InvalidFields, shown
 from vehicle_config.history.ports import NotificationHistory, RecordedNotification
 from vehicle_config.history.positions import MICROS_PER_SECOND, Position, key_range, parse_cursor
 from vehicle_config.history.recording import SECONDS_PER_DAY
@@ -75,7 +75,7 @@ def parse_limit(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise InvalidFields.single("limit", f"must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}")
+        raise InvalidFields.single("limit", f"must be a whole number from 1 to {MAX_LIMIT}, got {shown(raw)}")
     return int(raw)
 
 
@@ -84,7 +84,8 @@ def parse_since_seconds(raw: str | None) -> int | None:
         return None
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_SINCE_SECONDS:
         raise InvalidFields.single(
-            "sinceSeconds", f"must be a whole number of seconds from 1 to {MAX_SINCE_SECONDS}, got {raw!r}"
+            "sinceSeconds",
+            f"must be a whole number of seconds from 1 to {MAX_SINCE_SECONDS}, got {shown(raw)}",
         )
     return int(raw)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vehicle_config.channels import parse_subscription_channel
+from vehicle_config.fields import shown
 from vehicle_config.history.ports import HistoryEntry, NotificationHistory
 from vehicle_config.history.positions import EVENT_ID, MICROS_PER_SECOND, Position
 
@@ -96,5 +97,8 @@ def _notification_problem(payload: Any) -> str | None:
         return "the payload is not a JSON object, so it is not a notification"
     event_id = payload.get("eventId")
     if not isinstance(event_id, str) or EVENT_ID.fullmatch(event_id) is None:
-        return f"eventId must be 1-128 characters of letters, digits, '.', '_', ':' or '-', got {event_id!r}"
+        return (
+            "eventId must be 1-128 characters of letters, digits, '.', '_', ':' or '-', "
+            f"got {shown(event_id)}"
+        )
     return None

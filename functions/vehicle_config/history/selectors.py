@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vehicle_config.channels import ALL, MAX_SEGMENTS, parse_subscription_channel
-from vehicle_config.fields import InvalidFields
+from vehicle_config.fields import InvalidFields, shown
 
 MAX_PREFIX_DEPTH = MAX_SEGMENTS - 1  # a channel has at most 5 segments, so a proper prefix at most 4
 
@@ -43,13 +43,16 @@ def parse_selector(field: str, raw: str | None) -> ChannelSelector:
     if segments is None:
         raise InvalidFields.single(
             field,
-            f"{raw!r} is not a channel or a trailing-wildcard pattern: 1-5 segments of 1-50 letters, digits "
-            "or '-' (not starting or ending with '-'), optionally ending in /* (which counts as a segment)",
+            f"{shown(raw)} is not a channel or a trailing-wildcard pattern: 1-5 segments of 1-50 letters, "
+            "digits or '-' (not starting or ending with '-'), optionally ending in /* (which counts as a "
+            "segment)",
         )
     wildcard = segments[-1] == ALL
     path_segments = segments[:-1] if wildcard else segments
     if not path_segments:
-        raise InvalidFields.single(field, f"{raw!r} needs a namespace before the wildcard, e.g. /markets/*")
+        raise InvalidFields.single(
+            field, f"{shown(raw)} needs a namespace before the wildcard, e.g. /markets/*"
+        )
     return ChannelSelector("/" + "/".join(path_segments), wildcard)
 
 
