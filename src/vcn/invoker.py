@@ -2,6 +2,8 @@
 
 The Lambda runtime implements it with warm worker processes; tests use an invoker over plain callables.
 A function is named by its local ARN (`arn:aws:lambda:<region>:<account>:function:<name>`) or its bare name.
+`TargetAttempt` is how one attempt at any target ended, for the services that retry and dead-letter
+deliveries (EventBridge rules, Scheduler schedules); `hand_over` makes such an attempt at a function.
 """
 
 from __future__ import annotations
@@ -34,20 +36,32 @@ class LambdaInvoker(Protocol):
 
 
 @dataclass(frozen=True)
-class HandOverFailure:
-    """Why an asynchronous invocation was not accepted, as the AWS error a caller reports for it."""
+class TargetAttempt:
+    """How one attempt at a target (a function, an API destination, a queue, a bus) ended."""
 
-    code: str
-    message: str
-    retryable: bool  # a missing function stays missing; anything else may pass on a later attempt
+    delivered: bool
+    retryable: bool = False  # a failure that may pass on a later attempt
+    error_code: str = ""
+    error_message: str = ""
+    retry_after: float | None = None  # seconds the target asked to wait (an HTTP Retry-After)
 
 
-async def hand_over(invoker: LambdaInvoker, function: str, payload: Any) -> HandOverFailure | None:
-    """Invoke `function` asynchronously (Event) for a target: None once accepted, else why it was not."""
+DELIVERED = TargetAttempt(True)
+
+
+async def hand_over(invoker: LambdaInvoker | None, function: str, payload: Any) -> TargetAttempt:
+    """Invoke `function` asynchronously (Event) for a target: delivered once accepted, else why it was not.
+
+    A missing function stays missing (not retryable); any other refusal may pass on a later attempt.
+    """
+    if invoker is None:
+        missing = f"No Lambda runtime is attached; cannot invoke {function}."
+        return TargetAttempt(False, False, "ResourceNotFoundException", missing)
     try:
         await invoker.invoke_async(function, payload)
     except FunctionNotFound:
-        return HandOverFailure("ResourceNotFoundException", f"Lambda function not found: {function}", False)
+        missing = f"Lambda function not found: {function}"
+        return TargetAttempt(False, False, "ResourceNotFoundException", missing)
     except Exception as exc:
-        return HandOverFailure("LambdaServiceException", f"{type(exc).__name__}: {exc}", True)
-    return None
+        return TargetAttempt(False, True, "LambdaServiceException", f"{type(exc).__name__}: {exc}")
+    return DELIVERED

@@ -14,7 +14,6 @@ import json
 import logging
 import ssl
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -26,6 +25,7 @@ from vcn.eventbridge.http_exchange import ExchangeFailed, InvalidRequest, exchan
 from vcn.eventbridge.jsonpath import MISSING, InvalidJsonPath, parse_path, resolve
 from vcn.eventbridge.model import ApiDestination, Connection
 from vcn.eventbridge.retry import is_retryable_status, parse_retry_after
+from vcn.invoker import DELIVERED, TargetAttempt
 
 AWS_HEADERS = {
     "User-Agent": "Amazon/EventBridge/ApiDestinations",
@@ -37,18 +37,6 @@ AWS_HEADERS = {
 _NO_BODY_METHODS = ("GET", "HEAD")
 
 log = logging.getLogger("vcn.eventbridge")
-
-
-@dataclass(frozen=True)
-class AttemptResult:
-    delivered: bool
-    retryable: bool = False
-    error_code: str = ""
-    error_message: str = ""
-    retry_after: float | None = None
-
-
-DELIVERED = AttemptResult(True)
 
 
 def parameter_value(value: str, event: Mapping[str, Any]) -> str:
@@ -168,7 +156,7 @@ class ApiDestinationClient:
         http_parameters: Mapping[str, Any],
         event: Mapping[str, Any],
         body: str,
-    ) -> AttemptResult:
+    ) -> TargetAttempt:
         connection_parameters = connection.auth_parameters.get("InvocationHttpParameters") or {}
         url = invocation_url(
             destination.invocation_endpoint, list(http_parameters.get("PathParameterValues", [])), event
@@ -188,7 +176,7 @@ class ApiDestinationClient:
         try:
             headers.update(await self.authorizer.headers(self.session, connection))
         except AuthorizationFailed as exc:
-            return AttemptResult(False, exc.retryable, "OAUTH_TOKEN_ERROR", str(exc))
+            return TargetAttempt(False, exc.retryable, "OAUTH_TOKEN_ERROR", str(exc))
         method = destination.http_method
         try:
             async with asyncio.timeout(self.timeout_seconds):
@@ -201,19 +189,19 @@ class ApiDestinationClient:
                     ssl_context=self._ssl_context,
                 )
         except TimeoutError:
-            return AttemptResult(
+            return TargetAttempt(
                 False, True, "TIMEOUT", f"{method} {url} did not answer within {self.timeout_seconds:g} s"
             )
         except InvalidRequest as exc:
-            return AttemptResult(False, False, "INVALID_REQUEST", f"{method} {url} cannot be sent: {exc}")
+            return TargetAttempt(False, False, "INVALID_REQUEST", f"{method} {url} cannot be sent: {exc}")
         except ExchangeFailed as exc:
-            return AttemptResult(False, True, "CONNECTION_ERROR", f"{method} {url} failed: {exc}")
+            return TargetAttempt(False, True, "CONNECTION_ERROR", f"{method} {url} failed: {exc}")
         status = reply.status
         if 200 <= status <= 299:
             return DELIVERED
         if status == 401 and connection.authorization_type == OAUTH:
             self.authorizer.forget(connection)
-        return AttemptResult(
+        return TargetAttempt(
             False,
             is_retryable_status(status),
             f"HTTP_{status}",

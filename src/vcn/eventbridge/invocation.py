@@ -10,13 +10,13 @@ from typing import Any, Protocol
 
 from vcn import arns
 from vcn.eventbridge import strict_json
-from vcn.eventbridge.api_destination import ApiDestinationClient, AttemptResult
+from vcn.eventbridge.api_destination import ApiDestinationClient
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.metrics import THROTTLED_RULES, DeliveryMetrics
 from vcn.eventbridge.model import ApiDestination, Connection, Rule, Target
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.eventbridge.sqs_target import send_to_queue
-from vcn.invoker import LambdaInvoker, hand_over
+from vcn.invoker import LambdaInvoker, TargetAttempt, hand_over
 from vcn.rate_limit import TokenBucket
 
 
@@ -51,7 +51,7 @@ class TargetInvoker:
 
     async def attempt(
         self, rule_arn: str, target: Target, event: Mapping[str, Any], body: str
-    ) -> AttemptResult:
+    ) -> TargetAttempt:
         """One try at the target (waiting for the destination's rate limit first)."""
         if arns.is_lambda_function(target.arn):
             return await self._invoke_lambda(target.arn, body)
@@ -60,7 +60,7 @@ class TargetInvoker:
         resolved = self.directory.api_destination_for(target.arn)
         if resolved is None:
             kind = "API destination" if arns.resource_name(target.arn, "api-destination") else "target type"
-            return AttemptResult(
+            return TargetAttempt(
                 False,
                 False,
                 "ResourceNotFoundException",
@@ -84,19 +84,9 @@ class TargetInvoker:
             bucket = self._buckets[destination.arn] = TokenBucket(destination.rate_limit_per_second)
         return bucket
 
-    async def _invoke_lambda(self, function_arn: str, body: str) -> AttemptResult:
-        if self.invoker is None:
-            return AttemptResult(
-                False,
-                False,
-                "ResourceNotFoundException",
-                f"No Lambda runtime is attached; cannot invoke {function_arn}.",
-            )
+    async def _invoke_lambda(self, function_arn: str, body: str) -> TargetAttempt:
         try:
             payload: Any = strict_json.parse(body)
         except strict_json.JsonRefused:
             payload = body
-        failure = await hand_over(self.invoker, function_arn, payload)
-        if failure is not None:
-            return AttemptResult(False, failure.retryable, failure.code, failure.message)
-        return AttemptResult(True)
+        return await hand_over(self.invoker, function_arn, payload)

@@ -13,16 +13,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from vcn import arns
-from vcn.eventbridge.api_destination import AttemptResult
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.model import Target
+from vcn.invoker import TargetAttempt
 
 log = logging.getLogger("vcn.eventbridge")
 
 
 def send_to_queue(
     store: DeadLetterStore, rule_arn: str, target: Target, event: Mapping[str, Any], body: str
-) -> AttemptResult:
+) -> TargetAttempt:
     """One SendMessage to the target's queue; an I/O failure is retried like any failed attempt."""
     queue = arns.sqs_queue_name(target.arn)
     try:
@@ -30,8 +30,8 @@ def send_to_queue(
             queue, body=body, attributes={}, rule_arn=rule_arn, target_id=target.id, event=event
         )
     except OSError as exc:
-        return AttemptResult(False, True, "SQS.InternalError", f"cannot write to local queue {queue}: {exc}")
+        return TargetAttempt(False, True, "SQS.InternalError", f"cannot write to local queue {queue}: {exc}")
     log.info(
         "rule %s sent event %s to queue %s (message %s)", rule_arn, event.get("id"), queue, message.message_id
     )
-    return AttemptResult(True)
+    return TargetAttempt(True)

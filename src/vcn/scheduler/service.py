@@ -20,18 +20,21 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 from vcn.arns import sqs_queue_name
-from vcn.invoker import LambdaInvoker
+from vcn.invoker import LambdaInvoker, TargetAttempt
 from vcn.scheduler.config import ScheduleConfig
 from vcn.scheduler.schedules import timetable_schedule
-from vcn.scheduler.targets import Attempt, Execution, PutEvents, ScheduleTargets, supports
+from vcn.scheduler.targets import Execution, PutEvents, ScheduleTargets, supports
 from vcn.timetable import Clock, TickMemory, Timetable
+
+if TYPE_CHECKING:
+    from vcn.eventbridge.dlq import DeadLetterStore  # the local SQS queues EventBridge also writes to
 
 log = logging.getLogger("vcn.scheduler")
 
@@ -45,21 +48,6 @@ DROPPED = "InvocationDroppedCount"
 SENT_TO_DLQ = "InvocationsSentToDeadLetterCount"
 
 
-class DeadLetterQueues(Protocol):
-    """Where failed executions go (the local cloud's durable dead-letter queues)."""
-
-    def send(
-        self,
-        queue: str,
-        *,
-        body: str,
-        attributes: Mapping[str, str],
-        rule_arn: str,
-        target_id: str,
-        event: Mapping[str, Any],
-    ) -> Any: ...
-
-
 class SchedulerService:
     """`start()` in a running event loop; `await stop(grace_seconds)` at the end."""
 
@@ -71,7 +59,7 @@ class SchedulerService:
         state_dir: Path | None,
         invoker: LambdaInvoker | None,
         put_events: PutEvents | None,
-        dead_letters: DeadLetterQueues | None,
+        dead_letters: DeadLetterStore | None,
         retry_base_seconds: float = 1.0,
         retry_max_backoff_seconds: float = 60.0,
     ) -> None:
@@ -153,7 +141,7 @@ class SchedulerService:
                 await asyncio.sleep(delay)
                 number += 1
         except asyncio.CancelledError:
-            stopped = Attempt(
+            stopped = TargetAttempt(
                 False, False, SHUTDOWN_ERROR, "The local cloud stopped while this execution was retrying."
             )
             self._fail(
@@ -166,7 +154,7 @@ class SchedulerService:
         config: ScheduleConfig,
         execution: Execution,
         body: str,
-        result: Attempt,
+        result: TargetAttempt,
         retries: int,
         exhausted: str | None,
     ) -> None:

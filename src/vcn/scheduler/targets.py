@@ -20,19 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from vcn import arns
-from vcn.invoker import LambdaInvoker, hand_over
+from vcn.invoker import DELIVERED, LambdaInvoker, TargetAttempt, hand_over
 from vcn.scheduler.config import ScheduleConfig
 
 PutEvents = Callable[[list[dict[str, Any]]], Awaitable[dict[str, Any]]]
 UNSUPPORTED_TARGET = "UnsupportedTarget"
-
-
-@dataclass(frozen=True)
-class Attempt:
-    delivered: bool
-    retryable: bool = False
-    error_code: str = ""
-    error_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,37 +65,30 @@ class ScheduleTargets:
         self.invoker = invoker
         self.put_events = put_events
 
-    async def attempt(self, config: ScheduleConfig, body: str) -> Attempt:
+    async def attempt(self, config: ScheduleConfig, body: str) -> TargetAttempt:
         arn = config.target.arn
         if arns.is_lambda_function(arn):
             return await self._invoke(arn, body)
         if is_event_bus(arn):
             return await self._put_event(config, body)
-        return Attempt(
+        return TargetAttempt(
             False,
             False,
             UNSUPPORTED_TARGET,
             f"The local EventBridge Scheduler invokes Lambda functions and event buses; {arn} is neither.",
         )
 
-    async def _invoke(self, function: str, body: str) -> Attempt:
-        if self.invoker is None:
-            return Attempt(
-                False, False, "ResourceNotFoundException", f"No Lambda runtime to invoke {function}"
-            )
+    async def _invoke(self, function: str, body: str) -> TargetAttempt:
         try:
             payload: Any = json.loads(body)
         except ValueError:
             payload = body
-        failure = await hand_over(self.invoker, function, payload)
-        if failure is not None:
-            return Attempt(False, failure.retryable, failure.code, failure.message)
-        return Attempt(True)
+        return await hand_over(self.invoker, function, payload)
 
-    async def _put_event(self, config: ScheduleConfig, body: str) -> Attempt:
+    async def _put_event(self, config: ScheduleConfig, body: str) -> TargetAttempt:
         parameters = config.target.event_bridge
         if self.put_events is None or parameters is None:
-            return Attempt(
+            return TargetAttempt(
                 False, False, "ValidationException", "an event bus target needs EventBridgeParameters"
             )
         entry = {
@@ -115,8 +100,8 @@ class ScheduleTargets:
         try:
             reply = await self.put_events([entry])
         except Exception as exc:
-            return Attempt(False, True, type(exc).__name__, str(exc))
+            return TargetAttempt(False, True, type(exc).__name__, str(exc))
         [result] = reply.get("Entries") or [{}]
         if "EventId" in result:
-            return Attempt(True)
-        return Attempt(False, False, str(result.get("ErrorCode")), str(result.get("ErrorMessage")))
+            return DELIVERED
+        return TargetAttempt(False, False, str(result.get("ErrorCode")), str(result.get("ErrorMessage")))
