@@ -9,7 +9,8 @@ ends with the key, a `!Sub` around either). A secret written into the template i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from vcn.check.findings import SECRETS, CheckResults, Finding, counted
@@ -23,30 +24,17 @@ SECRET_PARAMETERS = ("ApiKeyValue", "Password", "ClientSecret")
 def check_secrets(stack: LocalStack, view: TemplateView) -> CheckResults:
     results = CheckResults()
     secrets = view.secret_values()
-    for name, text in stack.outputs.items():
-        what = _secret_in(text, secrets)
+    for place in _readable_places(stack, view):
+        what = _secret_in(place.text, secrets)
         if what is not None:
             results.fail(
                 Finding(
                     SECRETS,
-                    f"Outputs.{name}",
-                    f"the output holds the value of {what}: anyone who may describe the stack reads it",
-                    hint="remove the output; whoever needs the secret reads it where it is kept",
+                    place.where,
+                    f"{place.holder} holds the value of {what}: {place.readers} reads it",
+                    hint=place.hint,
                 )
             )
-    for function in stack.functions:
-        for variable, text in function.environment.items():
-            what = _secret_in(text, secrets)
-            if what is not None:
-                results.fail(
-                    Finding(
-                        SECRETS,
-                        view.describe(function.name),
-                        f"environment variable {variable} holds the value of {what}, readable by anyone "
-                        "who may read the function's configuration",
-                        hint="pass a reference (a secret ARN, a parameter name); read it at run time",
-                    )
-                )
     for connection in view.logical_ids("AWS::Events::Connection"):
         for where in _written_secrets(view.raw(connection).get("AuthParameters")):
             results.fail(
@@ -62,6 +50,37 @@ def check_secrets(stack: LocalStack, view: TemplateView) -> CheckResults:
         f"{counted(len(stack.functions), 'function')} against {counted(len(secrets), 'secret value')}"
     )
     return results
+
+
+@dataclass(frozen=True)
+class _ReadablePlace:
+    """A resolved value that more people may read than may use the secrets: where it is, who reads it."""
+
+    where: str
+    holder: str
+    text: str
+    readers: str
+    hint: str
+
+
+def _readable_places(stack: LocalStack, view: TemplateView) -> Iterator[_ReadablePlace]:
+    for name, text in stack.outputs.items():
+        yield _ReadablePlace(
+            f"Outputs.{name}",
+            "the output",
+            text,
+            "anyone who may describe the stack",
+            "remove the output; whoever needs the secret reads it where it is kept",
+        )
+    for function in stack.functions:
+        for variable, text in function.environment.items():
+            yield _ReadablePlace(
+                view.describe(function.name),
+                f"environment variable {variable}",
+                text,
+                "anyone who may read the function's configuration",
+                "pass a reference (a secret ARN, a parameter name); read it at run time",
+            )
 
 
 def _secret_in(text: str, secrets: Mapping[str, str]) -> str | None:
