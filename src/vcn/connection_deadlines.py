@@ -12,7 +12,8 @@ body that never complete, so every half-open TCP connection would be kept. Here:
 
 A `DeadlineSite` wraps each connection's aiohttp protocol in a `GuardedConnection` that runs the timers; the
 `track_requests` middleware tells it when a request starts and ends (when the headers have been parsed and
-when the handler is done).
+when the handler is done). A server holds one `ListenerDeadlines`: its timeouts and counters, the sockets it
+serves on and the request bodies it reads.
 """
 
 from __future__ import annotations
@@ -267,3 +268,22 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(1024)
     sock.setblocking(False)
     return sock
+
+
+class ListenerDeadlines:
+    """One server's deadlines: `serve` its application on a port, `read_body` of its requests, `counters`."""
+
+    def __init__(self, timeouts: ConnectionTimeouts | None = None) -> None:
+        self.timeouts = timeouts or ConnectionTimeouts()
+        self.counters = ConnectionCounters()
+
+    async def serve(
+        self, runner: web.BaseRunner, host: str, port: int, *, ssl_context: SSLContext | None = None
+    ) -> int:
+        """Listen on `host:port` (0: any free port) with the deadlines; the port bound."""
+        sock = bind(host, port)
+        await DeadlineSite(runner, sock, self.timeouts, self.counters, ssl_context=ssl_context).start()
+        return int(sock.getsockname()[1])
+
+    async def read_body(self, request: web.BaseRequest, limit: int) -> bytes:
+        return await read_body(request, limit=limit, timeouts=self.timeouts, counters=self.counters)

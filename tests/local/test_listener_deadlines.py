@@ -43,7 +43,7 @@ async def appsync_listener(timeouts: ConnectionTimeouts) -> AsyncIterator[Listen
         try:
             yield Listener(
                 server.port or 0,
-                server.connection_counters,
+                server.deadlines.counters,
                 b"OPTIONS /event HTTP/1.1\r\nHost: local\r\n\r\n",
                 (
                     408,
@@ -75,7 +75,7 @@ async def http_api_listener(timeouts: ConnectionTimeouts) -> AsyncIterator[Liste
     try:
         yield Listener(
             server.port,
-            server.connection_counters,
+            server.deadlines.counters,
             b"GET /hello HTTP/1.1\r\nHost: local\r\n\r\n",
             (408, {"message": "Request Timeout"}),
         )
@@ -215,7 +215,7 @@ def test_an_upgraded_websocket_outlives_the_header_and_idle_deadlines() -> None:
                     await client.publish("p1", "/default/a", ['"still here"'])
                     frames = [await client.recv(), await client.recv()]
                     assert {"type": "data", "id": "s1", "event": '"still here"'} in frames
-                assert server.connection_counters.snapshot() == {
+                assert server.deadlines.counters.snapshot() == {
                     "RequestHeaderTimeouts": 0,
                     "IdleConnectionsClosed": 0,
                     "RequestBodyTimeouts": 0,
@@ -243,7 +243,7 @@ def test_the_tls_listener_keeps_the_same_deadlines() -> None:
             writer.write(b"GET /event HTTP/1.1\r\nHost: local\r\n")
             answer = await closed_by_server(reader)
             assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
-            assert server.connection_counters.header_timeouts == 1
+            assert server.deadlines.counters.header_timeouts == 1
             writer.close()
 
     run(main())

@@ -39,11 +39,8 @@ from vcn.appsync.tls import TlsFiles, ensure_tls_files
 from vcn.connection_deadlines import (
     BodyStalled,
     BodyTooLarge,
-    ConnectionCounters,
     ConnectionTimeouts,
-    DeadlineSite,
-    bind,
-    read_body,
+    ListenerDeadlines,
     track_requests,
 )
 from vcn.invoker import LambdaInvoker
@@ -91,8 +88,7 @@ class AppSyncEventsServer:
         )
         self.limits = self.api.limits
         self.keepalive_seconds = keepalive_seconds
-        self.timeouts = timeouts or ConnectionTimeouts()
-        self.connection_counters = ConnectionCounters()
+        self.deadlines = ListenerDeadlines(timeouts)
         self.outbound = OutboundBudget(self.limits.outbound_total_bytes)
         self._state_dir = Path(state_dir)
         self._connections: set[RealtimeConnection] = set()
@@ -115,20 +111,12 @@ class AppSyncEventsServer:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         self._host = host
-        plain = bind(host, port)
-        self._port = plain.getsockname()[1]
-        await DeadlineSite(self._runner, plain, self.timeouts, self.connection_counters).start()
+        self._port = await self.deadlines.serve(self._runner, host, port)
         if tls_port is not None:
             self._tls = ensure_tls_files(self._state_dir)
-            secure = bind(host, tls_port)
-            self._tls_port = secure.getsockname()[1]
-            await DeadlineSite(
-                self._runner,
-                secure,
-                self.timeouts,
-                self.connection_counters,
-                ssl_context=self._tls.server_context(),
-            ).start()
+            self._tls_port = await self.deadlines.serve(
+                self._runner, host, tls_port, ssl_context=self._tls.server_context()
+            )
         logger.info("AppSync Events API %s listening on %s", self.config.name, self.http_url)
 
     async def stop(self) -> None:
@@ -225,12 +213,7 @@ class AppSyncEventsServer:
 
     async def _read_body(self, request: web.Request) -> bytes:
         try:
-            return await read_body(
-                request,
-                limit=self.limits.max_request_bytes,
-                timeouts=self.timeouts,
-                counters=self.connection_counters,
-            )
+            return await self.deadlines.read_body(request, self.limits.max_request_bytes)
         except BodyTooLarge:
             raise wire.payload_too_large(self.limits.max_request_bytes) from None
         except BodyStalled as stalled:
@@ -246,7 +229,7 @@ class AppSyncEventsServer:
             "Subscriptions": len(self.api.index),
             "OutboundMessages": self.api.fanout.delivered,
             **self.outbound.snapshot(),
-            **self.connection_counters.snapshot(),
+            **self.deadlines.counters.snapshot(),
         }
 
     async def _metrics(self, _: web.Request) -> web.Response:

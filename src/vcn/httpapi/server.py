@@ -20,11 +20,8 @@ from aiohttp.typedefs import Handler
 from vcn.connection_deadlines import (
     BodyStalled,
     BodyTooLarge,
-    ConnectionCounters,
     ConnectionTimeouts,
-    DeadlineSite,
-    bind,
-    read_body,
+    ListenerDeadlines,
     track_requests,
 )
 from vcn.httpapi.authorizer import JwtAuthorizer, Unauthorized
@@ -73,8 +70,7 @@ class ApiServer:
             if route.authorizer is not None and route.authorizer not in self._authorizers:
                 source = jwks_source_for(route.authorizer) if jwks_source_for else None
                 self._authorizers[route.authorizer] = JwtAuthorizer(route.authorizer, source)
-        self.timeouts = timeouts or ConnectionTimeouts()
-        self.connection_counters = ConnectionCounters()
+        self.deadlines = ListenerDeadlines(timeouts)
         self.app = web.Application(
             client_max_size=MAX_BODY_BYTES, middlewares=[track_requests, _refuse_malformed_paths]
         )
@@ -91,10 +87,8 @@ class ApiServer:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        sock = bind(host, port)
-        await DeadlineSite(self._runner, sock, self.timeouts, self.connection_counters).start()
+        self.port = await self.deadlines.serve(self._runner, host, port)
         self.host = host
-        self.port = int(sock.getsockname()[1])
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -127,9 +121,7 @@ class ApiServer:
                 return _send(message(403, "Forbidden"))
             authorizer_context = {"jwt": {"claims": claims.claims, "scopes": claims.scopes}}
         try:
-            body = await read_body(
-                request, limit=MAX_BODY_BYTES, timeouts=self.timeouts, counters=self.connection_counters
-            )
+            body = await self.deadlines.read_body(request, MAX_BODY_BYTES)
         except BodyTooLarge:
             log.info("%s %s -> 413: body over %d bytes", request.method, path, MAX_BODY_BYTES)
             return _send(message(413, "Request Entity Too Large"))
