@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
@@ -25,9 +24,10 @@ from .auth import Auth
 from .connection import ConnectionOptions, EventsConnection, PublishResult, ReconnectPolicy
 from .endpoints import Endpoints
 from .http import publish_http
+from .http_exchange import KeptSession
 
 
-class EventsClient:
+class EventsClient(KeptSession):
     """Connections and HTTP publishing for one Event API.
 
     `http_url`: the HTTP endpoint (`https://host/event`, or the bare `Dns.Http` host name).
@@ -58,7 +58,6 @@ class EventsClient:
         self.options = ConnectionOptions(
             ssl_context, reconnect or ReconnectPolicy(), keepalive_timeout, operation_timeout, open_timeout
         )
-        self._session: aiohttp.ClientSession | None = None
 
     def connect(self) -> EventsConnection:
         """A new realtime connection, opened by `async with` (or `await conn.open()`)."""
@@ -87,18 +86,7 @@ class EventsClient:
             timeout=self.options.operation_timeout,
         )
 
-    async def __aenter__(self) -> EventsClient:
+    async def __aenter__(self) -> Self:
         """Keep one HTTP session open for repeated `publish_http` calls until the block ends."""
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
+        self._kept_session()
         return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None

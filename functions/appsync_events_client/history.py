@@ -19,14 +19,11 @@ import contextlib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-import aiohttp
-
 from .errors import EventsError
-from .http_exchange import exchange, json_or_none
+from .http_exchange import KeptSession, exchange, json_or_none
 
 DEFAULT_PATH = "/notifications"
 MAX_PAGE = 100
@@ -66,7 +63,7 @@ class HistoryError(EventsError):
         return self.status is None or self.status == 429 or self.status >= 500
 
 
-class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySource"]):
+class HttpHistorySource(KeptSession, contextlib.AbstractAsyncContextManager["HttpHistorySource"]):
     """`HistorySource` over HTTP with a bearer token (a string, or a callable called per request).
 
     `api_url` is the API's base URL (`http://127.0.0.1:4000`, `https://<id>.execute-api.<region>...`);
@@ -88,7 +85,6 @@ class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySourc
         self._token = token
         self._ssl = ssl_context
         self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
 
     async def read(self, query: HistoryQuery) -> HistoryPage:
         params = {"channel": query.channel, "limit": str(query.limit)}
@@ -104,13 +100,11 @@ class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySourc
         raise HistoryError(f"HTTP{status}", _refusal(body, text), status=status)
 
     async def _get(self, url: str) -> tuple[int, str]:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
         token = self._token() if callable(self._token) else self._token
         if not token:
             raise ValueError("HttpHistorySource has no token: pass the bearer token string (or a callable)")
         return await exchange(
-            self._session,
+            self._kept_session(),
             "GET",
             url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -121,16 +115,6 @@ class HttpHistorySource(contextlib.AbstractAsyncContextManager["HttpHistorySourc
             timed_out=HistoryError,
             failed=HistoryError,
         )
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
 
 
 def _refusal(body: Any, text: str) -> str:

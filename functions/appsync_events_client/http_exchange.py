@@ -3,6 +3,7 @@
 Publishing (`POST /event`) and reading a history (`GET <api>/notifications`) fail the same two ways: no
 answer within the timeout, or no request at all (refused, unreachable, TLS). Each caller names the error
 classes it raises for them and what it was doing; the messages name the endpoint, not the query string.
+Both keep one HTTP session across requests (`KeptSession`) until they are closed.
 """
 
 from __future__ import annotations
@@ -10,11 +11,33 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 
 import aiohttp
 
 from .errors import ConnectionLost, EventsError, OperationTimeout
+
+
+class KeptSession:
+    """An HTTP session kept across requests: made on first use; closed by `close()` or by `async with`."""
+
+    _session: aiohttp.ClientSession | None = None
+
+    def _kept_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
 
 
 async def exchange(
