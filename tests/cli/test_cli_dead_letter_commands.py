@@ -44,6 +44,7 @@ def cloud(tmp_path: Path) -> Iterator[Cloud]:
                 bus_name="default",
                 appsync=None,
                 api="http://127.0.0.1:9",
+                queues=["eb-dlq", "orders-dlq"],
             ),
         )
         rule_to(cloud, {"Id": "sink", "Arn": sink_destination(cloud), "DeadLetterConfig": {"Arn": DLQ_ARN}})
@@ -119,12 +120,31 @@ def test_show_with_an_id_that_is_no_id_is_one_clear_line(cloud: Cloud, message_i
     )
 
 
-def test_redrive_of_a_bad_id_is_refused_by_the_server_with_its_reason(cloud: Cloud) -> None:
+def test_redrive_of_a_bad_id_is_refused_with_the_stores_reason(cloud: Cloud) -> None:
     result = vcn(cloud, "dlq", "redrive", "--id", "x*")
     assert result.returncode == 1
-    assert result.stderr.startswith(
-        f"error: {cloud.url}/_vcn/dlq/redrive answered 400: 'x*' is not a message id"
+    assert result.stderr.startswith("error: 'x*' is not a message id: ids are 1 to 128 letters")
+
+
+def test_a_queue_or_message_that_does_not_exist_is_an_error_not_an_empty_answer(cloud: Cloud) -> None:
+    """A typo in --queue or --id used to list nothing or redrive nothing, with exit status 0."""
+    [message] = dead_lettered(cloud, 1)
+    queues = "its queues: eb-dlq, orders-dlq"
+    for command in (["list"], ["redrive"], ["redrive", "--wait"]):
+        typo = vcn(cloud, "dlq", *command, "--queue", "eb-dql")
+        assert (typo.returncode, typo.stdout) == (1, ""), typo.stdout
+        assert typo.stderr == f"error: no queue eb-dql in the local cloud; {queues}\n"
+    unknown = vcn(cloud, "dlq", "redrive", "--id", message, "--id", "no-such-message")
+    assert (unknown.returncode, unknown.stdout) == (1, "")
+    assert unknown.stderr == (
+        "error: no dead-letter message no-such-message; `vcn dlq list` shows the ids that exist\n"
     )
+    assert [m.message_id for m in cloud.service.dead_letters.list()] == [message]  # nothing was redriven
+
+    empty = vcn(cloud, "dlq", "list", "--queue", "orders-dlq")  # declared, no message yet
+    assert (empty.returncode, empty.stdout) == (0, "no dead-letter messages in queue orders-dlq\n")
+    redriven = vcn(cloud, "dlq", "redrive", "--wait", "--queue", "eb-dlq", "--id", message)
+    assert redriven.returncode == 0 and json.loads(redriven.stdout)["Redriven"] == [message]
 
 
 def test_pending_lists_what_the_journal_still_retries(cloud: Cloud) -> None:

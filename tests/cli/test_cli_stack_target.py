@@ -14,7 +14,8 @@ from botocore.stub import Stubber
 
 from app_profile import PROFILE
 from vcn.cli.errors import CliError
-from vcn.cli.target import stack_target
+from vcn.cli.ops_commands import _stack_queue_urls
+from vcn.cli.target import Target, stack_target
 
 OUTPUTS = {
     "EventsHttpEndpoint": "https://abc.appsync-api.eu-central-1.amazonaws.com/event",
@@ -68,3 +69,23 @@ def test_a_project_without_profile_cannot_name_its_outputs() -> None:
     client, _ = _client(OUTPUTS)
     with pytest.raises(CliError, match="no app profile naming its stack outputs"):
         stack_target("vcn", None, cloudformation=client)
+
+
+def test_a_dead_letter_queue_the_stack_does_not_have_is_named_as_missing() -> None:
+    queue_url = "https://sqs.eu-central-1.amazonaws.com/123456789012/vcn-NotificationDlq-AbC"
+    target = Target(
+        label="stack vcn",
+        region="eu-central-1",
+        bus_name="vehicle-config",
+        appsync_http=OUTPUTS["EventsHttpEndpoint"],
+        appsync_realtime=OUTPUTS["EventsRealtimeEndpoint"],
+        outputs={**OUTPUTS, "NotificationDeadLetterQueueUrl": queue_url},
+    )
+    names = ("NotificationDeadLetterQueueUrl", "ValidationDeadLetterQueueUrl")  # the second is not deployed
+    assert _stack_queue_urls(target, None, names) == [queue_url]
+    assert _stack_queue_urls(target, "vcn-NotificationDlq-AbC", names) == [queue_url]
+    with pytest.raises(CliError) as refused:
+        _stack_queue_urls(target, "vcn-NotificationDlq", names)
+    assert str(refused.value) == (
+        "no dead-letter queue vcn-NotificationDlq in stack vcn; its queues: vcn-NotificationDlq-AbC"
+    )

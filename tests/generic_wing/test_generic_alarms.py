@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.generic_wing.shop import shop_config
+from tests.generic_wing.shop import local_json, shop_config
 from tests.support.clock import ManualClock
 from tests.support.local_cloud import free_ports
 from vcn.cloudwatch import ALARM, OK
@@ -209,6 +209,7 @@ def test_failed_deliveries_raise_the_alarms_and_a_redrive_brings_them_back(
         async with running_cloud(config) as cloud:
             service = cloud.eventbridge.service
             alarms_url = cloud.eventbridge.url + "/_vcn/alarms"
+            assert local_json(config)["queues"] == ["ShippedDlq"]  # what `vcn dlq --queue` may name
             assert states(cloud) == {
                 "ShippedFailing": OK,
                 "ShippedFailingByRuleOnly": OK,

@@ -61,9 +61,15 @@ def _utc(seconds: float) -> str:
 
 
 def _stack_queue_urls(target: Target, queue: str | None, names: tuple[str, ...]) -> list[str]:
+    """The URLs of the stack's dead-letter queues (outputs named `names`), or of the one named `queue`."""
     outputs = target.outputs or {}
-    urls = [outputs[key] for key in names if key in outputs]
-    return [url for url in urls if queue is None or url.rstrip("/").endswith("/" + queue)]
+    urls = {outputs[key].rstrip("/").rsplit("/", 1)[-1]: outputs[key] for key in names if key in outputs}
+    if queue is None:
+        return list(urls.values())
+    if queue not in urls:
+        listed = ", ".join(urls) or "none"
+        raise CliError(f"no dead-letter queue {queue} in {target.label}; its queues: {listed}")
+    return [urls[queue]]
 
 
 def _peek_sqs(args: argparse.Namespace, target: Target, queue: str | None) -> list[dict[str, Any]]:
@@ -145,6 +151,27 @@ def _local_queues(args: argparse.Namespace) -> tuple[Target | None, Path]:
         return None, state_dir
 
 
+def _known_queue(running: Target | None, store: DeadLetterStore, queue: str | None) -> None:
+    """A `--queue` the running cloud's template does not declare, and that holds no message, is a typo: say so
+    rather than report it empty (which an unknown queue always is)."""
+    if queue is None or running is None or running.queues is None:
+        return
+    known = set(running.queues) | set(store.queues())
+    if queue not in known:
+        listed = ", ".join(sorted(known)) or "none"
+        raise CliError(f"no queue {queue} in the {running.label}; its queues: {listed}")
+
+
+def _known_messages(store: DeadLetterStore, message_ids: list[str] | None) -> None:
+    """Every `--id` must name a message that exists (queued, or claimed by a redrive running now)."""
+    with _names_checked():
+        missing = [message_id for message_id in message_ids or () if not store.contains(message_id)]
+    if missing:
+        raise CliError(
+            f"no dead-letter message {', '.join(missing)}; `vcn dlq list` shows the ids that exist"
+        )
+
+
 def run_list(args: argparse.Namespace) -> int:
     if args.stack:
         target = target_of(args)
@@ -152,8 +179,10 @@ def run_list(args: argparse.Namespace) -> int:
             print(json.dumps({"MessageId": peeked["MessageId"], "QueueName": peeked["QueueName"]}))
         return 0
     running, state_dir = _local_queues(args)
+    store = DeadLetterStore(state_dir)
+    _known_queue(running, store, args.queue)
     with _names_checked():
-        messages = DeadLetterStore(state_dir).list(args.queue)
+        messages = store.list(args.queue)
     patterns = RulePatterns(running)
     for message in messages:
         attributes = message.attributes
@@ -175,7 +204,7 @@ def run_list(args: argparse.Namespace) -> int:
             kind, why = "SendMessage", "(sent by a function)"
         print(f"{message.message_id}  {message.queue}  {sent}  {kind}  {why}".rstrip())
     if not messages:
-        print("no dead-letter messages")
+        print(f"no dead-letter messages in queue {args.queue}" if args.queue else "no dead-letter messages")
     return 0
 
 
@@ -215,6 +244,10 @@ def run_redrive(args: argparse.Namespace) -> int:
             "inspect the messages with `vcn dlq show` and emit their events again with `vcn emit`"
         )
     base = target.eventbridge_url.rstrip("/") + REDRIVE_PATH
+    if not args.follow:
+        store = DeadLetterStore(target.state_dir)
+        _known_queue(target, store, args.queue)
+        _known_messages(store, args.ids)
     if args.follow:
         run = _local_request("GET", f"{base}/{args.follow}")
     else:

@@ -39,6 +39,7 @@ class Target:
     api_key: str | None = None  # local only: the deployed key is never exposed as an output
     api_url: str | None = None
     state_dir: Path | None = None  # local only
+    queues: tuple[str, ...] | None = None  # local only: the template's SQS queues (None: not said)
     outputs: dict[str, str] | None = None  # deployed only
 
     @property
@@ -94,6 +95,7 @@ def local_target(state_dir: Path) -> Target:
         api_key=appsync.get("apiKey"),
         api_url=info.get("api"),
         state_dir=state_dir,
+        queues=tuple(map(str, info["queues"])) if isinstance(info.get("queues"), list) else None,
     )
 
 

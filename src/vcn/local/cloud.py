@@ -475,6 +475,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             appsync=_appsync_endpoints(first_api) if first_api else None,
             api=endpoints.api_url,
             dynamodb=dynamodb.url if dynamodb else None,
+            queues=stack.queues,
         )
         write_local_json(config.state_dir, document)
         # Registered last, so it runs first: no client finds endpoints that are going away.

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,11 @@ def local_document(
     appsync: Mapping[str, Any] | None,
     api: str,
     dynamodb: str | None = None,
+    queues: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The document; `appsync` holds http, realtime, apiKey, https, wss (None: the template has no API);
-    `dynamodb` is the local DynamoDB's endpoint (None: the template has no table)."""
+    `dynamodb` is the local DynamoDB's endpoint (None: the template has no table); `queues` the names of the
+    template's SQS queues (the local queues that targets and dead letters go to)."""
     return {
         "region": region,
         "account": account,
@@ -66,6 +68,7 @@ def local_document(
         "console": f"{api}/",
         "jwks": f"{api}/.well-known/jwks.json",
         "dynamodb": dynamodb,
+        "queues": sorted(queues),
     }
 
 
