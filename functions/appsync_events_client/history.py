@@ -27,6 +27,7 @@ from .http_exchange import KeptSession, exchange, json_or_none
 
 DEFAULT_PATH = "/notifications"
 MAX_PAGE = 100
+MAX_SINCE_SECONDS = 999_999_999  # the furthest back `sinceSeconds` may reach (about 31 years)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from typing import Any, Literal
 from .connection import EventsConnection, ReconnectPolicy
 from .dedupe import DedupeKey
 from .delivery import DeliveryQueue, EventStream
-from .history import MAX_PAGE, HistoryError, HistoryQuery, HistorySource
+from .history import MAX_PAGE, MAX_SINCE_SECONDS, HistoryError, HistoryQuery, HistorySource
 from .subscription import Resubscribed, Subscription
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,10 @@ class Since:
     def last(cls, seconds: int) -> Since:
         if seconds < 1:
             raise ValueError(f"a duration must be at least one second, got {seconds}")
+        if seconds > MAX_SINCE_SECONDS:
+            raise ValueError(
+                f"a duration must be at most {MAX_SINCE_SECONDS} seconds (about 31 years), got {seconds}"
+            )
         return cls("last", seconds=seconds)
 
     @classmethod

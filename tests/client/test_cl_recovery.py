@@ -23,6 +23,8 @@ from appsync_events_client import (
     Since,
     subscribe_with_recovery,
 )
+from appsync_events_client.history import MAX_SINCE_SECONDS
+from vehicle_config.history import reading
 
 from tests.support.dynamodb import LocalDynamoDb
 from tests.support.event_api import eventually
@@ -277,7 +279,12 @@ def test_since_reads_now_all_durations_and_cursors(text: str, since: Since) -> N
     assert Since.parse(text) == since
 
 
-@pytest.mark.parametrize("text", ["", "10x", "0s", "yesterday", "5 minutes"])
+@pytest.mark.parametrize("text", ["", "10x", "0s", "yesterday", "5 minutes", "1000000000s", "11575d"])
 def test_since_refuses_what_it_cannot_read_with_the_forms_it_takes(text: str) -> None:
-    with pytest.raises(ValueError, match=r"now, all, a duration|at least one second"):
+    with pytest.raises(ValueError, match=r"now, all, a duration|at least one second|at most 999999999"):
         Since.parse(text)
+
+
+def test_the_furthest_start_the_client_takes_is_the_one_the_history_api_takes() -> None:
+    assert Since.parse("999999999s") == Since.last(MAX_SINCE_SECONDS)
+    assert MAX_SINCE_SECONDS == reading.MAX_SINCE_SECONDS
