@@ -262,3 +262,46 @@ def test_every_detail_type_of_the_domain_is_an_event_kind() -> None:
     assert PROFILE.check is not None
     kinds = {kind.detail_type for kind in PROFILE.check().event_kinds}
     assert kinds == {*NOTIFICATIONS, "ValidationRequested"}
+
+
+WORKER = "ValidationWorkerFunction"
+WORKER_RULE = "ValidationWorkerFunctionValidationRequested"  # the rule SAM makes of its EventBridgeRule event
+
+
+def test_a_function_target_keeps_what_lambda_refuses_and_what_the_function_fails_on(tmp_path: Path) -> None:
+    """The worker's rule and the worker itself each need a queue: without the rule's, a validation request
+    Lambda does not accept is dropped; without the function's, one the worker keeps failing on is."""
+
+    def no_queues(document: dict[str, Any]) -> None:
+        worker = resources(document)[WORKER]["Properties"]
+        del worker["Events"]["ValidationRequested"]["Properties"]["DeadLetterConfig"]
+        del worker["DeadLetterQueue"]
+
+    report = seeded(tmp_path, no_queues)
+    rule = failure(report, "targets", WORKER_RULE, target=f"{WORKER_RULE}LambdaTarget")
+    assert rule.problem == "no DeadLetterConfig: an event that still fails after the retries is dropped"
+    function = failure(report, "targets", WORKER)
+    assert function.problem.startswith("no DeadLetterQueue and no OnFailure destination")
+    found = {(f.check, f.resource) for f in report.results.findings}
+    assert found == {("targets", WORKER_RULE), ("targets", WORKER)}
+
+
+def test_an_unwatched_function_dead_letter_queue_is_reported_for_the_rule_and_the_function(
+    tmp_path: Path,
+) -> None:
+    def unwatched(document: dict[str, Any]) -> None:
+        del resources(document)["ValidationDeadLetterQueueAlarm"]
+
+    report = seeded(tmp_path, unwatched)
+    rule = failure(report, "targets", WORKER_RULE, target=f"{WORKER_RULE}LambdaTarget")
+    assert rule.problem.startswith("no alarm watches dead-letter queue ValidationDeadLetterQueue")
+    function = failure(report, "targets", WORKER)
+    assert function.problem == (
+        "no alarm watches ValidationDeadLetterQueue, where the function's failed events go: they go unnoticed"
+    )
+
+
+def test_a_scheduled_rules_target_needs_no_queue(today: CheckReport) -> None:
+    """The key keeper runs on a schedule with no dead-letter queue: a tick holds no data to keep."""
+    assert today.results.examined["targets"] == "6 API-destination targets and 2 function targets"
+    assert "ApiKeyKeeperFunction" not in {finding.resource for finding in today.results.findings}

@@ -75,7 +75,7 @@ def run_check(options: CheckOptions, profile: AppProfile) -> CheckReport:
     if routes is not None:
         results.examined[TEMPLATE] = f"{counted(len(stack.eventbridge_calls), 'EventBridge call')} replayed"
         _delivery_checks(stack, routes, contribution, options, traffic, results, report)
-        results.merge(check_targets(routes, view, watched_queues(stack.alarms)))
+        results.merge(check_targets(routes, view, watched_queues(stack.alarms), stack.functions))
         results.merge(check_alarms(stack, routes))
     results.merge(check_api_keys(view))
     results.merge(check_secrets(stack, view))

@@ -1,39 +1,98 @@
-"""Rule targets that call an API destination: each needs a retry policy and a dead-letter queue it can use.
+"""Rule targets that call an API destination or a function: each needs a retry policy and a dead-letter queue
+it can use, and a function its own place for what it fails on.
 
 Without `RetryPolicy`, EventBridge retries for 24 hours and 185 attempts, so a broken endpoint holds a
 notification for a day; without `DeadLetterConfig`, what still fails is dropped. A dead-letter queue only
 helps if an alarm watches it (or nobody learns what landed there) and if EventBridge may write to it: its
 queue policy must let `events.amazonaws.com` send messages, for this rule when the policy names source ARNs;
 otherwise the message is lost and counted only in `InvocationsFailedToBeSentToDlq`.
+
+A function target's dead-letter queue only keeps what Lambda did not accept (throttled, missing, not
+permitted). An event Lambda accepted and the function then fails on is retried twice by Lambda and then
+dropped, unless the function has a `DeadLetterQueue` or an `EventInvokeConfig` OnFailure destination; an
+alarm must watch that queue too. A rule on a schedule is left out: its events hold no data to keep, and a
+failed run is the function's error, which its alarms report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from vcn.arns import is_sqs_queue, sqs_queue_name
 from vcn.check.findings import TARGETS, CheckResults, Finding, counted
 from vcn.check.iam import arn_matches, statements_of
 from vcn.check.routes import Routes, RuleRoute, TargetRoute
+from vcn.lambda_runtime import FunctionSpec
 from vcn.template.view import TemplateView, attribute_references
 
 SOURCE_ARN = "aws:sourcearn"
 EVENTBRIDGE = "events.amazonaws.com"
 
 
-def check_targets(routes: Routes, view: TemplateView, watched: frozenset[str] = frozenset()) -> CheckResults:
+def check_targets(
+    routes: Routes,
+    view: TemplateView,
+    watched: frozenset[str] = frozenset(),
+    functions: Sequence[FunctionSpec] = (),
+) -> CheckResults:
     results = CheckResults()
     queues = _queues(view)
-    count = 0
+    by_arn = {function.arn: function for function in functions}
+    destinations = invoked = 0
     for route in routes.rules:
+        if route.rule.schedule_expression:
+            continue
         for target in route.targets:
-            if not target.is_api_destination:
+            if target.is_api_destination:
+                destinations += 1
+                findings = _target_findings(route, target, "a notification", queues, view, watched)
+            elif target.kind == "lambda":
+                invoked += 1
+                findings = _target_findings(route, target, "an event", queues, view, watched)
+                function = by_arn.get(_unqualified(target.target.arn))
+                if function is not None:  # else a function of another stack: its settings are not here
+                    findings.extend(_function_findings(function, watched))
+            else:
                 continue
-            count += 1
-            for finding in _target_findings(route, target, queues, view, watched):
+            for finding in findings:
                 results.fail(finding)
-    results.examined[TARGETS] = counted(count, "API-destination target")
+    results.examined[TARGETS] = (
+        f"{counted(destinations, 'API-destination target')} and {counted(invoked, 'function target')}"
+    )
     return results
+
+
+def _unqualified(function_arn: str) -> str:
+    """`arn:aws:lambda:<region>:<account>:function:<name>`, without a version or alias after the name."""
+    return ":".join(function_arn.split(":")[:7])
+
+
+def _function_findings(function: FunctionSpec, watched: frozenset[str]) -> list[Finding]:
+    """Where the function's failed asynchronous invocations go: a queue an alarm watches, or nowhere."""
+    kept = function.async_invoke.on_failure or function.dead_letter_arn
+    if kept is None:
+        return [
+            Finding(
+                TARGETS,
+                function.name,
+                "no DeadLetterQueue and no OnFailure destination: an event the function fails on is retried "
+                "twice by Lambda, then dropped",
+                hint="set DeadLetterQueue (an SQS queue an alarm watches) on the function, or "
+                "EventInvokeConfig DestinationConfig OnFailure",
+            )
+        ]
+    queue = sqs_queue_name(kept) if is_sqs_queue(kept) else None  # an SNS topic, a function, a bus: not here
+    if queue is not None and queue not in watched:
+        return [
+            Finding(
+                TARGETS,
+                function.name,
+                f"no alarm watches {queue}, where the function's failed events go: they go unnoticed",
+                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue}",
+            )
+        ]
+    return []
 
 
 def _queues(view: TemplateView) -> dict[str, str]:
@@ -49,6 +108,7 @@ def _queues(view: TemplateView) -> dict[str, str]:
 def _target_findings(
     route: RuleRoute,
     target: TargetRoute,
+    what: str,
     queues: Mapping[str, str],
     view: TemplateView,
     watched: frozenset[str],
@@ -63,8 +123,8 @@ def _target_findings(
                 "no RetryPolicy: EventBridge retries a failing delivery for 24 hours (185 attempts) before "
                 "giving up",
                 target=target_id,
-                hint="set RetryPolicy (MaximumRetryAttempts, MaximumEventAgeInSeconds) to how long a "
-                "notification is still worth delivering",
+                hint="set RetryPolicy (MaximumRetryAttempts, MaximumEventAgeInSeconds) to how long "
+                f"{what} is still worth delivering",
             )
         )
     dead_letter = (spec.get("DeadLetterConfig") or {}).get("Arn")
@@ -73,7 +133,7 @@ def _target_findings(
             Finding(
                 TARGETS,
                 rule,
-                "no DeadLetterConfig: a notification that still fails after the retries is dropped",
+                f"no DeadLetterConfig: {what} that still fails after the retries is dropped",
                 target=target_id,
                 hint="set DeadLetterConfig.Arn to an SQS queue whose policy lets EventBridge send to it",
             )
