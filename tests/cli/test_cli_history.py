@@ -114,7 +114,7 @@ def test_history_errors_are_one_line_naming_what_to_fix(with_cloud: Callable[[Sc
             ),
             (
                 ["/markets/DE/*", "--user", "analyst-de", "--since", "99999d"],
-                "fix sinceSeconds: sinceSeconds must be a whole number of seconds from 1 to 999999999",
+                "--since: a duration must be at most 999999999 seconds (about 31 years), got 8639913600",
             ),
             (["/markets/DE/*", "--token", "not-a-jwt"], "the token was refused"),
             (["/markets/DE/*", "--user", "analyst-de", "--limit", "500"], "--limit must be from 1 to 100"),

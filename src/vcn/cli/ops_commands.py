@@ -204,7 +204,7 @@ def run_list(args: argparse.Namespace) -> int:
             kind, why = "SendMessage", "(sent by a function)"
         print(f"{message.message_id}  {message.queue}  {sent}  {kind}  {why}".rstrip())
     if not messages:
-        print(f"no dead-letter messages in queue {args.queue}" if args.queue else "no dead-letter messages")
+        print("no dead-letter messages")
     return 0
 
 

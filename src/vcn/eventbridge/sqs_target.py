@@ -15,7 +15,7 @@ from typing import Any
 from vcn import arns
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.model import Target
-from vcn.invoker import TargetAttempt
+from vcn.invoker import DELIVERED, TargetAttempt
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -34,4 +34,4 @@ def send_to_queue(
     log.info(
         "rule %s sent event %s to queue %s (message %s)", rule_arn, event.get("id"), queue, message.message_id
     )
-    return TargetAttempt(True)
+    return DELIVERED

@@ -20,11 +20,11 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from vcn.arns import sqs_queue_name
 from vcn.invoker import LambdaInvoker, TargetAttempt
@@ -32,9 +32,6 @@ from vcn.scheduler.config import ScheduleConfig
 from vcn.scheduler.schedules import timetable_schedule
 from vcn.scheduler.targets import Execution, PutEvents, ScheduleTargets, supports
 from vcn.timetable import Clock, TickMemory, Timetable
-
-if TYPE_CHECKING:
-    from vcn.eventbridge.dlq import DeadLetterStore  # the local SQS queues EventBridge also writes to
 
 log = logging.getLogger("vcn.scheduler")
 
@@ -48,6 +45,22 @@ DROPPED = "InvocationDroppedCount"
 SENT_TO_DLQ = "InvocationsSentToDeadLetterCount"
 
 
+class DeadLetterQueues(Protocol):
+    """Where failed executions go: the local cloud's durable queues (the scheduler does not import the
+    EventBridge package that keeps them)."""
+
+    def send(
+        self,
+        queue: str,
+        *,
+        body: str,
+        attributes: Mapping[str, str],
+        rule_arn: str,
+        target_id: str,
+        event: Mapping[str, Any],
+    ) -> Any: ...
+
+
 class SchedulerService:
     """`start()` in a running event loop; `await stop(grace_seconds)` at the end."""
 
@@ -59,7 +72,7 @@ class SchedulerService:
         state_dir: Path | None,
         invoker: LambdaInvoker | None,
         put_events: PutEvents | None,
-        dead_letters: DeadLetterStore | None,
+        dead_letters: DeadLetterQueues | None,
         retry_base_seconds: float = 1.0,
         retry_max_backoff_seconds: float = 60.0,
     ) -> None:
