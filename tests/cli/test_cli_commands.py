@@ -51,7 +51,9 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert len(result.stdout.splitlines()) > 3
 
 
-def _write_local_json(state_dir: Path, api: str = "http://127.0.0.1:4999") -> None:
+def _write_local_json(
+    state_dir: Path, api: str = "http://127.0.0.1:4999", profile: str | None = "vehicle-config-notifications"
+) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     write_local_json(
         state_dir,
@@ -68,6 +70,7 @@ def _write_local_json(state_dir: Path, api: str = "http://127.0.0.1:4999") -> No
                 "wss": None,
             },
             api=api,
+            profile=profile,
         ),
     )
 
@@ -113,6 +116,23 @@ def test_token_errors_are_one_clear_line(fake_cloud: Path) -> None:
     assert stranger.returncode == 1 and "pass --markets and/or --plants" in stranger.stderr
     unsafe = vcn("token", "--user", "bob smith", "--markets", "DE", "--state-dir", str(tmp_path))
     assert unsafe.returncode == 1 and "segment-safe" in unsafe.stderr
+
+
+def test_a_token_minted_outside_the_clouds_project_says_the_demo_users_are_missing(
+    fake_cloud: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """From a folder with no app profile, `--user analyst-de` is no demo user: its token grants nothing, and
+    every subscription with it would be refused as if the analyst had no access. The CLI says why."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    result = vcn("token", "--user", "analyst-de", "--state-dir", str(fake_cloud), cwd=elsewhere)
+    assert result.returncode == 0 and result.stdout.count(".") == 2  # still a token, on stdout alone
+    assert result.stderr == (
+        f"warning: the local cloud on {fake_cloud} runs the vehicle-config-notifications app profile, this "
+        "folder's project has none: run vcn from the cloud's project folder for its demo users, or pass the "
+        "claims yourself\n"
+    )
+    at_home = vcn("token", "--user", "analyst-de", "--state-dir", str(fake_cloud))
+    assert at_home.returncode == 0 and at_home.stderr == ""
 
 
 def test_local_up_names_the_busy_port_and_its_flag(tmp_path: Path) -> None:

@@ -32,6 +32,6 @@ def test_an_order_event_reaches_a_subscriber_without_any_app_profile(tmp_path: P
             return local, event_id, received
 
     local, event_id, received = asyncio.run(scenario())
-    assert local["eventBusName"] == "orders"
+    assert local["eventBusName"] == "orders" and local["profile"] is None
     assert received == {"orderId": "o-42", "eventId": event_id}
     assert not (config.state_dir / "local.json").exists(), "local.json is removed when the cloud stops"

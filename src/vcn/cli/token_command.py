@@ -7,6 +7,7 @@ declares, such as `--groups`) set or replace claims.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,18 @@ def mint_token(
     audience: str = DEFAULT_AUDIENCE,
 ) -> str:
     """A token for `user` from the local cloud running on `state_dir`; `claims` replace a demo user's own."""
-    issuer = read_local_json(state_dir).get("api")
+    document = read_local_json(state_dir)
+    issuer = document.get("api")
+    running = document.get("profile")
+    if isinstance(running, str) and running != profile.name:
+        # The demo users and their claims are the profile's: without it, `--user analyst-de` gets a token
+        # that grants nothing, and every request with it is refused as if the user had no access.
+        print(
+            f"warning: the local cloud on {state_dir} runs the {running} app profile, this folder's project "
+            f"has {'none' if profile.is_bare else 'the ' + profile.name + ' profile'}: run vcn from the "
+            "cloud's project folder for its demo users, or pass the claims yourself",
+            file=sys.stderr,
+        )
     if not isinstance(issuer, str):
         raise CliError(
             f"{state_dir}/local.json has no 'api' URL to use as the token issuer; restart the local cloud"

@@ -476,6 +476,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             api=endpoints.api_url,
             dynamodb=dynamodb.url if dynamodb else None,
             queues=stack.queues,
+            profile=None if config.profile.is_bare else config.profile.name,
         )
         write_local_json(config.state_dir, document)
         # Registered last, so it runs first: no client finds endpoints that are going away.

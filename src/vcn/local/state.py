@@ -54,10 +54,12 @@ def local_document(
     api: str,
     dynamodb: str | None = None,
     queues: Iterable[str] = (),
+    profile: str | None = None,
 ) -> dict[str, Any]:
     """The document; `appsync` holds http, realtime, apiKey, https, wss (None: the template has no API);
     `dynamodb` is the local DynamoDB's endpoint (None: the template has no table); `queues` the names of the
-    template's SQS queues (the local queues that targets and dead letters go to)."""
+    template's SQS queues (the local queues that targets and dead letters go to); `profile` the name of the
+    app profile the cloud runs (None: none), whose demo users the CLI must know to mint their tokens."""
     return {
         "region": region,
         "account": account,
@@ -69,6 +71,7 @@ def local_document(
         "jwks": f"{api}/.well-known/jwks.json",
         "dynamodb": dynamodb,
         "queues": sorted(queues),
+        "profile": profile,
     }
 
 
