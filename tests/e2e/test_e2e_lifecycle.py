@@ -78,7 +78,7 @@ def test_a_second_cloud_on_the_same_state_dir_is_refused_and_the_first_keeps_run
     assert elsewhere.returncode == 1 and "already running on state dir" in elsewhere.stderr
 
     assert (cloud.state_dir / "local.json").read_text() == local_json, "the first one's local.json stays"
-    assert cloud.info["profile"] == "vehicle-config-notifications"  # whose demo users the CLI mints tokens for
+    assert cloud.info["profile"] == "vehicle-config-notifications"  # the CLI mints tokens for its demo users
     assert cloud.process.poll() is None
     token = cloud.token("analyst-fr")
     users = requests.get(f"{cloud.info['api']}/dev/users", timeout=10)
