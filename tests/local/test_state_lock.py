@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from vcn.local.state import StateDirInUse, claim_state_dir
 from vcn.local.state_lock import (
     LOCK_FILE,
     LockOwner,
@@ -122,3 +123,38 @@ def test_an_empty_or_garbled_record_names_nobody(content: str) -> None:
 
 def test_no_lock_file_means_no_holder(tmp_path: Path) -> None:
     assert lock_holder(tmp_path) is None and recorded_owner(tmp_path) is None
+
+
+STOPPING = """
+import sys, time
+from pathlib import Path
+from vcn.local.state_lock import acquire_state_lock
+lock = acquire_state_lock(Path(sys.argv[1]), owned_files=["local.json"])
+lock.mark_stopping()  # as a cloud does first when it stops: local.json goes, pending deliveries go on
+print("stopping", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_cloud_that_is_stopping_is_not_reported_as_starting(tmp_path: Path) -> None:
+    """`vcn local up` right after Ctrl-C meets the old cloud still delivering what was pending: the refusal
+    says it is stopping, not that it is still starting (neither has a local.json)."""
+    command = [sys.executable, "-c", STOPPING, str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "stopping"
+        owner = lock_holder(tmp_path)
+        assert owner is not None and owner.pid == process.pid and owner.stopping is not None
+        with pytest.raises(StateDirInUse) as refused:
+            claim_state_dir(tmp_path)
+        assert str(refused.value) == (
+            f"the local cloud on state dir {tmp_path} (pid {process.pid}, started {owner.started}) is "
+            f"stopping since {owner.stopping}: it is finishing what is still pending; wait for it to end, "
+            "then start again"
+        )
+    finally:
+        process.kill()
+        process.wait()
+    with acquire_state_lock(tmp_path) as next_one:
+        assert next_one.previous is not None and next_one.previous.stopping is not None  # it never finished
+        assert next_one.owner.stopping is None

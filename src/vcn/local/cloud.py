@@ -277,7 +277,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
         # The state folder's lock comes first and goes last: while anything of this cloud runs, a second
         # `vcn local up` on the folder is refused, and no CLI trusts a local.json whose cloud is gone.
         try:
-            started.enter_context(claim_state_dir(config.state_dir))
+            lock = started.enter_context(claim_state_dir(config.state_dir))
         except StateDirInUse as exc:
             raise LocalCloudError(str(exc)) from None
         host = config.host
@@ -479,8 +479,10 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             profile=None if config.profile.is_bare else config.profile.name,
         )
         write_local_json(config.state_dir, document)
-        # Registered last, so it runs first: no client finds endpoints that are going away.
+        # Registered last, so they run first: no client finds endpoints that are going away, and a second
+        # `vcn local up` meanwhile is told this one is stopping, not starting.
         started.callback(remove_local_json, config.state_dir)
+        started.callback(lock.mark_stopping)
         yield RunningCloud(
             config=config,
             ports=ports,

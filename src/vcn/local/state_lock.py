@@ -21,7 +21,7 @@ import json
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,12 +37,14 @@ class LockOwner:
 
     pid: int
     started: str  # ISO 8601, UTC, seconds
+    stopping: str | None = None  # when it began to stop (ISO 8601), once it has
 
     def describe(self) -> str:
         return f"pid {self.pid}, started {self.started}"
 
     def to_json(self) -> str:
-        return json.dumps({"pid": self.pid, "started": self.started}) + "\n"
+        record = {"pid": self.pid, "started": self.started}
+        return json.dumps(record if self.stopping is None else {**record, "stopping": self.stopping}) + "\n"
 
     @classmethod
     def parse(cls, text: str) -> LockOwner | None:
@@ -53,10 +55,10 @@ class LockOwner:
             return None
         if not isinstance(record, dict):
             return None
-        pid, started = record.get("pid"), record.get("started")
+        pid, started, stopping = record.get("pid"), record.get("started"), record.get("stopping")
         if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or not isinstance(started, str):
             return None
-        return cls(pid, started)
+        return cls(pid, started, stopping if isinstance(stopping, str) else None)
 
 
 class StateDirBusy(Exception):
@@ -85,6 +87,14 @@ class StateLock:
         self.previous = previous  # recorded by a holder that died without releasing
         self.dropped = dropped  # the owned files that holder left behind, now removed
         self._fd: int | None = fd
+
+    def mark_stopping(self) -> None:
+        """Record that this cloud has begun to stop, so a second `vcn local up` meanwhile is told to wait."""
+        if self._fd is None:
+            return
+        self.owner = replace(self.owner, stopping=_now())
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, self.owner.to_json().encode(), 0)
 
     def release(self) -> None:
         if self._fd is None:
@@ -122,7 +132,7 @@ def acquire_state_lock(
             time.sleep(0.02)
         previous = LockOwner.parse(_read(path))
         dropped = tuple(name for name in owned_files if _remove(state_dir / name))
-        owner = LockOwner(os.getpid(), datetime.now(UTC).replace(microsecond=0).isoformat())
+        owner = LockOwner(os.getpid(), _now())
         os.ftruncate(fd, 0)
         os.pwrite(fd, owner.to_json().encode(), 0)
     except BaseException:
@@ -149,6 +159,10 @@ def lock_holder(state_dir: Path) -> LockOwner | None:
     finally:
         os.close(fd)
     return LockOwner.parse(_read(path)) or LockOwner(0, "")
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def recorded_owner(state_dir: Path) -> LockOwner | None:
