@@ -284,6 +284,7 @@ async function main() {
     filterPriority: $("filter-priority"),
     filterType: $("filter-type"),
     toasts: $("toasts"),
+    problems: $("feed-problems"),
     onRead: (eventId) => historySync && historySync.markRead(eventId),
   });
   $("mark-read").addEventListener("click", () => (historySync ? historySync.markAllRead() : feed.markAllRead()));

@@ -18,31 +18,46 @@ const LABELS = {
 
 const MAX_ITEMS = 500;
 
+/** Whether a published event can be shown as a notification: a JSON object (not null, an array, a string...). */
+export function isNotification(event) {
+  return typeof event === "object" && event !== null && !Array.isArray(event);
+}
+
+/** A field's value as text, "?" when the event lacks it (never "undefined"). */
+function shown(value) {
+  return value === undefined || value === null || value === "" ? "?" : String(value);
+}
+
+/** `count` of a plural noun, or nothing when the event lacks the count. */
+function counted(count, noun) {
+  return count === undefined || count === null ? "" : `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 /** Title, one-line detail and the labelled fields that matter for each notification type. */
 export function summarize(n) {
   switch (n.type) {
     case "ConfigurationValidated":
       return [
-        `${n.configurationId} \u2014 ${String(n.outcome || "").replace(/_/g, " ")}`,
-        `${n.violationCount} violations, ${n.warningCount} warnings`,
+        `${shown(n.configurationId)} \u2014 ${String(n.outcome || "?").replace(/_/g, " ")}`,
+        [counted(n.violationCount, "violation"), counted(n.warningCount, "warning")].filter(Boolean).join(", "),
         [["Market", n.market], ["Model line", n.modelLine], ["Plant", n.plant], ["By", n.submittedBy]],
       ];
     case "SpecAdjustmentRecommended": {
       const change =
-        n.action === "REPLACE_OPTION" ? `replace ${n.fromOption} \u2192 ${n.toOption}`
-        : n.action === "ADD_OPTION" ? `add ${n.toOption}`
-        : `remove ${n.fromOption}`;
+        n.action === "REPLACE_OPTION" ? `replace ${shown(n.fromOption)} \u2192 ${shown(n.toOption)}`
+        : n.action === "ADD_OPTION" ? `add ${shown(n.toOption)}`
+        : `remove ${shown(n.fromOption)}`;
       return [
-        `${n.configurationId} \u2014 ${change}`,
-        `reason ${n.reasonCode}`,
+        `${shown(n.configurationId)} \u2014 ${change}`,
+        n.reasonCode ? `reason ${n.reasonCode}` : "",
         [["Market", n.market], ["Model line", n.modelLine], ["By", n.submittedBy]],
       ];
     }
     case "SupplyConstraintRaised":
     case "SupplyConstraintCleared":
       return [
-        `${n.partNumber} at ${n.plant}`,
-        `${n.type === "SupplyConstraintRaised" ? "severity" : "was"} ${n.severity}`,
+        `${shown(n.partNumber)} at ${shown(n.plant)}`,
+        `${n.type === "SupplyConstraintRaised" ? "severity" : "was"} ${shown(n.severity)}`,
         [["Plant", n.plant], ["Constraint", n.constraintId]],
       ];
     default:
@@ -62,9 +77,10 @@ export function relativeTime(iso, now = Date.now()) {
 }
 
 export class Feed {
-  constructor({ list, empty, unread, filterPriority, filterType, toasts, onRead = () => {} }) {
-    Object.assign(this, { list, empty, unread, filterPriority, filterType, toasts, onRead });
+  constructor({ list, empty, unread, filterPriority, filterType, toasts, problems, onRead = () => {} }) {
+    Object.assign(this, { list, empty, unread, filterPriority, filterType, toasts, problems, onRead });
     this.seen = new Map(); // eventId (or the JSON of an event without one) -> its list item
+    this.unshown = new Map(); // channel -> how many of its events were not notifications
     this.unreadCount = 0;
     filterPriority.addEventListener("change", () => this.applyFilters());
     filterType.addEventListener("change", () => this.applyFilters());
@@ -76,6 +92,10 @@ export class Feed {
    * origin: "live" (just delivered), "recovered" (missed while offline) or "history" (read on sign-in).
    */
   add(n, channel, { origin = "live", unread = true, cursor = null } = {}) {
+    if (!isNotification(n)) {
+      this.unshowable(n, channel);
+      return false;
+    }
     const key = n.eventId || JSON.stringify(n);
     const known = this.seen.get(key);
     if (known) {
@@ -145,6 +165,16 @@ export class Feed {
       this.toast(priority, `${LABELS[n.type] || n.type}: ${title}`);
     }
     return true;
+  }
+
+  /** An event that is no notification: said on the page (counted per channel) and in the browser's console. */
+  unshowable(event, channel) {
+    this.unshown.set(channel, (this.unshown.get(channel) || 0) + 1);
+    console.warn(`not a notification, not shown (on ${channel}):`, String(JSON.stringify(event)).slice(0, 200));
+    if (!this.problems) return;
+    const parts = [...this.unshown].map(([ch, n]) => `${n} on ${ch}`);
+    this.problems.textContent = `Not shown, as they are not notifications: ${parts.join(", ")}.`;
+    this.problems.hidden = false;
   }
 
   /** Newest first by notification time; among equal times the later arrival goes first. */

@@ -11,6 +11,7 @@
 // history yet are remembered too, so they are not counted as missed after a reload.
 
 import { HistoryError } from "./history-api.js";
+import { isNotification } from "./feed.js";
 
 export const DEFAULT_HISTORY_TIMING = {
   settleMs: 3000, // the server's 2 s settle time plus the recorder's usual delay
@@ -72,7 +73,8 @@ export class HistorySync {
 
   /** A live notification. */
   deliver(event, channel) {
-    if (!this.feed.add(event, channel, { origin: "live", unread: !this.read.has(event.eventId) })) return;
+    const unread = !isNotification(event) || !this.read.has(event.eventId);
+    if (!this.feed.add(event, channel, { origin: "live", unread })) return;
     if (event.eventId) {
       this.live.add(event.eventId);
       while (this.live.size > REMEMBERED_LIVE) this.live.delete(this.live.values().next().value);

@@ -3,6 +3,7 @@ priority, type and unread state (the populated console and its filters: test_con
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,38 @@ def test_console_hides_other_markets(cloud: RunningCloud, open_console: Any, tmp
     expect(german.note(de_id)).to_be_visible(timeout=DELIVERY_BOUND_MS)
     expect(german.note(us_id)).to_have_count(0)
     expect(german.notes).to_have_count(1)
+
+
+def test_events_that_are_not_notifications_are_counted_not_thrown_on_and_odd_ones_stay_readable(
+    cloud: RunningCloud, open_console: Any
+) -> None:
+    """Whatever a publisher outside the contract puts on a channel (null, a string, an array, a notification
+    missing fields, a 2,000-character id), the console goes on: it says how many events it could not show,
+    writes no "undefined", and keeps every card inside the feed. (`open_console` fails on any uncaught error;
+    a null event threw before.)"""
+    console = open_console(cloud).sign_in_as("analyst-de")
+    console.wait_connected()
+    partial, long_id = unique("cfg-partial"), "c" * 2000
+    events = [
+        None,
+        "just a string",
+        [1, 2],
+        {"type": "ConfigurationValidated", "eventId": partial, "configurationId": partial, "market": "DE"},
+        {"type": "ConfigurationValidated", "eventId": unique("e"), "configurationId": long_id},
+    ]
+    published = cloud.vcn("publish", "/markets/DE/VELA", *(json.dumps(event) for event in events))
+    assert published.returncode == 0, published.stderr
+
+    page = console.page
+    expect(page.locator("#feed-problems")).to_have_text(
+        "Not shown, as they are not notifications: 3 on /markets/DE/*."
+    )
+    shown = console.note(partial)
+    expect(shown.locator(".title")).to_have_text(f"{partial} \u2014 ?")
+    expect(shown.locator(".detail")).to_have_text("")
+    assert "undefined" not in page.locator("#feed").inner_text()
+    long_note = page.locator("#feed > li", has_text="ccccc")
+    expect(long_note).to_be_visible()
+    feed_box, note_box = page.locator("#feed").bounding_box(), long_note.bounding_box()
+    assert feed_box is not None and note_box is not None
+    assert note_box["x"] + note_box["width"] <= feed_box["x"] + feed_box["width"] + 1
