@@ -50,7 +50,7 @@ def mint_token(
     issuer = document.get("api")
     running = document.get("profile")
     if isinstance(running, str) and running != profile.name:
-        # The demo users and their claims are the profile's: without it, `--user analyst-de` gets a token
+        # The demo users and their claims are the profile's: without it, `--user <a demo user>` gets a token
         # that grants nothing, and every request with it is refused as if the user had no access.
         print(
             f"warning: the local cloud on {state_dir} runs the {running} app profile, this folder's project "
