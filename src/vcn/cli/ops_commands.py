@@ -244,13 +244,12 @@ def run_redrive(args: argparse.Namespace) -> int:
             "inspect the messages with `vcn dlq show` and emit their events again with `vcn emit`"
         )
     base = target.eventbridge_url.rstrip("/") + REDRIVE_PATH
-    if not args.follow:
-        store = DeadLetterStore(target.state_dir)
-        _known_queue(target, store, args.queue)
-        _known_messages(store, args.ids)
     if args.follow:
         run = _local_request("GET", f"{base}/{args.follow}")
     else:
+        store = DeadLetterStore(target.state_dir)
+        _known_queue(target, store, args.queue)
+        _known_messages(store, args.ids)
         body: dict[str, Any] = {"queue": args.queue}
         if args.ids:
             body["messageIds"] = args.ids

@@ -138,12 +138,12 @@ def live_local_json(state_dir: Path) -> Path:
 def in_use_message(state_dir: Path, owner: LockOwner | None) -> str:
     """Which cloud holds `state_dir`, where it listens, and how to stop it or run a second one."""
     who = owner.describe() if owner and owner.pid else "pid not recorded yet"
-    document = read_local_document(state_dir)
     if owner is not None and owner.stopping is not None:
         return (
             f"the local cloud on state dir {state_dir} ({who}) is stopping since {owner.stopping}: it is "
             "finishing what is still pending; wait for it to end, then start again"
         )
+    document = read_local_document(state_dir)
     if document is None:
         where = "it is still starting (no local.json yet)"
     else:

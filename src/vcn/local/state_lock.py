@@ -93,8 +93,9 @@ class StateLock:
         if self._fd is None:
             return
         self.owner = replace(self.owner, stopping=_now())
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, self.owner.to_json().encode(), 0)
+        record = self.owner.to_json().encode()
+        os.pwrite(self._fd, record, 0)  # over the shorter record, then cut: a reader never sees it empty
+        os.ftruncate(self._fd, len(record))
 
     def release(self) -> None:
         if self._fd is None:
