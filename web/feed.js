@@ -251,6 +251,8 @@ export class Feed {
   clear() {
     this.list.replaceChildren();
     this.seen.clear();
+    this.unshown.clear();
+    if (this.problems) this.problems.hidden = true;
     this.renderUnread();
     this.applyFilters();
   }
