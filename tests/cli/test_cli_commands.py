@@ -163,6 +163,19 @@ def test_local_up_names_the_busy_port_and_its_flag(tmp_path: Path) -> None:
     assert not (tmp_path / "local.json").exists()
 
 
+def test_a_busy_port_from_port_base_names_port_base(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        # the API port (base) is taken by this socket: the check names it first
+        result = vcn("local", "up", "--state-dir", str(tmp_path), "--port-base", str(port), cwd=Path.cwd())
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: port {port} is in use; pass another --port-base, or --api-port for this one"
+    )
+
+
 def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None:
     result = vcn("local", "up", "--template", str(tmp_path / "nope.yaml"), "--state-dir", str(tmp_path))
     assert (

@@ -52,6 +52,14 @@ def chosen_ports(args: argparse.Namespace) -> LocalPorts:
     )
 
 
+def _busy(exc: PortInUse, args: argparse.Namespace) -> CliError:
+    """The port-in-use error, naming `--port-base` too when that is where the port came from."""
+    given = getattr(args, exc.flag.lstrip("-").replace("-", "_"), None)
+    if args.port_base is not None and given is None:
+        return CliError(f"port {exc.port} is in use; pass another --port-base, or {exc.flag} for this one")
+    return CliError(str(exc))
+
+
 def _env_vars(path: Path | None) -> EnvVars | None:
     try:
         return read_env_vars(path) if path is not None else None
@@ -88,7 +96,9 @@ def run_up(args: argparse.Namespace) -> int:
         # A cloud already running on this folder is named before its ports are reported as taken.
         ensure_state_dir_free(state_dir)
         check_ports_free(ports, args.host)
-    except (StateDirInUse, PortInUse) as exc:
+    except PortInUse as exc:
+        raise _busy(exc, args) from None
+    except StateDirInUse as exc:
         raise CliError(str(exc)) from None
 
     from vcn.dynamodb import DynamoDbSettings
@@ -117,7 +127,7 @@ def run_up(args: argparse.Namespace) -> int:
     try:
         serve(config, demo_rate=args.demo_rate if args.demo else None)
     except PortInUse as exc:
-        raise CliError(str(exc)) from None
+        raise _busy(exc, args) from None
     except TemplateError as exc:
         raise CliError(f"{args.template}: {exc}") from None
     except LocalCloudError as exc:
