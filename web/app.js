@@ -40,6 +40,23 @@ function setStatus(state, detail) {
   el.className = `status status-${state}`;
   el.textContent = STATUS_TEXT[state] || state;
   el.title = detail || "";
+  const expiredAt = state === "unauthorized" ? tokenExpiry() : null;
+  if (expiredAt !== null && expiredAt <= Date.now()) {
+    // The connection dropped and the token it reconnects with has expired since sign-in: say what to do.
+    el.textContent = "Sign-in expired";
+    el.title = `Your sign-in expired at ${new Date(expiredAt).toLocaleTimeString()}; sign out and sign in again.`;
+    feed.toast("URGENT", `${el.title} Live notifications have stopped.`);
+  }
+}
+
+/** When the signed-in token expires (ms since the epoch), or null: none, or no expiry. */
+function tokenExpiry() {
+  try {
+    const exp = token ? decodeClaims(token, { allowExpired: true }).exp : undefined;
+    return typeof exp === "number" ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
 }
 
 function showOffline(count, reason, more) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,27 @@ def test_console_reconnects_after_the_listener_restarts(
     expect(console.note(after)).to_be_visible()
     expect(console.note(before)).to_have_count(1)  # the feed survives the outage
     expect(console.notes.first).to_contain_text(after)
+
+
+def test_a_sign_in_that_expired_while_the_connection_was_down_is_named(
+    cloud: RunningCloud, open_console: Any
+) -> None:
+    """The token is only checked at connect: one that expired during an outage is refused when the console
+    reconnects. The console says that the sign-in expired and what to do, not only "Not authorized"."""
+    minted = time.monotonic()
+    token = cloud.token("analyst-de", "--ttl", "5")
+    console = open_console(cloud).open(f"?token={token}")
+    console.wait_connected()
+
+    stop_cloud(cloud)
+    expect(console.status).to_have_attribute("data-state", "reconnecting")
+    time.sleep(max(0.0, 6 - (time.monotonic() - minted)))  # past the token's expiry
+    restart_cloud(cloud)
+    expect(console.status).to_have_attribute("data-state", "unauthorized", timeout=30_000)
+    expect(console.status).to_have_text("Sign-in expired")
+    expired = re.compile(r"^Your sign-in expired at .+; sign out and sign in again\.$")
+    expect(console.status).to_have_attribute("title", expired)
+    expect(console.page.locator("#toasts")).to_contain_text("Live notifications have stopped.")
 
 
 def test_console_abandons_a_hung_handshake_and_retries(cloud: RunningCloud, open_console: Any) -> None:
