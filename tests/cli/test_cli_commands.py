@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -75,6 +76,15 @@ def _write_local_json(
     )
 
 
+@contextlib.contextmanager
+def busy_port() -> Iterator[int]:
+    """A port some other program listens on, for as long as the block runs."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        yield busy.getsockname()[1]
+
+
 @pytest.fixture
 def fake_cloud(tmp_path: Path) -> Iterator[Path]:
     """A state folder as a running cloud keeps it: its lock held (by this process) and local.json written."""
@@ -136,10 +146,7 @@ def test_a_token_minted_outside_the_clouds_project_says_the_demo_users_are_missi
 
 
 def test_local_up_names_the_busy_port_and_its_flag(tmp_path: Path) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         result = vcn(
             "local",
             "up",
@@ -164,10 +171,7 @@ def test_local_up_names_the_busy_port_and_its_flag(tmp_path: Path) -> None:
 
 
 def test_a_busy_port_from_port_base_names_port_base(tmp_path: Path) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         # the API port (base) is taken by this socket: the check names it first
         result = vcn("local", "up", "--state-dir", str(tmp_path), "--port-base", str(port), cwd=Path.cwd())
     assert result.returncode == 1
@@ -259,10 +263,7 @@ def test_local_up_names_the_cloud_already_running_on_its_state_dir_before_checki
     fake_cloud: Path,
 ) -> None:
     before = (fake_cloud / "local.json").read_text()
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         result = vcn("local", "up", "--state-dir", str(fake_cloud), "--api-port", str(port), cwd=Path.cwd())
     assert result.returncode == 1
     assert result.stderr == (
