@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vcn.arns import is_sqs_queue, sqs_queue_name
+from vcn.arns import function_name, is_sqs_queue, sqs_queue_name
 from vcn.check.findings import TARGETS, CheckResults, Finding, counted
 from vcn.check.iam import arn_matches, statements_of
 from vcn.check.routes import Routes, RuleRoute, TargetRoute
@@ -38,7 +38,7 @@ def check_targets(
 ) -> CheckResults:
     results = CheckResults()
     queues = _queues(view)
-    by_arn = {function.arn: function for function in functions}
+    by_name = {function.name: function for function in functions}
     destinations = invoked = 0
     for route in routes.rules:
         if route.rule.schedule_expression:
@@ -50,7 +50,7 @@ def check_targets(
             elif target.kind == "lambda":
                 invoked += 1
                 findings = _target_findings(route, target, "an event", queues, view, watched)
-                function = by_arn.get(_unqualified(target.target.arn))
+                function = by_name.get(function_name(target.target.arn))
                 if function is not None:  # else a function of another stack: its settings are not here
                     findings.extend(_function_findings(function, watched))
             else:
@@ -61,11 +61,6 @@ def check_targets(
         f"{counted(destinations, 'API-destination target')} and {counted(invoked, 'function target')}"
     )
     return results
-
-
-def _unqualified(function_arn: str) -> str:
-    """`arn:aws:lambda:<region>:<account>:function:<name>`, without a version or alias after the name."""
-    return ":".join(function_arn.split(":")[:7])
 
 
 def _function_findings(function: FunctionSpec, watched: frozenset[str]) -> list[Finding]:
