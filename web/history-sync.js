@@ -11,7 +11,6 @@
 // history yet are remembered too, so they are not counted as missed after a reload.
 
 import { HistoryError } from "./history-api.js";
-import { isNotification } from "./feed.js";
 
 export const DEFAULT_HISTORY_TIMING = {
   settleMs: 3000, // the server's 2 s settle time plus the recorder's usual delay
@@ -73,8 +72,8 @@ export class HistorySync {
 
   /** A live notification. */
   deliver(event, channel) {
-    const unread = !isNotification(event) || !this.read.has(event.eventId);
-    if (!this.feed.add(event, channel, { origin: "live", unread })) return;
+    // the feed refuses (and counts) an event that is no notification: null has no eventId to look up
+    if (!this.feed.add(event, channel, { origin: "live", unread: !this.read.has(event?.eventId) })) return;
     if (event.eventId) {
       this.live.add(event.eventId);
       while (this.live.size > REMEMBERED_LIVE) this.live.delete(this.live.values().next().value);
