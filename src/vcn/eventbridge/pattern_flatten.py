@@ -54,26 +54,36 @@ def _walk_object(
         path = prefix + key
         if wanted is not None and path not in wanted:
             continue  # no pattern names this path or anything below it
-        _walk_value(value, path, membership, flat, ids, wanted)
+        if isinstance(value, dict):
+            _walk_object(value, path + ".", membership, flat, ids, wanted)
+        elif isinstance(value, list):
+            _walk_array(value, path, membership, flat, ids, wanted)
+        else:
+            leaves = flat.get(path)
+            if leaves is None:
+                flat[path] = [(value, membership)]
+            else:
+                leaves.append((value, membership))
 
 
-def _walk_value(
-    value: Any,
+def _walk_array(
+    items: list[Any],
     path: str,
     membership: Membership,
     flat: FlatEvent,
     ids: Iterator[int],
     wanted: frozenset[str] | None,
 ) -> None:
-    if isinstance(value, dict):
-        _walk_object(value, path + ".", membership, flat, ids, wanted)
-    elif isinstance(value, list):
-        array_id = next(ids)
-        for index, item in enumerate(value):
-            _walk_value(item, path, (*membership, (array_id, index)), flat, ids, wanted)
-    else:
-        leaves = flat.get(path)
-        if leaves is None:
-            flat[path] = [(value, membership)]
+    array_id = next(ids)
+    for index, item in enumerate(items):
+        inner = (*membership, (array_id, index))
+        if isinstance(item, dict):
+            _walk_object(item, path + ".", inner, flat, ids, wanted)
+        elif isinstance(item, list):
+            _walk_array(item, path, inner, flat, ids, wanted)
         else:
-            leaves.append((value, membership))
+            leaves = flat.get(path)
+            if leaves is None:
+                flat[path] = [(item, inner)]
+            else:
+                leaves.append((item, inner))
