@@ -84,6 +84,11 @@ def sqs_queue_name(arn: str) -> str:
     return parsed.resource
 
 
+def sqs_queue_name_of_url(url: str) -> str:
+    """`https://sqs.<region>.amazonaws.com/<account>/<QueueName>` (or a local queue URL) -> QueueName."""
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
 def is_sqs_queue(arn: str) -> bool:
     """True for an SQS queue ARN (`arn:aws:sqs:<region>:<account>:<QueueName>`)."""
     parsed = _parse_or_none(arn) if arn.startswith("arn:") else None

@@ -82,8 +82,10 @@ def test_a_dead_letter_queue_the_stack_does_not_have_is_named_as_missing() -> No
         outputs={**OUTPUTS, "NotificationDeadLetterQueueUrl": queue_url},
     )
     names = ("NotificationDeadLetterQueueUrl", "ValidationDeadLetterQueueUrl")  # the second is not deployed
-    assert _stack_queue_urls(target, None, names) == [queue_url]
-    assert _stack_queue_urls(target, "vcn-NotificationDlq-AbC", names) == [queue_url]
+    assert _stack_queue_urls(target, None, names) == {"vcn-NotificationDlq-AbC": queue_url}
+    assert _stack_queue_urls(target, "vcn-NotificationDlq-AbC", names) == {
+        "vcn-NotificationDlq-AbC": queue_url
+    }
     with pytest.raises(CliError) as refused:
         _stack_queue_urls(target, "vcn-NotificationDlq", names)
     assert str(refused.value) == (

@@ -13,6 +13,7 @@ from vcn.arns import (
     resource_name,
     rule_arn,
     sqs_queue_name,
+    sqs_queue_name_of_url,
 )
 
 FUNCTION = "arn:aws:lambda:eu-central-1:123456789012:function:Worker"
@@ -55,6 +56,12 @@ def test_queue_and_function_names_come_out_of_their_arns() -> None:
     assert function_name(FUNCTION) == function_name(f"{FUNCTION}:live") == function_name("Worker") == "Worker"
     assert is_lambda_function(FUNCTION) and not is_lambda_function("Worker")
     assert not is_lambda_function("arn:aws:lambda:us-east-1:123456789012:layer:deps:1")
+
+
+def test_a_queue_url_names_its_queue_with_or_without_a_trailing_slash() -> None:
+    url = "https://sqs.eu-central-1.amazonaws.com/123456789012/vcn-NotificationDlq-AbC"
+    assert sqs_queue_name_of_url(url) == sqs_queue_name_of_url(url + "/") == "vcn-NotificationDlq-AbC"
+    assert sqs_queue_name_of_url("http://127.0.0.1:4010/000000000000/dead-letters") == "dead-letters"
 
 
 def test_resource_name_reads_the_name_of_the_asked_type_only() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 
+from vcn.arns import parse_rule_arn, sqs_queue_name_of_url
 from vcn.cli.common import target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target, default_state_dir
@@ -60,16 +61,16 @@ def _utc(seconds: float) -> str:
 # ---- deployed stacks: the dead-letter queues are SQS queues named in the stack outputs
 
 
-def _stack_queue_urls(target: Target, queue: str | None, names: tuple[str, ...]) -> list[str]:
-    """The URLs of the stack's dead-letter queues (outputs named `names`), or of the one named `queue`."""
+def _stack_queue_urls(target: Target, queue: str | None, names: tuple[str, ...]) -> dict[str, str]:
+    """Name -> URL of the stack's dead-letter queues (outputs named `names`), or of the one named `queue`."""
     outputs = target.outputs or {}
-    urls = {outputs[key].rstrip("/").rsplit("/", 1)[-1]: outputs[key] for key in names if key in outputs}
+    urls = {sqs_queue_name_of_url(outputs[key]): outputs[key] for key in names if key in outputs}
     if queue is None:
-        return list(urls.values())
+        return urls
     if queue not in urls:
         listed = ", ".join(urls) or "none"
         raise CliError(f"no dead-letter queue {queue} in {target.label}; its queues: {listed}")
-    return [urls[queue]]
+    return {queue: urls[queue]}
 
 
 def _peek_sqs(args: argparse.Namespace, target: Target, queue: str | None) -> list[dict[str, Any]]:
@@ -78,13 +79,13 @@ def _peek_sqs(args: argparse.Namespace, target: Target, queue: str | None) -> li
     names = profile.stack_outputs.dead_letter_queues if profile.stack_outputs else ()
     sqs = target.boto3_client("sqs")
     messages: list[dict[str, Any]] = []
-    for url in _stack_queue_urls(target, queue, names):
+    for name, url in _stack_queue_urls(target, queue, names).items():
         # VisibilityTimeout 0: look without hiding the messages from anyone else.
         reply = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
         )
         for message in reply.get("Messages", []):
-            messages.append({"QueueName": url.rsplit("/", 1)[-1], **message})
+            messages.append({"QueueName": name, **message})
     return messages
 
 
@@ -105,10 +106,11 @@ class RulePatterns:
         return self._patterns[rule_arn]
 
     def _describe(self, rule_arn: str) -> str | None:
-        resource = rule_arn.split(":", 5)[-1]  # rule/<name> or rule/<bus>/<name>
-        parts = resource.split("/")
-        name, bus = parts[-1], (parts[1] if len(parts) == 3 else "default")
         if self._target is None:
+            return None
+        try:
+            bus, name = parse_rule_arn(rule_arn)
+        except ValueError:  # a message sent to the queue by hand (SendMessage) names no rule
             return None
         try:
             if self._client is None:
@@ -309,7 +311,7 @@ def run_pending(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     now = time.time()
     for row in rows:
-        rule = row.rule_arn.rsplit("/", 1)[-1]
+        rule = parse_rule_arn(row.rule_arn)[1]
         last = f"{row.last_error_code}: {row.last_error_message}" if row.last_error_code else ""
         print(
             f"{row.delivery_id}  {row.event.get('id', '?')}  {rule}/{row.target_id}  "

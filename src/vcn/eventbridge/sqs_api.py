@@ -14,6 +14,7 @@ import hashlib
 import json
 from typing import Any
 
+from vcn.arns import sqs_queue_name_of_url
 from vcn.eventbridge.dlq import DeadLetterStore, InvalidName
 from vcn.eventbridge.protocol import BodyRefused, json_object
 
@@ -70,7 +71,7 @@ def _send_message(store: DeadLetterStore, request: dict[str, Any]) -> dict[str, 
         raise SqsError(
             "InvalidParameterValue", f"MessageBody is over {MAX_BODY_BYTES} bytes; send a smaller message."
         )
-    queue = url.rstrip("/").rsplit("/", 1)[-1]
+    queue = sqs_queue_name_of_url(url)
     try:
         message = store.send(queue, body=text, attributes={}, rule_arn="", target_id="", event={})
     except InvalidName as exc:
