@@ -121,7 +121,7 @@ def _split(token: str) -> tuple[bytes, bytes, dict[str, Any]]:
     try:
         header = json.loads(b64url_decode(parts[0]))
         signature = b64url_decode(parts[2])
-    except ValueError:
+    except (ValueError, RecursionError):
         raise TokenRejected("malformed token: header or signature is not base64url JSON") from None
     if not isinstance(header, dict):
         raise TokenRejected("malformed token: the header is not a JSON object")

@@ -5,6 +5,7 @@ the routes there are), all counted as RequestsRejected.
 
 from __future__ import annotations
 
+import binascii
 import json
 from collections.abc import Callable
 from typing import Any
@@ -42,14 +43,20 @@ def token_grants(event: APIGatewayProxyEventV2) -> Grants:
 
 
 def json_body(event: APIGatewayProxyEventV2, *, when_empty: str) -> Any:
-    """The request's parsed JSON body; an empty body is a 400 saying `when_empty`, and so is bad JSON."""
-    raw = event.decoded_body
+    """The request's parsed JSON body; an empty body is a 400 saying `when_empty`, and so is a body that is
+    not UTF-8, not JSON, or nested deeper than a parser can follow: the caller's mistake, never a crash."""
+    try:
+        raw = event.decoded_body
+    except (UnicodeDecodeError, binascii.Error):
+        raise InvalidFields.single("body", "is not UTF-8 text; send a JSON object") from None
     if not raw:
         raise InvalidFields.single("body", when_empty)
     try:
         return json.loads(raw)
     except json.JSONDecodeError as error:
         raise InvalidFields.single("body", f"is not valid JSON ({error})") from None
+    except RecursionError:
+        raise InvalidFields.single("body", "is nested too deeply; send a JSON object") from None
 
 
 def json_response(status: int, body: Any) -> Response:

@@ -145,6 +145,31 @@ def test_base64_body_is_decoded(publisher: InMemoryEventPublisher, lambda_contex
     assert call(event, lambda_context)[0] == 200
 
 
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        pytest.param(b'{"configurationId":"\xff"}', "is not UTF-8 text; send a JSON object", id="not-utf8"),
+        pytest.param(b"not base64 at all!", "is not UTF-8 text; send a JSON object", id="not-base64"),
+        pytest.param(
+            b'{"a":' * 5000 + b"1" + b"}" * 5000, "is nested too deeply; send a JSON object", id="deep"
+        ),
+    ],
+)
+def test_a_body_no_parser_can_read_is_a_400_not_a_crash(
+    raw: bytes, problem: str, publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
+) -> None:
+    """A 500 here would count as the function's error and raise its Errors alarm for a caller's mistake."""
+    import base64
+
+    event = load_invoke_event(VALIDATE)
+    encoded = base64.b64encode(raw).decode()
+    event["body"] = encoded if b"base64" not in raw else raw.decode()
+    event["isBase64Encoded"] = True
+    status, answer = call(event, lambda_context)
+    assert (status, answer["errors"]) == (400, [{"field": "body", "message": problem}])
+    assert publisher.published == []
+
+
 def test_batch_queues_one_validation_request_per_item(
     publisher: InMemoryEventPublisher, lambda_context: FakeLambdaContext
 ) -> None:

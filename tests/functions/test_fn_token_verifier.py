@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from adapters.token_verifier import JwksTokenVerifier, TokenRejected
 
@@ -38,3 +40,17 @@ def test_refresh_cooldown_limits_fetches_for_unknown_kids(
         with pytest.raises(TokenRejected, match="rsa-x"):
             limited.verify(identity_provider.token(signing_keys["foreign"]))
     assert identity_provider.fetches == 1
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"\xff\xfe", b"[" * 5000 + b"]" * 5000, b'"just a string"'],
+    ids=["not-utf8", "nested-too-deeply", "not-an-object"],
+)
+def test_a_token_whose_header_is_no_json_object_is_rejected_not_a_crash(
+    identity_provider: IdentityProvider, header: bytes
+) -> None:
+    """A crash would count as the authorizer's error (its Errors alarm) for a caller's garbage token."""
+    encoded = base64.urlsafe_b64encode(header).rstrip(b"=").decode()
+    with pytest.raises(TokenRejected, match="malformed token"):
+        verifier(identity_provider).verify(f"{encoded}.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")
