@@ -8,6 +8,7 @@ had not committed is written, as with kill -9 (the subprocess tests in test_eb_s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -421,3 +422,13 @@ def test_resume_runs_before_put_events_is_served_so_it_never_takes_this_runs_del
     cloud = waiting_30_seconds(clouds, tmp_path).cloud
     # The service resumed the journal as it started; a second resume finds nothing of an earlier run to take.
     assert cloud.loop.run(_resume(cloud)) == 0
+
+
+def test_pending_deliveries_are_read_from_a_relative_state_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`vcn dlq pending` passes the default state folder as it is, `.vcn`: relative to where it runs."""
+    (tmp_path / "project").mkdir()
+    asyncio.run(DeliveryJournal(tmp_path / "project" / ".vcn" / "journal" / "deliveries.sqlite3").close())
+    monkeypatch.chdir(tmp_path / "project")
+    assert read_pending(Path(".vcn")) == []

@@ -152,7 +152,7 @@ def read_pending(state_dir: Path | str) -> list[PendingDelivery]:
     if not path.exists():
         return []
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)  # a URI wants an absolute path
         try:
             return [_row(row) for row in db.execute(_SELECT)]
         finally:
