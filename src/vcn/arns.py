@@ -50,6 +50,19 @@ def bus_name(name_or_arn: str | None) -> str:
     return name_or_arn
 
 
+def local_bus_name(name_or_arn: str | None, account: str, region: str) -> str | None:
+    """`bus_name` as one account in one Region sees it: None for an event-bus ARN of another account or
+    Region, a bus no local name can stand for."""
+    arn = _parse_or_none(name_or_arn) if name_or_arn and name_or_arn.startswith("arn:") else None
+    if (
+        arn is not None
+        and arn.resource.startswith("event-bus/")
+        and (arn.account, arn.region) != (account, region)
+    ):
+        return None
+    return bus_name(name_or_arn)
+
+
 def rule_arn(region: str, account: str, bus: str, rule: str) -> str:
     """The ARN of rule `rule` on event bus `bus`."""
     # Rules on the default bus keep the historical short form.

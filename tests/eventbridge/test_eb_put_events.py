@@ -124,6 +124,38 @@ def test_put_events_to_a_bus_that_does_not_exist_returns_an_event_id_and_logs_th
     )
 
 
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "arn:aws:events:eu-west-1:000000000000:event-bus/default",
+        "arn:aws:events:us-east-1:111111111111:event-bus/default",
+    ],
+    ids=["other-region", "other-account"],
+)
+def test_a_bus_arn_of_another_account_or_region_is_not_this_clouds_bus(
+    events: Any, cloud: Cloud, caplog: pytest.LogCaptureFixture, elsewhere: str
+) -> None:
+    """The local cloud is one account in one Region: a bus of the same name elsewhere is not its bus."""
+    here = "here-" + elsewhere.split(":")[3]  # the cloud serves the module: one destination per case
+    source = f"{here}.app"
+    rule_to(
+        cloud, {"Id": "sink", "Arn": sink_destination(cloud, here)}, rule=here, pattern={"source": [source]}
+    )
+    before = len(cloud.sink.received)
+    with caplog.at_level(logging.ERROR, logger="vcn.eventbridge"):
+        entry = {**VALID, "Source": source}
+        response = events.put_events(Entries=[{**entry, "EventBusName": elsewhere}, entry])
+    assert response["FailedEntryCount"] == 0
+    dropped, delivered = (entry["EventId"] for entry in response["Entries"])
+    received = [message.json() for message in cloud.loop.run(cloud.sink.wait_for(before + 1))]
+    cloud.idle()
+    assert [event["id"] for event in received if event["source"] == source] == [delivered]
+    (record,) = [r.getMessage() for r in caplog.records if "EVENT DROPPED" in r.getMessage()]
+    assert elsewhere in record and dropped in record and "(account 000000000000, us-east-1)" in record
+    with pytest.raises(ClientError, match="Event bus default does not exist"):
+        events.describe_event_bus(Name=elsewhere)
+
+
 def test_delivered_event_has_aws_keys_in_order_and_the_returned_event_id(events: Any, cloud: Cloud) -> None:
     destination = sink_destination(cloud, "shape")
     rule_to(cloud, {"Id": "sink", "Arn": destination}, rule="shape", pattern={"source": ["shape.app"]})

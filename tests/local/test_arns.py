@@ -9,6 +9,7 @@ from vcn.arns import (
     bus_name,
     function_name,
     is_lambda_function,
+    local_bus_name,
     parse_rule_arn,
     resource_name,
     rule_arn,
@@ -36,6 +37,15 @@ def test_bus_name_accepts_a_name_an_event_bus_arn_or_nothing() -> None:
     assert bus_name(None) == bus_name("") == "default"
     assert bus_name("vehicle-config") == "vehicle-config"
     assert bus_name("arn:aws:events:us-east-1:123456789012:event-bus/vehicle-config") == "vehicle-config"
+
+
+def test_a_bus_arn_names_a_local_bus_only_in_the_same_account_and_region() -> None:
+    here = "arn:aws:events:us-east-1:000000000000:event-bus/orders"
+    assert local_bus_name(here, "000000000000", "us-east-1") == "orders"
+    assert local_bus_name("orders", "000000000000", "us-east-1") == "orders"
+    assert local_bus_name(None, "000000000000", "us-east-1") == "default"
+    assert local_bus_name(here, "111111111111", "us-east-1") is None
+    assert local_bus_name(here, "000000000000", "eu-west-1") is None
 
 
 def test_rule_arns_round_trip_on_the_default_and_a_custom_bus() -> None:

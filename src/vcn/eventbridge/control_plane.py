@@ -88,8 +88,8 @@ class ControlPlane:
 
     # --- what delivery and the local cloud ask ------------------------------------------------------------
 
-    def bus(self, name: str) -> EventBus | None:
-        return self.resources.buses.get(name)
+    def bus(self, name_or_arn: str | None) -> EventBus | None:
+        return self.resources.find_bus(name_or_arn)
 
     def bus_names(self) -> list[str]:
         return sorted(self.resources.buses)

@@ -50,7 +50,7 @@ class ValidEntry:
     detail: dict[str, Any]
     resources: list[str]
     time: datetime | None  # None: the ingestion time
-    bus_name: str
+    event_bus: str  # as the entry names it: a bus name or an event-bus ARN
 
 
 def _required(name: str) -> EntryFailure:
@@ -137,7 +137,7 @@ def check_entry(entry: Mapping[str, Any], position: int = 1) -> ValidEntry | Ent
         detail,
         list(entry.get("Resources") or []),
         moment,
-        arns.bus_name(entry.get("EventBusName")),
+        entry.get("EventBusName") or arns.DEFAULT_BUS,
     )
 
 

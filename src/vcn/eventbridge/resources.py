@@ -44,8 +44,13 @@ class Resources:
         return bus
 
     def bus(self, name_or_arn: str | None) -> EventBus:
-        name = arns.bus_name(name_or_arn)
-        return _found(self.buses.get(name), f"Event bus {name} does not exist.")
+        return _found(self.find_bus(name_or_arn), f"Event bus {arns.bus_name(name_or_arn)} does not exist.")
+
+    def find_bus(self, name_or_arn: str | None) -> EventBus | None:
+        """The bus a name or an event-bus ARN names; None when there is none here (an ARN of another account
+        or Region names none)."""
+        name = arns.local_bus_name(name_or_arn, self.account, self.region)
+        return None if name is None else self.buses.get(name)
 
     def rule(self, bus_name_or_arn: str | None, name: str) -> tuple[EventBus, Rule]:
         bus = self.bus(bus_name_or_arn)

@@ -173,9 +173,9 @@ class EventBridgeService:
                 continue
             event = build_event(item, account=self.account, region=self.region, now_text=ingestion_time)
             results.append({"EventId": event["id"]})
-            bus = self.resources.bus(item.bus_name)
+            bus = self.resources.bus(item.event_bus)
             if bus is None:
-                unknown_bus.append((item.bus_name, event))
+                unknown_bus.append((item.event_bus, event))
                 continue
             self.resources.archives.record(bus.arn, event)  # the archives of the bus record what it accepted
             for rule_name in bus.index.match(event):
@@ -197,11 +197,14 @@ class EventBridgeService:
         self.metrics.dropped_events += 1
         log.error(
             "EVENT DROPPED: PutEvents named event bus %r, which does not exist; event %s (source=%s, "
-            "detail-type=%s) went nowhere. AWS accepts and drops it the same way. Existing buses: %s",
+            "detail-type=%s) went nowhere. AWS accepts and drops it the same way. Existing buses "
+            "(account %s, %s): %s",
             bus_name,
             event["id"],
             event["source"],
             event["detail-type"],
+            self.account,
+            self.region,
             ", ".join(self.resources.bus_names()),
         )
 
