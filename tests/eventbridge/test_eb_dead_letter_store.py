@@ -72,6 +72,18 @@ def test_a_message_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     assert [path.name for path in (tmp_path / "dlq" / "eb-dlq").iterdir()] == [f"{message_id}.json"]
 
 
+def test_a_message_holding_any_string_reads_back_as_it_was_sent(tmp_path: Path) -> None:
+    """A function's failed invocation may carry a payload with an unpaired surrogate (an AppSync event of
+    `"\\ud800"`): its record must stay listable and readable, not be quarantined."""
+    store = DeadLetterStore(tmp_path)
+    event = {"payload": {"events": ["\ud800", "ok"]}}
+    sent = store.send(
+        "fn-failures", body=json.dumps(event), attributes={}, rule_arn="", target_id="", event=event
+    )
+    assert [(m.message_id, m.event) for m in store.list("fn-failures")] == [(sent.message_id, event)]
+    assert not (tmp_path / "dlq" / "fn-failures" / "quarantine").exists()
+
+
 def test_temp_files_a_dead_process_left_are_removed_at_start(clouds: CloudFactory, tmp_path: Path) -> None:
     kept = send(DeadLetterStore(tmp_path), n=1)
     stray = tmp_path / "dlq" / "eb-dlq" / f".{uuid.uuid4()}.tmp"

@@ -306,7 +306,8 @@ class DeadLetterStore:
 
     def _read(self, path: Path) -> DeadLetterMessage | None:
         try:
-            data = strict_json.parse(path.read_bytes())
+            # What `send` writes, it reads back: a failed invocation's payload may hold any string.
+            data = strict_json.parse(path.read_bytes(), lone_surrogates=True)
             message = DeadLetterMessage.from_json(data)
             if message.message_id != path.name[: -len(_SUFFIX)]:
                 raise ValueError(f"its MessageId {message.message_id!r} is not its file name")

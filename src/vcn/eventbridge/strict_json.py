@@ -33,8 +33,9 @@ class JsonRefused(ValueError):
         self.reason = reason
 
 
-def parse(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
-    """The JSON value of `text` (UTF-8 when bytes), or JsonRefused."""
+def parse(text: str | bytes, *, max_depth: int = MAX_DEPTH, lone_surrogates: bool = False) -> Any:
+    """The JSON value of `text` (UTF-8 when bytes), or JsonRefused. `lone_surrogates` keeps escaped unpaired
+    surrogates, for files written with ASCII escapes precisely so that any string survives the round trip."""
     if not isinstance(text, str | bytes | bytearray):
         raise TypeError(f"JSON text must be str or bytes, not {type(text).__name__}")
     if isinstance(text, bytes | bytearray):
@@ -52,6 +53,8 @@ def parse(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     except ValueError as exc:
         raise JsonRefused(str(exc)) from None
     # Only text that spells a surrogate (escaped, or raw in a str) can produce an unpaired one.
+    if lone_surrogates:
+        return value
     if ("\\u" in text and _SURROGATE_ESCAPE.search(text)) or (not text.isascii() and _SURROGATE.search(text)):
         check_encodable(value)
     return value
