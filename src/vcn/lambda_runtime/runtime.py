@@ -5,7 +5,9 @@ then wait. Asynchronous invocations are queued and run with bounded concurrency,
 failed attempt is retried up to the function's `MaximumRetryAttempts` (default 2), after 1 and then 2
 minutes (`async_retry_delays`), unless the event is older than `MaximumEventAgeInSeconds`; then the
 `on_async_failure` hook gets the failure (the local cloud sends it to the dead-letter queue and the
-on-failure destination). Invocations still pending when the runtime stops go to the hook as well.
+on-failure destination). With a durable `queue` (`async_queue`), accepted invocations are kept there until
+settled and what is pending when the runtime stops runs at the next start; without one, what is pending at
+stop goes to the hook as well.
 Each pool counts its invocations, errors and durations (`invocation_counts`, `take_durations`), the figures
 AWS/Lambda reports; `on_output` sees every line the workers print (e.g. to pick up embedded metrics).
 """
@@ -26,6 +28,7 @@ from typing import Any, Literal
 from vcn.arns import function_name
 from vcn.invoker import FunctionError, FunctionNotFound
 
+from .async_queue import AsyncInvocationQueue, QueuedInvocation
 from .config import FunctionSpec
 from .environment import worker_environment
 from .worker import OutputHook, Worker
@@ -196,6 +199,7 @@ class LambdaRuntime:
         on_async_failure: AsyncFailureHook | None = None,
         on_output: OutputHook | None = None,
         async_retry_delays: Sequence[float] = LAMBDA_RETRY_DELAYS,
+        queue: AsyncInvocationQueue | None = None,
     ) -> None:
         if max_workers_per_function < 1:
             raise ValueError("max_workers_per_function must be at least 1")
@@ -220,6 +224,7 @@ class LambdaRuntime:
         self._retry_delays = tuple(async_retry_delays)
         self.async_failures = 0  # invocations given up, since start
         self._python = python
+        self._queue = queue
 
     @property
     def function_names(self) -> list[str]:
@@ -259,24 +264,65 @@ class LambdaRuntime:
         if prewarm:
             await asyncio.gather(*(pool.prewarm() for pool in self._pools.values()))
 
+    def resume(self) -> int:
+        """Run again what the queue kept from an earlier run, its attempts, age and next attempt time kept;
+        how many. Called once what the functions call (buses, tables, APIs) is listening."""
+        if self._queue is None:
+            return 0
+        resumed = 0
+        for kept in self._queue.pending():
+            pool = self._pools.get(function_name(kept.function))
+            if pool is None:
+                logger.error(
+                    "asynchronous invocation %s of %s is kept in %s, but the template declares no such "
+                    "function any more; it stays there until the function is back",
+                    kept.request_id,
+                    kept.function,
+                    self._queue.path,
+                )
+                continue
+            invocation = AsyncInvocation(
+                pool.spec, kept.function, kept.payload, kept.request_id, kept.accepted_at, kept.attempts
+            )
+            if kept.last_error_type is not None:
+                invocation.last_error = FunctionError(kept.last_error_type, kept.last_error_message or "")
+            self._run_in_background(invocation, delay=max(0.0, kept.next_attempt_at - time.time()))
+            resumed += 1
+        if resumed:
+            logger.info("resuming %d asynchronous invocations from %s", resumed, self._queue.path)
+        return resumed
+
     async def invoke(self, function: str, payload: Any) -> Any:
         pool = self._pool(function)
         invoked_arn = function if function.startswith("arn:") else pool.spec.arn
         return await pool.invoke(payload, invoked_arn)
 
     async def invoke_async(self, function: str, payload: Any) -> None:
+        """Accept an asynchronous invocation: kept in the durable queue (if any) before this returns."""
         spec = self._pool(function).spec  # an unknown function is the caller's error, raised now
         invocation = AsyncInvocation(spec, function, payload)
-        task = asyncio.get_running_loop().create_task(self._run_async(invocation))
+        if self._queue is not None:
+            self._queue.add(
+                QueuedInvocation(invocation.request_id, function, payload, invocation.accepted_at, 0, 0.0)
+            )
+        self._run_in_background(invocation)
+
+    def _run_in_background(self, invocation: AsyncInvocation, delay: float = 0.0) -> None:
+        task = asyncio.get_running_loop().create_task(self._run_async(invocation, delay))
         self._async_tasks[task] = invocation
         task.add_done_callback(self._async_done)
 
     def _async_done(self, task: asyncio.Task[None]) -> None:
         self._async_tasks.pop(task, None)
 
-    async def _run_async(self, invocation: AsyncInvocation) -> None:
+    async def _run_async(self, invocation: AsyncInvocation, delay: float = 0.0) -> None:
         config = invocation.spec.async_invoke
         name = invocation.spec.name
+        if invocation.attempts > config.maximum_retry_attempts:  # resumed while being given up
+            await self._give_up(invocation, "RetriesExhausted")
+            return
+        if delay > 0:
+            await asyncio.sleep(delay)
         while True:
             if time.time() - invocation.accepted_at > config.maximum_event_age_seconds:
                 await self._give_up(invocation, "EventAgeExceeded")
@@ -286,6 +332,8 @@ class LambdaRuntime:
                 try:
                     await self.invoke(invocation.function, invocation.payload)
                     invocation.settled = True
+                    if self._queue is not None:
+                        self._queue.remove(invocation.request_id)
                     return
                 except FunctionError as exc:
                     invocation.last_error = exc
@@ -304,7 +352,16 @@ class LambdaRuntime:
             if invocation.attempts > config.maximum_retry_attempts:
                 await self._give_up(invocation, "RetriesExhausted")
                 return
-            await asyncio.sleep(self._retry_delays[min(invocation.attempts, len(self._retry_delays)) - 1])
+            wait = self._retry_delays[min(invocation.attempts, len(self._retry_delays)) - 1]
+            if self._queue is not None:
+                self._queue.attempted(
+                    invocation.request_id,
+                    invocation.attempts,
+                    time.time() + wait,
+                    error.error_type,
+                    error.error_message,
+                )
+            await asyncio.sleep(wait)
 
     async def _give_up(self, invocation: AsyncInvocation, condition: FailureCondition) -> None:
         invocation.settled = True
@@ -316,14 +373,22 @@ class LambdaRuntime:
             condition,
             invocation.attempts,
         )
-        if self._on_async_failure is None:
-            return
-        try:
-            outcome = self._on_async_failure(AsyncInvocationFailure(invocation, condition))
-            if inspect.isawaitable(outcome):
-                await outcome
-        except Exception:  # the hook's failure must not hide the function's
-            logger.exception("[%s] on_async_failure hook failed", invocation.spec.name)
+        if self._on_async_failure is not None:
+            try:
+                outcome = self._on_async_failure(AsyncInvocationFailure(invocation, condition))
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:  # the hook's failure must not hide the function's
+                logger.exception(
+                    "[%s] on_async_failure hook failed%s",
+                    invocation.spec.name,
+                    "; the invocation stays queued and is given up again at the next start"
+                    if self._queue is not None
+                    else "",
+                )
+                return
+        if self._queue is not None:
+            self._queue.remove(invocation.request_id)
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until queued asynchronous invocations have run (or `timeout` passes)."""
@@ -334,8 +399,9 @@ class LambdaRuntime:
     async def stop(self, grace_seconds: float = 2.0) -> None:
         """Let queued async invocations finish within the grace period, then stop every worker.
 
-        Invocations still queued or waiting for a retry go to the failure hook (`LocalCloudStopped`): what
-        Lambda would still retry is not dropped without a trace."""
+        Invocations still queued or waiting for a retry stay in the durable queue for the next start; without
+        one they go to the failure hook (`LocalCloudStopped`): what Lambda would still retry is not dropped
+        without a trace."""
         await self.drain(grace_seconds)
         pending = dict(self._async_tasks)
         for task in pending:
@@ -343,7 +409,16 @@ class LambdaRuntime:
         for task in pending:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        for invocation in pending.values():
-            if not invocation.settled:
+        unsettled = [invocation for invocation in pending.values() if not invocation.settled]
+        if self._queue is not None:
+            if unsettled:
+                logger.info(
+                    "%d asynchronous invocations did not finish; kept in %s for the next start",
+                    len(unsettled),
+                    self._queue.path,
+                )
+            self._queue.close()
+        else:
+            for invocation in unsettled:
                 await self._give_up(invocation, "LocalCloudStopped")
         await asyncio.gather(*(pool.stop(1.0) for pool in self._pools.values()))

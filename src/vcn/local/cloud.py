@@ -11,8 +11,9 @@ until every endpoint accepts connections; writes
 `<state-dir>/local.json`; and yields a frozen `RunningCloud`. On exit, or on any failure while starting, what
 was started stops in reverse order: `local.json` disappears first, EventBridge gets a grace period for pending
 deliveries (the rest stay in its journal and resume at the next start) while AppSync is still up, the Lambda
-workers stop after their pending asynchronous invocations, DynamoDB (which those may still write to) stops,
-and the lock goes last.
+workers stop after their pending asynchronous invocations (the rest stay in their durable queue and run once
+every endpoint listens at the next start), DynamoDB (which those may still write to) stops, and the lock goes
+last.
 
 `serve(config)` is the `vcn local up` foreground loop around it: SIGINT, SIGTERM and SIGHUP (the terminal
 closed) all stop it the same clean way.
@@ -59,6 +60,7 @@ from vcn.identity import DevIdentityProvider, load_or_create_signing_key
 from vcn.identity.provider import DEFAULT_AUDIENCE
 from vcn.identity.routes import identity_routes
 from vcn.lambda_runtime import LambdaRuntime
+from vcn.lambda_runtime.async_queue import AsyncInvocationQueue, AsyncQueueError, async_queue_path
 from vcn.lambda_runtime.runtime import LAMBDA_RETRY_DELAYS
 from vcn.local.aws_env import LOCAL_IAM_CREDENTIALS, function_environment
 from vcn.local.demo import run_demo
@@ -89,6 +91,13 @@ log = logging.getLogger("vcn.local")
 READY_TIMEOUT_SECONDS = 30.0
 # Ctrl-C, `kill` and a closed terminal: the same orderly shutdown each (grace for pending deliveries).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _async_queue(state_dir: Path) -> AsyncInvocationQueue:
+    try:
+        return AsyncInvocationQueue(async_queue_path(state_dir))
+    except AsyncQueueError as exc:
+        raise LocalCloudError(str(exc)) from None
 
 
 class LocalCloudError(Exception):
@@ -342,6 +351,7 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             on_async_failure=FunctionDeadLetters(DeadLetterStore(config.state_dir), lambda_targets),
             on_output=cloudwatch.embedded.capture,
             async_retry_delays=config.lambda_retry_delays,
+            queue=_async_queue(config.state_dir),
         )
         started.push_async_callback(runtime.stop)
         # Warm one worker per function now, so the first notification or request is not a cold start.
@@ -464,6 +474,8 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             if ports.appsync_tls is not None:
                 listeners.append(_Listener("AppSync Events TLS", ports.appsync_tls, "--appsync-tls-port"))
         await wait_until_accepting(host, listeners)
+        # What Lambda had accepted before a crash or a stop runs again now that what it calls is listening.
+        runtime.resume()
         _announce_alarms(cloudwatch, 1 / clock.real_seconds(1.0))
         await cloudwatch.start()
         started.push_async_callback(cloudwatch.stop)
