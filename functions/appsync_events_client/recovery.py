@@ -150,6 +150,7 @@ class RecoveringSubscription(EventStream):
         self._out = DeliveryQueue()
         self._pump: asyncio.Task[None] | None = None
         self._live_since_checkpoint = 0
+        self._last_live_at: float | None = None  # monotonic time of the last event delivered live
         self._covered_at: float | None = subscribed_at if since.kind == "now" else None
         self.cursor: str | None = since.cursor  # the last cursor seen: where a later read resumes
         self.recovered = 0  # events delivered from the history
@@ -164,6 +165,41 @@ class RecoveringSubscription(EventStream):
     # -- the consumer's side -------------------------------------------------------------------------------
     async def __anext__(self) -> Any:
         return await self._out.next()
+
+    async def resume_cursor(self, timeout: float = 3.0) -> str | None:
+        """Where a later subscription resumes without repeating what this one delivered: `cursor`, moved on
+        past the history's next items for as long as they are events already delivered (a live event is
+        recorded after it arrives, and a page shows it only once settled: this waits out the settle delay
+        after the last live event). One attempt within `timeout` plus that wait; on failure, `cursor`.
+        Without a cursor yet (started `now`), what the history holds before the first event it delivered was
+        published before it subscribed: passed over, not a gap."""
+        cursor = self.cursor
+        before_first = cursor is None
+        wait = (
+            0.0 if self._last_live_at is None else self._last_live_at + self._settle_delay - time.monotonic()
+        )
+        try:
+            async with asyncio.timeout(max(0.0, wait) + timeout):
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                query = self._resume_query()
+                while True:
+                    page = await self._history.read(query)
+                    for item in page.items:
+                        event_id = _event_id(item)
+                        if event_id is None or (
+                            event_id not in self._unconfirmed and event_id not in self._confirmed
+                        ):
+                            if before_first:
+                                continue
+                            return cursor
+                        before_first = False
+                        cursor = item["cursor"]
+                    if page.next_cursor is None:
+                        return cursor
+                    query = HistoryQuery(self.channel, after=page.next_cursor, limit=self._page_size)
+        except (HistoryError, TimeoutError):
+            return cursor
 
     async def unsubscribe(self) -> None:
         if self._pump is not None:
@@ -276,6 +312,7 @@ class RecoveringSubscription(EventStream):
                 log.warning("%s: forgetting unconfirmed event %s (history behind)", self.channel, forgotten)
         self.live += 1
         self._live_since_checkpoint += 1
+        self._last_live_at = time.monotonic()
         self._out.put(event)
 
     def _confirm(self, item: dict[str, Any]) -> bool:

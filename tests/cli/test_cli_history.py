@@ -164,6 +164,37 @@ def test_subscribe_since_prints_the_history_then_what_a_reconnect_missed_then_li
     with_cloud(scenario)
 
 
+def test_subscribe_stopped_by_sigterm_says_where_to_resume_and_resuming_repeats_no_live_event(
+    with_cloud: Callable[[Scenario], None],
+) -> None:
+    async def scenario(rig: HistoryRig, state: Path) -> None:
+        channel = "/markets/DE/SIGTERM"
+        subscriber = await asyncio.create_subprocess_exec(
+            *VCN, "subscribe", channel, "--user", "analyst-de", "--since", "now", "--state-dir", str(state),
+            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert subscriber.stdout is not None and subscriber.stderr is not None
+        line = await asyncio.wait_for(subscriber.stderr.readline(), 30)
+        assert line.decode().startswith(f"subscribed to {channel}"), line
+        live = await rig.publish(channel, [notification() for _ in range(2)])
+        printed = [json.loads(await asyncio.wait_for(subscriber.stdout.readline(), 20)) for _ in range(2)]
+        assert [n["eventId"] for n in printed] == live
+        subscriber.terminate()  # SIGTERM, as `kill` or a process manager stops it
+        _, err = await asyncio.wait_for(subscriber.communicate(), 30)
+        assert subscriber.returncode == 143, err
+        (advice,) = [text for text in err.decode().splitlines() if "--since" in text]
+        cursor = advice.rsplit(" ", 1)[-1]
+
+        later = await rig.publish_recorded(channel, [notification()])
+        code, out, err_text = await vcn(
+            state, "subscribe", channel, "--user", "analyst-de", "--since", cursor, "--count", "1"
+        )
+        assert code == 0, err_text
+        assert [n["eventId"] for n in out] == later  # not the two live ones
+
+    with_cloud(scenario)
+
+
 def test_subscribe_since_refuses_a_start_it_cannot_read(with_cloud: Callable[[Scenario], None]) -> None:
     async def scenario(rig: HistoryRig, state: Path) -> None:
         code, _, err = await vcn(

@@ -134,6 +134,32 @@ def test_since_a_cursor_resumes_strictly_after_it(with_rig: Callable[[Scenario],
     with_rig(scenario)
 
 
+@pytest.mark.parametrize("start", [Since.everything(), Since.now()], ids=["since-all", "since-now"])
+def test_the_resume_cursor_moves_past_the_live_events_delivered_so_resuming_repeats_none(
+    with_rig: Callable[[Scenario], None], start: Since
+) -> None:
+    async def scenario(rig: HistoryRig) -> None:
+        channel = f"/markets/DE/RESUME{start.kind.upper()}"  # a channel of its own per case
+        earlier = await rig.publish_recorded(channel, [notification() for _ in range(2)])
+        async with rig.client().connect() as connection, rig.history() as history:
+            first = await subscribe_with_recovery(connection, channel, history, start)
+            if start.kind == "everything":
+                assert ids(await receive(first, 2)) == earlier
+            await asyncio.sleep(first._settle_delay + 0.5)  # the settle read is done: the cursor is placed
+            live = await rig.publish(channel, [notification() for _ in range(3)])
+            assert ids(await receive(first, 3)) == live
+            cursor = await first.resume_cursor()
+            assert cursor is not None
+            await first.unsubscribe()
+
+            after = await rig.publish(channel, [notification()])
+            resumed = await subscribe_with_recovery(connection, channel, history, Since.after(cursor))
+            assert ids(await receive(resumed, 1)) == after  # none of the live ones again
+            await nothing_more(resumed, wait=resumed._settle_delay + 0.5)
+
+    with_rig(scenario)
+
+
 def test_since_a_duration_counts_back_on_the_services_clock(with_rig: Callable[[Scenario], None]) -> None:
     async def scenario(rig: HistoryRig) -> None:
         old = await rig.publish("/plants/ZWI", [notification()])

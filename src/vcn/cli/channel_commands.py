@@ -10,7 +10,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from vcn.cli.common import bearer_token, identity_options, target_command, target_of
@@ -76,10 +78,23 @@ async def _subscribe(
             refused = error.status == 400
             raise
         finally:
-            cursor = getattr(events, "cursor", None)
-            if cursor and not refused:
+            # Past the live events already printed too, so that resuming from it repeats none of them.
+            cursor = await events.resume_cursor() if recovery is not None and not refused else None
+            if cursor:
                 print(f"to go on from the history's last position: --since {cursor}", file=sys.stderr)
     return 0
+
+
+async def _stopped_by_sigterm(work: Coroutine[Any, Any, int]) -> int:
+    """`work`, cancelled by SIGTERM (as `kill` or a process manager stops it) so that its cleanup runs."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    assert task is not None
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await work
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def _stop_quietly(events: Any) -> None:
@@ -115,7 +130,11 @@ def run_subscribe(args: argparse.Namespace) -> int:
     if since is not None and profile.history is not None:
         recovery = (history_source(target, profile.history, token), since)
     try:
-        return asyncio.run(_subscribe(target, args.channel, token, args.count, recovery, args.dedupe_by))
+        return asyncio.run(
+            _stopped_by_sigterm(_subscribe(target, args.channel, token, args.count, recovery, args.dedupe_by))
+        )
+    except asyncio.CancelledError:  # SIGTERM: ended as Ctrl-C ends it, the position printed
+        return 128 + signal.SIGTERM
     except HistoryError as exc:
         raise history_failure(args.channel, exc) from None
     except EventsError as exc:
