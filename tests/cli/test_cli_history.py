@@ -23,6 +23,7 @@ from tests.support.event_api import run
 from tests.support.history_rig import API_KEY, HistoryRig, notification, run_in_history_rig
 from tests.support.local_cloud import ROOT
 from vcn.aws_account import LOCAL_ACCOUNT
+from vcn.cli.channel_commands import subscriber_history_retry
 from vcn.local.state import local_document, write_local_json
 from vcn.local.state_lock import acquire_state_lock
 
@@ -270,3 +271,13 @@ def test_a_project_without_a_history_offers_neither_command_nor_flag(tmp_path: P
             )
 
     run(main())
+
+
+def test_a_subscriber_keeps_asking_an_unavailable_history_for_longer_than_a_restart_takes() -> None:
+    """The shortest wait its retries can draw (half of each delay) still adds up to most of a minute; the
+    client's default gives up after a few seconds, less than a local cloud's restart."""
+    policy = subscriber_history_retry()
+    assert policy.max_attempts is not None  # a history that stays down still ends the command, loudly
+    waits = range(policy.max_attempts - 1)
+    shortest = sum(min(policy.max_delay, policy.initial_delay * policy.multiplier**n) / 2 for n in waits)
+    assert shortest >= 45, shortest

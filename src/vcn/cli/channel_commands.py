@@ -22,7 +22,7 @@ from vcn.cli.target import Target
 from vcn.local.profile import AppProfile
 
 if TYPE_CHECKING:
-    from appsync_events_client import Auth, HttpHistorySource, RecoveryReport, Since
+    from appsync_events_client import Auth, HttpHistorySource, ReconnectPolicy, RecoveryReport, Since
 
 
 def _publisher_auth(target: Target) -> Auth:
@@ -59,7 +59,13 @@ async def _subscribe(
             history, since = recovery
             await stack.enter_async_context(history)
             events = await subscribe_with_recovery(
-                connection, channel, history, since, dedupe_by=dedupe_by, on_recovery=_report(channel)
+                connection,
+                channel,
+                history,
+                since,
+                dedupe_by=dedupe_by,
+                on_recovery=_report(channel),
+                history_retry=subscriber_history_retry(),
             )
             # Stopped before the history source closes: its reads would otherwise fail on the closed
             # session and log "history unavailable ... retrying" as the command ends.
@@ -83,6 +89,14 @@ async def _subscribe(
             if cursor:
                 print(f"to go on from the history's last position: --since {cursor}", file=sys.stderr)
     return 0
+
+
+def subscriber_history_retry() -> ReconnectPolicy:
+    """How long a subscriber keeps asking an unavailable history: past a restart of the service that serves
+    it (a local cloud's takes seconds), about a minute at the least, as its WebSocket keeps reconnecting."""
+    from appsync_events_client import ReconnectPolicy
+
+    return ReconnectPolicy(initial_delay=0.5, max_delay=15.0, max_attempts=12)
 
 
 async def _stopped_by_sigterm(work: Coroutine[Any, Any, int]) -> int:
