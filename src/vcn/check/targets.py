@@ -101,7 +101,8 @@ def _function_findings(function: FunctionSpec, watched: frozenset[str]) -> list[
                 TARGETS,
                 function.name,
                 f"no alarm watches {queue}, where the function's failed events go: they go unnoticed",
-                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue}",
+                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue} that fires on "
+                "one message (GreaterThanThreshold 0)",
             )
         ]
     return []
@@ -161,7 +162,8 @@ def _target_findings(
                 rule,
                 f"no alarm watches dead-letter queue {queue}: what lands there goes unnoticed",
                 target=target_id,
-                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue}",
+                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue} that fires on "
+                "one message (GreaterThanThreshold 0)",
             )
         )
     if not _may_send(view, queue, dead_letter, route.rule.arn):
