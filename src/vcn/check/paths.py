@@ -670,7 +670,7 @@ def conforms(kind: EventKind, detail: Mapping[str, Any]) -> bool:
 
 
 def unlike_ordinary(detail: Mapping[str, Any], examples: tuple[Mapping[str, Any], ...]) -> str | None:
-    """How a detail differs from the nearest ordinary one: `priority = "\\""`, `market left out`."""
+    """How a detail differs from the nearest ordinary one: `priority = "\\""`, `region left out`."""
     best: list[str] | None = None
     for example in examples:
         differences = [f"{name} left out" for name in example if name not in detail] + [
