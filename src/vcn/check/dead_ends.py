@@ -1,6 +1,8 @@
 """Dead ends: event types no rule routes, rules no event can match, channels nobody may subscribe to.
 
-- An event type is routed when its ordinary detail matches an enabled rule of the bus.
+- An event type is routed when its ordinary detail matches an enabled rule of the bus; one whose clients read
+  it (`EventKind.fields_read`) must also reach a target that publishes to AppSync Events, or they never
+  receive it (its API destinations call another endpoint).
 - A rule can match when some event the producers can emit matches it: one seen by the path check, or one
   Hypothesis finds when asked for exactly that.
 - A channel has possible subscribers when its namespace takes subscriptions with an API key, with IAM and a
@@ -29,7 +31,24 @@ def check_dead_ends(
     kinds = contribution.event_kinds
     for kind in kinds:
         event = paths.event(kind, kind.typical)
-        if event is None or not any(True for _ in paths.deliveries(kind, event)):
+        deliveries = list(paths.deliveries(kind, event)) if event is not None else []
+        if deliveries and kind.fields_read is not None and all(d.target.appsync is None for d in deliveries):
+            results.fail(
+                Finding(
+                    DEAD_END,
+                    paths.bus_resource,
+                    f"no rule on bus {bus} publishes an ordinary {kind.detail_type} (source {kind.source}) "
+                    "to AppSync Events: its clients never receive it",
+                    hint="target an API destination of the AppSync API's publish endpoint, POST "
+                    "https://<Dns.Http>/event",
+                    counterexample={
+                        "source": kind.source,
+                        "detail-type": kind.detail_type,
+                        "detail": abbreviated(kind.typical),
+                    },
+                )
+            )
+        if not deliveries:
             results.fail(
                 Finding(
                     DEAD_END,

@@ -27,7 +27,8 @@ CHECKS: Mapping[str, str] = {
     PATH: "every event the producers can emit, through every rule and target, reaches AppSync intact",
     DEAD_END: "every event type is routed, every rule can match, every channel has possible subscribers",
     TARGETS: "every API-destination target has a retry policy and a dead-letter queue EventBridge may use",
-    ALARMS: "every alarm watches a metric, with dimensions, that its resource emits",
+    ALARMS: "every alarm watches a metric, with dimensions, that its resource emits; one on failures fires "
+    "on the first",
     API_KEY: "every AppSync API key's lifetime is managed",
     SECRETS: "no output or environment variable exposes a secret",
     IAM: "no IAM statement allows every action, or a write action on every resource",

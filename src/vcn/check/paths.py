@@ -270,8 +270,23 @@ class PathCheck:
             problem = f"the ingress {gate.open_source.function} puts back an event of an open source"
             yield Delivery(route, target, (Breakage(UNCHECKED, problem),))
             return
+        routed = False
         for delivery in self.deliveries(canonical_kind, canonical):
+            routed = True
             yield replace(delivery, via_ingress=True)
+        if not routed:  # dropped by EventBridge as silently as an unrouted event put by anyone
+            problem = (
+                f"the event the ingress {gate.open_source.function} puts back, {admission.detail_type} of "
+                f"{admission.source}, matches no rule on {self.bus_resource}"
+            )
+            yield Delivery(route, target, (Breakage(UNROUTED, problem),), via_ingress=True)
+
+    def _key(self, delivery: Delivery, breakage: Breakage) -> GroupKey:
+        """The failure's group: the rule and target it broke on; for an event an ingress put back that no
+        rule matches, the bus, with the target that ran the ingress."""
+        if breakage.kind == UNROUTED:
+            return (self.bus_resource, delivery.target.target.id, UNROUTED)
+        return (delivery.rule.logical_id, delivery.target.target.id, breakage.kind)
 
     def kept_by(self, deliveries: list[Delivery]) -> KeptBy | None:
         """The first rule that sends this event, intact, to a queue an alarm watches."""
@@ -291,8 +306,7 @@ class PathCheck:
         for delivery in self.deliveries(kind, event):
             routed = True
             for breakage in delivery.breakages:
-                key = (delivery.rule.logical_id, delivery.target.target.id, breakage.kind)
-                found.setdefault(key, breakage.problem)
+                found.setdefault(self._key(delivery, breakage), breakage.problem)
         if not routed:
             found[(self.bus_resource, "", UNROUTED)] = f"no rule on the bus matches this {kind.detail_type}"
         return found
@@ -319,7 +333,7 @@ class PathCheck:
             checked = conforming or delivery.via_ingress
             for breakage in delivery.breakages:
                 self._keep(
-                    (*where, breakage.kind),
+                    self._key(delivery, breakage),
                     kind,
                     _Example(detail, minimal),
                     checked,
@@ -578,12 +592,16 @@ class PathCheck:
         culprit = unlike_ordinary(detail, kind.examples)
         within = "" if not conforming or culprit is None else " (within the producers' contract)"
         if breakage == UNROUTED:
+            put_back = bool(target_id)  # the event an ingress put back
             return Finding(
                 PATH,
                 resource,
                 problem + within,
+                target=target_id or None,
                 outcome="EventBridge drops an event no rule matches, without a trace",
-                hint="route it, or send what fails a rule's guard to a rule that keeps it (a queue)",
+                hint=f"add, or enable, a rule on {resource} whose pattern matches what the ingress puts back"
+                if put_back
+                else "route it, or send what fails a rule's guard to a rule that keeps it (a queue)",
                 counterexample=example,
                 culprit=culprit,
                 kind=UNROUTED,
@@ -652,7 +670,7 @@ def conforms(kind: EventKind, detail: Mapping[str, Any]) -> bool:
 
 
 def unlike_ordinary(detail: Mapping[str, Any], examples: tuple[Mapping[str, Any], ...]) -> str | None:
-    """How a detail differs from the nearest ordinary one: `priority = "\\""`, `market left out`."""
+    """How a detail differs from the nearest ordinary one: `priority = "\\""`, `region left out`."""
     best: list[str] | None = None
     for example in examples:
         differences = [f"{name} left out" for name in example if name not in detail] + [

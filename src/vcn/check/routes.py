@@ -3,7 +3,8 @@
 The template's EventBridge calls are replayed into a control plane of the local EventBridge (no state folder,
 nothing listens), so patterns and input transformers are validated and compiled by the engine that runs them
 locally. Each rule and target is tied back to its logical id, and each API destination that calls an AppSync
-Events API to that API and to the auth modes its connection's credentials can satisfy.
+Events API's publish endpoint to that API and to the auth modes its connection's credentials can satisfy; any
+other API destination to what it calls instead (`publish_endpoint`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from typing import Any
 from vcn import arns
 from vcn.appsync.config import AuthType, EventApiConfig
 from vcn.aws_account import LOCAL_ACCOUNT, LocalAccount
+from vcn.check.publish_endpoint import OtherDestination, judge_endpoint
 from vcn.eventbridge.control_plane import ControlPlane
 from vcn.eventbridge.errors import EventBridgeError
 from vcn.eventbridge.model import Connection, Rule, Target
 from vcn.eventbridge.operations import operation_table
 from vcn.eventbridge.settings import EventBridgeSettings
 from vcn.template import LocalStack, replay_eventbridge_calls
-from vcn.template.view import TemplateView, attribute_references
+from vcn.template.view import TemplateView
 
 API_KEY_HEADER = "x-api-key"
 # What AppSync Events accepts in an `Authorization` header: a Lambda authorizer's token, an OIDC or a Cognito
@@ -59,6 +61,7 @@ class TargetRoute:
     kind: str  # "appsync", "api-destination", "lambda", "sqs" or "other"
     destination: str | None = None  # logical id of the API destination, for API-destination targets
     appsync: AppSyncDestination | None = None
+    other: OtherDestination | None = None  # an API destination that calls no AppSync publish endpoint
 
     @property
     def is_api_destination(self) -> bool:
@@ -160,13 +163,15 @@ def _resource_of(operation: str, request: Mapping[str, Any], names: Names) -> st
 
 
 def _target_route(
-    target: Target, destinations: Mapping[str, AppSyncDestination | str | None], names: Names
+    target: Target, destinations: Mapping[str, AppSyncDestination | OtherDestination | None], names: Names
 ) -> TargetRoute:
     if target.arn in destinations:
         found = destinations[target.arn]
         if isinstance(found, AppSyncDestination):
             return TargetRoute(target, "appsync", found.destination, found)
-        return TargetRoute(target, "api-destination", found)
+        if isinstance(found, OtherDestination):
+            return TargetRoute(target, "api-destination", found.destination, other=found)
+        return TargetRoute(target, "api-destination")
     if arns.is_lambda_function(target.arn):
         return TargetRoute(target, "lambda")
     if target.arn.startswith("arn:") and arns.Arn.parse(target.arn).service == "sqs":
@@ -180,31 +185,28 @@ def _appsync_destination(
     names: Names,
     apis: Mapping[str, EventApiConfig],
     destination_name: str,
-) -> AppSyncDestination | str | None:
-    """The AppSync API an API destination publishes to, or the destination's logical id when it calls
-    something else."""
+) -> AppSyncDestination | OtherDestination | None:
+    """The AppSync API an API destination publishes to, or what it calls instead."""
     lid = names.get(("AWS::Events::ApiDestination", destination_name))
     destination = control_plane.resources.api_destinations[destination_name]
     found = control_plane.api_destination_for(destination.arn)
-    if lid is None or found is None:
-        return lid
+    if lid is None:
+        return None
+    if found is None:
+        return OtherDestination(lid, destination.invocation_endpoint)
     _, connection = found
-    api_ids = [
-        name
-        for name, attribute in attribute_references(view.raw(lid).get("InvocationEndpoint"))
-        if attribute == "Dns.Http" and name in view.logical_ids("AWS::AppSync::Api")
-    ]
-    if len(api_ids) != 1 or not destination.invocation_endpoint.rstrip("/").endswith("/event"):
-        return lid
-    api = apis.get(str(view.resolve({"Fn::GetAtt": [api_ids[0], "ApiId"]}, lid)))
+    judged = judge_endpoint(view, lid, destination.invocation_endpoint, destination.http_method)
+    if judged.api is None:
+        return judged.other
+    api = apis.get(str(view.resolve({"Fn::GetAtt": [judged.api, "ApiId"]}, lid)))
     if api is None:
-        return lid
+        return OtherDestination(lid, destination.invocation_endpoint)
     keys = {key.value for key in api.api_keys}
     return AppSyncDestination(
         destination=lid,
         connection=names.get(("AWS::Events::Connection", connection.name), connection.name),
         api=api,
-        api_resource=api_ids[0],
+        api_resource=judged.api,
         modes=connection_modes(connection),
         carries_api_key_of_api=_api_key_value(connection) in keys,
         rate_limit_per_second=destination.rate_limit_per_second,

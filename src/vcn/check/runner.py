@@ -75,7 +75,7 @@ def run_check(options: CheckOptions, profile: AppProfile) -> CheckReport:
     if routes is not None:
         results.examined[TEMPLATE] = f"{counted(len(stack.eventbridge_calls), 'EventBridge call')} replayed"
         _delivery_checks(stack, routes, contribution, options, traffic, results, report)
-        results.merge(check_targets(routes, view, watched_queues(stack.alarms), stack.functions))
+        results.merge(check_targets(routes, view, watched_queues(stack), stack.functions))
         results.merge(check_alarms(stack, routes))
     results.merge(check_api_keys(view))
     results.merge(check_secrets(stack, view))
@@ -103,7 +103,7 @@ def _delivery_checks(
     bus = contribution.bus_name or stack.event_bus_name
     bus_resource = routes.bus_resources.get(bus, bus)
     settings = PathSettings(options.examples, options.seed)
-    watched = watched_queues(stack.alarms)
+    watched = watched_queues(stack)
     sources = check_sources(view, contribution, bus_resource, watched)
     results.merge(sources.results)
     paths = PathCheck(routes.on_bus(bus), bus_resource, settings, watched, sources.trusted, sources.gates)

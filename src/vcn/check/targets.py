@@ -12,6 +12,10 @@ permitted). An event Lambda accepted and the function then fails on is retried t
 dropped, unless the function has a `DeadLetterQueue` or an `EventInvokeConfig` OnFailure destination; an
 alarm must watch that queue too. A rule on a schedule is left out: its events hold no data to keep, and a
 failed run is the function's error, which its alarms report.
+
+An API destination built from an AppSync API of the template must be that API's publish endpoint
+(`publish_endpoint`): anything else fails, naming the destination. One that calls another HTTP API is noted as
+not checked: the path check proves nothing about what it does with an event.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from vcn.arns import function_name, is_sqs_queue, sqs_queue_name
 from vcn.check.findings import TARGETS, CheckResults, Finding, counted
 from vcn.check.iam import arn_matches, statements_of
+from vcn.check.publish_endpoint import OtherDestination
 from vcn.check.routes import Routes, RuleRoute, TargetRoute
 from vcn.lambda_runtime import FunctionSpec
 from vcn.template.view import TemplateView, attribute_references
@@ -40,12 +45,15 @@ def check_targets(
     queues = _queues(view)
     by_name = {function.name: function for function in functions}
     destinations = invoked = 0
+    elsewhere: dict[str, OtherDestination] = {}
     for route in routes.rules:
         if route.rule.schedule_expression:
             continue
         for target in route.targets:
             if target.is_api_destination:
                 destinations += 1
+                if target.other is not None:
+                    elsewhere.setdefault(target.other.destination, target.other)
                 findings = _target_findings(route, target, "a notification", queues, view, watched)
             elif target.kind == "lambda":
                 invoked += 1
@@ -57,6 +65,15 @@ def check_targets(
                 continue
             for finding in findings:
                 results.fail(finding)
+    for lid, other in elsewhere.items():
+        if other.mistake is not None:
+            results.fail(Finding(TARGETS, lid, other.mistake, hint=other.hint))
+        else:
+            results.note(
+                TARGETS,
+                f"not checked: {lid} calls {other.endpoint}, which is not an AppSync Events publish "
+                "endpoint of this template: what it does with an event is not proven",
+            )
     results.examined[TARGETS] = (
         f"{counted(destinations, 'API-destination target')} and {counted(invoked, 'function target')}"
     )
@@ -84,7 +101,8 @@ def _function_findings(function: FunctionSpec, watched: frozenset[str]) -> list[
                 TARGETS,
                 function.name,
                 f"no alarm watches {queue}, where the function's failed events go: they go unnoticed",
-                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue}",
+                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue} that fires on "
+                "one message (GreaterThanThreshold 0)",
             )
         ]
     return []
@@ -144,7 +162,8 @@ def _target_findings(
                 rule,
                 f"no alarm watches dead-letter queue {queue}: what lands there goes unnoticed",
                 target=target_id,
-                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue}",
+                hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue} that fires on "
+                "one message (GreaterThanThreshold 0)",
             )
         )
     if not _may_send(view, queue, dead_letter, route.rule.arn):
