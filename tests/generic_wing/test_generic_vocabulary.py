@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 GENERIC_WING = Path(__file__).resolve().parents[2] / "src" / "vcn"
-APPLICATION_WORDS = re.compile(r"vehicle|analyst|/markets|modelLine|TokenIssuer|JwksUrl|ApiKeyExpires", re.I)
+APPLICATION_WORDS = re.compile(
+    r"vehicle|analyst|\bmarkets?\b|model ?lines?|\bplants?\b|TokenIssuer|JwksUrl|ApiKeyExpires", re.I
+)
 
 
 def test_no_file_of_the_generic_wing_names_the_application() -> None:

@@ -63,7 +63,7 @@ class Admission:
     source: str | None = None
     detail_type: str | None = None
     detail: Mapping[str, Any] | None = None
-    reasons: tuple[str, ...] = ()  # each naming the field (`detail.plant: ...`), when refused
+    reasons: tuple[str, ...] = ()  # each naming the field (`detail.region: ...`), when refused
 
     @property
     def admitted(self) -> bool:

@@ -40,7 +40,7 @@ log = logging.getLogger("vcn.eventbridge")
 
 
 def parameter_value(value: str, event: Mapping[str, Any]) -> str:
-    """HttpParameters values may be JSON paths into the event (`$.detail.market`); others are literal."""
+    """HttpParameters values may be JSON paths into the event (`$.detail.region`); others are literal."""
     if not value.startswith("$"):
         return value
     try:

@@ -49,7 +49,7 @@ class LocalIdentity:
 
 @dataclass(frozen=True)
 class ClaimOption:
-    """A list claim that `vcn token` offers as its own flag, e.g. `--markets DE FR` -> `"markets": [..]`."""
+    """A list claim that `vcn token` offers as its own flag, e.g. `--regions eu us` -> `"regions": [..]`."""
 
     flag: str
     claim: str
