@@ -248,3 +248,23 @@ def test_without_a_queue_what_is_pending_at_stop_still_goes_to_the_failure_hook(
 
     asyncio.run(main())
     assert [(f.condition, f.payload["id"]) for f in failures] == [("LocalCloudStopped", "slow")]
+
+
+def test_only_what_an_earlier_run_kept_resumes_not_what_this_run_accepted_before_resuming(
+    functions: list[FunctionSpec], tmp_path: Path
+) -> None:
+    """The cloud resumes once every endpoint listens; by then its EventBridge may have resumed deliveries that
+    handed events to a function already: those run once, not a second time as if kept from before."""
+    state = tmp_path / "state"
+    queue = AsyncInvocationQueue(async_queue_path(state))
+    queue.add(QueuedInvocation("kept", "RecordFunction", {"id": "kept"}, time.time(), 0, 0.0))
+    queue.close()
+
+    async def accept_then_resume(runtime: LambdaRuntime) -> None:
+        await runtime.invoke_async("RecordFunction", {"id": "new"})
+        assert runtime.resume() == 1
+        await runtime.drain(timeout=30)
+
+    with_runtime(functions, state, accept_then_resume)
+    assert sorted(run["id"] for run in runs(tmp_path)) == ["kept", "new"]
+    assert queued(state) == []

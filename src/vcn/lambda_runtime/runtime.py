@@ -225,6 +225,8 @@ class LambdaRuntime:
         self.async_failures = 0  # invocations given up, since start
         self._python = python
         self._queue = queue
+        # What the queue held from an earlier run, read before this run accepts anything: only these resume.
+        self._kept: list[QueuedInvocation] = queue.pending() if queue is not None else []
 
     @property
     def function_names(self) -> list[str]:
@@ -265,12 +267,14 @@ class LambdaRuntime:
             await asyncio.gather(*(pool.prewarm() for pool in self._pools.values()))
 
     def resume(self) -> int:
-        """Run again what the queue kept from an earlier run, its attempts, age and next attempt time kept;
-        how many. Called once what the functions call (buses, tables, APIs) is listening."""
+        """Run again what the queue kept from an earlier run (read when the runtime was made, so nothing this
+        run accepted runs twice), its attempts, age and next attempt time kept; how many. Called once what
+        the functions call (buses, tables, APIs) is listening."""
         if self._queue is None:
             return 0
         resumed = 0
-        for kept in self._queue.pending():
+        kept_from_before, self._kept = self._kept, []
+        for kept in kept_from_before:
             pool = self._pools.get(function_name(kept.function))
             if pool is None:
                 logger.error(
