@@ -218,6 +218,33 @@ def test_emit_rejects_a_file_that_is_not_entries(fake_cloud: Path, content: str,
     assert result.returncode == 1 and message in result.stderr, result.stderr
 
 
+def test_emit_names_an_entries_file_it_cannot_read(fake_cloud: Path) -> None:
+    not_text = fake_cloud / "utf16.json"
+    not_text.write_bytes(b"\xff\xfe[\x00]\x00")
+    result = vcn("emit", str(not_text), "--state-dir", str(fake_cloud))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: cannot read entries file {not_text}: not UTF-8 text (invalid byte 0xff at offset 0)\n"
+    )
+    folder = vcn("emit", str(fake_cloud), "--state-dir", str(fake_cloud))
+    assert (folder.returncode, folder.stderr) == (
+        1,
+        f"error: cannot read entries file {fake_cloud}: Is a directory\n",
+    )
+
+
+def test_local_invoke_names_an_event_file_that_is_not_utf8(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_bytes(b"\xff\xfe{\x00}\x00")
+    result = vcn(
+        "local", "invoke", "ValidationWorkerFunction", "-e", str(event), "--state-dir", str(tmp_path / "s")
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"error: cannot read event file {event}: not UTF-8 text (invalid byte 0xff at offset 0)"
+    )
+
+
 KILLED_CLOUD = """
 import sys
 from pathlib import Path

@@ -10,14 +10,19 @@ from typing import Any
 from vcn.cli.common import target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target
+from vcn.json_limits import not_utf8
 
 
 def read_entries(path: Path) -> list[dict[str, Any]]:
     """Entries as `aws events put-events --entries file://...` reads them (a list or `{"Entries": [..]}`)."""
     try:
-        document = json.loads(path.read_text())
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CliError(f"entries file {path} does not exist") from None
+    except OSError as exc:  # a folder, a file it may not read
+        raise CliError(f"cannot read entries file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"cannot read entries file {path}: not UTF-8 text ({not_utf8(exc)})") from None
     except json.JSONDecodeError as exc:
         raise CliError(f"entries file {path} is not valid JSON: {exc}") from None
     entries = document.get("Entries") if isinstance(document, dict) else document
