@@ -245,6 +245,20 @@ def test_local_invoke_names_an_event_file_that_is_not_utf8(tmp_path: Path) -> No
     )
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["publish", "", "{}"], ["publish", "/", "{}"], ["subscribe", "", "--user", "analyst-de"]],
+    ids=["publish to ''", "publish to /", "subscribe to ''"],
+)
+def test_a_channel_that_names_nothing_is_one_error_line(fake_cloud: Path, command: list[str]) -> None:
+    result = vcn(*command, "--state-dir", str(fake_cloud))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: {command[1]!r} is no channel: channel must name a namespace and a path, "
+        "e.g. '/default/orders'\n"
+    )
+
+
 KILLED_CLOUD = """
 import sys
 from pathlib import Path

@@ -23,6 +23,16 @@ if TYPE_CHECKING:
     from appsync_events_client import Auth, HttpHistorySource, RecoveryReport, Since
 
 
+def checked_channel(channel: str) -> str:
+    """The channel as the client sends it; CliError for one that names nothing (empty, or `/`)."""
+    from appsync_events_client.connection import normalize_channel
+
+    try:
+        return normalize_channel(channel)
+    except ValueError as exc:
+        raise CliError(f"{channel!r} is no channel: {exc}") from None
+
+
 def _publisher_auth(target: Target) -> Auth:
     import boto3
     from appsync_events_client import ApiKeyAuth, IamAuth
@@ -108,6 +118,7 @@ def run_subscribe(args: argparse.Namespace) -> int:
     from appsync_events_client import EventsError, HistoryError
 
     profile: AppProfile = args.profile
+    checked_channel(args.channel)
     since = parse_since(args.since) if getattr(args, "since", None) else None
     target = target_of(args)
     token = bearer_token(args, target)
@@ -137,8 +148,9 @@ def _parse_events(values: list[str]) -> list[Any]:
 def run_publish(args: argparse.Namespace) -> int:
     from appsync_events_client import EventsClient, EventsError
 
-    target = target_of(args)
+    checked_channel(args.channel)
     events = _parse_events(args.events)
+    target = target_of(args)
     client = EventsClient(target.appsync_http, target.appsync_realtime, _publisher_auth(target))
     try:
         result = asyncio.run(client.publish_http(args.channel, events))
