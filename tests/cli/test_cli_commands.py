@@ -259,6 +259,16 @@ def test_a_channel_that_names_nothing_is_one_error_line(fake_cloud: Path, comman
     )
 
 
+def test_publish_refuses_an_event_with_an_unpaired_surrogate_as_one_line(fake_cloud: Path) -> None:
+    """JSON may escape half a UTF-16 pair; a publish body is UTF-8, which cannot carry it."""
+    result = vcn("publish", "/orders/eu/1", '{"n":1}', '"\\ud800"', "--state-dir", str(fake_cloud))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "error: event 2 holds an unpaired UTF-16 surrogate (\\ud800), which is not text: AppSync Events "
+        "takes UTF-8 only; escape both halves of a pair, e.g. \\ud83d\\ude00\n"
+    )
+
+
 KILLED_CLOUD = """
 import sys
 from pathlib import Path

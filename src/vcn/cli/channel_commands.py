@@ -139,10 +139,24 @@ def _parse_events(values: list[str]) -> list[Any]:
     events = []
     for index, value in enumerate(values, start=1):
         try:
-            events.append(json.loads(value))
+            event = json.loads(value)
         except json.JSONDecodeError as exc:
             raise CliError(f"event {index} is not valid JSON ({exc.msg}): {value!r}") from None
+        _refuse_lone_surrogates(index, event)
+        events.append(event)
     return events
+
+
+def _refuse_lone_surrogates(index: int, event: Any) -> None:
+    """A publish body is UTF-8 (AppSync Events takes nothing else), which no unpaired surrogate can be
+    written in: `"\\ud800"` parses, but could only be sent by changing it."""
+    try:
+        json.dumps(event, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CliError(
+            f"event {index} holds an unpaired UTF-16 surrogate (\\u{ord(exc.object[exc.start]):04x}), which "
+            "is not text: AppSync Events takes UTF-8 only; escape both halves of a pair, e.g. \\ud83d\\ude00"
+        ) from None
 
 
 def run_publish(args: argparse.Namespace) -> int:
