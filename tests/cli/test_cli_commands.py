@@ -152,8 +152,6 @@ def test_local_up_names_the_busy_port_and_its_flag(tmp_path: Path) -> None:
             "up",
             "--state-dir",
             str(tmp_path),
-            "--port-base",
-            "0",
             "--api-port",
             "0",
             "--appsync-port",
@@ -178,6 +176,36 @@ def test_a_busy_port_from_port_base_names_port_base(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: port {port} is in use; pass another --port-base, or --api-port for this one"
     )
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--port-base", "70000"],
+            "--port-base must be from 1 to 65505, as it uses ports N to N+30 (got 70000)",
+        ),
+        (["--port-base", "-5"], "--port-base must be from 1 to 65505, as it uses ports N to N+30 (got -5)"),
+        (["--port-base", "0"], "--port-base must be from 1 to 65505, as it uses ports N to N+30 (got 0)"),
+        (
+            ["--port-base", "65506"],
+            "--port-base must be from 1 to 65505, as it uses ports N to N+30 (got 65506)",
+        ),
+        (
+            ["--api-port", "65536"],
+            "--api-port must be a port from 1 to 65535, or 0 for any free port (got 65536)",
+        ),
+        (
+            ["--port-base", "5000", "--dynamodb-port", "-1"],
+            "--dynamodb-port must be a port from 1 to 65535, or 0 for any free port (got -1)",
+        ),
+    ],
+    ids=["base 70000", "base -5", "base 0", "base whose last port is 65536", "port 65536", "port -1"],
+)
+def test_local_up_refuses_ports_that_do_not_exist(tmp_path: Path, flags: list[str], message: str) -> None:
+    result = vcn("local", "up", *flags, "--state-dir", str(tmp_path))
+    assert (result.returncode, result.stderr) == (1, f"error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None:
