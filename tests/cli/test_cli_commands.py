@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -295,6 +296,26 @@ def test_publish_refuses_an_event_with_an_unpaired_surrogate_as_one_line(fake_cl
         "error: event 2 holds an unpaired UTF-16 surrogate (\\ud800), which is not text: AppSync Events "
         "takes UTF-8 only; escape both halves of a pair, e.g. \\ud83d\\ude00\n"
     )
+
+
+def test_emit_names_the_entry_botocore_refuses_instead_of_blaming_the_cloud(fake_cloud: Path) -> None:
+    """botocore checks the parameters before sending: its ParamValidationError is the file's fault."""
+    entries = fake_cloud / "f.json"
+    entries.write_text('[{"Source": 5, "DetailType": "y", "Detail": "{}"}]')
+    result = vcn("emit", str(entries), "--state-dir", str(fake_cloud))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: {entries}: entry 1: Invalid type for parameter Source, value: 5, type: <class 'int'>, "
+        "valid types: <class 'str'>\n"
+    )
+    good = {"Source": "s", "DetailType": "d", "Detail": "{}"}
+    entries.write_text(json.dumps({"Entries": [good, {**good, "Colour": "red"}]}))
+    result = vcn("emit", str(entries), "--state-dir", str(fake_cloud))
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f'error: {entries}: entry 2: Unknown parameter in the entry: "Colour", must be one of: '
+    )
+    assert result.stderr.count("\n") == 1
 
 
 KILLED_CLOUD = """
