@@ -349,6 +349,38 @@ def test_commands_refuse_a_local_json_whose_cloud_was_killed(tmp_path: Path) -> 
     assert (tmp_path / "local.json").exists(), "reading commands leave it to the next `vcn local up`"
 
 
+CLOUD_JSON = '"eventbridge": "http://127.0.0.1:4998", "api": "http://127.0.0.1:4999"'
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ("{}", "it has no 'eventbridge'"),
+        (f'{{{CLOUD_JSON}, "appsync": "x"}}', "its 'appsync' is a string, not an object or null"),
+    ],
+    ids=["no keys", "appsync a string"],
+)
+def test_commands_refuse_a_local_json_without_the_keys_they_need(
+    fake_cloud: Path, document: str, problem: str
+) -> None:
+    """`{}` ended `vcn dlq list` in KeyError: 'eventbridge'; each reader now names the key it misses."""
+    path = fake_cloud / "local.json"
+    path.write_text(document)
+
+    def refused(problem: str) -> str:
+        restart = "stop the local cloud and start it again"
+        return f"error: {path} is not what a local cloud writes ({problem}); {restart}"
+
+    for command in (["dlq", "list"], ["dlq", "pending"], ["metrics"], ["alarms"], ["emit", str(path)]):
+        result = vcn(*command, "--state-dir", str(fake_cloud))
+        assert (result.returncode, result.stderr) == (1, refused(problem) + "\n"), command
+    own = problem if document != "{}" else "it has no 'api'"  # what the token issuer and invoke need first
+    token = vcn("token", "--user", "analyst-de", "--state-dir", str(fake_cloud))
+    assert (token.returncode, token.stderr) == (1, refused(own) + "\n")
+    invoked = vcn("local", "invoke", "ValidationWorkerFunction", "--state-dir", str(fake_cloud))
+    assert invoked.returncode == 1 and invoked.stderr.splitlines()[-1] == refused(own)
+
+
 def test_a_local_json_no_cloud_ever_locked_is_stale_too(tmp_path: Path) -> None:
     _write_local_json(tmp_path)
     result = vcn("token", "--user", "analyst-de", "--state-dir", str(tmp_path))
