@@ -318,6 +318,49 @@ def test_emit_names_the_entry_botocore_refuses_instead_of_blaming_the_cloud(fake
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            ["subscribe", "/orders/eu/*", "--user", "analyst-de", "--count", "0"],
+            "--count must be at least 1 (got 0)",
+        ),
+        (
+            ["subscribe", "/orders/eu/*", "--user", "analyst-de", "--count", "-1"],
+            "--count must be at least 1 (got -1)",
+        ),
+        (["subscribe", "/orders/eu/*", "--user", "analyst-de", "--since", ""], "--since: '' is not a start"),
+        (["history", "/orders/eu/*", "--user", "analyst-de", "--since", ""], "--since: '' is not a start"),
+        (
+            ["history", "/orders/eu/*", "--user", "analyst-de", "--after", ""],
+            "--after takes an item's cursor",
+        ),
+        (["demo", "--count", "-5"], "--count must be 0 or more business events, got -5"),
+        (["demo", "--rate", "nan"], "--rate must be a positive number of events per second, got nan"),
+        (["demo", "--rate", "inf"], "--rate must be a positive number of events per second, got inf"),
+    ],
+    ids=[
+        "subscribe --count 0",
+        "subscribe --count -1",
+        "subscribe --since ''",
+        "history --since ''",
+        "history --after ''",
+        "demo --count -5",
+        "demo --rate nan",
+        "demo --rate inf",
+    ],
+)
+def test_values_that_mean_nothing_are_refused_not_run(
+    fake_cloud: Path, command: list[str], message: str
+) -> None:
+    """Each used to run: waiting forever, reading from the start, or sending nothing and exiting 0."""
+    result = subprocess.run(
+        [*VCN, *command, "--state-dir", str(fake_cloud)], capture_output=True, text=True, timeout=10
+    )
+    assert (result.returncode, result.stdout) == (1, ""), command
+    assert result.stderr.startswith(f"error: {message}") and result.stderr.count("\n") == 1, result.stderr
+
+
 KILLED_CLOUD = """
 import sys
 from pathlib import Path

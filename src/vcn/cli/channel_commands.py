@@ -119,7 +119,10 @@ def run_subscribe(args: argparse.Namespace) -> int:
 
     profile: AppProfile = args.profile
     checked_channel(args.channel)
-    since = parse_since(args.since) if getattr(args, "since", None) else None
+    if args.count is not None and args.count < 1:
+        raise CliError(f"--count must be at least 1 (got {args.count}); leave it out to print every event")
+    # `--since ""` is a mistake, not "no --since": it would read no history at all.
+    since = parse_since(args.since) if getattr(args, "since", None) is not None else None
     target = target_of(args)
     token = bearer_token(args, target)
     recovery = None
