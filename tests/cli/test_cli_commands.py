@@ -222,6 +222,32 @@ def test_missing_template_and_bad_overrides_are_reported(tmp_path: Path) -> None
     assert not (tmp_path / "local.json").exists()
 
 
+def test_local_up_refuses_an_override_of_a_parameter_the_template_lacks(tmp_path: Path) -> None:
+    """CloudFormation refuses it; the local cloud started and ignored it. The app profile's own local values
+    (the identity parameters) still apply."""
+    any_free_port = [
+        "--api-port",
+        "0",
+        "--eventbridge-port",
+        "0",
+        "--appsync-port",
+        "0",
+        "--dynamodb-port",
+        "0",
+    ]
+    result = vcn(
+        "local", "up", "--parameter-overrides", "NoSuchParam=1", "LogLevel=DEBUG",
+        "--state-dir", str(tmp_path), *any_free_port, "--no-tls",
+    )  # fmt: skip
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(
+        "error: template.yaml: Parameters: [NoSuchParam] do not exist in the template; its parameters: "
+    )
+    assert "LogLevel" in last and last.endswith("Check the names given with --parameter-overrides")
+    assert not (tmp_path / "local.json").exists()
+
+
 @pytest.mark.parametrize("scale", ["0", "-60", "inf", "nan"])
 def test_local_up_refuses_a_time_scale_that_is_not_a_positive_number(tmp_path: Path, scale: str) -> None:
     result = vcn("local", "up", "--time-scale", scale, "--state-dir", str(tmp_path))

@@ -99,7 +99,8 @@ def invoke_function(
     stack = load_stack(
         template,
         endpoints=endpoints,
-        parameter_overrides={**profile.local_parameters(local_identity_at(endpoints)), **parameter_overrides},
+        parameter_overrides=parameter_overrides,
+        parameter_defaults=profile.local_parameters(local_identity_at(endpoints)),
     )
     try:
         spec = stack.function(function)
