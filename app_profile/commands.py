@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import signal
 from typing import Any
@@ -18,8 +19,10 @@ from vcn.local.profile import AppProfile
 
 
 def run_demo_command(args: argparse.Namespace) -> int:
-    if args.rate <= 0:
+    if not (math.isfinite(args.rate) and args.rate > 0):
         raise CliError(f"--rate must be a positive number of events per second, got {args.rate}")
+    if args.count is not None and args.count < 0:
+        raise CliError(f"--count must be 0 or more business events, got {args.count}")
     target = target_of(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
 

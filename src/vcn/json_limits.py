@@ -44,6 +44,11 @@ def _finite_float(literal: str) -> float:
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """Where text that should be UTF-8 is not, for an error message: `invalid byte 0xff at offset 0`."""
+    return f"invalid byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+
+
 def nesting_depth_exceeds(text: str, max_depth: int) -> bool:
     """True when arrays and objects in `text` nest deeper than `max_depth` (brackets inside strings aside)."""
     # Fewer brackets than the limit cannot nest deeper than it: the common case costs two C-level counts.

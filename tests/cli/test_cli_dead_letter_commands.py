@@ -4,7 +4,9 @@ it to the end; `list` survives an unreadable message file; ids that are not ids 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -23,7 +25,7 @@ from tests.support.eventbridge import (
     rule_to,
     sink_destination,
 )
-from vcn.eventbridge.journal import read_pending
+from vcn.eventbridge.journal import journal_path, read_pending
 from vcn.local.state import claim_state_dir, local_document, write_local_json
 
 VCN = [sys.executable, "-m", "vcn.cli.main"]
@@ -156,3 +158,27 @@ def test_pending_lists_what_the_journal_still_retries(cloud: Cloud) -> None:
     [line] = vcn(cloud, "dlq", "pending").stdout.splitlines()
     assert f"  {event_id}  r1/sink  attempts=1  next=" in line
     assert line.endswith(f"HTTP_503: POST {cloud.sink.url}/in answered 503")
+
+
+def test_pending_shows_the_other_rows_and_says_how_to_delete_one_that_cannot_be_read(cloud: Cloud) -> None:
+    """A hand-edited journal row whose event is not JSON: the local cloud skips it with an ERROR log, and
+    `vcn dlq pending` ended in a JSONDecodeError traceback."""
+    cloud.sink.script(Reply(503, {"Retry-After": "60"}))
+    event_id = put_event(cloud)
+    cloud.loop.run(cloud.sink.wait_for(1))
+    cloud.wait_until(lambda: [row.attempts for row in read_pending(cloud.state_dir)] == [1])
+    path = journal_path(cloud.state_dir)
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "INSERT INTO deliveries SELECT 'damaged-1', rule_arn, target_id, target_arn, dead_letter_queue, "
+            "'{not json', ingestion_time, accepted_at, attempts, next_attempt_at, NULL, NULL FROM deliveries"
+        )
+    result = vcn(cloud, "dlq", "pending")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert f"  {event_id}  r1/sink  attempts=1  next=" in line
+    assert result.stderr == (
+        f"warning: delivery journal {path}: row damaged-1 cannot be read (Expecting property name enclosed "
+        f"in double quotes: line 1 column 2 (char 1)); it is skipped. Delete it with: sqlite3 {path} "
+        "\"DELETE FROM deliveries WHERE delivery_id = 'damaged-1'\"\n"
+    )

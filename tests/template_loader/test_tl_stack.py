@@ -232,9 +232,28 @@ def test_expired_api_key_is_rejected_with_the_fix(app_dir: Path) -> None:
     assert "ApiKeyExpires=<epoch seconds>" in str(info.value)
 
 
-def test_unknown_override_is_noted_not_fatal(app_dir: Path) -> None:
-    stack = load_stack(app_dir / "template.yaml", parameter_overrides=overrides(LogLvl="DEBUG"))
+def test_an_override_of_a_parameter_the_template_lacks_is_refused_as_cloudformation_does(
+    app_dir: Path,
+) -> None:
+    with pytest.raises(TemplateError) as info:
+        load_stack(app_dir / "template.yaml", parameter_overrides=overrides(LogLvl="DEBUG"))
+    assert str(info.value).startswith("Parameters: [LogLvl] do not exist in the template; its parameters: ")
+    assert "LogLevel" in str(info.value)
+
+
+def test_local_defaults_for_parameters_the_template_lacks_are_noted_not_fatal(app_dir: Path) -> None:
+    """An app profile's local values serve every template of the project: one need not declare them all."""
+    stack = load_stack(
+        app_dir / "template.yaml",
+        parameter_overrides=overrides(LogLevel="DEBUG"),
+        parameter_defaults={"LogLevel": "WARNING", "LogLvl": "DEBUG"},
+    )
+    assert stack.parameters["LogLevel"] == "DEBUG"  # the override wins over the default
     assert any("LogLvl" in note for note in stack.notes)
+    defaulted = load_stack(
+        app_dir / "template.yaml", parameter_overrides=overrides(), parameter_defaults={"LogLevel": "WARNING"}
+    )
+    assert defaulted.parameters["LogLevel"] == "WARNING"
 
 
 def test_missing_code_folder_names_the_function(app_dir: Path) -> None:

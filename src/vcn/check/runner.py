@@ -60,8 +60,12 @@ def run_check(options: CheckOptions, profile: AppProfile) -> CheckReport:
     started = time.monotonic()
     traffic = read_traffic(options.traffic) if options.traffic is not None else None
     endpoints = LocalEndpoints()
-    parameters = {**profile.local_parameters(local_identity_at(endpoints)), **options.parameter_overrides}
-    stack = load_stack(options.template, endpoints=endpoints, parameter_overrides=parameters)
+    stack = load_stack(
+        options.template,
+        endpoints=endpoints,
+        parameter_overrides=options.parameter_overrides,
+        parameter_defaults=profile.local_parameters(local_identity_at(endpoints)),
+    )
     view = stack.view
     assert view is not None  # load_stack always builds it
     results = CheckResults()

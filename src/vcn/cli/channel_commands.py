@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from appsync_events_client import Auth, HttpHistorySource, ReconnectPolicy, RecoveryReport, Since
 
 
+def checked_channel(channel: str) -> str:
+    """The channel as the client sends it; CliError for one that names nothing (empty, or `/`)."""
+    from appsync_events_client.connection import normalize_channel
+
+    try:
+        return normalize_channel(channel)
+    except ValueError as exc:
+        raise CliError(f"{channel!r} is no channel: {exc}") from None
+
+
 def _publisher_auth(target: Target) -> Auth:
     import boto3
     from appsync_events_client import ApiKeyAuth, IamAuth
@@ -137,7 +147,11 @@ def run_subscribe(args: argparse.Namespace) -> int:
     from appsync_events_client import EventsError, HistoryError
 
     profile: AppProfile = args.profile
-    since = parse_since(args.since) if getattr(args, "since", None) else None
+    checked_channel(args.channel)
+    if args.count is not None and args.count < 1:
+        raise CliError(f"--count must be at least 1 (got {args.count}); leave it out to print every event")
+    # `--since ""` is a mistake, not "no --since": it would read no history at all.
+    since = parse_since(args.since) if getattr(args, "since", None) is not None else None
     target = target_of(args)
     token = bearer_token(args, target)
     recovery = None
@@ -161,17 +175,32 @@ def _parse_events(values: list[str]) -> list[Any]:
     events = []
     for index, value in enumerate(values, start=1):
         try:
-            events.append(json.loads(value))
+            event = json.loads(value)
         except json.JSONDecodeError as exc:
             raise CliError(f"event {index} is not valid JSON ({exc.msg}): {value!r}") from None
+        _refuse_lone_surrogates(index, event)
+        events.append(event)
     return events
+
+
+def _refuse_lone_surrogates(index: int, event: Any) -> None:
+    """A publish body is UTF-8 (AppSync Events takes nothing else), which no unpaired surrogate can be
+    written in: `"\\ud800"` parses, but could only be sent by changing it."""
+    try:
+        json.dumps(event, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CliError(
+            f"event {index} holds an unpaired UTF-16 surrogate (\\u{ord(exc.object[exc.start]):04x}), which "
+            "is not text: AppSync Events takes UTF-8 only; escape both halves of a pair, e.g. \\ud83d\\ude00"
+        ) from None
 
 
 def run_publish(args: argparse.Namespace) -> int:
     from appsync_events_client import EventsClient, EventsError
 
-    target = target_of(args)
+    checked_channel(args.channel)
     events = _parse_events(args.events)
+    target = target_of(args)
     client = EventsClient(target.appsync_http, target.appsync_realtime, _publisher_auth(target))
     try:
         result = asyncio.run(client.publish_http(args.channel, events))

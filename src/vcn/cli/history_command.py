@@ -92,7 +92,10 @@ def run_history(args: argparse.Namespace) -> int:
     assert profile.history is not None  # the command exists only then
     if not 1 <= args.limit <= MAX_PAGE:
         raise CliError(f"--limit must be from 1 to {MAX_PAGE} (the size of one page), got {args.limit}")
-    since = parse_since(args.since, allow_now=False) if args.since else None
+    if args.after is not None and not args.after.strip():
+        raise CliError("--after takes an item's cursor; it is empty")
+    # `--since ""` is a mistake, not "no --since": it would read from the start.
+    since = parse_since(args.since, allow_now=False) if args.since is not None else None
     if since is not None and since.kind == "after":
         raise CliError("--since takes a duration such as 10m here; pass a cursor with --after")
     target = target_of(args)

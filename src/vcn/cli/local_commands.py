@@ -12,7 +12,7 @@ from pathlib import Path
 from vcn.cli.errors import CliError
 from vcn.cli.target import default_state_dir
 from vcn.local.env_vars import EnvVars, EnvVarsError, read_env_vars
-from vcn.local.ports import LocalPorts, PortInUse, check_ports_free
+from vcn.local.ports import LocalPorts, PortInUse, check_ports_free, port_base_problem, port_problem
 from vcn.local.profile import AppProfile, ProfileError, find_profile
 from vcn.local.state import StateDirInUse, ensure_state_dir_free
 
@@ -36,7 +36,31 @@ def parse_overrides(values: list[str] | None) -> dict[str, str]:
     return overrides
 
 
+# The flags that name one port each, with their argparse destinations.
+PORT_FLAGS = (
+    ("--api-port", "api_port"),
+    ("--eventbridge-port", "eventbridge_port"),
+    ("--appsync-port", "appsync_port"),
+    ("--appsync-tls-port", "appsync_tls_port"),
+    ("--dynamodb-port", "dynamodb_port"),
+)
+
+
+def _check_port_flags(args: argparse.Namespace) -> None:
+    """Every port given must exist: a bind to 70000 would fail late, with an OverflowError."""
+    problems = [port_base_problem(args.port_base)] if args.port_base is not None else []
+    for flag, name in PORT_FLAGS:
+        port = getattr(args, name)
+        if port is not None:
+            problems.append(port_problem(flag, port))
+    for problem in problems:
+        if problem is not None:
+            raise CliError(problem)
+
+
 def chosen_ports(args: argparse.Namespace) -> LocalPorts:
+    """The ports of `vcn local up`'s flags; CliError for one that is no port."""
+    _check_port_flags(args)
     base = LocalPorts.from_base(args.port_base) if args.port_base is not None else LocalPorts()
     tls = (
         None

@@ -27,7 +27,7 @@ from vcn.cli.common import target_command, target_of
 from vcn.cli.errors import CliError
 from vcn.cli.target import Target, default_state_dir
 from vcn.eventbridge.dlq import DeadLetterMessage, DeadLetterStore, InvalidName
-from vcn.eventbridge.journal import JournalError, journal_path, read_pending
+from vcn.eventbridge.journal import JournalError, journal_path, read_journal
 from vcn.eventbridge.pattern_explain import matched_conditions
 from vcn.local.profile import AppProfile
 
@@ -306,21 +306,32 @@ def run_pending(args: argparse.Namespace) -> int:
     if target.state_dir is None:
         raise CliError("pending deliveries are known to the local cloud only; AWS does not show its retries")
     try:
-        rows = read_pending(target.state_dir)
+        journal = read_journal(target.state_dir)
     except JournalError as exc:
         raise CliError(str(exc)) from None
+    rows = journal.pending
     now = time.time()
     for row in rows:
-        rule = parse_rule_arn(row.rule_arn)[1]
+        rule = _rule_name(row.rule_arn)
         last = f"{row.last_error_code}: {row.last_error_message}" if row.last_error_code else ""
         print(
             f"{row.delivery_id}  {row.event.get('id', '?')}  {rule}/{row.target_id}  "
             f"attempts={row.attempts}  next={_utc(row.next_attempt_at)}  age={now - row.accepted_at:.0f}s  "
             f"{last}".rstrip()
         )
+    for unreadable in journal.unreadable:
+        print(f"warning: {unreadable.describe()}", file=sys.stderr)
     if not rows:
-        print(f"no pending deliveries in {journal_path(target.state_dir)}")
+        other = " other" if journal.unreadable else ""
+        print(f"no{other} pending deliveries in {journal_path(target.state_dir)}")
     return 0
+
+
+def _rule_name(rule_arn: str) -> str:
+    try:
+        return parse_rule_arn(rule_arn)[1]
+    except ValueError:  # a hand-edited row: shown as it is
+        return rule_arn
 
 
 def _local_get(url: str, missing_ok: bool = False) -> Any:

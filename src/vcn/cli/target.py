@@ -6,8 +6,8 @@ region) comes from the usual boto3 configuration.
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.cli.errors import CliError
 from vcn.local.profile import StackOutputs
-from vcn.local.state import NoLocalCloud, live_local_json
+from vcn.local.state import DamagedLocalJson, NoLocalCloud, load_local_json
 
 DEFAULT_STATE_DIR = ".vcn"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -62,27 +62,21 @@ class Target:
         return deployed.client(service)
 
 
-def read_local_json(state_dir: Path) -> dict[str, Any]:
-    """The endpoints of the local cloud running on `state_dir`; a local.json whose cloud died is refused."""
+def read_local_json(state_dir: Path, needs: Iterable[str] = ()) -> dict[str, Any]:
+    """The endpoints of the local cloud running on `state_dir`, holding the keys of `needs`; a local.json
+    whose cloud died, or that is not what a cloud writes, is refused."""
     try:
-        path = live_local_json(state_dir)
-        document = json.loads(path.read_text())
-    except NoLocalCloud as exc:
+        return load_local_json(state_dir, needs)
+    except (NoLocalCloud, DamagedLocalJson) as exc:
         raise CliError(str(exc)) from None
-    except FileNotFoundError:  # the cloud stopped between the check and the read
-        raise CliError(
-            f"no local cloud is running for state dir {state_dir} (it just stopped); "
-            "start one with `vcn local up`"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{path} is not valid JSON ({exc}); stop the local cloud and start it again") from None
-    if not isinstance(document, dict):
-        raise CliError(f"{path} is not a JSON object; stop the local cloud and start it again")
-    return document
+
+
+# The keys a local target cannot do without (the others have defaults, or say what is missing when used).
+TARGET_NEEDS = ("eventbridge",)
 
 
 def local_target(state_dir: Path) -> Target:
-    info = read_local_json(state_dir)
+    info = read_local_json(state_dir, TARGET_NEEDS)
     appsync = info.get("appsync") or {}
     return Target(
         label="local cloud",

@@ -46,8 +46,8 @@ def mint_token(
     audience: str = DEFAULT_AUDIENCE,
 ) -> str:
     """A token for `user` from the local cloud running on `state_dir`; `claims` replace a demo user's own."""
-    document = read_local_json(state_dir)
-    issuer = document.get("api")
+    document = read_local_json(state_dir, needs=("api",))
+    issuer = str(document["api"])
     running = document.get("profile")
     if isinstance(running, str) and running != profile.name:
         # The demo users and their claims are the profile's: without it, `--user <a demo user>` gets a token
@@ -57,10 +57,6 @@ def mint_token(
             f"has {'none' if profile.is_bare else 'the ' + profile.name + ' profile'}: run vcn from the "
             "cloud's project folder for its demo users, or pass the claims yourself",
             file=sys.stderr,
-        )
-    if not isinstance(issuer, str):
-        raise CliError(
-            f"{state_dir}/local.json has no 'api' URL to use as the token issuer; restart the local cloud"
         )
     demo_user = find_user(profile.demo_users, user)
     if demo_user is None and not claims and profile.claim_options:

@@ -34,7 +34,7 @@ import itertools
 import json
 import logging
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -130,13 +130,16 @@ class Journal(Protocol):
 
 
 def _row(row: Sequence[Any]) -> PendingDelivery:
+    event = json.loads(row[5])
+    if not isinstance(event, dict):
+        raise ValueError(f"its event is a JSON {type(event).__name__}, not an object")
     return PendingDelivery(
         delivery_id=row[0],
         rule_arn=row[1],
         target_id=row[2],
         target_arn=row[3],
         dead_letter_queue=row[4],
-        event=json.loads(row[5]),
+        event=event,
         ingestion_time=row[6],
         accepted_at=row[7],
         attempts=row[8],
@@ -146,19 +149,64 @@ def _row(row: Sequence[Any]) -> PendingDelivery:
     )
 
 
-def read_pending(state_dir: Path | str) -> list[PendingDelivery]:
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A journal row that is no delivery (only a hand-edited journal has one): skipped, left in place."""
+
+    path: Path
+    delivery_id: str
+    problem: str
+
+    def describe(self) -> str:
+        """What is wrong, and the command that deletes the row."""
+        quoted = self.delivery_id.replace("'", "''")  # an SQL string literal
+        return (
+            f"delivery journal {self.path}: row {self.delivery_id} cannot be read ({self.problem}); it is "
+            f'skipped. Delete it with: sqlite3 {self.path} "DELETE FROM deliveries WHERE delivery_id = '
+            f"'{quoted}'\""
+        )
+
+
+@dataclass(frozen=True)
+class JournalRows:
+    """What a read of the journal found: the pending deliveries, and the rows that are none."""
+
+    pending: list[PendingDelivery]
+    unreadable: list[UnreadableRow]
+
+
+def _read_rows(path: Path, rows: Iterable[Sequence[Any]]) -> JournalRows:
+    pending: list[PendingDelivery] = []
+    unreadable: list[UnreadableRow] = []
+    for row in rows:
+        try:
+            pending.append(_row(row))
+        except (ValueError, TypeError) as exc:
+            unreadable.append(UnreadableRow(path, str(row[0]), str(exc)))
+    return JournalRows(pending, unreadable)
+
+
+def read_journal(state_dir: Path | str) -> JournalRows:
     """The journal's rows, read without changing anything (e.g. by the CLI while the local cloud runs)."""
     path = journal_path(state_dir)
     if not path.exists():
-        return []
+        return JournalRows([], [])
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)  # a URI wants an absolute path
         try:
-            return [_row(row) for row in db.execute(_SELECT)]
+            return _read_rows(path, db.execute(_SELECT))
         finally:
             db.close()
     except sqlite3.Error as exc:
         raise JournalError(f"the delivery journal {path} cannot be read ({exc})") from None
+
+
+def read_pending(state_dir: Path | str) -> list[PendingDelivery]:
+    """The journal's pending deliveries; a row that is none is logged, as the local cloud logs it."""
+    rows = read_journal(state_dir)
+    for unreadable in rows.unreadable:
+        log.error("%s", unreadable.describe())
+    return rows.pending
 
 
 class DeliveryJournal:
@@ -205,22 +253,10 @@ class DeliveryJournal:
             )
 
     def pending(self) -> list[PendingDelivery]:
-        rows: list[PendingDelivery] = []
-        for row in self._db.execute(_SELECT):
-            try:
-                rows.append(_row(row))
-            except (ValueError, TypeError) as exc:
-                # Only a hand-edited journal gets here; the row stays, the others go on.
-                log.error(
-                    "delivery journal %s: row %s cannot be read (%s); it is skipped. Delete it with: "
-                    "sqlite3 %s \"DELETE FROM deliveries WHERE delivery_id = '%s'\"",
-                    self.path,
-                    row[0],
-                    exc,
-                    self.path,
-                    row[0],
-                )
-        return rows
+        rows = _read_rows(self.path, self._db.execute(_SELECT))
+        for unreadable in rows.unreadable:  # the row stays, the others go on
+            log.error("%s", unreadable.describe())
+        return rows.pending
 
     async def record(self, deliveries: Sequence[PendingDelivery]) -> None:
         """Journal new deliveries; returns once they are committed (raises JournalError if they cannot be)."""

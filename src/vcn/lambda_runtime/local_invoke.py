@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from vcn.invoker import FunctionError
+from vcn.json_limits import not_utf8
 
 from .config import FunctionSpec
 from .runtime import LambdaRuntime
@@ -52,6 +53,8 @@ def read_event(event: str | Path | None) -> Any:
         text = sys.stdin.read() if str(event) == "-" else Path(event).read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidEvent(f"cannot read event file {source}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidEvent(f"cannot read event file {source}: not UTF-8 text ({not_utf8(exc)})") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

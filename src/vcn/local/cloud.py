@@ -169,11 +169,9 @@ def local_identity(provider: DevIdentityProvider) -> LocalIdentity:
     return LocalIdentity(issuer=provider.issuer, audience=provider.audience, jwks_url=provider.jwks_url)
 
 
-def template_parameters(
-    profile: AppProfile, provider: DevIdentityProvider, overrides: Mapping[str, str]
-) -> dict[str, str]:
-    """The profile's local parameter values; the user's overrides win."""
-    return {**profile.local_parameters(local_identity(provider)), **overrides}
+def template_parameters(profile: AppProfile, provider: DevIdentityProvider) -> dict[str, str]:
+    """The profile's local parameter values (the user's overrides win over them)."""
+    return dict(profile.local_parameters(local_identity(provider)))
 
 
 def http_routes(stack: LocalStack) -> tuple[list[HttpRoute], str]:
@@ -322,7 +320,8 @@ async def running_cloud(config: LocalCloudConfig) -> AsyncIterator[RunningCloud]
             load_stack,
             config.template,
             endpoints=endpoints,
-            parameter_overrides=template_parameters(config.profile, provider, config.parameter_overrides),
+            parameter_overrides=config.parameter_overrides,
+            parameter_defaults=template_parameters(config.profile, provider),
             account=config.account,
         )
         log.info("template %s: %s", config.template, stack.unsupported_summary())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +13,7 @@ from vcn.lambda_runtime import InvalidEvent, invoke_local
 from vcn.local.aws_env import function_environment
 from vcn.local.env_vars import EnvVars
 from vcn.local.profile import NO_PROFILE, AppProfile, LocalIdentity
-from vcn.local.state import NoLocalCloud, live_local_json
+from vcn.local.state import DamagedLocalJson, NoLocalCloud, load_local_json
 from vcn.template import LocalEndpoints, load_stack
 
 log = logging.getLogger("vcn.local")
@@ -28,25 +27,33 @@ def _port(url: str | None) -> int | None:
     return urlsplit(url).port if url else None
 
 
+# The keys of local.json `vcn local invoke` points a function at.
+INVOKE_NEEDS = ("api", "eventbridge", "appsync")
+
+
+def _running_cloud(state_dir: Path) -> dict[str, Any] | None:
+    """`<state_dir>/local.json`, or None when no local cloud runs there; InvokeError when it is damaged."""
+    try:
+        return load_local_json(state_dir, INVOKE_NEEDS)
+    except NoLocalCloud as gone:
+        if gone.stale:
+            log.warning("%s", gone)
+        return None
+    except DamagedLocalJson as exc:
+        raise InvokeError(str(exc)) from None
+
+
 def dynamodb_of_running_cloud(state_dir: Path) -> str | None:
     """The DynamoDB endpoint in `<state_dir>/local.json`, or None (no local cloud, or no tables)."""
-    try:
-        info: dict[str, Any] = json.loads(live_local_json(state_dir).read_text())
-    except (NoLocalCloud, OSError, json.JSONDecodeError):
-        return None
-    dynamodb = info.get("dynamodb")
+    info = _running_cloud(state_dir)
+    dynamodb = info.get("dynamodb") if info is not None else None
     return str(dynamodb) if dynamodb else None
 
 
 def endpoints_of_running_cloud(state_dir: Path) -> LocalEndpoints | None:
     """The endpoints in `<state_dir>/local.json`, or None when no local cloud runs there."""
-    try:
-        info: dict[str, Any] = json.loads(live_local_json(state_dir).read_text())
-    except NoLocalCloud as gone:
-        if gone.stale:
-            log.warning("%s", gone)
-        return None
-    except (OSError, json.JSONDecodeError):
+    info = _running_cloud(state_dir)
+    if info is None:
         return None
     appsync = info.get("appsync") or {}
     api, eventbridge, http = (
@@ -92,7 +99,8 @@ def invoke_function(
     stack = load_stack(
         template,
         endpoints=endpoints,
-        parameter_overrides={**profile.local_parameters(local_identity_at(endpoints)), **parameter_overrides},
+        parameter_overrides=parameter_overrides,
+        parameter_defaults=profile.local_parameters(local_identity_at(endpoints)),
     )
     try:
         spec = stack.function(function)

@@ -12,6 +12,9 @@ DEFAULT_EVENTBRIDGE_PORT = 4010
 DEFAULT_APPSYNC_PORT = 4020
 DEFAULT_APPSYNC_TLS_PORT = 4021
 DEFAULT_DYNAMODB_PORT = 4030
+MAX_PORT = 65535
+# `--port-base N` uses N to N + BASE_SPAN (see LocalPorts.from_base).
+BASE_SPAN = 30
 
 
 class PortInUse(Exception):
@@ -38,7 +41,7 @@ class LocalPorts:
     @classmethod
     def from_base(cls, base: int, tls: bool = True) -> LocalPorts:
         """`--port-base 5000` -> api 5000, eventbridge 5010, appsync 5020, TLS 5021, dynamodb 5030."""
-        return cls(base, base + 10, base + 20, base + 21 if tls else None, base + 30)
+        return cls(base, base + 10, base + 20, base + 21 if tls else None, base + BASE_SPAN)
 
     def flags(self) -> list[tuple[str, int]]:
         """The ports every template needs, with the flag that moves each."""
@@ -50,6 +53,23 @@ class LocalPorts:
         if self.appsync_tls is not None:
             pairs.append(("--appsync-tls-port", self.appsync_tls))
         return pairs
+
+
+def port_problem(flag: str, port: int) -> str | None:
+    """Why `port`, given with `flag`, is no port to listen on (None: it is one; 0 asks for any free port)."""
+    if 0 <= port <= MAX_PORT:
+        return None
+    return f"{flag} must be a port from 1 to {MAX_PORT}, or 0 for any free port (got {port})"
+
+
+def port_base_problem(base: int) -> str | None:
+    """Why `--port-base base` cannot be used: every port it gives, base to base + BASE_SPAN, must exist."""
+    if 1 <= base <= MAX_PORT - BASE_SPAN:
+        return None
+    return (
+        f"--port-base must be from 1 to {MAX_PORT - BASE_SPAN}, as it uses ports N to N+{BASE_SPAN} "
+        f"(got {base})"
+    )
 
 
 def assign_free_ports(ports: LocalPorts, host: str) -> LocalPorts:

@@ -114,6 +114,64 @@ def read_local_document(state_dir: Path) -> dict[str, Any] | None:
     return None
 
 
+class DamagedLocalJson(Exception):
+    """`local.json` of a running cloud is not what a cloud writes; the message says to restart it."""
+
+
+RESTART = "stop the local cloud and start it again"
+
+# What each key of local.json holds (JSON types; None is null), for readers that need it.
+LOCAL_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "region": (str,),
+    "account": (str,),
+    "eventbridge": (str,),
+    "eventBusName": (str,),
+    "appsync": (dict, type(None)),
+    "api": (str,),
+    "dynamodb": (str, type(None)),
+    "queues": (list,),
+    "profile": (str, type(None)),
+}
+_JSON_NAMES: dict[type, str] = {str: "a string", dict: "an object", list: "a list", type(None): "null"}
+
+
+def _json_name(value: Any) -> str:
+    return next((name for kind, name in _JSON_NAMES.items() if isinstance(value, kind)), "a number or bool")
+
+
+def local_json_problem(document: Mapping[str, Any], needs: Iterable[str]) -> str | None:
+    """What keeps a reader from `document`: a key of `needs` it lacks, or any known key of the wrong type."""
+    for key in needs:
+        if key not in document:
+            return f"it has no {key!r}"
+    for key, kinds in LOCAL_JSON_TYPES.items():
+        if key in document and not isinstance(document[key], kinds):
+            wanted = " or ".join(_JSON_NAMES[kind] for kind in kinds)
+            return f"its {key!r} is {_json_name(document[key])}, not {wanted}"
+    return None
+
+
+def load_local_json(state_dir: Path, needs: Iterable[str] = ()) -> dict[str, Any]:
+    """The running cloud's `local.json`, holding every key of `needs`: NoLocalCloud when no cloud runs,
+    DamagedLocalJson when the file is not a document a cloud writes (its cloud should be restarted)."""
+    path = live_local_json(state_dir)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:  # the cloud stopped between the check and the read
+        raise NoLocalCloud(
+            f"no local cloud is running for state dir {state_dir} (it just stopped); "
+            "start one with `vcn local up`"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DamagedLocalJson(f"{path} is not valid JSON ({exc}); {RESTART}") from None
+    if not isinstance(document, dict):
+        raise DamagedLocalJson(f"{path} is not a JSON object; {RESTART}")
+    problem = local_json_problem(document, needs)
+    if problem is not None:
+        raise DamagedLocalJson(f"{path} is not what a local cloud writes ({problem}); {RESTART}")
+    return document
+
+
 def live_local_json(state_dir: Path) -> Path:
     """The path of `local.json` when the cloud that wrote it still runs; raise `NoLocalCloud` otherwise."""
     path = state_dir / LOCAL_FILE
@@ -147,9 +205,9 @@ def in_use_message(state_dir: Path, owner: LockOwner | None) -> str:
     if document is None:
         where = "it is still starting (no local.json yet)"
     else:
-        appsync = document.get("appsync") or {}
+        appsync = document.get("appsync")
         parts = [f"API {document.get('api')}", f"EventBridge {document.get('eventbridge')}"]
-        if appsync:
+        if isinstance(appsync, dict) and appsync:
             parts.append(f"AppSync {appsync.get('http')}")
         where = "listening on " + ", ".join(parts)
     stop = f"kill {owner.pid}" if owner and owner.pid else "stop it"

@@ -100,10 +100,35 @@ def _check_bounds(
             raise TemplateError(complaint.format(item=item, bound=declaration[key]), resource=where)
 
 
+def _given_values(
+    declared: Mapping[str, Any], overrides: Mapping[str, str], defaults: Mapping[str, str], notes: list[str]
+) -> dict[str, str]:
+    """The values given for declared parameters: an override names one (as CloudFormation requires); a
+    default (an app profile's local value) for a parameter the template lacks is noted and left out."""
+    unknown = [name for name in overrides if name not in declared]
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise TemplateError(
+            f"Parameters: [{', '.join(unknown)}] do not exist in the template; its parameters: {names}",
+            hint="Check the names given with --parameter-overrides",
+        )
+    unused = sorted(set(defaults) - set(declared))
+    if unused:
+        notes.append(
+            f"local parameter values for parameters the template does not declare: {', '.join(unused)}"
+        )
+    return {**{name: value for name, value in defaults.items() if name in declared}, **overrides}
+
+
 def resolve_parameters(
-    declared: Mapping[str, Any], overrides: Mapping[str, str], notes: list[str]
+    declared: Mapping[str, Any],
+    overrides: Mapping[str, str],
+    notes: list[str],
+    defaults: Mapping[str, str] | None = None,
 ) -> dict[str, ParameterValue]:
-    """Each declared parameter's value: override, else Default; lists split on commas; unknown ones noted."""
+    """Each declared parameter's value: override, else the local default (`defaults`), else Default; lists
+    split on commas. An override of a parameter the template does not declare is refused."""
+    overrides = _given_values(declared, overrides, defaults or {}, notes)
     values: dict[str, ParameterValue] = {}
     for name, declaration in declared.items():
         if not isinstance(declaration, Mapping):
@@ -133,7 +158,4 @@ def resolve_parameters(
         value: ParameterValue = [item.strip() for item in raw.split(",")] if is_list else raw
         _check(name, declaration, value)
         values[name] = value
-    unknown = sorted(set(overrides) - set(declared))
-    if unknown:
-        notes.append(f"parameter overrides not declared by the template, ignored: {', '.join(unknown)}")
     return values

@@ -123,13 +123,19 @@ def load_stack(
     parameter_overrides: Mapping[str, str] | None = None,
     account: LocalAccount = LOCAL_ACCOUNT,
     stack_name: str = LOCAL_STACK_NAME,
+    parameter_defaults: Mapping[str, str] | None = None,
 ) -> LocalStack:
-    """Read a SAM/CloudFormation template and resolve all the local cloud runs; raises TemplateError."""
+    """Read a SAM/CloudFormation template and resolve all the local cloud runs; raises TemplateError.
+
+    `parameter_overrides` (the user's) must name declared parameters; `parameter_defaults` (an app
+    profile's values for local runs) apply to the ones the template declares and yield to the overrides."""
     path = Path(template_path).resolve()
     endpoints = endpoints or LocalEndpoints()
     notes: list[str] = []
     source = load_template_file(path)
-    parameters = resolve_parameters(source.get("Parameters") or {}, dict(parameter_overrides or {}), notes)
+    parameters = resolve_parameters(
+        source.get("Parameters") or {}, dict(parameter_overrides or {}), notes, parameter_defaults
+    )
 
     for key in source["Resources"]:
         if key.startswith("Fn::ForEach"):
