@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from vcn.cloudwatch.config import COMPARISONS, AlarmConfig
+from vcn.cloudwatch.evaluation import THRESHOLD_BREACHES
 from vcn.cloudwatch.math_expression import Expression, UnsupportedExpression
 from vcn.cloudwatch.metric import MetricKey
 from vcn.template.view import TemplateView
@@ -30,12 +31,6 @@ FAILURE_COUNTS: Mapping[tuple[str, str], tuple[str, bool]] = {
     ("AWS/Lambda", "Errors"): ("error", False),
     ("AWS/Lambda", "Throttles"): ("throttled invocation", False),
     ("AWS/Lambda", "DeadLetterErrors"): ("event not sent to its dead-letter queue", False),
-}
-_BREACHES = {
-    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
-    "GreaterThanThreshold": lambda value, threshold: value > threshold,
-    "LessThanThreshold": lambda value, threshold: value < threshold,
-    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
 }
 
 
@@ -67,7 +62,7 @@ def why_silent(alarm: AlarmConfig, metric: MetricKey, actions: Actions) -> str |
         return "its ActionsEnabled is false: it changes state and notifies nobody"
     if actions.missing(alarm):
         return "it has no AlarmActions, unlike the template's other alarms: it notifies nobody"
-    compare = _BREACHES.get(alarm.comparison)
+    compare = THRESHOLD_BREACHES.get(alarm.comparison)
     if compare is None:
         return f"its comparison {alarm.comparison} is a band, not a threshold one {what} crosses"
     one, none = _returned(alarm, metric, 1.0), _returned(alarm, metric, 0.0)

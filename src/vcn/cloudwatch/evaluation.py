@@ -33,7 +33,8 @@ ALARM = "ALARM"
 INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
 EXTRA_RANGE_PERIODS = 2
 
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
+# Whether a value breaches a threshold, by ComparisonOperator (static thresholds; bands are anomaly models).
+THRESHOLD_BREACHES: dict[str, Callable[[float, float], bool]] = {
     "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
     "GreaterThanThreshold": lambda value, threshold: value > threshold,
     "LessThanThreshold": lambda value, threshold: value < threshold,
@@ -92,7 +93,7 @@ class AlarmEvaluator:
             for query in config.queries
             if query.expression is not None
         }
-        self._compare = _COMPARE[config.comparison]
+        self._compare = THRESHOLD_BREACHES[config.comparison]
 
     @property
     def range_periods(self) -> int:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from vcn.eventbridge.settings import JournalSync
+from vcn.state_files import prepare_wal_database
 
 log = logging.getLogger("vcn.eventbridge")
 
@@ -237,20 +238,9 @@ class DeliveryJournal:
         self._share_fsyncs = synchronous == "FULL"
 
     def _prepare(self, synchronous: JournalSync) -> None:
-        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if mode != "wal":
-            raise sqlite3.DatabaseError(f"WAL mode is not available (journal_mode is {mode})")
-        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        prepare_wal_database(self._db, _SCHEMA, SCHEMA_VERSION, synchronous)
         self._db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run on a worker thread instead
         self._db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            self._db.execute(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        elif version != SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"schema version {version}, this version of the local cloud reads version {SCHEMA_VERSION}"
-            )
 
     def pending(self) -> list[PendingDelivery]:
         rows = _read_rows(self.path, self._db.execute(_SELECT))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vcn.state_files import prepare_wal_database
+
 log = logging.getLogger("vcn.lambda")
 
 SCHEMA_VERSION = 1
@@ -70,27 +72,13 @@ class AsyncInvocationQueue:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._prepare()
+            prepare_wal_database(self._db, _SCHEMA, SCHEMA_VERSION)
         except (OSError, sqlite3.DatabaseError) as exc:
             raise AsyncQueueError(
                 f"the queue of asynchronous Lambda invocations {path} cannot be opened ({exc}). Check that "
                 "the state folder is writable; if the file is damaged, move it aside to start without the "
                 "invocations it held."
             ) from None
-
-    def _prepare(self) -> None:
-        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if mode != "wal":
-            raise sqlite3.DatabaseError(f"WAL mode is not available (journal_mode is {mode})")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            self._db.execute(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        elif version != SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"schema version {version}, this version of the local cloud reads version {SCHEMA_VERSION}"
-            )
 
     def add(self, invocation: QueuedInvocation) -> None:
         """Keep an invocation just accepted; AsyncQueueError when it cannot be kept (nothing was accepted)."""
