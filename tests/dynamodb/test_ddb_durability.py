@@ -178,6 +178,39 @@ def test_a_state_folder_in_use_is_refused_with_a_message_saying_what_to_do(tmp_p
     Journal.open(tmp_path / "state", lock_timeout=0.2).close()  # free again once it stopped
 
 
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_journal_stops_the_start_naming_the_file_and_what_to_do(
+    tmp_path: Path, damage: str
+) -> None:
+    state = tmp_path / "state"
+    journal = state / "dynamodb" / "journal.sqlite3"
+    first = DynamoDbProcess(state)
+    client = first.client()
+    client.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for n in range(300):
+        client.put_item(TableName="t", Item={"id": {"S": f"item-{n}"}, "pad": {"S": "x" * 500}})
+    assert first.stop() == 0  # a clean stop: everything in the main file
+    if damage == "garbage":
+        journal.write_bytes(b"not a database, just bytes " * 100)
+    else:
+        journal.write_bytes(journal.read_bytes()[: journal.stat().st_size // 2])
+    second = DynamoDbProcess(state)
+    try:
+        assert second.ready["ready"] is False and second.ready["error"] == "journal_damaged", second.ready
+        assert second.ready["message"].startswith(f"the DynamoDB journal {journal} cannot be read (")
+        assert f"move {journal.parent} aside to start with empty tables" in second.ready["message"]
+        assert second.process.wait(timeout=30) == 2
+        assert "Traceback" not in second.log()
+    finally:
+        if second.process.poll() is None:
+            second.stop()
+
+
 def test_an_engine_reopened_in_process_rebuilds_its_state_from_the_journal_alone(tmp_path: Path) -> None:
     journal = Journal.open(tmp_path / "one")
     engine = DynamoDbEngine(journal, account="000000000000", default_region="us-east-1")

@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -56,6 +57,17 @@ def _listen(host: str, port: int) -> socket.socket:
     return listener
 
 
+def _damaged(state_dir: Path, problem: Exception) -> str:
+    from .journal import JOURNAL_FOLDER
+
+    folder = Path(state_dir) / JOURNAL_FOLDER
+    return (
+        f"the DynamoDB journal {folder / 'journal.sqlite3'} cannot be read ({problem}). If the file is "
+        f"damaged, move {folder} aside to start with empty tables (the template's tables are made again, "
+        "their items are gone), or restore it from a copy"
+    )
+
+
 def _say(**message: Any) -> None:
     print(json.dumps(message), flush=True)
 
@@ -77,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     except JournalInUse as exc:
         _say(ready=False, error="state_in_use", message=str(exc))
         return 2
+    except sqlite3.DatabaseError as exc:
+        _say(ready=False, error="journal_damaged", message=_damaged(args.state_dir, exc))
+        return 2
     try:
         engine = DynamoDbEngine(journal, account=args.account, default_region=args.region)
         try:
@@ -88,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             raise
         server = DynamoDbHttpServer(listener, dynamodb_answer(engine))
-        engine.open(compact_after_entries=settings.compact_after_entries)
+        try:
+            engine.open(compact_after_entries=settings.compact_after_entries)
+        except sqlite3.DatabaseError as exc:  # the replay read a damaged page
+            _say(ready=False, error="journal_damaged", message=_damaged(args.state_dir, exc))
+            return 2
         maintenance = Maintenance(engine, settings)
         maintenance.start()
 
