@@ -170,13 +170,16 @@ def test_subscribe_stopped_by_sigterm_says_where_to_resume_and_resuming_repeats_
 ) -> None:
     async def scenario(rig: HistoryRig, state: Path) -> None:
         channel = "/markets/DE/SIGTERM"
+        earlier = await rig.publish_recorded(channel, [notification()])
         subscriber = await asyncio.create_subprocess_exec(
-            *VCN, "subscribe", channel, "--user", "analyst-de", "--since", "now", "--state-dir", str(state),
+            *VCN, "subscribe", channel, "--user", "analyst-de", "--since", "all", "--state-dir", str(state),
             cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert subscriber.stdout is not None and subscriber.stderr is not None
         line = await asyncio.wait_for(subscriber.stderr.readline(), 30)
         assert line.decode().startswith(f"subscribed to {channel}"), line
+        printed = [json.loads(await asyncio.wait_for(subscriber.stdout.readline(), 20))]
+        assert [n["eventId"] for n in printed] == earlier
         live = await rig.publish(channel, [notification() for _ in range(2)])
         printed = [json.loads(await asyncio.wait_for(subscriber.stdout.readline(), 20)) for _ in range(2)]
         assert [n["eventId"] for n in printed] == live
