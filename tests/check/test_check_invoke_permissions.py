@@ -1,0 +1,77 @@
+"""Whether EventBridge may call what a rule targets: an API destination as the target's role. Each seeded
+defect fails the targets check on the rule and target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.check.conftest import SHOP_TEMPLATE, Change, check, failure, resources, seeded_copy
+from tests.check.shop_profile import shop_profile
+from vcn.check.findings import Finding
+
+RULE, TARGET = "OrderShippedRule", "RegionChannel"
+
+
+def shop_failure(tmp_path: Path, change: Change) -> Finding:
+    report = check(seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", change), shop_profile())
+    assert {(f.check, f.resource, f.target) for f in report.results.findings} == {("targets", RULE, TARGET)}
+    return failure(report, "targets", RULE, target=TARGET)
+
+
+def role_statement(document: dict[str, Any]) -> dict[str, Any]:
+    role = resources(document)["PublishRole"]["Properties"]
+    statement: dict[str, Any] = role["Policies"][0]["PolicyDocument"]["Statement"][0]
+    return statement
+
+
+def test_a_target_without_a_role_cannot_call_its_api_destination(tmp_path: Path) -> None:
+    def no_role(document: dict[str, Any]) -> None:
+        del resources(document)[RULE]["Properties"]["Targets"][0]["RoleArn"]
+
+    found = shop_failure(tmp_path, no_role)
+    assert found.problem.startswith("no RoleArn: EventBridge has no role to call API destination")
+    assert found.hint is not None and "PublishDestination.ArnForPolicy" in found.hint
+
+
+def test_a_role_eventbridge_may_not_assume_fails_every_delivery(tmp_path: Path) -> None:
+    def lambda_trust(document: dict[str, Any]) -> None:
+        trust = resources(document)["PublishRole"]["Properties"]["AssumeRolePolicyDocument"]
+        trust["Statement"][0]["Principal"]["Service"] = "lambda.amazonaws.com"
+
+    found = shop_failure(tmp_path, lambda_trust)
+    assert found.problem == (
+        "role PublishRole does not let events.amazonaws.com assume it: every delivery to "
+        "PublishDestination fails"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("Action", "events:InvokeApiDestinations"),
+        ("Resource", "arn:aws:events:us-east-1:000000000000:api-destination/Other/*"),
+    ],
+)
+def test_a_role_that_may_not_invoke_the_destination_fails_every_delivery(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    def typo(document: dict[str, Any]) -> None:
+        role_statement(document)[key] = value
+
+    found = shop_failure(tmp_path, typo)
+    assert found.problem == (
+        "role PublishRole may not events:InvokeApiDestination on PublishDestination: every delivery fails"
+    )
+
+
+def test_a_role_of_another_stack_is_noted_as_not_verified(tmp_path: Path) -> None:
+    def elsewhere(document: dict[str, Any]) -> None:
+        target = resources(document)[RULE]["Properties"]["Targets"][0]
+        target["RoleArn"] = "arn:aws:iam::000000000000:role/shared-invoker"
+
+    report = check(seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", elsewhere), shop_profile())
+    assert report.passed, report.results.findings
+    assert any("not verified" in n.text and "shared-invoker" in n.text for n in report.results.notes)
