@@ -1,5 +1,5 @@
-"""Whether EventBridge may call what a rule targets: an API destination as the target's role. Each seeded
-defect fails the targets check on the rule and target."""
+"""Whether EventBridge may call what a rule targets: an API destination as the target's role, a function
+through its resource policy. Each seeded defect fails the targets check on the rule and target."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.check.conftest import SHOP_TEMPLATE, Change, check, failure, resources, seeded_copy
+from app_profile import PROFILE
+from tests.check.conftest import (
+    PROJECT_TEMPLATE,
+    SHOP_TEMPLATE,
+    Change,
+    check,
+    failure,
+    resources,
+    seeded_copy,
+)
 from tests.check.shop_profile import shop_profile
 from vcn.check.findings import Finding
 
@@ -75,3 +84,51 @@ def test_a_role_of_another_stack_is_noted_as_not_verified(tmp_path: Path) -> Non
     report = check(seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", elsewhere), shop_profile())
     assert report.passed, report.results.findings
     assert any("not verified" in n.text and "shared-invoker" in n.text for n in report.results.notes)
+
+
+@pytest.mark.slow
+def test_a_function_permission_for_another_rule_leaves_the_function_target_uninvoked(tmp_path: Path) -> None:
+    def other_rule(document: dict[str, Any]) -> None:
+        permission = resources(document)["SupplyIngressInvokePermission"]["Properties"]
+        permission["SourceArn"] = {"Fn::GetAtt": ["ConfigurationValidatedRule", "Arn"]}
+
+    report = check(seeded_copy(PROJECT_TEMPLATE, tmp_path / "project", other_rule), PROFILE)
+    found = failure(report, "targets", "SupplyIngressRule", target="SupplyIngress")
+    assert found.problem.startswith(
+        "EventBridge may not invoke function SupplyIngressFunction for this rule "
+        "(SupplyIngressInvokePermission lets events.amazonaws.com invoke it only for another SourceArn)"
+    )
+    assert found.hint is not None and "SourceArn !GetAtt SupplyIngressRule.Arn" in found.hint
+    assert {(f.check, f.resource) for f in report.results.findings} == {("targets", "SupplyIngressRule")}
+
+
+@pytest.mark.slow
+def test_the_permission_sam_generates_for_an_eventbridge_rule_event_counts(tmp_path: Path) -> None:
+    """The worker's rule comes from its `EventBridgeRule` event, whose permission SAM adds; with the event's
+    rule gone to a plain rule, a permission must be written."""
+
+    def plain_rule(document: dict[str, Any]) -> None:
+        worker = resources(document)["ValidationWorkerFunction"]["Properties"]
+        event = worker["Events"].pop("ValidationRequested")["Properties"]
+        resources(document)["WorkerRule"] = {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "EventBusName": event["EventBusName"],
+                "EventPattern": event["Pattern"],
+                "Targets": [
+                    {
+                        "Id": "Worker",
+                        "Arn": {"Fn::GetAtt": ["ValidationWorkerFunction", "Arn"]},
+                        "RetryPolicy": event["RetryPolicy"],
+                        "DeadLetterConfig": event["DeadLetterConfig"],
+                    }
+                ],
+            },
+        }
+
+    report = check(seeded_copy(PROJECT_TEMPLATE, tmp_path / "project", plain_rule), PROFILE)
+    problems = [f.problem for f in report.results.failures("targets") if f.resource == "WorkerRule"]
+    assert (
+        "EventBridge may not invoke function ValidationWorkerFunction for this rule "
+        "(no AWS::Lambda::Permission lets events.amazonaws.com invoke it): every event fails to be delivered"
+    ) in problems

@@ -1,4 +1,5 @@
-"""Whether EventBridge may call what a rule targets: the role of an API-destination target.
+"""Whether EventBridge may call what a rule targets: the role of an API-destination target, the permission of
+a function target.
 
 EventBridge calls an API destination as the target's `RoleArn`: it must assume the role (a trust statement
 allowing `sts:AssumeRole` to `events.amazonaws.com`) and the role must allow `events:InvokeApiDestination` on
@@ -6,19 +7,27 @@ the destination (its ARN, or a pattern covering it such as `ArnForPolicy`). A ta
 EventBridge may not assume or one without that action fails every delivery: each event goes to the target's
 dead-letter queue after the retries, and no subscriber receives it.
 
-A role of another stack is not in the template: it is noted as not verified.
+EventBridge invokes a function target with the function's resource policy: an `AWS::Lambda::Permission` (or
+the one SAM generates for an `EventBridgeRule` event) allowing `lambda:InvokeFunction` to
+`events.amazonaws.com`, with no `SourceArn` or one that matches the rule. A permission for another rule does
+not count: the function is never invoked.
+
+A role or a function of another stack is not in the template: it is noted as not verified.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vcn.check.iam import action_matches, role_statements, statements_of
+from vcn.arns import function_name
+from vcn.check.iam import action_matches, arn_matches, policy_strings, role_statements, statements_of
+from vcn.template.errors import TemplateError
 from vcn.template.view import TemplateView
 
 EVENTBRIDGE = "events.amazonaws.com"
 INVOKE_DESTINATION = "events:InvokeApiDestination"
 ASSUME_ROLE = "sts:AssumeRole"
+INVOKE_FUNCTION = "lambda:InvokeFunction"
 
 
 @dataclass(frozen=True)
@@ -73,3 +82,37 @@ def destination_role_denial(
             hint=f"allow {INVOKE_DESTINATION} on !GetAtt {destination}.ArnForPolicy in a policy of {role}",
         )
     return None
+
+
+def function_permission_denial(
+    view: TemplateView, function: str, function_arn: str, rule: str, rule_arn: str
+) -> Denied | None:
+    """Why EventBridge could not invoke the function for the rule; None when a permission lets it."""
+    name = function_name(function_arn)
+    others = []
+    for lid in view.logical_ids("AWS::Lambda::Permission"):
+        try:
+            permission = view.resolved(lid)
+        except TemplateError:
+            continue
+        if function_name(str(permission.get("FunctionName", ""))) != name:
+            continue
+        if permission.get("Principal") != EVENTBRIDGE:
+            continue
+        if not action_matches(str(permission.get("Action", "")), INVOKE_FUNCTION):
+            continue
+        sources = policy_strings(permission.get("SourceArn"))
+        if not sources or any(arn_matches(source, rule_arn) for source in sources):
+            return None
+        others.append(view.describe(lid))
+    why = (
+        f"{', '.join(others)} lets {EVENTBRIDGE} invoke it only for another SourceArn"
+        if others
+        else f"no AWS::Lambda::Permission lets {EVENTBRIDGE} invoke it"
+    )
+    return Denied(
+        f"EventBridge may not invoke function {function} for this rule ({why}): every event fails to be "
+        "delivered",
+        hint=f"add an AWS::Lambda::Permission: Action {INVOKE_FUNCTION}, FunctionName !GetAtt "
+        f"{function}.Arn, Principal {EVENTBRIDGE}, SourceArn !GetAtt {rule}.Arn",
+    )

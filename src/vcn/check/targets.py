@@ -29,6 +29,7 @@ from vcn.check.iam import arn_matches, statements_of
 from vcn.check.invoke_permissions import (
     Denied,
     destination_role_denial,
+    function_permission_denial,
     template_roles,
 )
 from vcn.check.publish_endpoint import OtherDestination
@@ -70,6 +71,11 @@ def check_targets(
                 function = by_name.get(function_name(target.target.arn))
                 if function is not None:  # else a function of another stack: its settings are not here
                     findings.extend(_function_findings(function, watched))
+                    denied = function_permission_denial(
+                        view, function.name, target.target.arn, route.logical_id, route.rule.arn
+                    )
+                    if denied is not None:
+                        findings.append(_denied(route, target, denied))
             else:
                 continue
             for finding in findings:
