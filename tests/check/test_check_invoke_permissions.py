@@ -20,6 +20,7 @@ from tests.check.conftest import (
 )
 from tests.check.shop_profile import shop_profile
 from vcn.check.findings import Finding
+from vcn.check.runner import CheckReport
 
 RULE, TARGET = "OrderShippedRule", "RegionChannel"
 
@@ -28,6 +29,10 @@ def shop_failure(tmp_path: Path, change: Change) -> Finding:
     report = check(seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", change), shop_profile())
     assert {(f.check, f.resource, f.target) for f in report.results.findings} == {("targets", RULE, TARGET)}
     return failure(report, "targets", RULE, target=TARGET)
+
+
+def project_report(tmp_path: Path, change: Change) -> CheckReport:
+    return check(seeded_copy(PROJECT_TEMPLATE, tmp_path / "project", change), PROFILE)
 
 
 def role_statement(document: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +97,7 @@ def test_a_function_permission_for_another_rule_leaves_the_function_target_uninv
         permission = resources(document)["SupplyIngressInvokePermission"]["Properties"]
         permission["SourceArn"] = {"Fn::GetAtt": ["ConfigurationValidatedRule", "Arn"]}
 
-    report = check(seeded_copy(PROJECT_TEMPLATE, tmp_path / "project", other_rule), PROFILE)
+    report = project_report(tmp_path, other_rule)
     found = failure(report, "targets", "SupplyIngressRule", target="SupplyIngress")
     assert found.problem.startswith(
         "EventBridge may not invoke function SupplyIngressFunction for this rule "
@@ -126,9 +131,59 @@ def test_the_permission_sam_generates_for_an_eventbridge_rule_event_counts(tmp_p
             },
         }
 
-    report = check(seeded_copy(PROJECT_TEMPLATE, tmp_path / "project", plain_rule), PROFILE)
+    report = project_report(tmp_path, plain_rule)
     problems = [f.problem for f in report.results.failures("targets") if f.resource == "WorkerRule"]
     assert (
         "EventBridge may not invoke function ValidationWorkerFunction for this rule "
         "(no AWS::Lambda::Permission lets events.amazonaws.com invoke it): every event fails to be delivered"
     ) in problems
+
+
+@pytest.mark.slow
+def test_a_lambda_authorizer_appsync_may_not_invoke_refuses_every_subscriber(tmp_path: Path) -> None:
+    def api_gateway(document: dict[str, Any]) -> None:
+        resources(document)["TokenAuthorizerInvokePermission"]["Properties"]["Principal"] = (
+            "apigateway.amazonaws.com"
+        )
+
+    report = project_report(tmp_path, api_gateway)
+    found = failure(report, "iam", "TokenAuthorizerFunction")
+    assert found.problem == (
+        "AppSync may not invoke TokenAuthorizerFunction, the Lambda authorizer of EventsApi (no "
+        "AWS::Lambda::Permission lets appsync.amazonaws.com invoke it): every connect and subscribe with "
+        "AWS_LAMBDA is refused"
+    )
+    assert found.hint is not None and "Principal appsync.amazonaws.com" in found.hint
+    assert {(f.check, f.resource) for f in report.results.findings} == {("iam", "TokenAuthorizerFunction")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            lambda role: role["Policies"][0]["PolicyDocument"]["Statement"][0].update(
+                Resource={"Fn::GetAtt": ["HistoryRecorderFunction", "Arn"]}
+            ),
+            "role SubscribeGuardDataSourceRole may not lambda:InvokeFunction on SubscribeGuardFunction",
+        ),
+        (
+            lambda role: role["AssumeRolePolicyDocument"]["Statement"][0].update(
+                Principal={"Service": "lambda.amazonaws.com"}
+            ),
+            "role SubscribeGuardDataSourceRole does not let appsync.amazonaws.com assume it",
+        ),
+    ],
+)
+def test_a_data_source_role_that_cannot_invoke_its_function_fails_every_handler_using_it(
+    tmp_path: Path, change: Any, problem: str
+) -> None:
+    report = project_report(
+        tmp_path, lambda d: change(resources(d)["SubscribeGuardDataSourceRole"]["Properties"])
+    )
+    found = failure(report, "iam", "SubscribeGuardDataSource")
+    assert found.problem == (
+        f"{problem}: every OnSubscribe of namespace MarketsNamespace, OnSubscribe of namespace "
+        "UsersNamespace, OnSubscribe of namespace PlantsNamespace fails"
+    )
+    assert {(f.check, f.resource) for f in report.results.findings} == {("iam", "SubscribeGuardDataSource")}

@@ -84,10 +84,11 @@ def destination_role_denial(
     return None
 
 
-def function_permission_denial(
-    view: TemplateView, function: str, function_arn: str, rule: str, rule_arn: str
-) -> Denied | None:
-    """Why EventBridge could not invoke the function for the rule; None when a permission lets it."""
+def function_permission(
+    view: TemplateView, function_arn: str, principal: str, source_arn: str
+) -> tuple[bool, list[str]]:
+    """Whether an `AWS::Lambda::Permission` lets `principal` invoke the function for `source_arn` (no
+    `SourceArn`, or one matching it); and the permissions for that principal that name another source."""
     name = function_name(function_arn)
     others = []
     for lid in view.logical_ids("AWS::Lambda::Permission"):
@@ -97,22 +98,34 @@ def function_permission_denial(
             continue
         if function_name(str(permission.get("FunctionName", ""))) != name:
             continue
-        if permission.get("Principal") != EVENTBRIDGE:
+        if permission.get("Principal") != principal:
             continue
         if not action_matches(str(permission.get("Action", "")), INVOKE_FUNCTION):
             continue
         sources = policy_strings(permission.get("SourceArn"))
-        if not sources or any(arn_matches(source, rule_arn) for source in sources):
-            return None
+        if not sources or any(arn_matches(source, source_arn) for source in sources):
+            return True, []
         others.append(view.describe(lid))
-    why = (
-        f"{', '.join(others)} lets {EVENTBRIDGE} invoke it only for another SourceArn"
-        if others
-        else f"no AWS::Lambda::Permission lets {EVENTBRIDGE} invoke it"
-    )
+    return False, others
+
+
+def missing_permission(principal: str, others: list[str]) -> str:
+    """Why `principal` may not invoke a function, from `function_permission`'s other permissions."""
+    if others:
+        return f"{', '.join(others)} lets {principal} invoke it only for another SourceArn"
+    return f"no AWS::Lambda::Permission lets {principal} invoke it"
+
+
+def function_permission_denial(
+    view: TemplateView, function: str, function_arn: str, rule: str, rule_arn: str
+) -> Denied | None:
+    """Why EventBridge could not invoke the function for the rule; None when a permission lets it."""
+    allowed, others = function_permission(view, function_arn, EVENTBRIDGE, rule_arn)
+    if allowed:
+        return None
     return Denied(
-        f"EventBridge may not invoke function {function} for this rule ({why}): every event fails to be "
-        "delivered",
+        f"EventBridge may not invoke function {function} for this rule "
+        f"({missing_permission(EVENTBRIDGE, others)}): every event fails to be delivered",
         hint=f"add an AWS::Lambda::Permission: Action {INVOKE_FUNCTION}, FunctionName !GetAtt "
         f"{function}.Arn, Principal {EVENTBRIDGE}, SourceArn !GetAtt {rule}.Arn",
     )
