@@ -187,3 +187,16 @@ def test_a_data_source_role_that_cannot_invoke_its_function_fails_every_handler_
         "UsersNamespace, OnSubscribe of namespace PlantsNamespace fails"
     )
     assert {(f.check, f.resource) for f in report.results.findings} == {("iam", "SubscribeGuardDataSource")}
+
+
+@pytest.mark.slow
+def test_a_data_source_role_of_another_stack_is_noted_as_not_verified(tmp_path: Path) -> None:
+    def elsewhere(document: dict[str, Any]) -> None:
+        source = resources(document)["SubscribeGuardDataSource"]["Properties"]
+        source["ServiceRoleArn"] = "arn:aws:iam::000000000000:role/shared-invoker"
+
+    report = project_report(tmp_path, elsewhere)
+    assert report.passed, report.results.findings
+    assert any(
+        "SubscribeGuardDataSource" in n.text and "shared-invoker" in n.text for n in report.results.notes
+    )
