@@ -16,6 +16,7 @@ what of it reaches the notification rule.
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Mapping
 from typing import Any
@@ -67,6 +68,7 @@ from vcn.check.adversarial import (
 )
 from vcn.check.contribution import (
     Admission,
+    ChannelsFor,
     CheckContribution,
     EventKind,
     FieldsRead,
@@ -178,6 +180,7 @@ def _notified_kind(notification: Notification, catalog: Catalog) -> EventKind:
         contract_details=contract_details(fields, optional=(REQUEST_ID,)),
         examples=examples,
         fields_read=_fields_read(notification),
+        channels_for=_channels_for(notification),
         replacements=hostile_replacements,
         conforms=lambda detail: _keeps_the_contract(notification, detail),
     )
@@ -252,6 +255,17 @@ def _fields_read(notification: Notification) -> FieldsRead:
         return None if template is None else notification.keys_on(template)
 
     return fields_read
+
+
+def _channels_for(notification: Notification) -> ChannelsFor:
+    """Where the domain sends a detail's notification (`Notification.channels_for`), each value as an
+    InputTransformer splices it: a string as it is, anything else as its JSON text."""
+
+    def channels_for(detail: Mapping[str, Any]) -> tuple[str, ...]:
+        values = {name: v if isinstance(v, str) else json.dumps(v) for name, v in detail.items()}
+        return notification.channels_for(values)
+
+    return channels_for
 
 
 def _validation_requested_kind(catalog: Catalog) -> EventKind:

@@ -62,6 +62,21 @@ class Notification:
     def every_channel(self) -> tuple[str, ...]:
         return self.channels if self.reply_channel is None else (*self.channels, self.reply_channel)
 
+    def channels_for(self, values: Mapping[str, str]) -> tuple[str, ...]:
+        """The concrete channels an event with these detail values (as text) goes to: each of `channels`,
+        and the reply channel when it carries a `requestId`. A template whose field is missing is left out."""
+        templates = (
+            *self.channels,
+            *((self.reply_channel,) if self.reply_channel and REQUEST_ID in values else ()),
+        )
+        found = []
+        for template in templates:
+            try:
+                found.append(template.format_map(values))
+            except KeyError:
+                continue
+        return tuple(found)
+
     def keys_on(self, channel: str) -> tuple[str, ...]:
         """The notification's keys, in order, on `channel` (one of `every_channel`)."""
         if channel not in self.every_channel:

@@ -5,6 +5,10 @@ A test double of an application's check contribution, beside the shop template t
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from hypothesis import strategies as st
 
 from vcn.check.adversarial import hostile_replacements
@@ -17,6 +21,12 @@ ORDINARY = {"region": "DE", "orderId": "ord-0001"}
 
 def fields_read(channel: str) -> tuple[str, ...] | None:
     return ("orderId", "eventId") if channel.startswith("/orders/") else None
+
+
+def channels_for(detail: Mapping[str, Any]) -> tuple[str, ...]:
+    """An order's notification goes to its region's channel (a value as a transformer splices it)."""
+    region = detail.get("region")
+    return (f"/orders/{region if isinstance(region, str) else json.dumps(region)}",)
 
 
 def order_shipped(*, hostile: bool = False) -> EventKind:
@@ -34,6 +44,7 @@ def order_shipped(*, hostile: bool = False) -> EventKind:
         details=details,
         examples=(ORDINARY,),
         fields_read=fields_read,
+        channels_for=channels_for,
         replacements=hostile_replacements if hostile else None,
     )
 

@@ -142,3 +142,62 @@ def test_a_put_back_event_a_narrowed_rule_misses_fails_with_that_value(tmp_path:
     found = failure(seeded(tmp_path, de_only), "path", "OrdersBus", kind="unrouted")
     assert found.counterexample is not None
     assert found.counterexample["detail"]["region"] in ("FR", "US")
+
+
+def put_events_statement(document: dict[str, Any]) -> dict[str, Any]:
+    statement: dict[str, Any] = resources(document)[INGRESS]["Properties"]["Policies"][0]["Statement"][0]
+    return statement
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"events:source": "shop.orders"}},
+        {"ForAllValues:StringEquals": {"events:source": ["shop.orders", "shop.raw"]}},
+        {"StringLike": {"events:source": "shop.*", "events:detail-type": "Order*"}},
+    ],
+)
+def test_a_put_events_condition_admitting_what_the_ingress_puts_back_passes(
+    tmp_path: Path, condition: dict[str, Any]
+) -> None:
+    report = seeded(tmp_path, lambda d: put_events_statement(d).update(Condition=condition))
+    assert report.results.failures("sources") == []
+    assert [n for n in report.results.notes if n.check == "sources"] == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "refusal"),
+    [
+        ({"StringEquals": {"events:source": RAW}}, "StringEquals events:source: shop.raw"),
+        ({"StringLike": {"events:source": "shop.orders.*"}}, "StringLike events:source: shop.orders.*"),
+        ({"StringNotEquals": {"events:source": "shop.orders"}}, "StringNotEquals events:source: shop.orders"),
+        (
+            {"ForAllValues:StringEquals": {"events:detail-type": "OrderSent"}},
+            "ForAllValues:StringEquals events:detail-type: OrderSent",
+        ),
+    ],
+)
+def test_a_put_events_condition_refusing_what_the_ingress_puts_back_fails(
+    tmp_path: Path, condition: dict[str, Any], refusal: str
+) -> None:
+    """The ingress may put events on the bus, but not what it puts back: every admitted event is lost."""
+    report = seeded(tmp_path, lambda d: put_events_statement(d).update(Condition=condition))
+    found = failure(report, "sources", INGRESS)
+    assert found.problem == (
+        f"ingress of {RAW}: {INGRESS} may not events:PutEvents on "
+        "arn:aws:events:us-east-1:000000000000:event-bus/orders for OrderShipped of shop.orders, which it "
+        f"puts back (its condition {refusal} refuses it)"
+    )
+    assert (
+        found.hint
+        == f"let the Condition of {INGRESS}Role's events:PutEvents statement admit what the ingress puts back"
+    )
+
+
+def test_a_put_events_condition_the_check_cannot_evaluate_is_noted(tmp_path: Path) -> None:
+    condition = {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
+    report = seeded(tmp_path, lambda d: put_events_statement(d).update(Condition=condition))
+    assert report.results.failures("sources") == []
+    notes = [n.text for n in report.results.notes if n.check == "sources"]
+    assert len(notes) == 1
+    assert "not verified" in notes[0] and "StringEquals aws:RequestedRegion" in notes[0]

@@ -305,3 +305,26 @@ def test_a_scheduled_rules_target_needs_no_queue(today: CheckReport) -> None:
     """The key keeper runs on a schedule with no dead-letter queue: a tick holds no data to keep."""
     assert today.results.examined["targets"] == "6 API-destination targets and 2 function targets"
     assert "ApiKeyKeeperFunction" not in {finding.resource for finding in today.results.findings}
+
+
+def test_a_market_channel_with_its_segments_swapped_reaches_none_of_its_readers(tmp_path: Path) -> None:
+    """`/markets/ARC/DE` is a valid channel in a namespace clients read, so AppSync takes the publish; but the
+    domain sends a validation to `/markets/<market>/<modelLine>`, where a DE analyst's grants reach."""
+
+    def swapped(document: dict[str, Any]) -> None:
+        target = resources(document)[VALIDATED]["Properties"]["Targets"][0]
+        transformer = target["InputTransformer"]
+        transformer["InputTemplate"] = transformer["InputTemplate"].replace(
+            "/markets/<market>/<modelLine>", "/markets/<modelLine>/<market>"
+        )
+
+    report = seeded(tmp_path, swapped)
+    found = failure(report, "path", VALIDATED, target="MarketChannel", kind="channel-misdirected")
+    detail = ordinary("ConfigurationValidated")["detail"]
+    market, line, user = detail["market"], detail["modelLine"], detail["submittedBy"]
+    assert found.problem == (
+        f"ConfigurationValidated: published to /markets/{line}/{market}; the application sends this event to "
+        f"/markets/{market}/{line}, /users/{user}"
+    )
+    assert found.counterexample == ordinary("ConfigurationValidated")
+    assert {key[:3] for key in keys(report)} == {("path", VALIDATED, "MarketChannel")}

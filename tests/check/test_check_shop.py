@@ -367,3 +367,20 @@ def test_the_same_template_and_seed_give_the_same_report() -> None:
     second = check(SHOP_TEMPLATE, shop_profile(hostile=True))
     assert first.results.findings == second.results.findings
     assert first.results.kept == second.results.kept
+
+
+@pytest.mark.parametrize("channel", ["/orders/<eventId>", "/orders/all"])
+def test_a_channel_the_application_does_not_send_the_event_to_is_misdirected(
+    tmp_path: Path, channel: str
+) -> None:
+    """Clients read /orders/*, but a DE order belongs on /orders/DE: published elsewhere, its readers never
+    receive it although AppSync takes the publish."""
+    found = publishing_failure(tmp_path, "channel-misdirected", channel)
+    rendered = channel.replace("<eventId>", "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+    assert (
+        found.problem
+        == f"OrderShipped: published to {rendered}; the application sends this event to /orders/DE"
+    )
+    assert found.counterexample == ORDINARY_EVENT
+    assert found.outcome == "delivered where none of the event's clients subscribe: they never receive it"
+    assert found.hint is not None and "channel the application sends the event to" in found.hint

@@ -80,3 +80,11 @@ def test_a_detail_must_hold_exactly_the_declared_fields() -> None:
     del detail["outcome"]
     with pytest.raises(ValueError, match="ConfigurationValidated detail"):
         contract.detail(detail)
+
+
+def test_an_event_goes_to_its_channels_filled_with_its_values_and_to_the_reply_channel_when_it_asks() -> None:
+    validated = NOTIFICATIONS[CONFIGURATION_VALIDATED]
+    values = {"market": "DE", "modelLine": "ARC", "submittedBy": "u-1"}
+    assert validated.channels_for(values) == ("/markets/DE/ARC", "/users/u-1")
+    assert validated.channels_for({**values, REQUEST_ID: "req-1"})[-1] == "/requests/req-1"
+    assert validated.channels_for({"submittedBy": "u-1"}) == ("/users/u-1",)

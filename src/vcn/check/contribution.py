@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 # The fields clients read from a notification published on a channel (a concrete channel such as
 # `/orders/eu/42`), or None when no client of this event reads that channel.
 FieldsRead = Callable[[str], tuple[str, ...] | None]
+# The channels a detail's notification goes to, as the application says (`/orders/eu/42`, ...).
+ChannelsFor = Callable[[Mapping[str, Any]], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class EventKind:
     examples: tuple[Mapping[str, Any], ...]
     # None: the event reaches no client (a work item for a function), so a publish of it is a mistake.
     fields_read: FieldsRead | None = None
+    # The concrete channels the application sends a detail's notification to (e.g. its channel templates
+    # filled with the detail's values): a publish a rule renders elsewhere reaches none of the clients the
+    # event is for. None: not checked.
+    channels_for: ChannelsFor | None = None
     # What a producer could send instead of a field's value (e.g. `adversarial.hostile_replacements`): each
     # ordinary detail is also sent with every field in turn replaced by each (`MISSING`: left out).
     replacements: Callable[[Any], Iterable[Any]] | None = None

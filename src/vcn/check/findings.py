@@ -31,7 +31,8 @@ CHECKS: Mapping[str, str] = {
     "on the first",
     API_KEY: "every AppSync API key's lifetime is managed",
     SECRETS: "no output or environment variable exposes a secret",
-    IAM: "no IAM statement allows every action, or a write action on every resource",
+    IAM: "no IAM statement allows every action, or a write action on every resource; AppSync may invoke its "
+    "authorizer and handlers",
     CAPACITY: "the traffic profile stays within the quotas",
 }
 

@@ -48,6 +48,7 @@ from vcn.check.publish import (
     DELIVERED_INCOMPLETE,
     EVENT_SIZE,
     FIELDS,
+    MISDIRECTED,
     NOT_JSON,
     NOT_TEXT,
     REJECTED,
@@ -240,6 +241,8 @@ class PathCheck:
                     yield Delivery(route, target, (Breakage(NOT_JSON, problem),))
                 elif target.appsync is not None:
                     publish, broken = inspect_publish(rendered.body, target.appsync, kind.fields_read)
+                    if publish is not None:
+                        broken.extend(misdirected(kind, event, publish.channel))
                     yield Delivery(route, target, tuple(broken), publish)
                 else:
                     yield Delivery(route, target, ())
@@ -632,6 +635,8 @@ _HINTS = {
     FIELDS: "guard the rule's pattern so the field exists and is not empty (clients get a missing path as "
     '""), or stop reading it in clients',
     UNDECLARED_CHANNEL: "publish it where its clients read it, or declare the channel for it",
+    MISDIRECTED: "build the target's channel from the fields, in the order, of a channel the application "
+    "sends the event to",
 }
 
 
@@ -645,12 +650,25 @@ def _outcome(breakage: str, target: TargetRoute, watched: bool) -> str:
         return SILENT_DROP
     if breakage in (FIELDS, UNDECLARED_CHANNEL):
         return DELIVERED_INCOMPLETE
+    if breakage == MISDIRECTED:
+        return "delivered where none of the event's clients subscribe: they never receive it"
     queue = target.target.dead_letter_queue
     if queue is None:
         return f"{REJECTED}: with no dead-letter queue it is lost"
     after = "after the retry policy runs out" if breakage == AUTH_MODE else "at once"
     told = "an alarm watches it" if watched else "no alarm watches it"
     return f"{REJECTED}: it goes to dead-letter queue {queue} {after} ({told})"
+
+
+def misdirected(kind: EventKind, event: Mapping[str, Any], channel: str) -> list[Breakage]:
+    """A publish to a channel the application does not send this event to (when it says where it does)."""
+    if kind.channels_for is None:
+        return []
+    expected = kind.channels_for(event["detail"])
+    if channel in expected:
+        return []
+    where = ", ".join(expected) or "no channel"
+    return [Breakage(MISDIRECTED, f"published to {channel}; the application sends this event to {where}")]
 
 
 def passes_any_guard(detail: Mapping[str, Any], examples: tuple[Mapping[str, Any], ...]) -> bool:

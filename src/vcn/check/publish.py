@@ -31,6 +31,7 @@ CHANNEL = "channel-invalid"
 NAMESPACE = "namespace-missing"
 AUTH_MODE = "publish-auth-mode"
 UNDECLARED_CHANNEL = "undeclared-channel"
+MISDIRECTED = "channel-misdirected"
 FIELDS = "fields-missing"
 UNROUTED = "unrouted"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vcn.check.alarms import check_alarms, watched_queues
 from vcn.check.api_keys import check_api_keys
+from vcn.check.appsync_invoke import check_appsync_invoke
 from vcn.check.capacity import CostReport, cost_of
 from vcn.check.contribution import CheckContribution
 from vcn.check.dead_ends import check_dead_ends
@@ -84,6 +85,7 @@ def run_check(options: CheckOptions, profile: AppProfile) -> CheckReport:
     results.merge(check_api_keys(view))
     results.merge(check_secrets(stack, view))
     results.merge(check_breadth(view))
+    results.merge(check_appsync_invoke(view))
     report.seconds = time.monotonic() - started
     return report
 

@@ -10,7 +10,10 @@ fails the check naming the bus (or the policy), and the source is then treated a
 drawn for it too.
 
 An open source's ingress must be a function of the template that may put events on the bus and may send to
-the queue it refuses into, and an alarm must watch that queue.
+the queue it refuses into, and an alarm must watch that queue. Its PutEvents permission is judged for what it
+puts back (the source and detail-type the ingress makes of each ordinary event): a statement whose
+`Condition` on `events:source` or `events:detail-type` refuses them does not count (`conditions`). A condition
+the check cannot evaluate is taken to hold and noted.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from vcn import arns
-from vcn.check.contribution import CheckContribution, OpenSource, TrustedSource
+from vcn.check.conditions import role_allows
+from vcn.check.contribution import CheckContribution, EventKind, OpenSource, TrustedSource
 from vcn.check.findings import SOURCES, CheckResults, Finding, counted
-from vcn.check.iam import action_matches, arn_matches, function_role, policy_strings, principals_allowed
+from vcn.check.iam import action_matches, arn_matches, function_role, policy_strings
 from vcn.check.paths import IngressGate
 from vcn.template.errors import TemplateError
 from vcn.template.view import TemplateView
@@ -76,10 +80,13 @@ def check_sources(
             )
     gates = {}
     for open_source in contribution.open_sources:
-        gate, problems = _gate(view, open_source, bus_arn)
-        for problem in problems:
+        put_back = _put_back(open_source, contribution.event_kinds)
+        gate, problems = _gate(view, open_source, bus_arn, put_back, results)
+        for problem, hint in problems:
             results.fail(
-                Finding(SOURCES, open_source.function, f"ingress of {open_source.source}: {problem}")
+                Finding(
+                    SOURCES, open_source.function, f"ingress of {open_source.source}: {problem}", hint=hint
+                )
             )
         if gate is not None:
             gates[open_source.source] = gate
@@ -187,19 +194,60 @@ def _denial(resource: str, statement: Mapping[str, Any], bus_arn: str) -> Denial
     return Denial(resource, frozenset(sources), frozenset(exempt))
 
 
-def _gate(view: TemplateView, open_source: OpenSource, bus_arn: str) -> tuple[IngressGate | None, list[str]]:
+def _put_back(open_source: OpenSource, kinds: tuple[EventKind, ...]) -> list[tuple[str, str]]:
+    """(source, detail-type) of what the ingress puts back for the ordinary events of its source."""
+    found: dict[tuple[str, str], None] = {}  # in order, once each
+    for kind in kinds:
+        for example in kind.examples if kind.source == open_source.source else ():
+            admission = open_source.ingress(kind.source, kind.detail_type, example)
+            if admission.source is not None and admission.detail_type is not None:
+                found[(admission.source, admission.detail_type)] = None
+    return list(found)
+
+
+def _gate(
+    view: TemplateView,
+    open_source: OpenSource,
+    bus_arn: str,
+    put_back: list[tuple[str, str]],
+    results: CheckResults,
+) -> tuple[IngressGate | None, list[tuple[str, str | None]]]:
     function, queue = open_source.function, open_source.refused_to
     known = set(view.logical_ids())
-    problems = [
-        f"{name} is not a resource of the template" for name in (function, queue) if name not in known
+    problems: list[tuple[str, str | None]] = [
+        (f"{name} is not a resource of the template", None) for name in (function, queue) if name not in known
     ]
     if problems:
         return None, problems
     function_arn = str(view.resolve({"Fn::GetAtt": [function, "Arn"]}, function))
     queue_arn = str(view.resolve({"Fn::GetAtt": [queue, "Arn"]}, queue))
     role = function_role(view, function)
-    for action, arn in (("events:PutEvents", bus_arn), ("sqs:SendMessage", queue_arn)):
-        if role is None or role not in principals_allowed(view, action, arn):
-            problems.append(f"{function} may not {action} on {arn}")
+    requests: list[tuple[str, str, dict[str, str]]] = [
+        ("events:PutEvents", bus_arn, {"events:source": source, "events:detail-type": detail_type})
+        for source, detail_type in put_back or [("", "")]
+    ]
+    requests.append(("sqs:SendMessage", queue_arn, {}))
+    for action, arn, context in requests:
+        context = {key: value for key, value in context.items() if value}
+        allowance = role_allows(view, role, action, arn, context) if role is not None else None
+        what = f"{action} on {arn}"
+        if context:
+            what += f" for {context['events:detail-type']} of {context['events:source']}, which it puts back"
+        if allowance is None or not allowance.allowed:
+            refused = allowance.refused_by if allowance is not None else ()
+            because = f" (its condition {'; '.join(refused)} refuses it)" if refused else ""
+            if role is None:
+                hint = f"give {function} a role of the template"
+            elif refused:
+                hint = f"let the Condition of {role}'s {action} statement admit what the ingress puts back"
+            else:
+                hint = f"allow {action} on {arn} in a policy of {role}"
+            problems.append((f"{function} may not {what}{because}", hint))
+        elif allowance.unevaluated:
+            results.note(
+                SOURCES,
+                f"not verified: {function} may {what} only if {', '.join(allowance.unevaluated)} holds, "
+                "which the check does not evaluate",
+            )
     gate = IngressGate(open_source, function_arn, arns.Arn.parse(queue_arn).resource)
     return gate, problems

@@ -26,6 +26,12 @@ from typing import Any
 from vcn.arns import function_name, is_sqs_queue, sqs_queue_name
 from vcn.check.findings import TARGETS, CheckResults, Finding, counted
 from vcn.check.iam import arn_matches, statements_of
+from vcn.check.invoke_permissions import (
+    Denied,
+    destination_role_denial,
+    function_permission_denial,
+    template_roles,
+)
 from vcn.check.publish_endpoint import OtherDestination
 from vcn.check.routes import Routes, RuleRoute, TargetRoute
 from vcn.lambda_runtime import FunctionSpec
@@ -43,6 +49,7 @@ def check_targets(
 ) -> CheckResults:
     results = CheckResults()
     queues = _queues(view)
+    roles = template_roles(view)
     by_name = {function.name: function for function in functions}
     destinations = invoked = 0
     elsewhere: dict[str, OtherDestination] = {}
@@ -55,12 +62,20 @@ def check_targets(
                 if target.other is not None:
                     elsewhere.setdefault(target.other.destination, target.other)
                 findings = _target_findings(route, target, "a notification", queues, view, watched)
+                denied = _destination_denial(view, route, target, roles, results)
+                if denied is not None:
+                    findings.append(_denied(route, target, denied))
             elif target.kind == "lambda":
                 invoked += 1
                 findings = _target_findings(route, target, "an event", queues, view, watched)
                 function = by_name.get(function_name(target.target.arn))
                 if function is not None:  # else a function of another stack: its settings are not here
                     findings.extend(_function_findings(function, watched))
+                    denied = function_permission_denial(
+                        view, function.name, target.target.arn, route.logical_id, route.rule.arn
+                    )
+                    if denied is not None:
+                        findings.append(_denied(route, target, denied))
             else:
                 continue
             for finding in findings:
@@ -78,6 +93,27 @@ def check_targets(
         f"{counted(destinations, 'API-destination target')} and {counted(invoked, 'function target')}"
     )
     return results
+
+
+def _destination_denial(
+    view: TemplateView, route: RuleRoute, target: TargetRoute, roles: Mapping[str, str], results: CheckResults
+) -> Denied | None:
+    """Why EventBridge may not call the target's API destination; a role of another stack is noted."""
+    role_arn = target.target.spec.get("RoleArn")
+    destination = target.destination or target.target.arn
+    if isinstance(role_arn, str) and role_arn not in roles:
+        results.note(
+            TARGETS,
+            f"not verified: {route.logical_id} target {target.target.id} calls {destination} as role "
+            f"{role_arn}, which is not a role of this template",
+        )
+        return None
+    role = roles[role_arn] if isinstance(role_arn, str) else None
+    return destination_role_denial(view, role, destination, target.target.arn)
+
+
+def _denied(route: RuleRoute, target: TargetRoute, denied: Denied) -> Finding:
+    return Finding(TARGETS, route.logical_id, denied.problem, target=target.target.id, hint=denied.hint)
 
 
 def _function_findings(function: FunctionSpec, watched: frozenset[str]) -> list[Finding]:
