@@ -22,7 +22,6 @@ from vcn.check.invoke_permissions import (
     INVOKE_FUNCTION,
     function_permission,
     missing_permission,
-    template_roles,
     trusts,
 )
 from vcn.template.errors import TemplateError
@@ -34,11 +33,11 @@ HANDLERS = ("OnSubscribe", "OnPublish")
 
 def check_appsync_invoke(view: TemplateView) -> CheckResults:
     results = CheckResults()
-    functions = _template_functions(view)
+    functions = view.by_arn("AWS::Lambda::Function")
     for api in view.logical_ids("AWS::AppSync::Api"):
         for uri in _authorizers(view, api):
             _check_authorizer(view, api, uri, functions, results)
-    roles = template_roles(view)
+    roles = view.by_arn("AWS::IAM::Role")
     used: dict[str, list[str]] = {}  # data source name -> `<handler> of namespace <logical id>`
     for namespace, handler, source in _handlers(view):
         used.setdefault(source, []).append(f"{handler} of namespace {namespace}")
@@ -107,16 +106,6 @@ def _role_problem(
     if not any(s.allows(INVOKE_FUNCTION, function_arn) for s in role_statements(view, role)):
         return f"role {role} may not {INVOKE_FUNCTION} on {function}"
     return None
-
-
-def _template_functions(view: TemplateView) -> dict[str, str]:
-    """Function ARN -> logical id."""
-    found = {}
-    for lid in view.logical_ids("AWS::Lambda::Function"):
-        arn = view.resolve({"Fn::GetAtt": [lid, "Arn"]}, lid)
-        if isinstance(arn, str):
-            found[arn] = lid
-    return found
 
 
 def _resolved(view: TemplateView, lid: str) -> Mapping[str, Any]:

@@ -38,16 +38,6 @@ class Denied:
     hint: str
 
 
-def template_roles(view: TemplateView) -> dict[str, str]:
-    """Role ARN -> logical id, for the template's roles."""
-    found = {}
-    for lid in view.logical_ids("AWS::IAM::Role"):
-        arn = view.resolve({"Fn::GetAtt": [lid, "Arn"]}, lid)
-        if isinstance(arn, str):
-            found[arn] = lid
-    return found
-
-
 def trusts(view: TemplateView, role: str, service: str) -> bool:
     """Whether the role's trust policy lets `service` assume it."""
     return any(

@@ -30,7 +30,6 @@ from vcn.check.invoke_permissions import (
     Denied,
     destination_role_denial,
     function_permission_denial,
-    template_roles,
 )
 from vcn.check.publish_endpoint import OtherDestination
 from vcn.check.routes import Routes, RuleRoute, TargetRoute
@@ -48,8 +47,8 @@ def check_targets(
     functions: Sequence[FunctionSpec] = (),
 ) -> CheckResults:
     results = CheckResults()
-    queues = _queues(view)
-    roles = template_roles(view)
+    queues = view.by_arn("AWS::SQS::Queue")
+    roles = view.by_arn("AWS::IAM::Role")
     by_name = {function.name: function for function in functions}
     destinations = invoked = 0
     elsewhere: dict[str, OtherDestination] = {}
@@ -142,16 +141,6 @@ def _function_findings(function: FunctionSpec, watched: frozenset[str]) -> list[
             )
         ]
     return []
-
-
-def _queues(view: TemplateView) -> dict[str, str]:
-    """Queue ARN -> logical id, for the template's queues."""
-    found = {}
-    for lid in view.logical_ids("AWS::SQS::Queue"):
-        arn = view.resolve({"Fn::GetAtt": [lid, "Arn"]}, lid)
-        if isinstance(arn, str):
-            found[arn] = lid
-    return found
 
 
 def _target_findings(

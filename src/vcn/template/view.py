@@ -47,6 +47,15 @@ class TemplateView:
         """Active resources in template order, of the given types (all when none is given)."""
         return [lid for lid in self._order if not resource_types or self.type_of(lid) in resource_types]
 
+    def by_arn(self, resource_type: str) -> dict[str, str]:
+        """ARN (`Fn::GetAtt <id>.Arn`, resolved) -> logical id, for the active resources of one type."""
+        found = {}
+        for lid in self.logical_ids(resource_type):
+            arn = self.resolve({"Fn::GetAtt": [lid, "Arn"]}, lid)
+            if isinstance(arn, str):
+                found[arn] = lid
+        return found
+
     def type_of(self, logical_id: str) -> str:
         return self._resources.type_of(logical_id)
 
