@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -288,3 +290,19 @@ def test_a_clean_stop_compacts_the_journal_so_the_next_start_replays_less(tmp_pa
         assert everything(second.client()) == before
     finally:
         second.stop()
+
+
+def test_run_by_a_local_cloud_it_outlives_ctrl_c_and_a_closed_terminal_until_the_cloud_stops_it(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C and a closed terminal signal the cloud's whole process group; the functions still finishing
+    in the grace period write to this service, so only the cloud (closing its stdin) stops it."""
+    service = DynamoDbProcess(tmp_path / "state")  # run as the local cloud runs it: --stop-on-stdin-eof
+    try:
+        for how in (signal.SIGINT, signal.SIGHUP):
+            service.process.send_signal(how)
+        time.sleep(0.5)
+        assert service.process.poll() is None, service.log()
+        assert service.client().list_tables()["TableNames"] == []
+    finally:
+        assert service.stop() == 0

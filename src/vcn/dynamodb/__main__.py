@@ -1,9 +1,12 @@
 """`python -m vcn.dynamodb --port N --state-dir D`: the local DynamoDB as its own process.
 
 It replays the journal in `<state-dir>/dynamodb/`, listens, and prints one JSON line on stdout:
-`{"ready": true, "url": ...}`, or `{"ready": false, "error": "port_in_use" | "state_in_use", "message": ...}`
-before exiting with status 2. It stops on SIGINT/SIGTERM and, with `--stop-on-stdin-eof`, when its standard
-input closes: the local cloud keeps that pipe open, so the service ends with its parent even after `kill -9`.
+`{"ready": true, "url": ...}`, or `{"ready": false, "error": "port_in_use" | "state_in_use" |
+"journal_damaged", "message": ...}` before exiting with status 2. It stops on SIGTERM, and on SIGINT when run
+alone. With `--stop-on-stdin-eof` (as the local cloud runs it) it stops when its standard input closes: the
+cloud keeps that pipe open, so the service ends with its parent even after `kill -9`; and it ignores SIGINT
+and SIGHUP, which Ctrl-C and a closed terminal send the cloud's whole process group, so it outlives the
+functions still writing to it in the grace period.
 """
 
 from __future__ import annotations
@@ -115,9 +118,12 @@ def main(argv: list[str] | None = None) -> int:
             # shutdown() waits for serve_forever to return, so it must not run on serve_forever's thread.
             threading.Thread(target=server.shutdown, daemon=True).start()
 
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, stop)
+        signal.signal(signal.SIGTERM, stop)
         if args.stop_on_stdin_eof:
+            # Run by a local cloud: Ctrl-C and a closed terminal signal its whole process group, and the
+            # cloud stops this service itself, after the functions that write to it had their grace period.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
             def watch_parent() -> None:
                 # Unbuffered reads: a buffered reader's lock would trouble the interpreter's shutdown.
@@ -126,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                 stop()
 
             threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
+        else:
+            signal.signal(signal.SIGINT, stop)
         _say(ready=True, url=f"http://{args.host}:{server.port}", replayed=engine.stats.replayed)
         server.serve_forever(poll_interval=0.2)
         maintenance.stop()
