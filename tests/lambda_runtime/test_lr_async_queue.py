@@ -268,3 +268,22 @@ def test_only_what_an_earlier_run_kept_resumes_not_what_this_run_accepted_before
     with_runtime(functions, state, accept_then_resume)
     assert sorted(run["id"] for run in runs(tmp_path)) == ["kept", "new"]
     assert queued(state) == []
+
+
+def test_a_queue_that_cannot_be_written_after_acceptance_is_logged_and_the_invocation_still_runs(
+    functions: list[FunctionSpec], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failed write once an invocation was accepted must not end its task: it runs, and the error says
+    why the next start may run it once more."""
+
+    async def body(runtime: LambdaRuntime) -> None:
+        await runtime.invoke_async("RecordFunction", {"id": "x", "seconds": 0.3})
+        assert runtime._queue is not None
+        runtime._queue._db.close()  # as a disk that fails under it
+        await runtime.drain(timeout=30)
+
+    with caplog.at_level(logging.ERROR, logger="vcn.lambda"):
+        with_runtime(functions, tmp_path / "state", body)
+    assert [run["id"] for run in runs(tmp_path)] == ["x"]
+    assert "the asynchronous Lambda invocations in" in caplog.text
+    assert "Task exception was never retrieved" not in caplog.text

@@ -23,17 +23,18 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec
 
 from vcn.arns import function_name
 from vcn.invoker import FunctionError, FunctionNotFound
 
-from .async_queue import AsyncInvocationQueue, QueuedInvocation
+from .async_queue import AsyncInvocationQueue, AsyncQueueError, QueuedInvocation
 from .config import FunctionSpec
 from .environment import worker_environment
 from .worker import OutputHook, Worker
 
 logger = logging.getLogger("vcn.lambda")
+P = ParamSpec("P")
 
 # Lambda's waits before the first and the second retry of a failed asynchronous invocation
 LAMBDA_RETRY_DELAYS = (60.0, 120.0)
@@ -336,8 +337,7 @@ class LambdaRuntime:
                 try:
                     await self.invoke(invocation.function, invocation.payload)
                     invocation.settled = True
-                    if self._queue is not None:
-                        self._queue.remove(invocation.request_id)
+                    self._in_queue(AsyncInvocationQueue.remove, invocation.request_id)
                     return
                 except FunctionError as exc:
                     invocation.last_error = exc
@@ -357,14 +357,14 @@ class LambdaRuntime:
                 await self._give_up(invocation, "RetriesExhausted")
                 return
             wait = self._retry_delays[min(invocation.attempts, len(self._retry_delays)) - 1]
-            if self._queue is not None:
-                self._queue.attempted(
-                    invocation.request_id,
-                    invocation.attempts,
-                    time.time() + wait,
-                    error.error_type,
-                    error.error_message,
-                )
+            self._in_queue(
+                AsyncInvocationQueue.attempted,
+                invocation.request_id,
+                invocation.attempts,
+                time.time() + wait,
+                error.error_type,
+                error.error_message,
+            )
             await asyncio.sleep(wait)
 
     async def _give_up(self, invocation: AsyncInvocation, condition: FailureCondition) -> None:
@@ -391,8 +391,19 @@ class LambdaRuntime:
                     else "",
                 )
                 return
-        if self._queue is not None:
-            self._queue.remove(invocation.request_id)
+        self._in_queue(AsyncInvocationQueue.remove, invocation.request_id)
+
+    def _in_queue(
+        self, change: Callable[Concatenate[AsyncInvocationQueue, P], None], *args: P.args, **kwargs: P.kwargs
+    ) -> None:
+        """Record a change in the durable queue, if any. A failed write is logged, never raised: the
+        invocation goes on, and at worst the next start runs it once more (at least once, as in AWS)."""
+        if self._queue is None:
+            return
+        try:
+            change(self._queue, *args, **kwargs)
+        except AsyncQueueError as exc:
+            logger.error("%s", exc)
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until queued asynchronous invocations have run (or `timeout` passes)."""
