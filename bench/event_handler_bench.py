@@ -118,6 +118,7 @@ async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
     from tests.support.function_specs import local_function
     from vcn.appsync.config import DataSource, HandlerConfig, Namespace
     from vcn.lambda_runtime import LambdaRuntime
+    from vcn.lambda_runtime.async_queue import AsyncInvocationQueue, async_queue_path
     from vcn.lambda_runtime.config import AsyncInvokeConfig
     from vcn.local.aws_env import function_environment
 
@@ -139,7 +140,12 @@ async def _start_server() -> tuple[str, Callable[[], Any], Callable[[], Any]]:
         )
         for r, (store, _) in zip(RECORDERS, stores, strict=True)
     ]
-    runtime = LambdaRuntime([no_op, *functions], extra_env=function_environment("http://127.0.0.1:9"))
+    # As `vcn local up` runs it: accepted asynchronous invocations kept in the durable queue until settled.
+    runtime = LambdaRuntime(
+        [no_op, *functions],
+        extra_env=function_environment("http://127.0.0.1:9"),
+        queue=AsyncInvocationQueue(async_queue_path(folder)),
+    )
     await runtime.start(prewarm=True)
     for r, (store, _) in zip(RECORDERS, stores, strict=True):
         assert store.pid is not None
