@@ -301,9 +301,45 @@ def test_an_unwatched_function_dead_letter_queue_is_reported_for_the_rule_and_th
     )
 
 
+RECORDER = "HistoryRecorderFunction"
+RECORDING = (
+    "(AppSync invokes it asynchronously, as the EVENT-mode OnPublish of namespace MarketsNamespace, "
+    "OnPublish of namespace UsersNamespace, OnPublish of namespace PlantsNamespace)"
+)
+
+
+def no_on_failure(document: dict[str, Any]) -> None:
+    del resources(document)[RECORDER]["Properties"]["EventInvokeConfig"]["DestinationConfig"]
+
+
+def alarm_on_another_queue(document: dict[str, Any]) -> None:
+    alarm = resources(document)["HistoryRecorderFailureQueueAlarm"]["Properties"]
+    alarm["Dimensions"][0]["Value"] = {"Fn::GetAtt": ["RejectedNotificationQueue", "QueueName"]}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (no_on_failure, "no DeadLetterQueue and no OnFailure destination: an event the function fails on"),
+        (alarm_on_another_queue, "no alarm watches HistoryRecorderFailureQueue, where the function's failed"),
+    ],
+)
+def test_a_function_appsync_invokes_asynchronously_keeps_what_it_fails_on(
+    tmp_path: Path, change: Change, problem: str
+) -> None:
+    """The OnPublish recorder runs in EVENT mode, as a rule runs a function target: a publish it fails to
+    record is retried by Lambda and then dropped unless a queue an alarm watches keeps it."""
+    report = seeded(tmp_path, change)
+    found = failure(report, "targets", RECORDER)
+    assert found.problem.startswith(problem) and found.problem.endswith(RECORDING)
+    assert {(f.check, f.resource) for f in report.results.findings} == {("targets", RECORDER)}
+
+
 def test_a_scheduled_rules_target_needs_no_queue(today: CheckReport) -> None:
     """The key keeper runs on a schedule with no dead-letter queue: a tick holds no data to keep."""
-    assert today.results.examined["targets"] == "6 API-destination targets and 2 function targets"
+    assert today.results.examined["targets"] == (
+        "6 API-destination targets, 2 function targets and 1 EVENT-mode namespace handler"
+    )
     assert "ApiKeyKeeperFunction" not in {finding.resource for finding in today.results.findings}
 
 

@@ -3,6 +3,7 @@ failure names the resource (and the target), and a path failure carries its coun
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.check.conftest import SHOP_TEMPLATE, Change, check, failure, resources, seeded_copy
-from tests.check.shop_profile import ORDINARY, order_shipped, shop_profile
+from tests.check.shop_profile import ORDINARY, channels_for, order_shipped, shop_profile
 from vcn.check.contribution import CheckContribution
 from vcn.check.findings import Finding
 from vcn.check.runner import CheckReport
@@ -384,3 +385,39 @@ def test_a_channel_the_application_does_not_send_the_event_to_is_misdirected(
     assert found.counterexample == ORDINARY_EVENT
     assert found.outcome == "delivered where none of the event's clients subscribe: they never receive it"
     assert found.hint is not None and "channel the application sends the event to" in found.hint
+
+
+def target_copy(channel: str | None = None) -> Change:
+    """A second target on the rule: a copy of the first with another Id (publishing to `channel`, if any)."""
+
+    def change(document: dict[str, Any]) -> None:
+        copy = json.loads(json.dumps(target_of(document)))
+        copy["Id"] = f"{TARGET}Copy"
+        if channel is not None:
+            transformer = copy["InputTransformer"]
+            transformer["InputTemplate"] = transformer["InputTemplate"].replace("/orders/<region>", channel)
+        resources(document)[RULE]["Properties"]["Targets"].append(copy)
+
+    return change
+
+
+def test_two_targets_publishing_the_same_event_to_the_same_channel_deliver_it_twice(tmp_path: Path) -> None:
+    report = seeded(tmp_path, target_copy())
+    found = failure(report, "path", RULE, target=f"{TARGET}Copy", kind="published-twice")
+    assert found.problem == (
+        f"OrderShipped: publishes the same events to /orders/DE of EventsApi as rule {RULE} target {TARGET}: "
+        "subscribers receive the notification twice"
+    )
+    assert found.counterexample == ORDINARY_EVENT
+    assert found.outcome is not None and "receives the same notification twice" in found.outcome
+    assert {(f.check, f.resource, f.target) for f in report.results.findings} == {
+        ("path", RULE, f"{TARGET}Copy")
+    }
+
+
+def test_one_event_published_to_two_channels_is_not_a_duplicate(tmp_path: Path) -> None:
+    """An order the application sends to its region's channel and to /orders/all: two publishes, each once."""
+    kind = replace(order_shipped(), channels_for=lambda detail: (*channels_for(detail), "/orders/all"))
+    profile = AppProfile(name="shop", check=lambda: CheckContribution(event_kinds=(kind,)))
+    report = check(seeded_copy(SHOP_TEMPLATE, tmp_path / "shop", target_copy("/orders/all")), profile)
+    assert report.passed, report.results.findings

@@ -9,6 +9,11 @@ A namespace handler (`OnSubscribe`, `OnPublish`) with a `DataSourceName` calls t
 `AWS_LAMBDA` data source as the data source's `ServiceRoleArn`: the role must let `appsync.amazonaws.com`
 assume it and allow `lambda:InvokeFunction` on that function. Otherwise every subscribe (or publish) of the
 namespace fails. A function or a role of another stack is noted as not verified.
+
+A handler whose `LambdaConfig.InvokeType` is `EVENT` invokes its function asynchronously, as a rule invokes a
+function target: what the function fails on is retried by Lambda and then dropped unless the function keeps
+it. `event_handlers` lists those functions for the targets check, which asks the same of them as of a
+function target (`targets`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from vcn.template.view import TemplateView
 
 APPSYNC = "appsync.amazonaws.com"
 HANDLERS = ("OnSubscribe", "OnPublish")
+REQUEST_RESPONSE, EVENT = "REQUEST_RESPONSE", "EVENT"  # a handler's LambdaConfig.InvokeType
 
 
 def check_appsync_invoke(view: TemplateView) -> CheckResults:
@@ -39,7 +45,7 @@ def check_appsync_invoke(view: TemplateView) -> CheckResults:
             _check_authorizer(view, api, uri, functions, results)
     roles = view.by_arn("AWS::IAM::Role")
     used: dict[str, list[str]] = {}  # data source name -> `<handler> of namespace <logical id>`
-    for namespace, handler, source in _handlers(view):
+    for namespace, handler, source, _ in _handlers(view):
         used.setdefault(source, []).append(f"{handler} of namespace {namespace}")
     for source, handlers in used.items():
         found = _lambda_data_source(view, source)
@@ -125,16 +131,30 @@ def _authorizers(view: TemplateView, api: str) -> Iterator[str]:
                 yield uri
 
 
-def _handlers(view: TemplateView) -> Iterator[tuple[str, str, str]]:
-    """(namespace logical id, handler, data source name) of every handler with an integration."""
+def event_handlers(view: TemplateView) -> dict[str, list[str]]:
+    """Function ARN -> `<handler> of namespace <logical id>` of each handler that invokes a Lambda data
+    source's function in EVENT mode (asynchronously)."""
+    invoked: dict[str, list[str]] = {}
+    for namespace, handler, source, invoke_type in _handlers(view):
+        found = _lambda_data_source(view, source) if invoke_type == EVENT else None
+        if found is not None:
+            invoked.setdefault(found[1], []).append(f"{handler} of namespace {namespace}")
+    return invoked
+
+
+def _handlers(view: TemplateView) -> Iterator[tuple[str, str, str, str]]:
+    """(namespace logical id, handler, data source name, invoke type) of every handler with an integration."""
     for namespace in view.logical_ids("AWS::AppSync::ChannelNamespace"):
         configs = _resolved(view, namespace).get("HandlerConfigs")
         for handler in HANDLERS:
             config = configs.get(handler) if isinstance(configs, Mapping) else None
             integration = config.get("Integration") if isinstance(config, Mapping) else None
             name = integration.get("DataSourceName") if isinstance(integration, Mapping) else None
+            lambda_config = integration.get("LambdaConfig") if isinstance(integration, Mapping) else None
+            invoke_type = lambda_config.get("InvokeType") if isinstance(lambda_config, Mapping) else None
             if isinstance(name, str):
-                yield namespace, handler, name
+                mode = invoke_type if isinstance(invoke_type, str) else REQUEST_RESPONSE
+                yield namespace, handler, name, mode
 
 
 def _lambda_data_source(view: TemplateView, name: str) -> tuple[str, str, str | None] | None:

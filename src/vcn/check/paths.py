@@ -46,6 +46,7 @@ from vcn.check.publish import (
     AUTH_MODE,
     CHANNEL,
     DELIVERED_INCOMPLETE,
+    DUPLICATE,
     EVENT_SIZE,
     FIELDS,
     MISDIRECTED,
@@ -212,6 +213,27 @@ class PathCheck:
     def deliveries(
         self, kind: EventKind, event: Mapping[str, Any], rules: list[RuleRoute] | None = None
     ) -> Iterator[Delivery]:
+        """What every target of the matching rules makes of the event (and of what an ingress puts back). A
+        publish identical to one another target made of the same event (the same API, channel and events) is
+        broken: AppSync broadcasts both, so subscribers receive the notification twice."""
+        sent: dict[tuple[str, str, tuple[str, ...]], Delivery] = {}
+        for delivery in self._deliveries(kind, event, rules):
+            publish, appsync = delivery.publish, delivery.target.appsync
+            if publish is not None and appsync is not None:
+                first = sent.setdefault((appsync.api_resource, publish.channel, publish.events), delivery)
+                if first is not delivery:
+                    twice = Breakage(
+                        DUPLICATE,
+                        f"publishes the same events to {publish.channel} of {appsync.api_resource} as rule "
+                        f"{first.rule.logical_id} target {first.target.target.id}: subscribers receive "
+                        "the notification twice",
+                    )
+                    delivery = replace(delivery, breakages=(*delivery.breakages, twice))
+            yield delivery
+
+    def _deliveries(
+        self, kind: EventKind, event: Mapping[str, Any], rules: list[RuleRoute] | None = None
+    ) -> Iterator[Delivery]:
         ingestion = format_time(EVENT_TIME)
         gate = self.ingresses.get(kind.source)
         for route in self.rules if rules is None else rules:
@@ -274,7 +296,7 @@ class PathCheck:
             yield Delivery(route, target, (Breakage(UNCHECKED, problem),))
             return
         routed = False
-        for delivery in self.deliveries(canonical_kind, canonical):
+        for delivery in self._deliveries(canonical_kind, canonical):  # `deliveries` compares them all
             routed = True
             yield replace(delivery, via_ingress=True)
         if not routed:  # dropped by EventBridge as silently as an unrouted event put by anyone
@@ -637,6 +659,8 @@ _HINTS = {
     UNDECLARED_CHANNEL: "publish it where its clients read it, or declare the channel for it",
     MISDIRECTED: "build the target's channel from the fields, in the order, of a channel the application "
     "sends the event to",
+    DUPLICATE: "remove one of the two targets (a copy of the other), or make them publish to different "
+    "channels",
 }
 
 
@@ -652,6 +676,8 @@ def _outcome(breakage: str, target: TargetRoute, watched: bool) -> str:
         return DELIVERED_INCOMPLETE
     if breakage == MISDIRECTED:
         return "delivered where none of the event's clients subscribe: they never receive it"
+    if breakage == DUPLICATE:
+        return "delivered twice: every subscriber of the channel receives the same notification twice"
     queue = target.target.dead_letter_queue
     if queue is None:
         return f"{REJECTED}: with no dead-letter queue it is lost"

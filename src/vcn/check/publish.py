@@ -34,6 +34,7 @@ UNDECLARED_CHANNEL = "undeclared-channel"
 MISDIRECTED = "channel-misdirected"
 FIELDS = "fields-missing"
 UNROUTED = "unrouted"
+DUPLICATE = "published-twice"
 
 # What happens to the notification in AWS, per kind.
 SILENT_DROP = (
@@ -57,6 +58,7 @@ class Publish:
     channel: str
     namespace: str
     event_bytes: tuple[int, ...]
+    events: tuple[str, ...] = ()  # the events as published: two identical publishes reach subscribers twice
 
 
 FieldsOn = Callable[[str], tuple[str, ...] | None]
@@ -92,9 +94,9 @@ def inspect_publish(
     broken = _api_refusals(channel.namespace, destination) + _event_refusals(events)
     if broken:
         return None, broken
-    return Publish(channel.path, channel.namespace, tuple(len(e.encode()) for e in events)), _fields(
-        channel.path, events, fields_on
-    )
+    texts = tuple(str(e) for e in events)
+    publish = Publish(channel.path, channel.namespace, tuple(len(e.encode()) for e in texts), texts)
+    return publish, _fields(channel.path, events, fields_on)
 
 
 def _api_refusals(namespace: str, destination: AppSyncDestination) -> list[Breakage]:

@@ -10,8 +10,10 @@ otherwise the message is lost and counted only in `InvocationsFailedToBeSentToDl
 A function target's dead-letter queue only keeps what Lambda did not accept (throttled, missing, not
 permitted). An event Lambda accepted and the function then fails on is retried twice by Lambda and then
 dropped, unless the function has a `DeadLetterQueue` or an `EventInvokeConfig` OnFailure destination; an
-alarm must watch that queue too. A rule on a schedule is left out: its events hold no data to keep, and a
-failed run is the function's error, which its alarms report.
+alarm must watch that queue too. The same holds for a function an AppSync namespace handler invokes in EVENT
+mode (asynchronously, `appsync_invoke.event_handlers`): what it fails on is dropped the same way. A rule on
+a schedule is left out: its events hold no data to keep, and a failed run is the function's error, which its
+alarms report.
 
 An API destination built from an AppSync API of the template must be that API's publish endpoint
 (`publish_endpoint`): anything else fails, naming the destination. One that calls another HTTP API is noted as
@@ -24,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vcn.arns import function_name, is_sqs_queue, sqs_queue_name
+from vcn.check.appsync_invoke import event_handlers
 from vcn.check.findings import TARGETS, CheckResults, Finding, counted
 from vcn.check.iam import arn_matches, statements_of
 from vcn.check.invoke_permissions import (
@@ -51,6 +54,7 @@ def check_targets(
     roles = view.by_arn("AWS::IAM::Role")
     by_name = {function.name: function for function in functions}
     destinations = invoked = 0
+    targeted: set[str] = set()  # functions checked as a rule's target
     elsewhere: dict[str, OtherDestination] = {}
     for route in routes.rules:
         if route.rule.schedule_expression:
@@ -69,6 +73,7 @@ def check_targets(
                 findings = _target_findings(route, target, "an event", queues, view, watched)
                 function = by_name.get(function_name(target.target.arn))
                 if function is not None:  # else a function of another stack: its settings are not here
+                    targeted.add(function.name)
                     findings.extend(_function_findings(function, watched))
                     denied = function_permission_denial(
                         view, function.name, target.target.arn, route.logical_id, route.rule.arn
@@ -79,6 +84,14 @@ def check_targets(
                 continue
             for finding in findings:
                 results.fail(finding)
+    handlers = 0
+    for function_arn, invoked_as in event_handlers(view).items():
+        function = by_name.get(function_name(function_arn))
+        if function is None or function.name in targeted:
+            continue  # a function of another stack, or one already checked as a rule's target
+        handlers += 1
+        for finding in _function_findings(function, watched, invoked_as):
+            results.fail(finding)
     for lid, other in elsewhere.items():
         if other.mistake is not None:
             results.fail(Finding(TARGETS, lid, other.mistake, hint=other.hint))
@@ -88,9 +101,10 @@ def check_targets(
                 f"not checked: {lid} calls {other.endpoint}, which is not an AppSync Events publish "
                 "endpoint of this template: what it does with an event is not proven",
             )
-    results.examined[TARGETS] = (
-        f"{counted(destinations, 'API-destination target')} and {counted(invoked, 'function target')}"
-    )
+    examined = [counted(destinations, "API-destination target"), counted(invoked, "function target")]
+    if handlers:
+        examined.append(counted(handlers, "EVENT-mode namespace handler"))
+    results.examined[TARGETS] = ", ".join(examined[:-1]) + " and " + examined[-1]
     return results
 
 
@@ -115,16 +129,21 @@ def _denied(route: RuleRoute, target: TargetRoute, denied: Denied) -> Finding:
     return Finding(TARGETS, route.logical_id, denied.problem, target=target.target.id, hint=denied.hint)
 
 
-def _function_findings(function: FunctionSpec, watched: frozenset[str]) -> list[Finding]:
-    """Where the function's failed asynchronous invocations go: a queue an alarm watches, or nowhere."""
+def _function_findings(
+    function: FunctionSpec, watched: frozenset[str], invoked_as: Sequence[str] = ()
+) -> list[Finding]:
+    """Where the function's failed asynchronous invocations go: a queue an alarm watches, or nowhere.
+    `invoked_as`: the namespace handlers that invoke it in EVENT mode, when that is why it is checked."""
     kept = function.async_invoke.on_failure or function.dead_letter_arn
+    handlers = f" (AppSync invokes it asynchronously, as the EVENT-mode {', '.join(invoked_as)})"
+    handlers = handlers if invoked_as else ""
     if kept is None:
         return [
             Finding(
                 TARGETS,
                 function.name,
                 "no DeadLetterQueue and no OnFailure destination: an event the function fails on is retried "
-                "twice by Lambda, then dropped",
+                f"twice by Lambda, then dropped{handlers}",
                 hint="set DeadLetterQueue (an SQS queue an alarm watches) on the function, or "
                 "EventInvokeConfig DestinationConfig OnFailure",
             )
@@ -135,7 +154,8 @@ def _function_findings(function: FunctionSpec, watched: frozenset[str]) -> list[
             Finding(
                 TARGETS,
                 function.name,
-                f"no alarm watches {queue}, where the function's failed events go: they go unnoticed",
+                f"no alarm watches {queue}, where the function's failed events go: they go "
+                f"unnoticed{handlers}",
                 hint=f"add an alarm on AWS/SQS ApproximateNumberOfMessagesVisible of {queue} that fires on "
                 "one message (GreaterThanThreshold 0)",
             )
