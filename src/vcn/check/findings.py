@@ -26,7 +26,8 @@ CHECKS: Mapping[str, str] = {
     SOURCES: "only the application's functions may put a trusted source; open ones go through an ingress",
     PATH: "every event the producers can emit, through every rule and target, reaches AppSync intact",
     DEAD_END: "every event type is routed, every rule can match, every channel has possible subscribers",
-    TARGETS: "every API-destination target has a retry policy and a dead-letter queue EventBridge may use",
+    TARGETS: "every target keeps what it fails on: an API destination's retry policy, role and dead-letter "
+    "queue; a function's (a rule's target or an EVENT-mode handler) queue an alarm watches",
     ALARMS: "every alarm watches a metric, with dimensions, that its resource emits; one on failures fires "
     "on the first",
     API_KEY: "every AppSync API key's lifetime is managed",
