@@ -19,24 +19,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.async_queue import queued
 from tests.support.history_cloud import put_validations
 from tests.support.local_cloud import RunningCloud, start_cloud, stop_cloud
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.journal import read_pending
-from vcn.lambda_runtime.async_queue import AsyncInvocationQueue, QueuedInvocation, async_queue_path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 USER = "analyst-de"  # a demo analyst granted market DE
 EVENTS = 3
 RETRY_SECONDS = 10  # the recorder's first retry: not due before the kill (due or not at the restart, it runs)
-
-
-def queued(state_dir: Path) -> list[QueuedInvocation]:
-    queue = AsyncInvocationQueue(async_queue_path(state_dir))
-    try:
-        return queue.pending()
-    finally:
-        queue.close()
 
 
 def kill_dynamodb_child(state_dir: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.async_queue import queued
 from tests.support.function_specs import local_function
 from vcn.lambda_runtime import AsyncInvocationFailure, FunctionSpec, LambdaRuntime
 from vcn.lambda_runtime.async_queue import (
@@ -60,15 +61,6 @@ def functions(tmp_path: Path) -> list[FunctionSpec]:
 def runs(tmp_path: Path) -> list[Any]:
     path = tmp_path / "runs.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def queued(state: Path) -> list[QueuedInvocation]:
-    """What the queue file holds, read by a connection of its own (as the next start reads it)."""
-    queue = AsyncInvocationQueue(async_queue_path(state))
-    try:
-        return queue.pending()
-    finally:
-        queue.close()
 
 
 def with_runtime(
