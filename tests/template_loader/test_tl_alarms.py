@@ -4,47 +4,48 @@ why."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.support.templates import write_template
+from tests.support.templates import ORDERS_BUS, resource, template, write_template
 from vcn.cloudwatch import MetricKey
 from vcn.template import LocalStack, TemplateError, load_stack
 
 PROJECT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
-RESOURCES = """
+HEAD = """
 Parameters:
   TopicArn: {Type: String, Default: ""}
 Conditions:
   HasTopic: !Not [!Equals [!Ref TopicArn, ""]]
-Resources:
-  OrdersBus:
-    Type: AWS::Events::EventBus
-    Properties: {Name: orders}
-  ShippedRule:
-    Type: AWS::Events::Rule
-    Properties:
-      EventBusName: !Ref OrdersBus
-      EventPattern: {source: [shop.orders]}
-  ShippedDlq:
-    Type: AWS::SQS::Queue
+"""
+WATCHED = """
+ShippedRule:
+  Type: AWS::Events::Rule
+  Properties:
+    EventBusName: !Ref OrdersBus
+    EventPattern: {source: [shop.orders]}
+ShippedDlq:
+  Type: AWS::SQS::Queue
 """
 
 
-def stack_of(tmp_path: Path, alarms: str) -> LocalStack:
-    return load_stack(write_template(tmp_path, RESOURCES + textwrap.indent(textwrap.dedent(alarms), "  ")))
+def stack_of(tmp_path: Path, *resources: str, **alarms: str) -> LocalStack:
+    """The stack of the orders bus, a rule on it and a queue, with `resources` (YAML) and an alarm for each of
+    `alarms`: its logical id, and its Properties (YAML)."""
+    alarm_resources = [
+        resource(name, "AWS::CloudWatch::Alarm", properties) for name, properties in alarms.items()
+    ]
+    return load_stack(
+        write_template(tmp_path, template(HEAD, ORDERS_BUS, WATCHED, *resources, *alarm_resources))
+    )
 
 
 def test_a_single_metric_alarm_with_resolved_dimensions(tmp_path: Path) -> None:
     stack = stack_of(
         tmp_path,
-        """
-        ShippedFailing:
-          Type: AWS::CloudWatch::Alarm
-          Properties:
+        ShippedFailing="""
             AlarmDescription: Shipped orders did not reach the console.
             Namespace: AWS/Events
             MetricName: FailedInvocations
@@ -77,10 +78,7 @@ def test_a_single_metric_alarm_with_resolved_dimensions(tmp_path: Path) -> None:
 def test_alarm_name_extended_statistic_and_default_missing_data(tmp_path: Path) -> None:
     [alarm] = stack_of(
         tmp_path,
-        """
-        Slow:
-          Type: AWS::CloudWatch::Alarm
-          Properties:
+        Slow="""
             AlarmName: orders-slow
             Namespace: AWS/Events
             MetricName: IngestionToInvocationStartLatency
@@ -100,10 +98,7 @@ def test_alarm_name_extended_statistic_and_default_missing_data(tmp_path: Path) 
 def test_a_metric_math_alarm(tmp_path: Path) -> None:
     [alarm] = stack_of(
         tmp_path,
-        """
-        ErrorRate:
-          Type: AWS::CloudWatch::Alarm
-          Properties:
+        ErrorRate="""
             EvaluationPeriods: 1
             Threshold: 5
             ComparisonOperator: GreaterThanThreshold
@@ -140,10 +135,7 @@ def test_a_metric_math_alarm(tmp_path: Path) -> None:
 def test_alarms_the_local_cloud_cannot_evaluate_are_kept_and_say_why(tmp_path: Path) -> None:
     band, search = stack_of(
         tmp_path,
-        """
-        Band:
-          Type: AWS::CloudWatch::Alarm
-          Properties:
+        Band="""
             EvaluationPeriods: 1
             ComparisonOperator: LessThanLowerOrGreaterThanUpperThreshold
             ThresholdMetricId: band
@@ -157,9 +149,8 @@ def test_alarms_the_local_cloud_cannot_evaluate_are_kept_and_say_why(tmp_path: P
               - Id: band
                 Expression: ANOMALY_DETECTION_BAND(m1, 2)
                 ReturnData: false
-        Search:
-          Type: AWS::CloudWatch::Alarm
-          Properties:
+        """,
+        Search="""
             EvaluationPeriods: 1
             Threshold: 1
             ComparisonOperator: GreaterThanThreshold
@@ -182,14 +173,11 @@ def test_alarms_the_local_cloud_cannot_evaluate_are_kept_and_say_why(tmp_path: P
 
 
 ALARM_BASE = """
-        Broken:
-          Type: AWS::CloudWatch::Alarm
-          Properties:
-            Namespace: AWS/SQS
-            MetricName: ApproximateNumberOfMessagesVisible
-            Dimensions: [{Name: QueueName, Value: !GetAtt ShippedDlq.QueueName}]
-            EvaluationPeriods: 1
-            ComparisonOperator: GreaterThanThreshold
+Namespace: AWS/SQS
+MetricName: ApproximateNumberOfMessagesVisible
+Dimensions: [{Name: QueueName, Value: !GetAtt ShippedDlq.QueueName}]
+EvaluationPeriods: 1
+ComparisonOperator: GreaterThanThreshold
 """
 
 
@@ -209,9 +197,8 @@ ALARM_BASE = """
     ],
 )
 def test_a_malformed_alarm_is_an_error_naming_it(tmp_path: Path, extra: str, message: str) -> None:
-    alarm = ALARM_BASE + textwrap.indent(extra, " " * 12) + "\n"
     with pytest.raises(TemplateError, match=message):
-        stack_of(tmp_path, alarm)
+        stack_of(tmp_path, Broken=ALARM_BASE + extra)
 
 
 def test_an_alarm_whose_condition_is_false_is_not_created(tmp_path: Path) -> None:

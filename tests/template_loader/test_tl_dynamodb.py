@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.support.templates import write_template
+from tests.support.templates import SAM_TRANSFORM, resource, template, write_template
 from vcn.dynamodb.config import KeyElement, Projection, SecondaryIndex, Throughput
 from vcn.template import LocalStack, TemplateError, load_stack
 
-HEADER = """\
+HEAD = f"""
 AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Resources:
+{SAM_TRANSFORM}
 """
 
 TABLE = """\
@@ -54,9 +52,9 @@ Writer:
 """
 
 
-def load(tmp_path: Path, resources: str) -> LocalStack:
+def load(tmp_path: Path, *resources: str) -> LocalStack:
     (tmp_path / "code").mkdir(exist_ok=True)
-    return load_stack(write_template(tmp_path, HEADER + textwrap.indent(textwrap.dedent(resources), "  ")))
+    return load_stack(write_template(tmp_path, template(HEAD, *resources)))
 
 
 def test_a_table_keeps_its_keys_indexes_ttl_recovery_and_tags(tmp_path: Path) -> None:
@@ -167,20 +165,24 @@ def test_a_sam_simple_table_becomes_a_table(tmp_path: Path) -> None:
 def test_a_table_dynamodb_would_refuse_is_a_template_error_naming_the_property(
     tmp_path: Path, properties: str, message: str
 ) -> None:
-    body = "Broken:\n  Type: AWS::DynamoDB::Table\n  Properties:\n" + textwrap.indent(properties, "    ")
     with pytest.raises(TemplateError, match=message) as raised:
-        load(tmp_path, body)
+        load(tmp_path, resource("Broken", "AWS::DynamoDB::Table", properties))
     assert raised.value.resource == "Broken"
 
 
 def test_two_tables_with_one_name_are_refused(tmp_path: Path) -> None:
-    table = (
-        "  Type: AWS::DynamoDB::Table\n  Properties:\n    TableName: same\n    BillingMode: PAY_PER_REQUEST\n"
-        "    KeySchema: [{AttributeName: id, KeyType: HASH}]\n"
-        "    AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n"
-    )
+    table = """
+        TableName: same
+        BillingMode: PAY_PER_REQUEST
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+    """
     with pytest.raises(TemplateError, match="two tables are named 'same'"):
-        load(tmp_path, f"One:\n{table}Two:\n{table}")
+        load(
+            tmp_path,
+            resource("One", "AWS::DynamoDB::Table", table),
+            resource("Two", "AWS::DynamoDB::Table", table),
+        )
 
 
 FUNCTION = """\
@@ -222,9 +224,8 @@ def test_sam_event_invoke_config_sets_retries_age_and_the_on_failure_queue(tmp_p
 def test_an_event_invoke_config_resource_with_a_destination_other_than_sqs_is_noted(tmp_path: Path) -> None:
     stack = load(
         tmp_path,
-        FUNCTION
-        + textwrap.dedent(
-            """\
+        FUNCTION,
+        """
         OtherConfig:
           Type: AWS::Lambda::EventInvokeConfig
           Properties:
@@ -233,8 +234,7 @@ def test_an_event_invoke_config_resource_with_a_destination_other_than_sqs_is_no
             MaximumRetryAttempts: 0
             DestinationConfig:
               OnFailure: {Destination: !Ref Topic}
-        """
-        ),
+        """,
     )
     other = stack.function("Other").async_invoke
     assert other.maximum_retry_attempts == 0 and other.on_failure is None
@@ -253,9 +253,6 @@ def test_an_event_invoke_config_resource_with_a_destination_other_than_sqs_is_no
 def test_event_invoke_settings_outside_lambdas_bounds_are_refused(
     tmp_path: Path, settings: str, message: str
 ) -> None:
-    config = (
-        "Config:\n  Type: AWS::Lambda::EventInvokeConfig\n  Properties:\n    FunctionName: !Ref Other\n"
-        f"    Qualifier: $LATEST\n    {settings}\n"
-    )
+    config = f"FunctionName: !Ref Other\nQualifier: $LATEST\n{settings}"
     with pytest.raises(TemplateError, match=message):
-        load(tmp_path, FUNCTION + config)
+        load(tmp_path, FUNCTION, resource("Config", "AWS::Lambda::EventInvokeConfig", config))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.templates import write_template
+from tests.support.templates import EVENTS_API, template, write_template
 from vcn.template import LocalEndpoints, TemplateError, load_stack
 from vcn.template.yaml_loader import parse_template
 
@@ -236,32 +236,27 @@ def test_conditions_if_and_no_value(tmp_path: Path) -> None:
 
 
 def test_local_endpoints_replace_aws_only_values(tmp_path: Path) -> None:
-    path = write_template(
-        tmp_path,
-        """
-        Resources:
-          EventsApi:
-            Type: AWS::AppSync::Api
-            Properties: {Name: events, EventConfig: {AuthProviders: [{AuthType: API_KEY}]}}
-          Key:
-            Type: AWS::AppSync::ApiKey
-            Properties: {ApiId: !GetAtt EventsApi.ApiId}
-          HttpApi:
-            Type: AWS::ApiGatewayV2::Api
-            Properties: {Name: api, ProtocolType: HTTP}
-        Outputs:
-          Http: {Value: !GetAtt EventsApi.Dns.Http}
-          Realtime: {Value: !Sub "wss://${EventsApi.Dns.Realtime}/event/realtime"}
-          Publish: {Value: !Sub "https://${EventsApi.Dns.Http}/event"}
-          Joined: {Value: !Join ["", ["https://", !GetAtt EventsApi.Dns.Http, "/event"]]}
-          Key: {Value: !GetAtt Key.ApiKey}
-          ApiRef: {Value: !Ref EventsApi}
-          ApiId: {Value: !GetAtt EventsApi.ApiId}
-          ApiUrl: {Value: !Sub "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"}
-          ApiEndpoint: {Value: !GetAtt HttpApi.ApiEndpoint}
-          Remote: {Value: "https://example.com:4020/x"}
-        """,
-    )
+    resources = """
+        Key:
+          Type: AWS::AppSync::ApiKey
+          Properties: {ApiId: !GetAtt EventsApi.ApiId}
+        HttpApi:
+          Type: AWS::ApiGatewayV2::Api
+          Properties: {Name: api, ProtocolType: HTTP}
+    """
+    exposed = """
+        Http: {Value: !GetAtt EventsApi.Dns.Http}
+        Realtime: {Value: !Sub "wss://${EventsApi.Dns.Realtime}/event/realtime"}
+        Publish: {Value: !Sub "https://${EventsApi.Dns.Http}/event"}
+        Joined: {Value: !Join ["", ["https://", !GetAtt EventsApi.Dns.Http, "/event"]]}
+        Key: {Value: !GetAtt Key.ApiKey}
+        ApiRef: {Value: !Ref EventsApi}
+        ApiId: {Value: !GetAtt EventsApi.ApiId}
+        ApiUrl: {Value: !Sub "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"}
+        ApiEndpoint: {Value: !GetAtt HttpApi.ApiEndpoint}
+        Remote: {Value: "https://example.com:4020/x"}
+    """
+    path = write_template(tmp_path, template("", EVENTS_API, resources, outputs=exposed))
     endpoints = LocalEndpoints(
         appsync_port=5120, api_port=5100, eventbridge_port=5110, api_key_value="da2-test"
     )

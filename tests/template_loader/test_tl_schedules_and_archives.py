@@ -8,55 +8,57 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.templates import write_template
+from tests.support.templates import ORDERS_BUS, template, write_template
 from vcn.scheduler import EventBridgeParameters, RetryPolicy, ScheduleConfig, ScheduleTarget
 from vcn.template import LocalStack, TemplateError, load_stack
 
-TEMPLATE = """
-Parameters:
-  Retention: {Type: Number, Default: 7}
-Resources:
-  Bus:
-    Type: AWS::Events::EventBus
-    Properties: {Name: orders}
-  OrdersArchive:
-    Type: AWS::Events::Archive
-    Properties:
-      ArchiveName: orders-archive
-      SourceArn: !GetAtt Bus.Arn
-      RetentionDays: !Ref Retention
-      Description: every order event
-      EventPattern: {source: [shop.orders]}
-  Nightly:
-    Type: AWS::Scheduler::Schedule
-    Properties:
-      Name: nightly-report
-      GroupName: !Ref Group
-      ScheduleExpression: cron(0 2 * * ? *)
-      ScheduleExpressionTimezone: Europe/Berlin
-      StartDate: "2030-01-01T00:00:00Z"
-      FlexibleTimeWindow: {Mode: FLEXIBLE, MaximumWindowInMinutes: "15"}
-      Target:
-        Arn: !GetAtt Bus.Arn
-        RoleArn: arn:aws:iam::000000000000:role/scheduler
-        Input: {report: nightly}
-        RetryPolicy: {MaximumRetryAttempts: "3", MaximumEventAgeInSeconds: 600}
-        DeadLetterConfig: {Arn: arn:aws:sqs:us-east-1:000000000000:schedule-dlq}
-        EventBridgeParameters: {Source: shop.scheduler, DetailType: NightlyReport}
-  Once:
-    Type: AWS::Scheduler::Schedule
-    Properties:
-      ScheduleExpression: at(2030-06-01T12:00:00)
-      State: DISABLED
-      FlexibleTimeWindow: {Mode: "OFF"}
-      Target: {Arn: "arn:aws:lambda:us-east-1:000000000000:function:Worker", Input: '{"once": true}'}
-  Group:
-    Type: AWS::Scheduler::ScheduleGroup
-    Properties: {Name: reports}
-Outputs:
-  ScheduleArn: {Value: !GetAtt Nightly.Arn}
-  ArchiveArn: {Value: !GetAtt OrdersArchive.Arn}
-"""
+TEMPLATE = template(
+    """
+    Parameters:
+      Retention: {Type: Number, Default: 7}
+    """,
+    ORDERS_BUS,
+    """
+    OrdersArchive:
+      Type: AWS::Events::Archive
+      Properties:
+        ArchiveName: orders-archive
+        SourceArn: !GetAtt OrdersBus.Arn
+        RetentionDays: !Ref Retention
+        Description: every order event
+        EventPattern: {source: [shop.orders]}
+    Nightly:
+      Type: AWS::Scheduler::Schedule
+      Properties:
+        Name: nightly-report
+        GroupName: !Ref Group
+        ScheduleExpression: cron(0 2 * * ? *)
+        ScheduleExpressionTimezone: Europe/Berlin
+        StartDate: "2030-01-01T00:00:00Z"
+        FlexibleTimeWindow: {Mode: FLEXIBLE, MaximumWindowInMinutes: "15"}
+        Target:
+          Arn: !GetAtt OrdersBus.Arn
+          RoleArn: arn:aws:iam::000000000000:role/scheduler
+          Input: {report: nightly}
+          RetryPolicy: {MaximumRetryAttempts: "3", MaximumEventAgeInSeconds: 600}
+          DeadLetterConfig: {Arn: arn:aws:sqs:us-east-1:000000000000:schedule-dlq}
+          EventBridgeParameters: {Source: shop.scheduler, DetailType: NightlyReport}
+    Once:
+      Type: AWS::Scheduler::Schedule
+      Properties:
+        ScheduleExpression: at(2030-06-01T12:00:00)
+        State: DISABLED
+        FlexibleTimeWindow: {Mode: "OFF"}
+        Target: {Arn: "arn:aws:lambda:us-east-1:000000000000:function:Worker", Input: '{"once": true}'}
+    Group:
+      Type: AWS::Scheduler::ScheduleGroup
+      Properties: {Name: reports}
+    """,
+    outputs="""
+    ScheduleArn: {Value: !GetAtt Nightly.Arn}
+    ArchiveArn: {Value: !GetAtt OrdersArchive.Arn}
+    """,
+)
 
 
 def load(tmp_path: Path, text: str = TEMPLATE) -> LocalStack:

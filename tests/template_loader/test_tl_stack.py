@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.templates import write_template
+from tests.support.templates import EVENTS_API, SAM_TRANSFORM, resource, template, write_template
 from vcn.template import (
     LocalEndpoints,
     LocalStack,
@@ -270,16 +270,16 @@ def test_missing_code_folder_names_the_function(app_dir: Path) -> None:
     assert "CodeUri folder 'functions/' does not exist" in str(info.value)
 
 
+def sam_function(tmp_path: Path, properties: str) -> Path:
+    """A SAM template of one function, Fn, with `properties` (YAML)."""
+    return write_template(
+        tmp_path, template(SAM_TRANSFORM, resource("Fn", "AWS::Serverless::Function", properties))
+    )
+
+
 def test_sam_transform_errors_are_reported(tmp_path: Path) -> None:
-    path = write_template(
-        tmp_path,
-        """
-        Transform: AWS::Serverless-2016-10-31
-        Resources:
-          Fn:
-            Type: AWS::Serverless::Function
-            Properties: {CodeUri: ., Runtime: python3.13, Handler: app.handler, Events: {E: {Type: Nope}}}
-        """,
+    path = sam_function(
+        tmp_path, "{CodeUri: ., Runtime: python3.13, Handler: app.handler, Events: {E: {Type: Nope}}}"
     )
     with pytest.raises(TemplateError, match=r"the SAM transform rejected the template: .*\[Fn\]"):
         load_stack(path)
@@ -301,11 +301,7 @@ def test_sam_transform_errors_are_reported(tmp_path: Path) -> None:
     ],
 )
 def test_functions_the_local_cloud_cannot_run(tmp_path: Path, properties: str, expected: str) -> None:
-    path = write_template(
-        tmp_path,
-        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
-        f"  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {properties}\n",
-    )
+    path = sam_function(tmp_path, properties)
     with pytest.raises(TemplateError) as info:
         load_stack(path)
     assert info.value.resource == "Fn"
@@ -313,19 +309,15 @@ def test_functions_the_local_cloud_cannot_run(tmp_path: Path, properties: str, e
 
 
 def test_appsync_code_handlers_are_refused(tmp_path: Path) -> None:
-    path = write_template(
-        tmp_path,
-        """
-        Resources:
-          Api:
-            Type: AWS::AppSync::Api
-            Properties: {Name: a, EventConfig: {AuthProviders: [{AuthType: API_KEY}]}}
-          Ns:
-            Type: AWS::AppSync::ChannelNamespace
-            Properties:
-              {ApiId: !GetAtt Api.ApiId, Name: ns, CodeHandlers: "export function onPublish(ctx) {}"}
-        """,
-    )
+    namespace = """
+        Ns:
+          Type: AWS::AppSync::ChannelNamespace
+          Properties:
+            ApiId: !GetAtt EventsApi.ApiId
+            Name: ns
+            CodeHandlers: "export function onPublish(ctx) {}"
+    """
+    path = write_template(tmp_path, template("", EVENTS_API, namespace))
     with pytest.raises(TemplateError, match="resource Ns, property CodeHandlers: APPSYNC_JS code handlers"):
         load_stack(path)
 
