@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.dynamodb import hash_key_table
 from tests.support.dynamodb_process import DynamoDbProcess
 from vcn.dynamodb.engine import DynamoDbEngine
 from vcn.dynamodb.journal import Journal, JournalInUse
@@ -188,12 +189,7 @@ def test_a_damaged_journal_stops_the_start_naming_the_file_and_what_to_do(
     journal = state / "dynamodb" / "journal.sqlite3"
     first = DynamoDbProcess(state)
     client = first.client()
-    client.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client.create_table(**hash_key_table("t"))
     for n in range(300):
         client.put_item(TableName="t", Item={"id": {"S": f"item-{n}"}, "pad": {"S": "x" * 500}})
     assert first.stop() == 0  # a clean stop: everything in the main file

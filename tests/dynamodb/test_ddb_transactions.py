@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.dynamodb import hash_key_table
 from tests.support.moto_code_paths import moto_code_paths
 from vcn.dynamodb.engine import DynamoDbEngine
 from vcn.dynamodb.journal import Journal
@@ -51,15 +52,7 @@ def create_tables(engine: DynamoDbEngine, side: str) -> None:
             "BillingMode": "PAY_PER_REQUEST",
         },
     )
-    engine.call(
-        "CreateTable",
-        {
-            "TableName": f"{side}Guards",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST",
-        },
-    )
+    engine.call("CreateTable", hash_key_table(f"{side}Guards", key="pk"))
 
 
 def seed_items(rng: random.Random) -> list[tuple[str, dict[str, Any]]]:

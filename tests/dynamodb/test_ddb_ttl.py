@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.dynamodb import hash_key_table
 from tests.support.dynamodb_process import DynamoDbProcess
 from vcn.dynamodb.engine import DynamoDbEngine
 from vcn.dynamodb.errors import DynamoDbError
@@ -25,15 +26,7 @@ def engine(tmp_path: Path) -> Iterator[DynamoDbEngine]:
     engine = DynamoDbEngine(journal, account="000000000000", default_region="us-east-1")
     engine.open()
     for table, ttl in (("Expiring", True), ("Keeping", False)):
-        engine.call(
-            "CreateTable",
-            {
-                "TableName": table,
-                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-                "BillingMode": "PAY_PER_REQUEST",
-            },
-        )
+        engine.call("CreateTable", hash_key_table(table))
         if ttl:
             engine.call(
                 "UpdateTimeToLive",
@@ -85,12 +78,7 @@ def test_the_running_service_sweeps_on_its_interval_and_the_deletion_is_durable(
     state = tmp_path / "state"
     service = DynamoDbProcess(state, "--ttl-sweep-seconds", "0.2")
     client = service.client()
-    client.create_table(
-        TableName="Sessions",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client.create_table(**hash_key_table("Sessions"))
     client.update_time_to_live(
         TableName="Sessions", TimeToLiveSpecification={"AttributeName": "ttl", "Enabled": True}
     )

@@ -63,6 +63,16 @@ def create_table_request(properties: dict[str, Any], table_name: str) -> dict[st
     return request
 
 
+def hash_key_table(name: str, key: str = "id") -> dict[str, Any]:
+    """CreateTable arguments for an on-demand table keyed by one string attribute, `key`."""
+    return {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
 class LocalDynamoDb:
     """One moto server; `client()` is a boto3 client on it, `new_history_table()` a fresh table."""
 
