@@ -1,4 +1,5 @@
-"""Subscribe guard as a decision table through the real handler, with AppSync DIRECT subscribe events."""
+"""Subscribe guard as a decision table through the real handler, with AppSync DIRECT subscribe events: the
+domain rule's table (tests/support/subscriptions.py), and what only the handler sees."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from handlers import subscribe_guard
 
 from tests.support.lambda_functions import FakeLambdaContext, load_invoke_event
+from tests.support.subscriptions import ANALYST_DE, DECISIONS
 
-ANALYST_DE = {"userId": "analyst-de", "markets": "DE,FR", "plants": "WOB,ZWI"}
-EVERYTHING = {"userId": "global-lead", "markets": "*", "plants": "*"}
+ANALYST_DE_CONTEXT = ANALYST_DE.to_handler_context()
 
 
 def subscribe_event(channel: str, handler_context: dict[str, str] | None) -> dict[str, Any]:
@@ -36,25 +37,10 @@ def allowed(event: dict[str, Any], context: FakeLambdaContext) -> bool:
 @pytest.mark.parametrize(
     ("identity", "channel", "expected"),
     [
-        (ANALYST_DE, "/users/analyst-de", True),
-        (ANALYST_DE, "/users/analyst-us", False),
-        (ANALYST_DE, "/users/*", False),
-        (EVERYTHING, "/users/*", False),
-        (ANALYST_DE, "/markets/DE/VELA", True),
-        (ANALYST_DE, "/markets/FR/NOVA", True),
-        (ANALYST_DE, "/markets/US/VELA", False),
-        (ANALYST_DE, "/markets/DE/*", True),
-        (ANALYST_DE, "/markets/*", False),
-        (EVERYTHING, "/markets/*", True),
-        (ANALYST_DE, "/plants/ZWI", True),
-        (ANALYST_DE, "/plants/CHA", False),
-        (ANALYST_DE, "/plants/*", False),
-        (EVERYTHING, "/plants/*", True),
-        (EVERYTHING, "/requests/req-1", False),
-        (EVERYTHING, "/other/thing", False),
+        *[(grants.to_handler_context(), channel, expected) for grants, channel, expected in DECISIONS],
         (None, "/markets/DE/VELA", False),
         ({}, "/users/analyst-de", False),
-        (ANALYST_DE, "markets/DE/VELA", False),
+        (ANALYST_DE_CONTEXT, "markets/DE/VELA", False),  # no route matches: the guard denies
     ],
 )
 def test_decision_table(
@@ -66,14 +52,14 @@ def test_decision_table(
 def test_denial_is_an_error_reply_naming_the_channel_not_a_function_error(
     lambda_context: FakeLambdaContext,
 ) -> None:
-    answer = subscribe_guard.handler(subscribe_event("/markets/US/VELA", ANALYST_DE), lambda_context)
+    answer = subscribe_guard.handler(subscribe_event("/markets/US/VELA", ANALYST_DE_CONTEXT), lambda_context)
     assert answer == {"error": "SubscriptionDenied - You may not subscribe to /markets/US/VELA"}
 
 
 def test_a_channel_without_leading_slash_is_denied_with_an_error_reply(
     lambda_context: FakeLambdaContext,
 ) -> None:
-    answer = subscribe_guard.handler(subscribe_event("markets/DE/VELA", ANALYST_DE), lambda_context)
+    answer = subscribe_guard.handler(subscribe_event("markets/DE/VELA", ANALYST_DE_CONTEXT), lambda_context)
     assert answer == {"error": "SubscriptionDenied - You may not subscribe to markets/DE/VELA"}
 
 
