@@ -13,16 +13,7 @@ import aiohttp
 import pytest
 import websockets
 
-from tests.support.appsync_server import (
-    API_KEY,
-    KEY_AUTH,
-    RawClient,
-    api_config,
-    raw_client,
-    run,
-    run_with_raw_client,
-    running_server,
-)
+from tests.support import appsync_server as rig
 from tests.support.invokers import CallableInvoker
 from vcn.appsync.channels import parse_channel
 from vcn.appsync.config import DataSource, HandlerConfig, Namespace
@@ -30,7 +21,7 @@ from vcn.appsync.server import AppSyncEventsServer
 
 REQUEST_LIMIT = 1_200_000
 EVENT_LIMIT = 240 * 1024
-HEADERS = {"x-api-key": API_KEY, "content-type": "application/json"}
+HEADERS = {"x-api-key": rig.API_KEY, "content-type": "application/json"}
 TOO_LARGE = {
     "errors": [
         {
@@ -75,7 +66,7 @@ async def post(server: AppSyncEventsServer, body: Any, **kwargs: Any) -> tuple[i
         return response.status, await response.json(content_type=None)
 
 
-async def subscribed(server: AppSyncEventsServer, client: RawClient, channel: str = "/default/a") -> None:
+async def subscribed(server: AppSyncEventsServer, client: rig.RawClient, channel: str = "/default/a") -> None:
     assert (await client.subscribe("watch", channel))["type"] == "subscribe_success"
 
 
@@ -83,17 +74,17 @@ async def subscribed(server: AppSyncEventsServer, client: RawClient, channel: st
 
 
 def test_a_10_mb_publish_body_is_413_not_500() -> None:
-    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+    async def scenario(server: AppSyncEventsServer, watcher: rig.RawClient) -> None:
         await subscribed(server, watcher)
         assert await post(server, b"x" * (10 * 1024 * 1024)) == (413, TOO_LARGE)
         assert await watcher.silent()
 
-    run_with_raw_client(scenario)
+    rig.run_with_raw_client(scenario)
 
 
 def test_a_publish_body_of_exactly_1_2_mb_is_delivered_and_one_byte_more_is_413() -> None:
     async def scenario() -> None:
-        async with running_server() as server, raw_client(server, max_size=None) as watcher:
+        async with rig.running_server() as server, rig.raw_client(server, max_size=None) as watcher:
             await subscribed(server, watcher)
             status, reply = await post(server, body_of_size(REQUEST_LIMIT))
             assert status == 200 and len(reply["successful"]) == 5 and reply["failed"] == []
@@ -101,7 +92,7 @@ def test_a_publish_body_of_exactly_1_2_mb_is_delivered_and_one_byte_more_is_413(
             assert await post(server, body_of_size(REQUEST_LIMIT + 1)) == (413, TOO_LARGE)
             assert await watcher.silent()
 
-    run(scenario())
+    rig.run(scenario())
 
 
 def test_a_chunked_publish_body_over_the_limit_is_413() -> None:
@@ -110,14 +101,14 @@ def test_a_chunked_publish_body_over_the_limit_is_413() -> None:
             yield b" " * 65536  # no Content-Length: the server finds out while reading
 
     async def scenario() -> None:
-        async with running_server() as server:
+        async with rig.running_server() as server:
             assert await post(server, chunks()) == (413, TOO_LARGE)
 
-    run(scenario())
+    rig.run(scenario())
 
 
 def test_an_event_of_exactly_240_kb_is_delivered_and_one_byte_more_is_refused() -> None:
-    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+    async def scenario(server: AppSyncEventsServer, watcher: rig.RawClient) -> None:
         await subscribed(server, watcher)
         largest = json_string_of_size(EVENT_LIMIT)
         status, _ = await post(server, publish_body("/default/a", [largest]))
@@ -129,7 +120,7 @@ def test_an_event_of_exactly_240_kb_is_delivered_and_one_byte_more_is_refused() 
         )
         assert await watcher.silent()
 
-    run_with_raw_client(scenario)
+    rig.run_with_raw_client(scenario)
 
 
 # ---- HTTP publish: what is not JSON
@@ -187,17 +178,17 @@ NAN_REFUSED = "NaN is not a JSON value; send a finite number or null"
     ],
 )
 def test_publish_of_what_is_not_json_is_400_and_nothing_is_delivered(body: bytes, message: str) -> None:
-    async def scenario(server: AppSyncEventsServer, watcher: RawClient) -> None:
+    async def scenario(server: AppSyncEventsServer, watcher: rig.RawClient) -> None:
         await subscribed(server, watcher)
         assert await post(server, body) == (400, bad_request(message))
         assert await watcher.silent()
 
-    run_with_raw_client(scenario)
+    rig.run_with_raw_client(scenario)
 
 
 def test_an_error_that_quotes_a_lone_surrogate_is_still_valid_json() -> None:
     async def scenario() -> None:
-        async with running_server() as server:
+        async with rig.running_server() as server:
             status, reply = await post(server, b'{"channel":"/default/\\udc00","events":["1"]}')
             assert status == 400
             assert reply == bad_request(
@@ -205,11 +196,11 @@ def test_an_error_that_quotes_a_lone_surrogate_is_still_valid_json() -> None:
                 " and '-', not starting or ending with '-'"
             )
 
-    run(scenario())
+    rig.run(scenario())
 
 
 def test_an_api_key_that_is_not_ascii_is_unauthorized_over_http_and_websocket() -> None:
-    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+    async def scenario(server: AppSyncEventsServer, client: rig.RawClient) -> None:
         reply = await client.subscribe("s1", "/default/a", {"x-api-key": "clé-\udc80"})
         assert reply == {
             "type": "subscribe_error",
@@ -235,31 +226,30 @@ def test_an_api_key_that_is_not_ascii_is_unauthorized_over_http_and_websocket() 
             },
         )
 
-    run_with_raw_client(scenario)
+    rig.run_with_raw_client(scenario)
 
 
 # ---- WebSocket
 
 
 def test_websocket_publish_of_nan_is_refused_and_not_delivered() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as watcher, raw_client(server) as publisher:
-            await subscribed(server, watcher)
-            await publisher.publish("p1", "/default/a", ['{"ok":1}', '{"a":NaN}'])
-            assert await publisher.recv() == {
-                "type": "publish_error",
-                "id": "p1",
-                "errors": [
-                    {"errorType": "InvalidInputError", "message": "event 1 is not valid JSON: " + NAN_REFUSED}
-                ],
-            }
-            assert await watcher.silent()  # not even the valid first event: the whole publish is refused
+    async def scenario(server: AppSyncEventsServer, watcher: rig.RawClient, publisher: rig.RawClient) -> None:
+        await subscribed(server, watcher)
+        await publisher.publish("p1", "/default/a", ['{"ok":1}', '{"a":NaN}'])
+        assert await publisher.recv() == {
+            "type": "publish_error",
+            "id": "p1",
+            "errors": [
+                {"errorType": "InvalidInputError", "message": "event 1 is not valid JSON: " + NAN_REFUSED}
+            ],
+        }
+        assert await watcher.silent()  # not even the valid first event: the whole publish is refused
 
-    run(scenario())
+    rig.run_with_subscriber_and_publisher(scenario)
 
 
 def test_websocket_message_nested_100k_deep_gets_an_error_frame_and_the_connection_stays() -> None:
-    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+    async def scenario(server: AppSyncEventsServer, client: rig.RawClient) -> None:
         await client.ws.send(DEEP)
         assert await client.recv() == {
             "type": "error",
@@ -272,7 +262,7 @@ def test_websocket_message_nested_100k_deep_gets_an_error_frame_and_the_connecti
         }
         assert (await client.subscribe("s1", "/default/a"))["type"] == "subscribe_success"
 
-    run_with_raw_client(scenario)
+    rig.run_with_raw_client(scenario)
 
 
 def websocket_publish_frame(size: int) -> str:
@@ -280,7 +270,7 @@ def websocket_publish_frame(size: int) -> str:
 
     def frame(events: list[str]) -> str:
         message = {"type": "publish", "id": "p1", "channel": "/default/a", "events": events}
-        return json.dumps({**message, "authorization": {"x-api-key": API_KEY}}, separators=(",", ":"))
+        return json.dumps({**message, "authorization": {"x-api-key": rig.API_KEY}}, separators=(",", ":"))
 
     share, rest = divmod(size - len(frame(['""'] * 5)), 5)
     text = frame([json_string_of_size(2 + share + (1 if i < rest else 0)) for i in range(5)])
@@ -290,7 +280,7 @@ def websocket_publish_frame(size: int) -> str:
 
 def test_websocket_publish_frame_of_exactly_1_2_mb_is_accepted_and_one_byte_more_is_refused() -> None:
     async def scenario() -> None:
-        async with running_server() as server, raw_client(server, max_size=None) as client:
+        async with rig.running_server() as server, rig.raw_client(server, max_size=None) as client:
             await client.ws.send(websocket_publish_frame(REQUEST_LIMIT))
             assert (await client.recv())["type"] == "publish_success"
             await client.ws.send(websocket_publish_frame(REQUEST_LIMIT + 1))
@@ -305,22 +295,22 @@ def test_websocket_publish_frame_of_exactly_1_2_mb_is_accepted_and_one_byte_more
                 ],
             }
 
-    run(scenario())
+    rig.run(scenario())
 
 
 def test_websocket_frame_far_over_the_limit_closes_with_1009() -> None:
     async def scenario() -> None:
-        async with running_server() as server, raw_client(server, max_size=None) as client:
+        async with rig.running_server() as server, rig.raw_client(server, max_size=None) as client:
             await client.ws.send("x" * (3 * REQUEST_LIMIT))
             with pytest.raises(websockets.ConnectionClosed):
                 await client.ws.recv()
             assert client.ws.close_code == 1009  # RFC 6455 "message too big"
 
-    run(scenario())
+    rig.run(scenario())
 
 
 def test_binary_frame_closes_the_connection_with_1003_and_a_reason() -> None:
-    async def scenario(server: AppSyncEventsServer, client: RawClient) -> None:
+    async def scenario(server: AppSyncEventsServer, client: rig.RawClient) -> None:
         assert (await client.subscribe("s1", "/default/a"))["type"] == "subscribe_success"
         # Valid JSON in a binary frame: still not treated as text.
         await client.ws.send(json.dumps({"type": "subscribe", "id": "s2", "channel": "/default/b"}).encode())
@@ -330,49 +320,46 @@ def test_binary_frame_closes_the_connection_with_1003_and_a_reason() -> None:
         assert client.ws.close_reason == "binary frames are not supported; send JSON messages as text frames"
         assert len(server.api.index) == 0
 
-    run_with_raw_client(scenario)
+    rig.run_with_raw_client(scenario)
 
 
 def test_duplicate_subscription_id_is_refused_and_the_first_subscription_keeps_working() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as client, raw_client(server) as publisher:
-            assert await client.subscribe("dup", "/default/a") == {"type": "subscribe_success", "id": "dup"}
-            assert await client.subscribe("dup", "/default/b") == {
-                "type": "subscribe_error",
-                "id": "dup",
-                "errors": [
-                    {"errorType": "DuplicatedOperationError", "message": "Duplicate subscription id dup"}
-                ],
-            }
-            for channel in ("/default/a", "/default/b"):
-                await publisher.publish(channel, channel, [json.dumps(channel)])
-                assert (await publisher.recv())["type"] == "publish_success"
-            assert await client.recv() == {"type": "data", "id": "dup", "event": '"/default/a"'}
-            assert await client.silent()  # once, and nothing from /default/b
-            await client.send({"type": "unsubscribe", "id": "dup"})
-            assert await client.recv() == {"type": "unsubscribe_success", "id": "dup"}
-            assert len(server.api.index) == 0
+    async def scenario(server: AppSyncEventsServer, client: rig.RawClient, publisher: rig.RawClient) -> None:
+        assert await client.subscribe("dup", "/default/a") == {"type": "subscribe_success", "id": "dup"}
+        assert await client.subscribe("dup", "/default/b") == {
+            "type": "subscribe_error",
+            "id": "dup",
+            "errors": [{"errorType": "DuplicatedOperationError", "message": "Duplicate subscription id dup"}],
+        }
+        for channel in ("/default/a", "/default/b"):
+            await publisher.publish(channel, channel, [json.dumps(channel)])
+            assert (await publisher.recv())["type"] == "publish_success"
+        assert await client.recv() == {"type": "data", "id": "dup", "event": '"/default/a"'}
+        assert await client.silent()  # once, and nothing from /default/b
+        await client.send({"type": "unsubscribe", "id": "dup"})
+        assert await client.recv() == {"type": "unsubscribe_success", "id": "dup"}
+        assert len(server.api.index) == 0
 
-    run(scenario())
+    rig.run_with_subscriber_and_publisher(scenario)
 
 
 def test_duplicate_subscription_id_sent_while_the_first_is_being_admitted_is_refused_too() -> None:
     async def slow_guard(event: dict[str, Any]) -> None:
         await asyncio.sleep(0.2)  # the onSubscribe handler is still deciding when the second frame arrives
 
-    config = api_config(
+    config = rig.api_config(
         Namespace("guarded", on_subscribe=HandlerConfig("DIRECT", data_source="SlowGuard")),
         data_sources=(DataSource("SlowGuard", "arn:aws:lambda:us-east-1:000000000000:function:SlowGuard"),),
     )
 
     async def scenario() -> None:
         invoker = CallableInvoker({"SlowGuard": slow_guard})
-        async with running_server(config, invoker) as server, raw_client(server) as client:
+        async with rig.running_server(config, invoker) as server, rig.raw_client(server) as client:
             frame = {
                 "type": "subscribe",
                 "id": "twice",
                 "channel": "/guarded/a",
-                "authorization": KEY_AUTH,
+                "authorization": rig.KEY_AUTH,
             }
             await client.send(frame)
             await client.send({**frame, "channel": "/guarded/b"})
@@ -393,4 +380,4 @@ def test_duplicate_subscription_id_sent_while_the_first_is_being_admitted_is_ref
             ] == ["/guarded/a"]
             assert len(server.api.index) == 1
 
-    run(scenario())
+    rig.run(scenario())

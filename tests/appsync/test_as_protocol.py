@@ -18,6 +18,7 @@ from tests.support.appsync_server import (
     raw_client,
     run,
     run_with_raw_client,
+    run_with_subscriber_and_publisher,
     running_server,
 )
 from vcn.appsync.config import ApiKey
@@ -104,23 +105,22 @@ def test_api_key_header_is_matched_in_any_case_and_unknown_keys_are_ignored() ->
 
 
 def test_publish_delivers_one_data_frame_per_event_then_publish_success() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as sub, raw_client(server) as pub:
-            await sub.subscribe("s1", "/default/a")
-            await pub.publish("p1", "/default/a", [json.dumps({"n": 1}), '"two"', "3"])
-            reply = await pub.recv()
-            assert reply["type"] == "publish_success" and reply["id"] == "p1" and reply["failed"] == []
-            assert [s["index"] for s in reply["successful"]] == [0, 1, 2]
-            assert len({s["identifier"] for s in reply["successful"]}) == 3
-            frames = [await sub.recv() for _ in range(3)]
-            assert frames == [
-                {"type": "data", "id": "s1", "event": '{"n": 1}'},
-                {"type": "data", "id": "s1", "event": '"two"'},
-                {"type": "data", "id": "s1", "event": "3"},
-            ]
-            assert await sub.silent()
+    async def scenario(server: AppSyncEventsServer, sub: RawClient, pub: RawClient) -> None:
+        await sub.subscribe("s1", "/default/a")
+        await pub.publish("p1", "/default/a", [json.dumps({"n": 1}), '"two"', "3"])
+        reply = await pub.recv()
+        assert reply["type"] == "publish_success" and reply["id"] == "p1" and reply["failed"] == []
+        assert [s["index"] for s in reply["successful"]] == [0, 1, 2]
+        assert len({s["identifier"] for s in reply["successful"]}) == 3
+        frames = [await sub.recv() for _ in range(3)]
+        assert frames == [
+            {"type": "data", "id": "s1", "event": '{"n": 1}'},
+            {"type": "data", "id": "s1", "event": '"two"'},
+            {"type": "data", "id": "s1", "event": "3"},
+        ]
+        assert await sub.silent()
 
-    run(scenario())
+    run_with_subscriber_and_publisher(scenario)
 
 
 def test_amplify_payload_object_and_channel_without_leading_slash_are_tolerated() -> None:
@@ -153,27 +153,26 @@ def test_amplify_payload_object_and_channel_without_leading_slash_are_tolerated(
 
 
 def test_wildcard_subscription_matches_every_depth_below_its_prefix_only() -> None:
-    async def scenario() -> None:
-        async with running_server() as server, raw_client(server) as sub, raw_client(server) as pub:
-            for sub_id, channel in [("all", "/default/*"), ("ab", "/default/a/b/*"), ("exact", "/default/a")]:
-                assert (await sub.subscribe(sub_id, channel))["type"] == "subscribe_success"
-            expected = {
-                "/default/a": {"all", "exact"},
-                "/default/a/b": {"all"},
-                "/default/a/b/c": {"all", "ab"},
-                "/default/a/b/c/d": {"all", "ab"},
-                "/default/x": {"all"},
-                "/other/a": set(),
-                "/default": set(),
-            }
-            for n, (channel, receivers) in enumerate(expected.items()):
-                await pub.publish(f"p{n}", channel, [json.dumps(channel)])
-                assert (await pub.recv())["type"] == "publish_success"
-                got = {(await sub.recv())["id"] for _ in receivers}
-                assert got == receivers, channel
-                assert await sub.silent(0.1), channel
+    async def scenario(server: AppSyncEventsServer, sub: RawClient, pub: RawClient) -> None:
+        for sub_id, channel in [("all", "/default/*"), ("ab", "/default/a/b/*"), ("exact", "/default/a")]:
+            assert (await sub.subscribe(sub_id, channel))["type"] == "subscribe_success"
+        expected = {
+            "/default/a": {"all", "exact"},
+            "/default/a/b": {"all"},
+            "/default/a/b/c": {"all", "ab"},
+            "/default/a/b/c/d": {"all", "ab"},
+            "/default/x": {"all"},
+            "/other/a": set(),
+            "/default": set(),
+        }
+        for n, (channel, receivers) in enumerate(expected.items()):
+            await pub.publish(f"p{n}", channel, [json.dumps(channel)])
+            assert (await pub.recv())["type"] == "publish_success"
+            got = {(await sub.recv())["id"] for _ in receivers}
+            assert got == receivers, channel
+            assert await sub.silent(0.1), channel
 
-    run(scenario())
+    run_with_subscriber_and_publisher(scenario)
 
 
 def test_unsubscribe_stops_delivery_and_unknown_id_is_an_error() -> None:

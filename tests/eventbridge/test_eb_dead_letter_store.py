@@ -16,15 +16,7 @@ from urllib.parse import unquote
 import pytest
 import requests
 
-from tests.support.eventbridge import (
-    DLQ_ARN,
-    Cloud,
-    CloudFactory,
-    Reply,
-    put_event,
-    rule_to,
-    sink_destination,
-)
+from tests.support import eventbridge as eb
 from vcn.eventbridge.dlq import DeadLetterStore
 from vcn.eventbridge.redrive import REDRIVE_CONCURRENCY
 
@@ -42,18 +34,20 @@ def send(store: DeadLetterStore, queue: str = "eb-dlq", **event: Any) -> str:
     ).message_id
 
 
-def dead_lettered(cloud: Cloud, count: int) -> list[str]:
+def dead_lettered(cloud: eb.Cloud, count: int) -> list[str]:
     """`count` events put while the sink refuses them (400), all in queue eb-dlq."""
-    rule_to(cloud, {"Id": "sink", "Arn": sink_destination(cloud), "DeadLetterConfig": {"Arn": DLQ_ARN}})
-    cloud.sink.script(*[Reply(400)] * count)
+    eb.rule_to(
+        cloud, {"Id": "sink", "Arn": eb.sink_destination(cloud), "DeadLetterConfig": {"Arn": eb.DLQ_ARN}}
+    )
+    cloud.sink.script(*[eb.Reply(400)] * count)
     for n in range(count):
-        put_event(cloud, {"n": n})
+        eb.put_event(cloud, {"n": n})
     cloud.wait_until(lambda: len(cloud.service.dead_letters.list()) == count)
     cloud.idle()
     return [message.message_id for message in cloud.service.dead_letters.list()]
 
 
-def follow(cloud: Cloud, redrive_id: str) -> dict[str, Any]:
+def follow(cloud: eb.Cloud, redrive_id: str) -> dict[str, Any]:
     url = f"{cloud.url}/_vcn/dlq/redrive/{redrive_id}"
     report: dict[str, Any] = requests.get(url, timeout=10).json()
     deadline = time.monotonic() + 60
@@ -84,7 +78,7 @@ def test_a_message_holding_any_string_reads_back_as_it_was_sent(tmp_path: Path) 
     assert not (tmp_path / "dlq" / "fn-failures" / "quarantine").exists()
 
 
-def test_temp_files_a_dead_process_left_are_removed_at_start(clouds: CloudFactory, tmp_path: Path) -> None:
+def test_temp_files_a_dead_process_left_are_removed_at_start(clouds: eb.CloudFactory, tmp_path: Path) -> None:
     kept = send(DeadLetterStore(tmp_path), n=1)
     stray = tmp_path / "dlq" / "eb-dlq" / f".{uuid.uuid4()}.tmp"
     stray.write_text('{"MessageId": "half writ')
@@ -103,7 +97,7 @@ def test_temp_files_a_dead_process_left_are_removed_at_start(clouds: CloudFactor
     ids=["truncated", "array", "hand-edited"],
 )
 def test_unreadable_message_is_quarantined_and_the_others_still_list_and_redrive(
-    cloud: Cloud, content: str, problem: str, caplog: pytest.LogCaptureFixture
+    cloud: eb.Cloud, content: str, problem: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     [good] = dead_lettered(cloud, 1)
     bad = cloud.state_dir / "dlq" / "eb-dlq" / f"{uuid.uuid4()}.json"
@@ -120,7 +114,7 @@ def test_unreadable_message_is_quarantined_and_the_others_still_list_and_redrive
     assert report.redriven == [good]
 
 
-def test_message_whose_id_is_not_its_file_name_is_quarantined(cloud: Cloud) -> None:
+def test_message_whose_id_is_not_its_file_name_is_quarantined(cloud: eb.Cloud) -> None:
     store = cloud.service.dead_letters
     message_id = send(store, n=1)
     path = cloud.state_dir / "dlq" / "eb-dlq" / f"{message_id}.json"
@@ -131,7 +125,7 @@ def test_message_whose_id_is_not_its_file_name_is_quarantined(cloud: Cloud) -> N
 
 
 @pytest.mark.parametrize("message_id", ["*", "a*", "%3F", "..%2F..%2Fjournal", ".hidden"])
-def test_message_id_is_never_a_glob_or_a_path(cloud: Cloud, message_id: str) -> None:
+def test_message_id_is_never_a_glob_or_a_path(cloud: eb.Cloud, message_id: str) -> None:
     send(cloud.service.dead_letters, n=1)
     response = requests.get(f"{cloud.url}/_vcn/dlq/{message_id}", timeout=10)
     assert response.status_code == 400
@@ -142,13 +136,13 @@ def test_message_id_is_never_a_glob_or_a_path(cloud: Cloud, message_id: str) -> 
     }
 
 
-def test_unknown_message_id_is_a_404(cloud: Cloud) -> None:
+def test_unknown_message_id_is_a_404(cloud: eb.Cloud) -> None:
     response = requests.get(f"{cloud.url}/_vcn/dlq/{uuid.uuid4()}", timeout=10)
     assert response.status_code == 404
     assert "`vcn dlq list` shows the ids that exist" in response.json()["message"]
 
 
-def test_queue_name_is_never_a_path(cloud: Cloud) -> None:
+def test_queue_name_is_never_a_path(cloud: eb.Cloud) -> None:
     response = requests.get(f"{cloud.url}/_vcn/dlq", params={"queue": "../journal"}, timeout=10)
     assert response.status_code == 400
     assert response.json()["message"].startswith("'../journal' is not a queue name")
@@ -174,7 +168,7 @@ def test_queue_name_is_never_a_path(cloud: Cloud) -> None:
          "deep"],
 )  # fmt: skip
 def test_malformed_redrive_request_is_a_400_saying_what_to_send(
-    cloud: Cloud, body: bytes, message: str
+    cloud: eb.Cloud, body: bytes, message: str
 ) -> None:
     [kept] = dead_lettered(cloud, 1)
     response = requests.post(cloud.url + "/_vcn/dlq/redrive", data=body, timeout=10)
@@ -183,11 +177,11 @@ def test_malformed_redrive_request_is_a_400_saying_what_to_send(
 
 
 def test_redrive_answers_at_once_and_runs_a_bounded_number_at_a_time(
-    cloud: Cloud, caplog: pytest.LogCaptureFixture
+    cloud: eb.Cloud, caplog: pytest.LogCaptureFixture
 ) -> None:
     messages = dead_lettered(cloud, 20)
     # The target is down now: every redelivery waits a while, then fails.
-    cloud.sink.script(*[Reply(500, delay=0.3)] * 20)
+    cloud.sink.script(*[eb.Reply(500, delay=0.3)] * 20)
     with caplog.at_level(logging.INFO, logger="vcn.eventbridge"):
         started = requests.post(cloud.url + "/_vcn/dlq/redrive", json={}, timeout=10)
         assert started.status_code == 202
@@ -207,14 +201,14 @@ def test_redrive_answers_at_once_and_runs_a_bounded_number_at_a_time(
     assert sorted(message.message_id for message in cloud.service.dead_letters.list()) == sorted(messages)
 
 
-def test_redrive_progress_of_an_unknown_run_is_a_404(cloud: Cloud) -> None:
+def test_redrive_progress_of_an_unknown_run_is_a_404(cloud: eb.Cloud) -> None:
     response = requests.get(f"{cloud.url}/_vcn/dlq/redrive/{uuid.uuid4()}", timeout=10)
     assert response.status_code == 404
     assert "messages not redriven are still in `vcn dlq list`" in response.json()["message"]
 
 
 def test_claims_of_a_redrive_that_died_return_to_their_queue_at_start(
-    clouds: CloudFactory, tmp_path: Path
+    clouds: eb.CloudFactory, tmp_path: Path
 ) -> None:
     store = DeadLetterStore(tmp_path)
     message_id = send(store, n=1)

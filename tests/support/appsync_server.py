@@ -141,6 +141,23 @@ def run_with_raw_client(
     run(connected())
 
 
+def run_with_subscriber_and_publisher(
+    scenario: Callable[[AppSyncEventsServer, RawClient, RawClient], Awaitable[None]],
+) -> None:
+    """Run `scenario` within `run`'s bound on a server of its own and two raw clients connected to it with
+    the API key: the one that subscribes, then the one that publishes."""
+
+    async def connected() -> None:
+        async with (
+            running_server() as server,
+            raw_client(server) as subscriber,
+            raw_client(server) as publisher,
+        ):
+            await scenario(server, subscriber, publisher)
+
+    run(connected())
+
+
 async def slow_subscriber(
     server: AppSyncEventsServer, sub_id: str, channel: str, **options: Any
 ) -> ClientConnection:
