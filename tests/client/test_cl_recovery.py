@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from appsync_events_client import (
+    EventsConnection,
     HistoryError,
     HistoryPage,
     HistoryQuery,
@@ -58,6 +59,17 @@ def ids(events: list[dict[str, Any]]) -> list[str]:
     return [event["eventId"] for event in events]
 
 
+async def missed_while_cut_off(
+    rig: HistoryRig, connection: EventsConnection, channel: str, count: int, **fields: Any
+) -> list[str]:
+    """The eventIds of `count` notifications (with `fields`) published to `channel` while `connection` is cut
+    off, once it has noticed."""
+    notifications = [notification(**fields) for _ in range(count)]
+    return await rig.publish_while_cut_off(
+        channel, notifications, cut_noticed=lambda: not connection.connected
+    )
+
+
 def test_a_subscriber_cut_off_gets_what_it_missed_in_order_then_live_ones_each_once(
     with_rig: Callable[[Scenario], None],
 ) -> None:
@@ -67,11 +79,7 @@ def test_a_subscriber_cut_off_gets_what_it_missed_in_order_then_live_ones_each_o
             before = await rig.publish("/markets/DE/VELA", [notification() for _ in range(3)])
             assert ids(await receive(events, 3)) == before
 
-            missed = await rig.publish_while_cut_off(
-                "/markets/DE/NOVA",
-                [notification(model_line="NOVA") for _ in range(20)],
-                cut_noticed=lambda: not connection.connected,
-            )
+            missed = await missed_while_cut_off(rig, connection, "/markets/DE/NOVA", 20, model_line="NOVA")
             await eventually(lambda: connection.reconnects >= 1 and connection.connected, what="reconnect")
             live = await rig.publish("/markets/DE/VELA", [notification() for _ in range(3)])
 
@@ -186,11 +194,7 @@ def test_a_quiet_channel_recovers_from_where_the_empty_history_was_seen(
             )
             await eventually(lambda: len(events.reports) == 1, timeout=15, what="the settle read")
             assert events.cursor is None
-            missed = await rig.publish_while_cut_off(
-                "/users/analyst-de",
-                [notification() for _ in range(2)],
-                cut_noticed=lambda: not connection.connected,
-            )
+            missed = await missed_while_cut_off(rig, connection, "/users/analyst-de", 2)
             assert ids(await receive(events, 2)) == missed
 
     with_rig(scenario)
@@ -209,11 +213,7 @@ def test_a_long_live_session_checkpoints_so_a_later_gap_stays_exact(
                 live += await rig.publish("/markets/DE/VELA", [notification()])
                 await asyncio.sleep(0.4)
             assert ids(await receive(events, 9)) == live
-            missed = await rig.publish_while_cut_off(
-                "/markets/DE/VELA",
-                [notification() for _ in range(4)],
-                cut_noticed=lambda: not connection.connected,
-            )
+            missed = await missed_while_cut_off(rig, connection, "/markets/DE/VELA", 4)
             assert ids(await receive(events, 4)) == missed
             await nothing_more(events, wait=events._settle_delay + 0.5)
             assert events.live == 9 and events.recovered == 4
