@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vehicle_config.catalog import Catalog, OptionSpec, default_catalog
+from vehicle_config.json_fields import json_fields
 from vehicle_config.model import Configuration
 
 NO_OPTION = "NONE"  # fromOption of an ADD, toOption of a REMOVE: every detail field stays a non-empty scalar
@@ -50,13 +51,7 @@ class Recommendation:
     reason_code: str
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "recommendationId": self.recommendation_id,
-            "action": self.action,
-            "fromOption": self.from_option,
-            "toOption": self.to_option,
-            "reasonCode": self.reason_code,
-        }
+        return json_fields(self)
 
 
 @dataclass(frozen=True)
