@@ -47,15 +47,7 @@ from vehicle_config.notifications import (
     VALIDATION_SOURCE,
     Notification,
 )
-from vehicle_config.rules import (
-    ADD_OPTION,
-    INVALID,
-    NO_OPTION,
-    REMOVE_OPTION,
-    REPLACE_OPTION,
-    VALID,
-    VALID_WITH_WARNINGS,
-)
+from vehicle_config.rules import ACTIONS, ADD_OPTION, NO_OPTION, OUTCOMES, VALID_WITH_WARNINGS
 from vehicle_config.supply_ingress import Admitted, admit
 
 from app_profile.analysts import DEMO_ANALYSTS
@@ -79,8 +71,8 @@ from vcn.check.contribution import (
 COUNTS = ("violationCount", "warningCount")
 ENUMS: Mapping[str, tuple[str, ...]] = {
     "priority": PRIORITIES,
-    "outcome": (VALID, VALID_WITH_WARNINGS, INVALID),
-    "action": (ADD_OPTION, REMOVE_OPTION, REPLACE_OPTION),
+    "outcome": OUTCOMES,
+    "action": ACTIONS,
     "severity": SEVERITIES,
 }
 LARGEST_COUNT = 2**31 - 1

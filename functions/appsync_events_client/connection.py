@@ -29,18 +29,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
+from . import errors
 from .auth import Auth, canonical_json, header_subprotocol
 from .dedupe import DedupeKey
 from .endpoints import Endpoints
-from .errors import (
-    ConnectError,
-    ConnectionLost,
-    EventsError,
-    OperationTimeout,
-    PublishError,
-    SubscribeError,
-    UnsubscribeError,
-)
 from .subscription import Subscription, SubscriptionState
 
 log = logging.getLogger(__name__)
@@ -134,7 +126,7 @@ class EventsConnection:
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._ready = asyncio.Event()  # set while connected (and whenever waiters must re-check closed/fatal)
         self._closed = False
-        self._fatal: EventsError | None = None
+        self._fatal: errors.EventsError | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._last_frame = 0.0
         self.connection_timeout = DEFAULT_CONNECTION_TIMEOUT_MS / 1000
@@ -208,7 +200,7 @@ class EventsConnection:
             raise
         if reply.get("type") != "subscribe_success":
             self._subscriptions.pop(subscription.id, None)
-            error = SubscribeError.from_errors(reply.get("errors"), fallback="SubscribeError")
+            error = errors.SubscribeError.from_errors(reply.get("errors"), fallback="SubscribeError")
             subscription._finish(error)
             raise error
         subscription.state = SubscriptionState.ACTIVE
@@ -234,7 +226,7 @@ class EventsConnection:
         }
         reply = await self._request(await self._socket(), message, operation_id)
         if reply.get("type") != "publish_success":
-            raise PublishError.from_errors(reply.get("errors"), fallback="PublishError")
+            raise errors.PublishError.from_errors(reply.get("errors"), fallback="PublishError")
         return PublishResult.from_reply(reply)
 
     async def _unsubscribe(self, subscription: Subscription) -> None:
@@ -247,7 +239,7 @@ class EventsConnection:
         finally:
             subscription._finish()
         if reply.get("type") != "unsubscribe_success":
-            raise UnsubscribeError.from_errors(reply.get("errors"), fallback="UnsubscribeError")
+            raise errors.UnsubscribeError.from_errors(reply.get("errors"), fallback="UnsubscribeError")
 
     def _subscribe_message(self, subscription: Subscription) -> dict[str, Any]:
         body = canonical_json({"channel": subscription.channel})
@@ -264,13 +256,13 @@ class EventsConnection:
         deadline = loop.time() + (self._options.operation_timeout if timeout is None else timeout)
         while True:
             if self._closed:
-                raise ConnectionLost(
+                raise errors.ConnectionLost(
                     "ConnectionClosed", "the connection is closed; open one with client.connect()"
                 )
             if self._fatal is not None:
                 raise self._fatal
             if self._supervisor is None:
-                raise ConnectionLost(
+                raise errors.ConnectionLost(
                     "NotConnected", "open the connection first (async with client.connect())"
                 )
             if self._ready.is_set() and self._ws is not None:
@@ -278,7 +270,7 @@ class EventsConnection:
             try:
                 await asyncio.wait_for(self._ready.wait(), max(0.0, deadline - loop.time()))
             except TimeoutError:
-                raise ConnectionLost(
+                raise errors.ConnectionLost(
                     "NotConnected", "not connected: the connection is reconnecting"
                 ) from None
 
@@ -291,11 +283,11 @@ class EventsConnection:
             await ws.send(canonical_json(message))
             return await asyncio.wait_for(future, self._options.operation_timeout)
         except ConnectionClosed:
-            raise ConnectionLost(
+            raise errors.ConnectionLost(
                 "ConnectionLost", f"the connection closed while sending {message['type']}"
             ) from None
         except TimeoutError:
-            raise OperationTimeout(
+            raise errors.OperationTimeout(
                 "OperationTimeout",
                 f"no answer to {message['type']} {operation_id} within {self._options.operation_timeout:g} s",
             ) from None
@@ -318,18 +310,18 @@ class EventsConnection:
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
-            raise ConnectError(
+            raise errors.ConnectError(
                 "UnauthorizedException" if status in (401, 403) else "HandshakeRejected",
                 f"{url} refused the WebSocket upgrade with HTTP {status}",
                 status=status,
             ) from exc
         except (OSError, InvalidHandshake, TimeoutError) as exc:
-            raise ConnectError("ConnectionFailed", f"could not connect to {url}: {exc}") from exc
+            raise errors.ConnectError("ConnectionFailed", f"could not connect to {url}: {exc}") from exc
         try:
             ack = await asyncio.wait_for(self._handshake(ws), self._options.open_timeout)
         except TimeoutError:
             ws.transport.abort()
-            raise ConnectError(
+            raise errors.ConnectError(
                 "ConnectionTimeout", f"no connection_ack from {url} within {self._options.open_timeout:g} s"
             ) from None
         except BaseException:
@@ -350,17 +342,17 @@ class EventsConnection:
                 try:
                     message = json.loads(raw)
                 except ValueError:
-                    raise ConnectError(
+                    raise errors.ConnectError(
                         "ConnectionError", f"the handshake answer is not JSON: {raw!r:.200}"
                     ) from None
                 kind = message.get("type") if isinstance(message, dict) else None
                 if kind == "connection_ack":
                     return dict(message)
                 if kind == "connection_error":
-                    raise ConnectError.from_errors(message.get("errors"), fallback="ConnectionError")
+                    raise errors.ConnectError.from_errors(message.get("errors"), fallback="ConnectionError")
         except ConnectionClosed:
             pass
-        raise ConnectError(
+        raise errors.ConnectError(
             "ConnectionClosed",
             f"closed before connection_ack (code {ws.close_code}, {ws.close_reason!r})",
         )
@@ -376,7 +368,7 @@ class EventsConnection:
             raise
         except Exception as exc:  # a bug must not leave subscribers waiting forever
             log.exception("AppSync Events connection supervisor failed")
-            self._end_all(ConnectionLost("ConnectionLost", f"connection supervisor failed: {exc}"))
+            self._end_all(errors.ConnectionLost("ConnectionLost", f"connection supervisor failed: {exc}"))
 
     async def _run_session(self, ws: ClientConnection) -> None:
         loop = asyncio.get_running_loop()
@@ -415,7 +407,7 @@ class EventsConnection:
             if not self._closed:
                 log.info("AppSync Events connection lost (code %s, %r)", ws.close_code, ws.close_reason)
             self._fail_pending(
-                ConnectionLost("ConnectionLost", "the connection closed before the service answered")
+                errors.ConnectionLost("ConnectionLost", "the connection closed before the service answered")
             )
 
     def _dispatch(self, message: dict[str, Any]) -> None:
@@ -466,7 +458,7 @@ class EventsConnection:
                 if reply.get("type") != "subscribe_success":
                     self._subscriptions.pop(subscription.id, None)
                     subscription._finish(
-                        SubscribeError.from_errors(reply.get("errors"), fallback="SubscribeError")
+                        errors.SubscribeError.from_errors(reply.get("errors"), fallback="SubscribeError")
                     )
             elif isinstance(reply, BaseException):
                 log.warning("re-subscribing %s failed: %s", subscription.channel, reply)
@@ -476,11 +468,11 @@ class EventsConnection:
     async def _reconnect(self) -> ClientConnection | None:
         policy = self._options.reconnect
         attempt = 0
-        last_error: EventsError | None = None
+        last_error: errors.EventsError | None = None
         while not self._closed:
             if policy.max_attempts is not None and attempt >= policy.max_attempts:
                 self._end_all(
-                    ConnectionLost(
+                    errors.ConnectionLost(
                         "ReconnectFailed", f"gave up after {attempt} reconnect attempts: {last_error}"
                     )
                 )
@@ -489,7 +481,7 @@ class EventsConnection:
             attempt += 1
             try:
                 ws = await self._establish()
-            except EventsError as exc:
+            except errors.EventsError as exc:
                 if exc.is_unauthorized:  # the same credentials will be refused again
                     self._end_all(exc)
                     return None
@@ -504,18 +496,18 @@ class EventsConnection:
             return ws
         return None
 
-    def _fail_pending(self, error: EventsError) -> None:
+    def _fail_pending(self, error: errors.EventsError) -> None:
         pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
                 future.set_exception(error)
 
-    def _end_all(self, error: EventsError | None) -> None:
+    def _end_all(self, error: errors.EventsError | None) -> None:
         """The connection is over: end every subscription (with `error` if it failed) and wake waiters."""
         if error is not None and self._fatal is None and not self._closed:
             self._fatal = error
         subscriptions, self._subscriptions = self._subscriptions, {}
         for subscription in subscriptions.values():
             subscription._finish(error)
-        self._fail_pending(error or ConnectionLost("ConnectionClosed", "the connection was closed"))
+        self._fail_pending(error or errors.ConnectionLost("ConnectionClosed", "the connection was closed"))
         self._ready.set()

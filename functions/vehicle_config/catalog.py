@@ -22,50 +22,47 @@ class CatalogError(ValueError):
 
 
 @dataclass(frozen=True)
-class Market:
+class CatalogEntry:
+    """What every entry of the catalog has: the code it is keyed and referred to by, and a display name."""
+
     code: str
     name: str
 
 
 @dataclass(frozen=True)
-class Powertrain:
-    code: str
-    name: str
+class Market(CatalogEntry):
+    """A market model lines, powertrains and options are sold in."""
+
+
+@dataclass(frozen=True)
+class Powertrain(CatalogEntry):
     kind: str
     markets: frozenset[str] | None  # None: sold everywhere
 
 
 @dataclass(frozen=True)
-class Trim:
-    code: str
-    name: str
+class Trim(CatalogEntry):
     standard_options: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class ModelLine:
-    code: str
-    name: str
+class ModelLine(CatalogEntry):
     markets: frozenset[str]
     trims: tuple[str, ...]
     powertrains: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Plant:
-    code: str
-    name: str
+class Plant(CatalogEntry):
     model_lines: frozenset[str]
     powertrains: frozenset[str]
     capabilities: frozenset[str]
 
 
 @dataclass(frozen=True)
-class OptionSpec:
+class OptionSpec(CatalogEntry):
     """An option code and its relations; a `None` restriction means "no restriction"."""
 
-    code: str
-    name: str
     category: str
     group: str | None
     requires: tuple[str, ...]
@@ -123,7 +120,7 @@ class Catalog:
         """Raise `CatalogError` for any reference to a code the catalog does not define."""
         problems: list[str] = []
 
-        def expect(codes: Iterable[str], known: Mapping[str, Any], where: str) -> None:
+        def expect(codes: Iterable[str], known: Mapping[str, CatalogEntry], where: str) -> None:
             problems.extend(f"{where} refers to unknown {code!r}" for code in codes if code not in known)
 
         for p in self.powertrains.values():

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from vehicle_config.catalog import Catalog, default_catalog
+from vehicle_config.catalog import Catalog, CatalogEntry, default_catalog
 
 REGENERATE = "make catalog"
 
@@ -45,7 +45,7 @@ def console_catalog(catalog: Catalog | None = None) -> dict[str, Any]:
     catalog = catalog or default_catalog()
     return {
         "_about": f"Generated from functions/vehicle_config/catalog.json by `{REGENERATE}`; do not edit.",
-        "markets": {code: market.name for code, market in catalog.markets.items()},
+        "markets": _names(catalog.markets),
         "modelLines": {
             code: {
                 "name": line.name,
@@ -55,8 +55,8 @@ def console_catalog(catalog: Catalog | None = None) -> dict[str, Any]:
             }
             for code, line in catalog.model_lines.items()
         },
-        "trims": {code: trim.name for code, trim in catalog.trims.items()},
-        "powertrains": {code: powertrain.name for code, powertrain in catalog.powertrains.items()},
+        "trims": _names(catalog.trims),
+        "powertrains": _names(catalog.powertrains),
         "plants": {
             code: {
                 "name": plant.name,
@@ -65,7 +65,7 @@ def console_catalog(catalog: Catalog | None = None) -> dict[str, Any]:
             }
             for code, plant in catalog.plants.items()
         },
-        "options": {code: option.name for code, option in catalog.options.items()},
+        "options": _names(catalog.options),
         "presets": {market: dict(PRESETS[market]) for market in catalog.markets if market in PRESETS},
     }
 
@@ -73,6 +73,10 @@ def console_catalog(catalog: Catalog | None = None) -> dict[str, Any]:
 def console_catalog_json(catalog: Catalog | None = None) -> str:
     """web/catalog.json exactly as committed."""
     return json.dumps(console_catalog(catalog), indent=1, ensure_ascii=False) + "\n"
+
+
+def _names(entries: Mapping[str, CatalogEntry]) -> dict[str, str]:
+    return {code: entry.name for code, entry in entries.items()}
 
 
 def _in_catalog_order(codes: Iterable[str], order: Mapping[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vehicle_config.fields import FieldError, InvalidFields, channel_segment, client_scalar, one_of, shown
+from vehicle_config.json_fields import from_json_fields, json_fields
 from vehicle_config.model import PRIORITIES, Configuration
 from vehicle_config.notifications import (
     CONFIGURATION_VALIDATED,
@@ -66,11 +67,7 @@ def spec_adjustment_recommended(
         "market": configuration.market,
         "modelLine": configuration.model_line,
         "submittedBy": channel_segment("submittedBy", submitted_by),
-        "recommendationId": recommendation.recommendation_id,
-        "action": recommendation.action,
-        "fromOption": recommendation.from_option,
-        "toOption": recommendation.to_option,
-        "reasonCode": recommendation.reason_code,
+        **recommendation.to_dict(),
         "priority": configuration.priority,
     }
     return _notified(SPEC_ADJUSTMENT_RECOMMENDED, values, request_id)
@@ -157,15 +154,7 @@ def supply_constraint_cleared(constraint: SupplyConstraint) -> DomainEvent:
 
 
 def _supply_values(constraint: SupplyConstraint) -> dict[str, Any]:
-    values = {
-        "constraintId": constraint.constraint_id,
-        "plant": constraint.plant,
-        "partNumber": constraint.part_number,
-        "severity": constraint.severity,
-        "affectedConfigurations": constraint.affected_configurations,
-        "priority": constraint.priority,
-    }
-    return _checked_supply_fields(values)
+    return _checked_supply_fields(json_fields(constraint))
 
 
 def _affected_configurations(value: Any) -> list[str]:
@@ -227,14 +216,8 @@ def parse_supply_constraint(detail: Any) -> SupplyConstraint:
         errors.extend(e.nested("detail") for e in invalid.errors)
     if errors:
         raise InvalidFields(errors)
-    return SupplyConstraint(
-        constraint_id=values["constraintId"],
-        plant=values["plant"],
-        part_number=values["partNumber"],
-        severity=values["severity"],
-        affected_configurations=tuple(values["affectedConfigurations"]),
-        priority=values["priority"],
-    )
+    values["affectedConfigurations"] = tuple(values["affectedConfigurations"])
+    return from_json_fields(SupplyConstraint, values)
 
 
 def _notified(detail_type: str, values: dict[str, Any], request_id: str | None = None) -> DomainEvent:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vehicle_config.fields import FieldError, InvalidFields, channel_segment, client_scalar, one_of
+from vehicle_config.json_fields import from_json_fields, json_fields
 
 PRIORITIES = ("LOW", "NORMAL", "HIGH", "URGENT")
 DEFAULT_PRIORITY = "NORMAL"
@@ -59,29 +60,11 @@ class Configuration:
         values["options"] = _parse_options(data.get("options", []), errors)
         if errors:
             raise InvalidFields(errors)
-        return cls(
-            configuration_id=values["configurationId"],
-            market=values["market"],
-            model_line=values["modelLine"],
-            trim=values["trim"],
-            powertrain=values["powertrain"],
-            plant=values["plant"],
-            options=values["options"],
-            priority=values["priority"],
-        )
+        return from_json_fields(cls, values)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape accepted by `from_dict` (round-trips)."""
-        return {
-            "configurationId": self.configuration_id,
-            "market": self.market,
-            "modelLine": self.model_line,
-            "trim": self.trim,
-            "powertrain": self.powertrain,
-            "plant": self.plant,
-            "options": list(self.options),
-            "priority": self.priority,
-        }
+        return {**json_fields(self), "options": list(self.options)}
 
 
 def _parse_options(raw: Any, errors: list[FieldError]) -> tuple[str, ...]:

@@ -12,12 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vehicle_config.catalog import Catalog, OptionSpec, default_catalog
+from vehicle_config.json_fields import json_fields
 from vehicle_config.model import Configuration
 
 NO_OPTION = "NONE"  # fromOption of an ADD, toOption of a REMOVE: every detail field stays a non-empty scalar
 
 VALID, VALID_WITH_WARNINGS, INVALID = "VALID", "VALID_WITH_WARNINGS", "INVALID"
 ADD_OPTION, REMOVE_OPTION, REPLACE_OPTION = "ADD_OPTION", "REMOVE_OPTION", "REPLACE_OPTION"
+OUTCOMES = (VALID, VALID_WITH_WARNINGS, INVALID)
+ACTIONS = (ADD_OPTION, REMOVE_OPTION, REPLACE_OPTION)
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,7 @@ class Recommendation:
     reason_code: str
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "recommendationId": self.recommendation_id,
-            "action": self.action,
-            "fromOption": self.from_option,
-            "toOption": self.to_option,
-            "reasonCode": self.reason_code,
-        }
+        return json_fields(self)
 
 
 @dataclass(frozen=True)

@@ -34,16 +34,7 @@ from tests.support.invokers import CallableInvoker
 from tests.support.lambda_functions import FakeLambdaContext
 from tests.support.local_cloud import free_ports
 from tests.support.tcp_proxy import TcpProxy
-from vcn.appsync.config import (
-    ApiKey,
-    AuthProvider,
-    AuthType,
-    DataSource,
-    EventApiConfig,
-    HandlerConfig,
-    Namespace,
-    OpenIdConnectConfig,
-)
+from vcn.appsync import config as appsync_config
 from vcn.appsync.server import AppSyncEventsServer
 from vcn.aws_account import LOCAL_ACCOUNT
 from vcn.httpapi import ApiServer, HttpRoute, JwtAuthorizerConfig
@@ -164,23 +155,28 @@ class HistoryRig:
         return missed
 
 
-def event_api_config(issuer: str) -> EventApiConfig:
+def event_api_config(issuer: str) -> appsync_config.EventApiConfig:
     """API key (tests, publishers) or the identity provider's tokens (the CLI); the template's recorder."""
-    recorder = HandlerConfig("DIRECT", data_source="HistoryRecorder", invoke_type="EVENT")
-    tokens = OpenIdConnectConfig(issuer, DEFAULT_AUDIENCE, f"{issuer}/.well-known/jwks.json")
-    modes: tuple[AuthType, ...] = ("API_KEY", "OPENID_CONNECT")
-    return EventApiConfig(
+    recorder = appsync_config.HandlerConfig("DIRECT", data_source="HistoryRecorder", invoke_type="EVENT")
+    tokens = appsync_config.OpenIdConnectConfig(issuer, DEFAULT_AUDIENCE, f"{issuer}/.well-known/jwks.json")
+    modes: tuple[appsync_config.AuthType, ...] = ("API_KEY", "OPENID_CONNECT")
+    return appsync_config.EventApiConfig(
         name="history-rig",
         api_id="historyrigapi",
         account=LOCAL_ACCOUNT.account_id,
         region=LOCAL_ACCOUNT.region,
-        auth_providers=(AuthProvider("API_KEY"), AuthProvider("OPENID_CONNECT", openid_connect=tokens)),
+        auth_providers=(
+            appsync_config.AuthProvider("API_KEY"),
+            appsync_config.AuthProvider("OPENID_CONNECT", openid_connect=tokens),
+        ),
         connection_auth_modes=modes,
         default_publish_auth_modes=modes,
         default_subscribe_auth_modes=modes,
-        namespaces=tuple(Namespace(name, on_publish=recorder) for name in ("markets", "users", "plants")),
-        api_keys=(ApiKey("RigKey", API_KEY, int(time.time()) + 3600),),
-        data_sources=(DataSource("HistoryRecorder", RECORDER),),
+        namespaces=tuple(
+            appsync_config.Namespace(name, on_publish=recorder) for name in ("markets", "users", "plants")
+        ),
+        api_keys=(appsync_config.ApiKey("RigKey", API_KEY, int(time.time()) + 3600),),
+        data_sources=(appsync_config.DataSource("HistoryRecorder", RECORDER),),
     )
 
 
