@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast, get_args
 
 from vcn.appsync.config import (
@@ -40,38 +41,53 @@ def _auth_modes(value: Any, at: Location) -> tuple[AuthType, ...] | None:
     return tuple(_auth_type(item, at.child(i)) for i, item in enumerate(value))
 
 
+def _lambda_authorizer(config: Any) -> AuthProvider:
+    return AuthProvider(
+        "AWS_LAMBDA",
+        lambda_authorizer=LambdaAuthorizerConfig(
+            authorizer_uri=str(config["AuthorizerUri"]),
+            result_ttl_seconds=int(config.get("AuthorizerResultTtlInSeconds", 300)),
+            identity_validation_expression=config.get("IdentityValidationExpression"),
+        ),
+    )
+
+
+def _openid_connect(config: Any) -> AuthProvider:
+    return AuthProvider(
+        "OPENID_CONNECT",
+        openid_connect=OpenIdConnectConfig(
+            issuer=str(config["Issuer"]),
+            client_id=config.get("ClientId"),
+            auth_ttl_ms=int(config.get("AuthTTL", 0)),
+            iat_ttl_ms=int(config.get("IatTTL", 0)),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _ProviderConfig:
+    """Where an auth type keeps its own configuration in the template, and what it becomes."""
+
+    member: str
+    required: str
+    provider: Callable[[Any], AuthProvider]
+
+
+_PROVIDER_CONFIGS: dict[AuthType, _ProviderConfig] = {
+    "AWS_LAMBDA": _ProviderConfig("LambdaAuthorizerConfig", "AuthorizerUri", _lambda_authorizer),
+    "OPENID_CONNECT": _ProviderConfig("OpenIDConnectConfig", "Issuer", _openid_connect),
+}
+
+
 def _provider(raw: Any, at: Location) -> AuthProvider:
     auth_type = _auth_type(raw, at)
-    if auth_type == "AWS_LAMBDA":
-        config = _provider_config(raw, at, "LambdaAuthorizerConfig", "AuthorizerUri", auth_type)
-        return AuthProvider(
-            auth_type,
-            lambda_authorizer=LambdaAuthorizerConfig(
-                authorizer_uri=str(config["AuthorizerUri"]),
-                result_ttl_seconds=int(config.get("AuthorizerResultTtlInSeconds", 300)),
-                identity_validation_expression=config.get("IdentityValidationExpression"),
-            ),
-        )
-    if auth_type == "OPENID_CONNECT":
-        config = _provider_config(raw, at, "OpenIDConnectConfig", "Issuer", auth_type)
-        return AuthProvider(
-            auth_type,
-            openid_connect=OpenIdConnectConfig(
-                issuer=str(config["Issuer"]),
-                client_id=config.get("ClientId"),
-                auth_ttl_ms=int(config.get("AuthTTL", 0)),
-                iat_ttl_ms=int(config.get("IatTTL", 0)),
-            ),
-        )
-    return AuthProvider(auth_type)
-
-
-def _provider_config(raw: Any, at: Location, member: str, required: str, auth_type: AuthType) -> Any:
-    """The provider's own configuration `member`, which must hold `required` for this auth type."""
-    config = raw.get(member) or {}
-    if required not in config:
-        raise at.child(member).error(f"{required} is required for {auth_type}")
-    return config
+    own = _PROVIDER_CONFIGS.get(auth_type)
+    if own is None:
+        return AuthProvider(auth_type)
+    config = raw.get(own.member) or {}
+    if own.required not in config:
+        raise at.child(own.member).error(f"{own.required} is required for {auth_type}")
+    return own.provider(config)
 
 
 def _handler(raw: Any, at: Location) -> HandlerConfig | None:
