@@ -6,7 +6,6 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from vcn.eventbridge.arns import api_destination_arn
 from vcn.eventbridge.connections import DEFAULT_RATE_LIMIT, check_endpoint
 from vcn.eventbridge.errors import already_exists
 from vcn.eventbridge.handler_group import ResourceOperations, answers
@@ -29,7 +28,7 @@ class ApiDestinationOperations(ResourceOperations):
         now = time.time()
         destination = ApiDestination(
             name=name,
-            arn=self.resources.mint_arn("api-destination", name, api_destination_arn),
+            arn=self.resources.mint_arn("api-destination", name),
             connection_arn=connection.arn,
             invocation_endpoint=endpoint,
             http_method=request["HttpMethod"],

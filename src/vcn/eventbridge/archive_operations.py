@@ -6,17 +6,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from vcn.arns import Arn
 from vcn.eventbridge.archives import Archive, ArchiveLedger
 from vcn.eventbridge.errors import already_exists
 from vcn.eventbridge.handler_group import ResourceOperations, answers
 from vcn.eventbridge.listing import list_response, matching
 from vcn.eventbridge.resources import Resources
 from vcn.eventbridge.rule_operations import compile_event_pattern
-
-
-def archive_arn(region: str, account: str, name: str) -> str:
-    return str(Arn("aws", "events", region, account, f"archive/{name}"))
 
 
 class ArchiveOperations(ResourceOperations):
@@ -32,10 +27,9 @@ class ArchiveOperations(ResourceOperations):
         bus = self.resources.bus(request["EventSourceArn"])
         pattern_text = request.get("EventPattern")
         pattern = compile_event_pattern(pattern_text) if pattern_text is not None else None
-        region, account = self.resources.region, self.resources.account
         archive = Archive(
             name=name,
-            arn=archive_arn(region, account, name),
+            arn=self.resources.arn("archive", name),
             source_arn=bus.arn,
             bus=bus.name,
             event_pattern=pattern_text,

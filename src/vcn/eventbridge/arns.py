@@ -8,16 +8,9 @@ import uuid
 from vcn.arns import Arn
 
 
-def event_bus_arn(region: str, account: str, bus: str) -> str:
-    return str(Arn("aws", "events", region, account, f"event-bus/{bus}"))
-
-
-def connection_arn(region: str, account: str, name: str) -> str:
-    return str(Arn("aws", "events", region, account, f"connection/{name}/{uuid.uuid4()}"))
-
-
-def api_destination_arn(region: str, account: str, name: str) -> str:
-    return str(Arn("aws", "events", region, account, f"api-destination/{name}/{uuid.uuid4()}"))
+def events_arn(region: str, account: str, resource_type: str, name: str) -> str:
+    """`arn:aws:events:<region>:<account>:<resource_type>/<name>` (`event-bus`, `archive`, `replay`, ...)."""
+    return str(Arn("aws", "events", region, account, f"{resource_type}/{name}"))
 
 
 def connection_secret_arn(region: str, account: str, name: str) -> str:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from vcn.eventbridge.arns import connection_arn, connection_secret_arn
+from vcn.eventbridge.arns import connection_secret_arn
 from vcn.eventbridge.connections import (
     OAUTH,
     check_auth_parameters,
@@ -61,7 +61,7 @@ class ConnectionOperations(ResourceOperations):
         now = time.time()
         connection = Connection(
             name=name,
-            arn=self.resources.mint_arn("connection", name, connection_arn),
+            arn=self.resources.mint_arn("connection", name),
             authorization_type=authorization_type,
             auth_parameters=auth,
             description=request.get("Description"),

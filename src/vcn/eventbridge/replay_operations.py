@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vcn import arns
-from vcn.arns import Arn
 from vcn.eventbridge.archives import Archive
 from vcn.eventbridge.errors import (
     EventBridgeError,
@@ -26,10 +25,6 @@ from vcn.eventbridge.replays import ACTIVE, CANCELLING, RUNNING, STARTING, Repla
 from vcn.eventbridge.resources import Resources
 
 MAX_ACTIVE_REPLAYS = 10
-
-
-def replay_arn(region: str, account: str, name: str) -> str:
-    return str(Arn("aws", "events", region, account, f"replay/{name}"))
 
 
 class ReplayOperations(ResourceOperations):
@@ -61,7 +56,7 @@ class ReplayOperations(ResourceOperations):
             )
         replay = Replay(
             name=name,
-            arn=replay_arn(self.resources.region, self.resources.account, name),
+            arn=self.resources.arn("replay", name),
             description=request.get("Description"),
             archive_arn=archive.arn,
             archive_name=archive.name,

@@ -12,8 +12,8 @@ import dataclasses
 from typing import Any, TypeVar
 
 from vcn import arns
-from vcn.eventbridge.archive_operations import archive_arn
 from vcn.eventbridge.archives import Archive
+from vcn.eventbridge.arns import events_arn
 from vcn.eventbridge.model import ApiDestination, Connection, EventBus, Rule
 from vcn.eventbridge.replays import Replay
 from vcn.eventbridge.rule_operations import check_schedule_expression, compile_event_pattern
@@ -114,7 +114,7 @@ def restore_archive(document: dict[str, Any], bus: EventBus, region: str, accoun
     pattern_text = document.get("eventPattern")
     return Archive(
         name=document["name"],
-        arn=archive_arn(region, account, document["name"]),
+        arn=events_arn(region, account, "archive", document["name"]),
         source_arn=bus.arn,
         bus=bus.name,
         event_pattern=pattern_text,

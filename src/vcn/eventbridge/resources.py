@@ -4,13 +4,13 @@ replays) and the lookups its operations share, each failing with AWS's not-found
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from vcn import arns
 from vcn.eventbridge.archives import Archive
-from vcn.eventbridge.arns import event_bus_arn
+from vcn.eventbridge.arns import events_arn
 from vcn.eventbridge.errors import not_found
 from vcn.eventbridge.model import ApiDestination, Connection, EventBus, Rule
 from vcn.eventbridge.replays import Replay
@@ -39,7 +39,7 @@ class Resources:
 
     def add_bus(self, name: str) -> EventBus:
         now = time.time()
-        bus = EventBus(name, event_bus_arn(self.region, self.account, name), None, now, now)
+        bus = EventBus(name, self.arn("event-bus", name), None, now, now)
         self.buses[name] = bus
         return bus
 
@@ -81,9 +81,14 @@ class Resources:
             raise not_found(f"Connection '{arn}' does not exist; create it with CreateConnection first.")
         return connection
 
-    def mint_arn(self, kind: str, name: str, mint: Callable[[str, str, str], str]) -> str:
-        """The ARN for a new connection or API destination: the remembered one, or a fresh one."""
-        return self.remembered_arns.pop((kind, name), None) or mint(self.region, self.account, name)
+    def arn(self, resource_type: str, name: str) -> str:
+        """The ARN of the resource of `resource_type` named `name` in this account and Region."""
+        return events_arn(self.region, self.account, resource_type, name)
+
+    def mint_arn(self, kind: str, name: str) -> str:
+        """The ARN for a new connection or API destination (`kind`): the remembered one, or a fresh one that
+        ends in a random id."""
+        return self.remembered_arns.pop((kind, name), None) or self.arn(kind, f"{name}/{uuid.uuid4()}")
 
 
 def _found(resource: T | None, missing: str) -> T:
