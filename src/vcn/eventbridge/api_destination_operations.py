@@ -8,8 +8,7 @@ from typing import Any
 
 from vcn.eventbridge.connections import DEFAULT_RATE_LIMIT, check_endpoint
 from vcn.eventbridge.errors import already_exists
-from vcn.eventbridge.handler_group import ResourceOperations, answers
-from vcn.eventbridge.listing import list_response, matching
+from vcn.eventbridge.handler_group import ResourceOperations, answers, listing
 from vcn.eventbridge.model import ApiDestination
 
 ACTIVE = "ACTIVE"
@@ -44,15 +43,12 @@ class ApiDestinationOperations(ResourceOperations):
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return self.resources.api_destination(request["Name"]).describe()
 
-    @answers("ListApiDestinations")
-    def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return list_response(
-            "ListApiDestinations",
-            self.resources.api_destinations,
-            request,
-            ApiDestination.describe,
-            keep=matching(connection_arn=request.get("ConnectionArn")),
-        )
+    list = listing(
+        "ListApiDestinations",
+        lambda resources: resources.api_destinations,
+        ApiDestination.describe,
+        connection_arn="ConnectionArn",
+    )
 
     @answers("UpdateApiDestination")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from typing import Any
 from vcn import arns
 from vcn.eventbridge.bus_policy import parse_policy, statement, with_statement, without_statement
 from vcn.eventbridge.errors import EventBridgeError, already_exists, validation_error
-from vcn.eventbridge.handler_group import ResourceOperations, answers
-from vcn.eventbridge.listing import list_response
+from vcn.eventbridge.handler_group import ResourceOperations, answers, listing
 from vcn.eventbridge.model import EventBus
 from vcn.eventbridge.operations import UNSUPPORTED
 
@@ -46,9 +45,7 @@ class EventBusOperations(ResourceOperations):
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return self.resources.bus(request.get("Name")).describe()
 
-    @answers("ListEventBuses")
-    def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return list_response("ListEventBuses", self.resources.buses, request, EventBus.describe)
+    list = listing("ListEventBuses", lambda resources: resources.buses, EventBus.describe)
 
     @answers("UpdateEventBus")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:

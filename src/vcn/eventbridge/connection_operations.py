@@ -23,8 +23,7 @@ from vcn.eventbridge.connections import (
     without_secret,
 )
 from vcn.eventbridge.errors import already_exists
-from vcn.eventbridge.handler_group import ResourceOperations, answers
-from vcn.eventbridge.listing import list_response, matching
+from vcn.eventbridge.handler_group import ResourceOperations, answers, listing
 from vcn.eventbridge.model import AUTHORIZED, AUTHORIZING, DEAUTHORIZED, DEAUTHORIZING, DELETING, Connection
 from vcn.eventbridge.request_validation import check_value
 from vcn.eventbridge.resources import Resources
@@ -80,15 +79,12 @@ class ConnectionOperations(ResourceOperations):
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return describe_connection(self.resources.connection(request["Name"]))
 
-    @answers("ListConnections")
-    def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return list_response(
-            "ListConnections",
-            self.resources.connections,
-            request,
-            describe_connection,
-            keep=matching(state=request.get("ConnectionState")),
-        )
+    list = listing(
+        "ListConnections",
+        lambda resources: resources.connections,
+        describe_connection,
+        state="ConnectionState",
+    )
 
     @answers("UpdateConnection")
     def update(self, request: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,8 +19,7 @@ from vcn.eventbridge.errors import (
     not_found,
     validation_error,
 )
-from vcn.eventbridge.handler_group import ResourceOperations, answers
-from vcn.eventbridge.listing import list_response, matching
+from vcn.eventbridge.handler_group import ResourceOperations, answers, listing
 from vcn.eventbridge.replays import ACTIVE, CANCELLING, RUNNING, STARTING, Replay, Replayer
 from vcn.eventbridge.resources import Resources
 
@@ -72,15 +71,13 @@ class ReplayOperations(ResourceOperations):
     def describe(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return self.resources.replay(request["ReplayName"]).describe()
 
-    @answers("ListReplays")
-    def list(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return list_response(
-            "ListReplays",
-            self.resources.replays,
-            request,
-            Replay.describe,
-            keep=matching(state=request.get("State"), archive_arn=request.get("EventSourceArn")),
-        )
+    list = listing(
+        "ListReplays",
+        lambda resources: resources.replays,
+        Replay.describe,
+        state="State",
+        archive_arn="EventSourceArn",
+    )
 
     @answers("CancelReplay")
     def cancel(self, request: Mapping[str, Any]) -> dict[str, Any]:
