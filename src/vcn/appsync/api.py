@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from vcn import json_limits
-from vcn.appsync.api_keys import ApiKeyStore
 from vcn.appsync.authorization import Authorizer, AuthRequest, Grant
 from vcn.appsync.channels import Channel, parse_channel
 from vcn.appsync.config import EventApiConfig, Namespace
@@ -46,16 +45,15 @@ class EventApi:
         self,
         config: EventApiConfig,
         invoker: LambdaInvoker | None,
+        authorizer: Authorizer,
         *,
-        iam_credentials: Mapping[str, str] | None = None,
         limits: AppSyncLimits | None = None,
-        api_keys: ApiKeyStore | None = None,
     ) -> None:
         self.config = config
         self.limits = limits or AppSyncLimits()
         self.index = SubscriptionIndex()
         self.fanout = FanOut(self.index)
-        self.authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials, api_keys=api_keys)
+        self.authorizer = authorizer
         self.handlers = ChannelHandlers(config, invoker, max_event_bytes=self.limits.max_event_bytes)
         self.counts = OperationCounts()
 

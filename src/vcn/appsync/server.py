@@ -27,7 +27,7 @@ from vcn import json_limits
 from vcn.appsync import protocol as wire
 from vcn.appsync.api import EventApi
 from vcn.appsync.api_keys import ApiKeyStore
-from vcn.appsync.authorization import normalize_headers
+from vcn.appsync.authorization import Authorizer, normalize_headers
 from vcn.appsync.channels import validate_subscription_id
 from vcn.appsync.config import EventApiConfig
 from vcn.appsync.fanout import OutboundBudget, Outbox
@@ -83,9 +83,8 @@ class AppSyncEventsServer:
         self.api_keys = ApiKeyStore.in_state_dir(Path(state_dir), config.api_id)
         for key in config.api_keys:
             self.api_keys.declare(key)
-        self.api = EventApi(
-            config, invoker, iam_credentials=iam_credentials, limits=limits, api_keys=self.api_keys
-        )
+        authorizer = Authorizer(config, invoker, iam_credentials=iam_credentials, api_keys=self.api_keys)
+        self.api = EventApi(config, invoker, authorizer, limits=limits)
         self.limits = self.api.limits
         self.keepalive_seconds = keepalive_seconds
         self.deadlines = ListenerDeadlines(timeouts)
