@@ -41,11 +41,12 @@ check: venv
 
 # One worker more than the machine has cores, each test file on one of them (files share their local cloud
 # through module fixtures). Many tests wait on subprocesses, sockets and timers: on 2 cores, 2 workers kept
-# the CPUs 75 % busy and took 540 s, 3 workers 92 % and 443 s (bench/README.md, "Test suite").
+# the CPUs 75 % busy and took 540 s, 3 workers 92 % and 443 s (bench/README.md, "Test suite"). Files start in
+# the order tests/conftest.py gives (what installs packages first, then the long ones), not xdist's.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: venv system-deps lint
 	$(CHECK) || [ "$(CHECK_REQUIRED)" = 0 ]
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast: venv
 	$(BIN)/pytest -m "not browser and not slow"

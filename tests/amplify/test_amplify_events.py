@@ -27,7 +27,7 @@ HERE = Path(__file__).parent
 API_KEY = "da2-amplify-interop-key"
 NAMESPACE = "amplify"
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.slow, pytest.mark.installs, pytest.mark.timeout(420)]
 
 
 def _node_modules() -> None:

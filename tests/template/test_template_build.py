@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.installs
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ELF_MACHINE_AARCH64 = 183
