@@ -241,6 +241,18 @@ def test_a_namespace_whose_publish_modes_exclude_the_connections_mode_fails_the_
     assert found.counterexample == ordinary("SupplyConstraintRaised")
 
 
+def test_publish_modes_the_api_has_no_auth_provider_of_fail_the_ordinary_event(tmp_path: Path) -> None:
+    def no_api_key_provider(document: dict[str, Any]) -> None:
+        config = resources(document)["EventsApi"]["Properties"]["EventConfig"]
+        config["AuthProviders"] = [p for p in config["AuthProviders"] if p["AuthType"] != "API_KEY"]
+
+    found = failure(
+        seeded(tmp_path, no_api_key_provider), "path", SUPPLY, target="PlantChannel", kind="publish-auth-mode"
+    )
+    assert "has no API_KEY auth provider" in found.problem
+    assert found.counterexample == ordinary("SupplyConstraintRaised")
+
+
 def test_an_api_key_expiring_at_a_parameter_with_no_keeper_is_reported(tmp_path: Path) -> None:
     def fixed_expiry(document: dict[str, Any]) -> None:
         document["Parameters"]["ApiKeyExpires"] = {"Type": "Number"}
