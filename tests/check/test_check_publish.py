@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
-from vcn.appsync.config import AuthProvider, EventApiConfig, Namespace
+from vcn.appsync.config import EventApiConfig, Namespace
 from vcn.check.publish import inspect_publish
 from vcn.check.routes import AppSyncDestination
 
@@ -17,7 +16,6 @@ API = EventApiConfig(
     account="000000000000",
     region="us-east-1",
     namespaces=(Namespace("orders"), Namespace("audit", publish_auth_modes=("AWS_IAM",))),
-    auth_providers=(AuthProvider("API_KEY"), AuthProvider("AWS_IAM")),
 )
 DESTINATION = AppSyncDestination("Destination", "Connection", API, "Api", frozenset({"API_KEY"}), True, 300)
 
@@ -83,18 +81,4 @@ def test_an_api_key_connection_carrying_another_apis_key_is_refused() -> None:
     _, broken = inspect_publish(body("/orders/DE", '{"id":"1"}'), foreign, None)
     assert [(b.kind, b.problem) for b in broken] == [
         ("publish-auth-mode", "connection Connection sends an x-api-key that is no API key of events")
-    ]
-
-
-def test_a_mode_the_api_has_no_auth_provider_of_authorizes_no_publish() -> None:
-    iam_only = replace(API, auth_providers=(AuthProvider("AWS_IAM"),))
-    keyed = replace(DESTINATION, api=iam_only)
-    _, broken = inspect_publish(body("/orders/DE", '{"id":"1"}'), keyed, None)
-    assert [(b.kind, b.problem) for b in broken] == [
-        (
-            "publish-auth-mode",
-            "namespace orders takes publishes with API_KEY, which connection Connection authenticates with, "
-            "but events has no API_KEY auth provider: "
-            "an auth mode works only with an auth provider of its type",
-        )
     ]

@@ -322,6 +322,38 @@ def test_appsync_code_handlers_are_refused(tmp_path: Path) -> None:
         load_stack(path)
 
 
+IAM_CONNECTIONS = """
+EventsApi:
+  Type: AWS::AppSync::Api
+  Properties:
+    Name: events
+    EventConfig:
+      AuthProviders: [{AuthType: API_KEY}]
+      ConnectionAuthModes: [{AuthType: API_KEY}, {AuthType: AWS_IAM}]
+"""
+LAMBDA_PUBLISHERS = """
+Ns:
+  Type: AWS::AppSync::ChannelNamespace
+  Properties: {ApiId: !GetAtt EventsApi.ApiId, Name: ns, PublishAuthModes: [{AuthType: AWS_LAMBDA}]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("resources", "refused"),
+    [
+        pytest.param((IAM_CONNECTIONS,), "EventsApi, property EventConfig.ConnectionAuthModes", id="api"),
+        pytest.param((EVENTS_API, LAMBDA_PUBLISHERS), "Ns, property PublishAuthModes", id="namespace"),
+    ],
+)
+def test_an_auth_mode_without_an_auth_provider_of_its_type_is_refused(
+    tmp_path: Path, resources: tuple[str, ...], refused: str
+) -> None:
+    """A mode authorizes only through a provider of its type: without one, whatever it was to let in fails."""
+    path = write_template(tmp_path, template("", *resources))
+    with pytest.raises(TemplateError, match=f"resource {refused}: auth mode [A-Z_]+ has no AuthProvider"):
+        load_stack(path)
+
+
 def test_hand_written_http_api_routes_and_authorizer(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     path = write_template(

@@ -318,6 +318,12 @@ def _check_providers(config: EventApiConfig, invoker: LambdaInvoker | None) -> N
         *(m for ns in config.namespaces for m in (ns.publish_auth_modes or ())),
         *(m for ns in config.namespaces for m in (ns.subscribe_auth_modes or ())),
     }
+    unprovided = sorted(used - {provider.auth_type for provider in config.auth_providers})
+    if unprovided:
+        raise ValueError(
+            f"auth mode {', '.join(unprovided)} is used but {config.name} has no AuthProvider of that type; "
+            "add one to its EventConfig.AuthProviders"
+        )
     lambda_provider = config.provider("AWS_LAMBDA")
     if "AWS_LAMBDA" in used and (lambda_provider is None or lambda_provider.lambda_authorizer is None):
         raise ValueError(

@@ -75,7 +75,7 @@ class EventApiConfig:
     api_id: str
     account: str
     region: str
-    auth_providers: tuple[AuthProvider, ...] = ()
+    auth_providers: tuple[AuthProvider, ...] = (AuthProvider("API_KEY"),)  # what the default modes need
     connection_auth_modes: tuple[AuthType, ...] = ("API_KEY",)
     default_publish_auth_modes: tuple[AuthType, ...] = ("API_KEY",)
     default_subscribe_auth_modes: tuple[AuthType, ...] = ("API_KEY",)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from vcn import json_limits
 from vcn.appsync.channels import parse_channel
-from vcn.appsync.config import AuthType, EventApiConfig
 from vcn.appsync.protocol import AppSyncError, AppSyncLimits
 from vcn.check.routes import AppSyncDestination
 
@@ -110,16 +108,6 @@ def _api_refusals(namespace: str, destination: AppSyncDestination) -> list[Break
             Breakage(NAMESPACE, f"namespace {namespace!r} does not exist in {api.name} (it has: {names})")
         ]
     modes = found.publish_auth_modes or api.default_publish_auth_modes
-    unprovided = _unprovided(api, destination.modes & set(modes))
-    if unprovided:
-        return [
-            Breakage(
-                AUTH_MODE,
-                f"namespace {namespace} takes publishes with {', '.join(unprovided)}, which connection "
-                f"{destination.connection} authenticates with, but {api.name} has no {', '.join(unprovided)} "
-                "auth provider: an auth mode works only with an auth provider of its type",
-            )
-        ]
     usable = destination.modes & set(modes)
     if not usable:
         offered = ", ".join(sorted(destination.modes)) or "no AppSync auth mode"
@@ -138,12 +126,6 @@ def _api_refusals(namespace: str, destination: AppSyncDestination) -> list[Break
             )
         ]
     return []
-
-
-def _unprovided(api: EventApiConfig, modes: AbstractSet[AuthType]) -> list[str]:
-    """The `modes` the API has no auth provider of, when none of `modes` has one (sorted)."""
-    provided = {provider.auth_type for provider in api.auth_providers}
-    return [] if modes & provided else sorted(modes)
 
 
 def _event_refusals(events: list[object]) -> list[Breakage]:

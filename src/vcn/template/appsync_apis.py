@@ -41,6 +41,26 @@ def _auth_modes(value: Any, at: Location) -> tuple[AuthType, ...] | None:
     return tuple(_auth_type(item, at.child(i)) for i, item in enumerate(value))
 
 
+# EventConfig's auth-mode members, by the EventApiConfig field each becomes.
+_API_MODES = {
+    "connection_auth_modes": "ConnectionAuthModes",
+    "default_publish_auth_modes": "DefaultPublishAuthModes",
+    "default_subscribe_auth_modes": "DefaultSubscribeAuthModes",
+}
+
+
+def _provided_modes(value: Any, provided: set[AuthType], at: Location) -> tuple[AuthType, ...] | None:
+    """The auth modes at `at`, each of which must have an AuthProvider of its type: no other mode works."""
+    modes = _auth_modes(value, at)
+    unprovided = sorted(set(modes or ()) - provided)
+    if unprovided:
+        raise at.error(
+            f"auth mode {', '.join(unprovided)} has no AuthProvider of its type in the API's "
+            "EventConfig.AuthProviders; AppSync Events authorizes a mode only through a provider of it"
+        )
+    return modes
+
+
 def _lambda_authorizer(config: Any) -> AuthProvider:
     return AuthProvider(
         "AWS_LAMBDA",
@@ -136,21 +156,19 @@ def extract_appsync_apis(
         event_config = props.get("EventConfig")
         if not isinstance(event_config, dict):
             raise at.error("EventConfig is required (the local cloud emulates AppSync Events APIs)")
-        providers = event_config.get("AuthProviders") or []
+        providers = tuple(
+            _provider(p, at.child("AuthProviders").child(i))
+            for i, p in enumerate(event_config.get("AuthProviders") or [])
+        )
+        provided = {provider.auth_type for provider in providers}
         apis[resources.appsync_api_id(lid)] = {
             "name": str(props.get("Name", lid)),
-            "auth_providers": tuple(
-                _provider(p, at.child("AuthProviders").child(i)) for i, p in enumerate(providers)
-            ),
-            "connection_auth_modes": _auth_modes(
-                event_config.get("ConnectionAuthModes"), at.child("ConnectionAuthModes")
-            ),
-            "default_publish_auth_modes": _auth_modes(
-                event_config.get("DefaultPublishAuthModes"), at.child("DefaultPublishAuthModes")
-            ),
-            "default_subscribe_auth_modes": _auth_modes(
-                event_config.get("DefaultSubscribeAuthModes"), at.child("DefaultSubscribeAuthModes")
-            ),
+            "provided": provided,
+            "auth_providers": providers,
+            **{
+                key: _provided_modes(event_config.get(member), provided, at.child(member))
+                for key, member in _API_MODES.items()
+            },
             "namespaces": [],
             "api_keys": [],
             "data_sources": [],
@@ -181,8 +199,12 @@ def extract_appsync_apis(
         handlers = props.get("HandlerConfigs") or {}
         namespace = Namespace(
             name=resources.name(lid, "Name"),
-            publish_auth_modes=_auth_modes(props.get("PublishAuthModes"), at.child("PublishAuthModes")),
-            subscribe_auth_modes=_auth_modes(props.get("SubscribeAuthModes"), at.child("SubscribeAuthModes")),
+            publish_auth_modes=_provided_modes(
+                props.get("PublishAuthModes"), api["provided"], at.child("PublishAuthModes")
+            ),
+            subscribe_auth_modes=_provided_modes(
+                props.get("SubscribeAuthModes"), api["provided"], at.child("SubscribeAuthModes")
+            ),
             on_publish=_handler(handlers.get("OnPublish"), at.child("HandlerConfigs").child("OnPublish")),
             on_subscribe=_handler(
                 handlers.get("OnSubscribe"), at.child("HandlerConfigs").child("OnSubscribe")
