@@ -241,6 +241,21 @@ def test_a_namespace_whose_publish_modes_exclude_the_connections_mode_fails_the_
     assert found.counterexample == ordinary("SupplyConstraintRaised")
 
 
+def test_token_subscribers_who_may_not_connect_make_every_channel_a_dead_end(tmp_path: Path) -> None:
+    """The analysts subscribe with their tokens (AWS_LAMBDA): without it among the ConnectionAuthModes, no
+    browser connects, though every publish still succeeds."""
+
+    def no_token_connections(document: dict[str, Any]) -> None:
+        config = resources(document)["EventsApi"]["Properties"]["EventConfig"]
+        config["ConnectionAuthModes"] = [{"AuthType": "API_KEY"}, {"AuthType": "AWS_IAM"}]
+
+    report = seeded(tmp_path, no_token_connections)
+    found = failure(report, "dead-end", SUPPLY, target="PlantChannel")
+    assert found.problem.startswith("nobody can subscribe to /plants/")
+    assert "takes subscriptions with AWS_LAMBDA, which is not among the ConnectionAuthModes" in found.problem
+    assert not any(f.check == "path" for f in report.results.findings)  # the publishes themselves are fine
+
+
 def test_an_api_key_expiring_at_a_parameter_with_no_keeper_is_reported(tmp_path: Path) -> None:
     def fixed_expiry(document: dict[str, Any]) -> None:
         document["Parameters"]["ApiKeyExpires"] = {"Type": "Number"}

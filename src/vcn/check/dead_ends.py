@@ -116,7 +116,9 @@ def _nobody_subscribes(
     namespace = api.namespace(channel.strip("/").split("/")[0])
     if namespace is None:
         return "its namespace does not exist"
-    modes = set(namespace.subscribe_auth_modes or api.default_subscribe_auth_modes)
+    subscribe = set(namespace.subscribe_auth_modes or api.default_subscribe_auth_modes)
+    # A client connects with the credentials it subscribes with: a mode it may not connect with is no use.
+    modes = subscribe & set(api.connection_auth_modes)
     if "API_KEY" in modes:
         return None
     if "AWS_IAM" in modes:
@@ -127,12 +129,19 @@ def _nobody_subscribes(
     if modes & TOKEN_MODES and (grants is None or grants(channel)):
         return None
     reasons = []
+    if subscribe - modes:
+        unconnected = ", ".join(sorted(subscribe - modes))
+        reasons.append(
+            f"namespace {namespace.name} takes subscriptions with {unconnected}, which is not among the "
+            f"ConnectionAuthModes of {api.name} ({', '.join(api.connection_auth_modes) or 'none'}): "
+            "a client holding it cannot connect"
+        )
     if "AWS_IAM" in modes:
         reasons.append(f"no role of the template may appsync:EventSubscribe on namespace {namespace.name}")
     if modes & TOKEN_MODES:
         reasons.append("the application grants no token a subscription to it")
     if not reasons:
         reasons.append(
-            f"namespace {namespace.name} takes subscriptions with {', '.join(sorted(modes)) or 'no mode'}"
+            f"namespace {namespace.name} takes subscriptions with {', '.join(sorted(subscribe)) or 'no mode'}"
         )
     return "; ".join(reasons)
