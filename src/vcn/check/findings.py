@@ -18,6 +18,7 @@ TARGETS = "targets"
 ALARMS = "alarms"
 API_KEY = "api-key"
 SECRETS = "secrets"
+OUTPUTS = "outputs"
 IAM = "iam"
 TEMPLATE = "template"
 CAPACITY = "capacity"
@@ -32,6 +33,7 @@ CHECKS: Mapping[str, str] = {
     "on the first",
     API_KEY: "every AppSync API key's lifetime is managed",
     SECRETS: "no output or environment variable exposes a secret",
+    OUTPUTS: "the outputs the app profile names lead to AppSync's endpoints, the event bus and the queues",
     IAM: "no IAM statement allows every action, or a write action on every resource; AppSync may invoke its "
     "authorizer and handlers",
     CAPACITY: "the traffic profile stays within the quotas",

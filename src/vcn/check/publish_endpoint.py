@@ -45,7 +45,7 @@ class Judged:
 def judge_endpoint(view: TemplateView, lid: str, resolved_endpoint: str, method: str) -> Judged:
     """Which AppSync API of the template the destination publishes to, or why it does not."""
     raw = view.raw(lid).get("InvocationEndpoint")
-    shown = _as_written(raw, resolved_endpoint)
+    shown = as_written(raw, resolved_endpoint)
     references = attribute_references(raw)
     apis = set(view.logical_ids("AWS::AppSync::Api"))
     named = sorted({name for name, _ in references if name in apis})
@@ -82,7 +82,7 @@ def _hint(api: str) -> str:
     return f'set InvocationEndpoint to !Sub "https://${{{api}.{HTTP_HOST}}}/event" and HttpMethod to POST'
 
 
-def _as_written(raw: Any, resolved: str) -> str:
+def as_written(raw: Any, resolved: str) -> str:
     """The endpoint as the template writes it (a `!Sub` text), or as it resolves."""
     if isinstance(raw, Mapping) and "Fn::Sub" in raw:
         argument = raw["Fn::Sub"]

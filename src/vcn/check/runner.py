@@ -22,6 +22,7 @@ from vcn.check.contribution import CheckContribution
 from vcn.check.dead_ends import check_dead_ends
 from vcn.check.findings import DEAD_END, PATH, SOURCES, TEMPLATE, CheckResults, Finding, counted
 from vcn.check.iam import check_breadth
+from vcn.check.outputs import check_outputs
 from vcn.check.paths import PathCheck, PathSettings
 from vcn.check.pricing import load_prices
 from vcn.check.routes import Routes, TemplateRefused, build_routes
@@ -84,6 +85,7 @@ def run_check(options: CheckOptions, profile: AppProfile) -> CheckReport:
         results.merge(check_alarms(stack, routes))
     results.merge(check_api_keys(view))
     results.merge(check_secrets(stack, view))
+    results.merge(check_outputs(view, stack.outputs, profile.stack_outputs))
     results.merge(check_breadth(view))
     results.merge(check_appsync_invoke(view))
     report.seconds = time.monotonic() - started
