@@ -163,7 +163,6 @@ def extract_appsync_apis(
         provided = {provider.auth_type for provider in providers}
         apis[resources.appsync_api_id(lid)] = {
             "name": str(props.get("Name", lid)),
-            "provided": provided,
             "auth_providers": providers,
             **{
                 key: _provided_modes(event_config.get(member), provided, at.child(member))
@@ -197,13 +196,14 @@ def extract_appsync_apis(
                 "APPSYNC_JS code handlers are not supported locally (use DIRECT Lambda handlers)"
             )
         handlers = props.get("HandlerConfigs") or {}
+        provided = {provider.auth_type for provider in api["auth_providers"]}
         namespace = Namespace(
             name=resources.name(lid, "Name"),
             publish_auth_modes=_provided_modes(
-                props.get("PublishAuthModes"), api["provided"], at.child("PublishAuthModes")
+                props.get("PublishAuthModes"), provided, at.child("PublishAuthModes")
             ),
             subscribe_auth_modes=_provided_modes(
-                props.get("SubscribeAuthModes"), api["provided"], at.child("SubscribeAuthModes")
+                props.get("SubscribeAuthModes"), provided, at.child("SubscribeAuthModes")
             ),
             on_publish=_handler(handlers.get("OnPublish"), at.child("HandlerConfigs").child("OnPublish")),
             on_subscribe=_handler(
