@@ -14,12 +14,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from vcn.check.findings import OUTPUTS, CheckResults, Finding, counted
-from vcn.check.publish_endpoint import as_written
+from vcn.check.publish_endpoint import (
+    HTTP_HOST,
+    PUBLISH_ENDPOINT,
+    REALTIME_ENDPOINT,
+    REALTIME_HOST,
+    as_written,
+)
 from vcn.local.profile import StackOutputs
 from vcn.template.view import TemplateView, attribute_references
 
-HTTP_FORM = "https://${%s.Dns.Http}/event"
-REALTIME_FORM = "wss://${%s.Dns.Realtime}/event/realtime"
 MISSING = "the app profile names this output for `--stack` commands, and the template has none of that name"
 
 # What an output is judged by: its value as written and as resolved; the problem, or None.
@@ -35,8 +39,8 @@ def check_outputs(
         results.examined[OUTPUTS] = "no outputs: the app profile names none"
         return results
     judges: list[tuple[str, Judge]] = [
-        (names.appsync_http, lambda raw, text: _endpoint(view, raw, text, "Dns.Http", HTTP_FORM)),
-        (names.appsync_realtime, lambda raw, text: _endpoint(view, raw, text, "Dns.Realtime", REALTIME_FORM)),
+        (names.appsync_http, _endpoint(view, HTTP_HOST, PUBLISH_ENDPOINT)),
+        (names.appsync_realtime, _endpoint(view, REALTIME_HOST, REALTIME_ENDPOINT)),
         (names.event_bus, lambda raw, text: _resource(view, text, "AWS::Events::EventBus", "a bus's name")),
     ]
     judges += [
@@ -53,16 +57,21 @@ def check_outputs(
     return results
 
 
-def _endpoint(view: TemplateView, raw: Any, text: str, attribute: str, form: str) -> str | None:
-    shown = as_written(raw, text)
-    built_from = attribute_references(raw)
-    apis = sorted({api for api, _ in built_from if api in view.logical_ids("AWS::AppSync::Api")})
-    if len(apis) != 1:
-        return f"it is {shown!r}, built from no single AppSync API of the template"
-    expected = view.resolve({"Fn::Sub": form % apis[0]}, apis[0])
-    if {a for api, a in built_from if api == apis[0]} != {attribute} or text != expected:
-        return f"it is {shown!r}, not {form % apis[0]!r}: whoever reads it goes to the wrong place"
-    return None
+def _endpoint(view: TemplateView, attribute: str, form: str) -> Judge:
+    """An AppSync endpoint of the `form` given, built from the API's `attribute`."""
+
+    def judge(raw: Any, text: str) -> str | None:
+        shown = as_written(raw, text)
+        built_from = attribute_references(raw)
+        apis = sorted({api for api, _ in built_from if api in view.logical_ids("AWS::AppSync::Api")})
+        if len(apis) != 1:
+            return f"it is {shown!r}, built from no single AppSync API of the template"
+        expected = view.resolve({"Fn::Sub": form % apis[0]}, apis[0])
+        if {a for api, a in built_from if api == apis[0]} != {attribute} or text != expected:
+            return f"it is {shown!r}, not {form % apis[0]!r}: whoever reads it goes to the wrong place"
+        return None
+
+    return judge
 
 
 def _resource(view: TemplateView, text: str, resource_type: str, what: str) -> str | None:

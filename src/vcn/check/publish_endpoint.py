@@ -22,6 +22,9 @@ from vcn.template.view import TemplateView, attribute_references
 PUBLISH_METHOD = "POST"
 HTTP_HOST = "Dns.Http"
 REALTIME_HOST = "Dns.Realtime"
+# An Event API's endpoints as a template writes them, `%s` its logical id.
+PUBLISH_ENDPOINT = "https://${%s." + HTTP_HOST + "}/event"
+REALTIME_ENDPOINT = "wss://${%s." + REALTIME_HOST + "}/event/realtime"
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def judge_endpoint(view: TemplateView, lid: str, resolved_endpoint: str, method:
         return Judged(None, OtherDestination(lid, shown, problem, _hint(named[0])))
     api = named[0]
     attributes = {attribute for name, attribute in references if name == api}
-    expected = view.resolve({"Fn::Sub": f"https://${{{api}.{HTTP_HOST}}}/event"}, lid)
+    expected = view.resolve({"Fn::Sub": PUBLISH_ENDPOINT % api}, lid)
     if attributes != {HTTP_HOST} or resolved_endpoint != expected:
         why = (
             f"{REALTIME_HOST} is the WebSocket host, which takes no HTTP publish"
