@@ -56,6 +56,7 @@ FUNCTION_ENV = {
     "EVENTS_API_ID": "benchapi",
     "HISTORY_TABLE_NAME": "bench-history",
     "HISTORY_RETENTION_DAYS": "30",
+    "REJECTED_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/bench-rejected",
 }
 LAMBDA_LIKE_ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "bench",
